@@ -1,0 +1,8 @@
+//! The `autogen` binary: parse the command line, run the command, map the
+//! outcome to an exit code. Everything else is in the library.
+
+mod cli;
+
+fn main() -> std::process::ExitCode {
+    cli::run()
+}

@@ -1,0 +1,161 @@
+//! Rehearsal: before a generated revision is written, it is run on a
+//! scratch copy: upgrade, then the diff against the model must be empty,
+//! then downgrade, then the schema must equal the start. A revision that
+//! does not converge is never written.
+
+use rusqlite::Connection;
+
+use crate::diff::{self, Change, Renames};
+use crate::introspect::{self, Filter};
+use crate::runner::{self, ForeignKeysOff, RunError};
+use crate::schema::Schema;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RehearsalError {
+    #[error("cannot make the scratch copy for the rehearsal: {0}")]
+    Copy(rusqlite::Error),
+    #[error("rehearsal of the {direction} failed, so no revision was written:\n{source}")]
+    Failed {
+        direction: &'static str,
+        source: RunError,
+    },
+    #[error("rehearsal: after the upgrade the database still differs from the model, so no revision was written:\n{}", list(.0))]
+    UpgradeDiverges(Vec<String>),
+    #[error("rehearsal: the downgrade does not restore the starting schema, so no revision was written:\n{}", list(.0))]
+    DowngradeDiverges(Vec<String>),
+    #[error("rehearsal: cannot read the scratch schema: {0}")]
+    Introspect(#[from] introspect::IntrospectError),
+}
+
+fn list(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|s| format!("  - {s}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// What the rehearsal copies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Copy {
+    /// The schema only: fast, finds SQL that SQLite refuses.
+    Schema,
+    /// Every row too (the backup API): finds NOT NULL, UNIQUE and CHECK
+    /// failures that depend on the data.
+    Data,
+}
+
+/// An in-memory copy of `source`'s main database.
+pub fn scratch_copy(source: Option<&Connection>, copy: Copy) -> rusqlite::Result<Connection> {
+    let mut scratch = Connection::open_in_memory()?;
+    let Some(source) = source else {
+        return Ok(scratch);
+    };
+    match copy {
+        Copy::Data => {
+            let backup = rusqlite::backup::Backup::new(source, &mut scratch)?;
+            backup.run_to_completion(1000, std::time::Duration::ZERO, None)?;
+        }
+        Copy::Schema => copy_schema(source, &scratch)?,
+    }
+    Ok(scratch)
+}
+
+/// Replays the stored CREATE statements in the order SQLite stored them.
+/// Shadow tables are made by their virtual table; internal objects by SQLite.
+fn copy_schema(source: &Connection, scratch: &Connection) -> rusqlite::Result<()> {
+    let mut stmt = source.prepare(
+        "SELECT s.type, s.sql FROM main.sqlite_schema AS s LEFT JOIN pragma_table_list AS l ON l.schema = 'main' AND l.name = s.name \
+         WHERE s.sql IS NOT NULL AND s.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND coalesce(l.type, '') <> 'shadow' ORDER BY s.rowid",
+    )?;
+    let rows: Vec<(String, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    scratch.execute_batch("BEGIN")?;
+    for (kind, sql) in rows {
+        let result = scratch.execute_batch(&sql);
+        // A virtual table whose module this build lacks cannot be copied;
+        // autogen never touches those, so the rehearsal goes on without it.
+        if result.is_err()
+            && kind == "table"
+            && sql
+                .trim_start()
+                .get(..14)
+                .is_some_and(|p| p.eq_ignore_ascii_case("create virtual"))
+        {
+            continue;
+        }
+        result?;
+    }
+    scratch.execute_batch("COMMIT")
+}
+
+/// Runs `up` then `down` on `scratch` and checks both ends.
+pub fn rehearse(
+    scratch: &Connection,
+    up: &str,
+    down: &str,
+    model: &Schema,
+    filter: &Filter,
+) -> Result<(), RehearsalError> {
+    let start = introspect::introspect(scratch, filter)?;
+    run(scratch, up, "upgrade")?;
+    let after = introspect::introspect(scratch, filter)?;
+    let remaining = diff::diff_with_renames(&after, model, Renames::default());
+    if !remaining.is_empty() {
+        return Err(RehearsalError::UpgradeDiverges(describe(
+            &remaining.changes,
+        )));
+    }
+    run(scratch, down, "downgrade")?;
+    let back = introspect::introspect(scratch, filter)?;
+    let remaining = diff::diff_with_renames(&back, &start, Renames::default());
+    if !remaining.is_empty() {
+        return Err(RehearsalError::DowngradeDiverges(describe(
+            &remaining.changes,
+        )));
+    }
+    Ok(())
+}
+
+fn describe(changes: &[Change]) -> Vec<String> {
+    changes.iter().map(crate::plan::describe).collect()
+}
+
+/// One direction in one transaction, as the runner does it.
+fn run(conn: &Connection, sql: &str, direction: &'static str) -> Result<(), RehearsalError> {
+    let fail = |source: RunError| RehearsalError::Failed { direction, source };
+    let db = |e: rusqlite::Error| {
+        fail(RunError::Db(crate::db::DbError::Sqlite {
+            path: "(scratch copy)".into(),
+            source: e,
+        }))
+    };
+    let guard = ForeignKeysOff::new(conn).map_err(db)?;
+    conn.execute_batch("BEGIN").map_err(db)?;
+    let result = runner::execute_script(conn, sql, "(new)", direction).and_then(|_| {
+        let violations = runner::foreign_key_violations(conn).map_err(|e| {
+            RunError::Db(crate::db::DbError::Sqlite {
+                path: "(scratch copy)".into(),
+                source: e,
+            })
+        })?;
+        if violations.is_empty() {
+            Ok(())
+        } else {
+            Err(RunError::ForeignKeys {
+                revision: "(new)".into(),
+                file: direction.into(),
+                violations: violations.join("\n"),
+            })
+        }
+    });
+    match result {
+        Ok(()) => conn.execute_batch("COMMIT").map_err(db)?,
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            return Err(fail(e));
+        }
+    }
+    guard.restore().map_err(db)
+}

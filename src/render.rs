@@ -1,0 +1,370 @@
+//! Schema objects as SQL text. This is the one place that writes identifiers
+//! into SQL: every name goes through [`ident`] (sqlite.md, "Identifiers").
+//! SQL expressions from the model (defaults, checks, WHERE, views, triggers)
+//! are the user's SQL and are written verbatim.
+
+use crate::schema::*;
+use crate::sql::lexer::{self, TokenKind};
+
+/// A name as a double-quoted SQLite identifier, inner `"` doubled.
+pub fn ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// A text value as an SQL string literal, inner `'` doubled.
+pub fn literal(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}
+
+fn idents(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| ident(n))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `CREATE TABLE` for `table`, under `name` (a rebuild creates the new
+/// definition under a temporary name first).
+pub fn create_table(table: &Table, name: &str) -> String {
+    let mut lines: Vec<String> = table
+        .columns
+        .iter()
+        .map(|c| format!("    {}", column_definition(table, c)))
+        .collect();
+    lines.extend(
+        table_constraints(table)
+            .into_iter()
+            .map(|c| format!("    {c}")),
+    );
+    let mut sql = format!("CREATE TABLE {} (\n{}\n)", ident(name), lines.join(",\n"));
+    let options: Vec<&str> = [
+        (table.strict, "STRICT"),
+        (table.without_rowid, "WITHOUT ROWID"),
+    ]
+    .iter()
+    .filter(|(on, _)| *on)
+    .map(|(_, s)| *s)
+    .collect();
+    if !options.is_empty() {
+        sql.push(' ');
+        sql.push_str(&options.join(", "));
+    }
+    sql
+}
+
+/// A single-column primary key is written on its column: that is the only
+/// place AUTOINCREMENT may go, and it reads as users write it.
+fn column_primary_key<'a>(table: &'a Table, column: &Column) -> Option<&'a PrimaryKey> {
+    table
+        .primary_key
+        .as_ref()
+        .filter(|pk| pk.columns.len() == 1 && same_name(&pk.columns[0], &column.name))
+}
+
+/// One column as it stands in CREATE TABLE or ADD COLUMN.
+pub fn column_definition(table: &Table, c: &Column) -> String {
+    let mut s = ident(&c.name);
+    if !c.ty.is_empty() {
+        s.push(' ');
+        s.push_str(&c.ty);
+    }
+    if !c.nullable {
+        s.push_str(" NOT NULL");
+        if let Some(conflict) = c.not_null_conflict {
+            s.push_str(" ON CONFLICT ");
+            s.push_str(conflict.as_sql());
+        }
+    }
+    if let Some(pk) = column_primary_key(table, c) {
+        if let Some(name) = &pk.name {
+            s.push_str(" CONSTRAINT ");
+            s.push_str(&ident(name));
+        }
+        s.push_str(" PRIMARY KEY");
+        if let Some(conflict) = pk.on_conflict {
+            s.push_str(" ON CONFLICT ");
+            s.push_str(conflict.as_sql());
+        }
+        if pk.autoincrement {
+            s.push_str(" AUTOINCREMENT");
+        }
+    }
+    if let Some(d) = &c.default {
+        s.push_str(" DEFAULT ");
+        s.push_str(&default_sql(d));
+    }
+    if let Some(coll) = &c.collate {
+        s.push_str(" COLLATE ");
+        s.push_str(&ident(coll));
+    }
+    if let Some(g) = &c.generated {
+        s.push_str(&format!(
+            " GENERATED ALWAYS AS ({}) {}",
+            g.expr,
+            if g.stored { "STORED" } else { "VIRTUAL" }
+        ));
+    }
+    s
+}
+
+/// A column for `ALTER TABLE ... ADD COLUMN`, with its foreign key written
+/// as a column REFERENCES clause (the only form ADD COLUMN takes).
+pub fn add_column_definition(table: &Table, c: &Column) -> String {
+    let mut s = column_definition(table, c);
+    for fk in table
+        .foreign_keys
+        .iter()
+        .filter(|f| f.columns.len() == 1 && same_name(&f.columns[0], &c.name))
+    {
+        if let Some(name) = &fk.name {
+            s.push_str(" CONSTRAINT ");
+            s.push_str(&ident(name));
+        }
+        s.push(' ');
+        s.push_str(&references_clause(fk));
+    }
+    s
+}
+
+fn table_constraints(table: &Table) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(pk) = table.primary_key.as_ref().filter(|pk| pk.columns.len() > 1) {
+        let mut s = named(pk.name.as_deref());
+        s.push_str(&format!("PRIMARY KEY ({})", idents(&pk.columns)));
+        if let Some(c) = pk.on_conflict {
+            s.push_str(" ON CONFLICT ");
+            s.push_str(c.as_sql());
+        }
+        out.push(s);
+    }
+    out.extend(table.uniques.iter().map(unique_definition));
+    out.extend(table.checks.iter().map(check_definition));
+    out.extend(table.foreign_keys.iter().map(fk_definition));
+    out
+}
+
+fn named(name: Option<&str>) -> String {
+    name.map(|n| format!("CONSTRAINT {} ", ident(n)))
+        .unwrap_or_default()
+}
+
+pub fn unique_definition(u: &UniqueConstraint) -> String {
+    let mut s = format!(
+        "{}UNIQUE ({})",
+        named(u.name.as_deref()),
+        idents(&u.columns)
+    );
+    if let Some(c) = u.on_conflict {
+        s.push_str(" ON CONFLICT ");
+        s.push_str(c.as_sql());
+    }
+    s
+}
+
+pub fn check_definition(c: &CheckConstraint) -> String {
+    format!("{}CHECK ({})", named(c.name.as_deref()), c.expr)
+}
+
+pub fn fk_definition(f: &ForeignKey) -> String {
+    format!(
+        "{}FOREIGN KEY ({}) {}",
+        named(f.name.as_deref()),
+        idents(&f.columns),
+        references_clause(f)
+    )
+}
+
+fn references_clause(f: &ForeignKey) -> String {
+    let mut s = format!("REFERENCES {}", ident(&f.ref_table));
+    if !f.ref_columns.is_empty() {
+        s.push_str(&format!(" ({})", idents(&f.ref_columns)));
+    }
+    if f.on_delete != FkAction::NoAction {
+        s.push_str(" ON DELETE ");
+        s.push_str(f.on_delete.as_sql());
+    }
+    if f.on_update != FkAction::NoAction {
+        s.push_str(" ON UPDATE ");
+        s.push_str(f.on_update.as_sql());
+    }
+    if f.deferrable {
+        s.push_str(" DEFERRABLE INITIALLY DEFERRED");
+    }
+    s
+}
+
+/// A DEFAULT value: SQLite takes a literal, a signed number or a bare word
+/// as is, and any other expression only in parentheses
+/// (sqlite.org/lang_createtable.html#the_default_clause).
+pub fn default_sql(expr: &str) -> String {
+    let expr = expr.trim();
+    if is_plain_default(expr) {
+        expr.to_string()
+    } else {
+        format!("({expr})")
+    }
+}
+
+fn is_plain_default(expr: &str) -> bool {
+    let Ok(tokens) = lexer::tokenize(expr) else {
+        return false;
+    };
+    match tokens.as_slice() {
+        [t] => matches!(
+            t.kind,
+            TokenKind::Number | TokenKind::String | TokenKind::Blob | TokenKind::Word
+        ),
+        [sign, n] => (sign.is_punct("-") || sign.is_punct("+")) && n.kind == TokenKind::Number,
+        [open, .., close] if open.is_punct("(") && close.is_punct(")") => encloses_all(&tokens),
+        _ => false,
+    }
+}
+
+/// Whether the first `(` closes at the very end: `(a) + (b)` does not.
+fn encloses_all(tokens: &[lexer::Token]) -> bool {
+    let mut depth = 0usize;
+    for (i, t) in tokens.iter().enumerate() {
+        if t.is_punct("(") {
+            depth += 1;
+        } else if t.is_punct(")") {
+            depth = depth.saturating_sub(1);
+            if depth == 0 {
+                return i == tokens.len() - 1;
+            }
+        }
+    }
+    false
+}
+
+pub fn create_index(index: &Index, table: &str) -> String {
+    format!(
+        "CREATE {}INDEX {} ON {} {}",
+        if index.unique { "UNIQUE " } else { "" },
+        ident(&index.name),
+        ident(table),
+        index_definition(index)
+    )
+}
+
+/// The key list and WHERE of an index: `("a", lower(title) DESC) WHERE ...`.
+pub fn index_definition(index: &Index) -> String {
+    let keys: Vec<String> = index
+        .columns
+        .iter()
+        .map(|c| {
+            let mut s = match &c.key {
+                IndexKey::Column(n) => ident(n),
+                IndexKey::Expression(e) => e.clone(),
+            };
+            if let Some(coll) = &c.collate {
+                s.push_str(" COLLATE ");
+                s.push_str(&ident(coll));
+            }
+            if c.desc {
+                s.push_str(" DESC");
+            }
+            s
+        })
+        .collect();
+    let mut s = format!("({})", keys.join(", "));
+    if let Some(w) = &index.where_clause {
+        s.push_str(" WHERE ");
+        s.push_str(w);
+    }
+    s
+}
+
+pub fn create_view(view: &View) -> String {
+    let columns = if view.columns.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", idents(&view.columns))
+    };
+    format!(
+        "CREATE VIEW {}{columns} AS\n{}",
+        ident(&view.name),
+        view.sql
+    )
+}
+
+pub fn drop_table(name: &str) -> String {
+    format!("DROP TABLE {}", ident(name))
+}
+
+pub fn drop_index(name: &str) -> String {
+    format!("DROP INDEX {}", ident(name))
+}
+
+pub fn drop_view(name: &str) -> String {
+    format!("DROP VIEW {}", ident(name))
+}
+
+pub fn drop_trigger(name: &str) -> String {
+    format!("DROP TRIGGER {}", ident(name))
+}
+
+pub fn rename_table(from: &str, to: &str) -> String {
+    format!("ALTER TABLE {} RENAME TO {}", ident(from), ident(to))
+}
+
+pub fn rename_column(table: &str, from: &str, to: &str) -> String {
+    format!(
+        "ALTER TABLE {} RENAME COLUMN {} TO {}",
+        ident(table),
+        ident(from),
+        ident(to)
+    )
+}
+
+pub fn add_column(table: &Table, column: &Column) -> String {
+    format!(
+        "ALTER TABLE {} ADD COLUMN {}",
+        ident(&table.name),
+        add_column_definition(table, column)
+    )
+}
+
+pub fn drop_column(table: &str, column: &str) -> String {
+    format!("ALTER TABLE {} DROP COLUMN {}", ident(table), ident(column))
+}
+
+/// The whole schema as DDL, parents before children: what `inspect --sql`
+/// prints and what the rehearsal and `check --replay` build.
+pub fn schema_ddl(schema: &Schema) -> Vec<String> {
+    let mut out = Vec::new();
+    for table in crate::plan::parents_first(schema) {
+        out.push(create_table(table, &table.name));
+        out.extend(table.indexes.iter().map(|i| create_index(i, &table.name)));
+    }
+    for view in crate::plan::views_in_order(schema, schema.views.values()) {
+        out.push(create_view(view));
+    }
+    out.extend(schema.triggers.values().map(|t| t.sql.clone()));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_are_always_quoted_and_doubled() {
+        assert_eq!(ident("order"), "\"order\"");
+        assert_eq!(ident("my \"col\""), "\"my \"\"col\"\"\"");
+        assert_eq!(ident("ünï; --x"), "\"ünï; --x\"");
+        assert_eq!(literal("it's"), "'it''s'");
+    }
+
+    #[test]
+    fn defaults_get_parentheses_only_when_sqlite_needs_them() {
+        assert_eq!(default_sql("0"), "0");
+        assert_eq!(default_sql("-1"), "-1");
+        assert_eq!(default_sql("'it''s'"), "'it''s'");
+        assert_eq!(default_sql("CURRENT_TIMESTAMP"), "CURRENT_TIMESTAMP");
+        assert_eq!(default_sql("(0)"), "(0)");
+        assert_eq!(default_sql("datetime('now')"), "(datetime('now'))");
+        assert_eq!(default_sql("(1) + (2)"), "((1) + (2))");
+        assert_eq!(default_sql("x'00'"), "x'00'");
+    }
+}

@@ -1,0 +1,552 @@
+//! Revision files (cli.md, "Revision files") and the graph they form.
+//!
+//! The order comes from the headers (`Revises:`), never from file names.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::diff::{self, Diff};
+use crate::plan;
+use crate::schema::Schema;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RevisionError {
+    #[error("cannot read the versions folder `{}`: {source}", .path.display())]
+    Folder {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot read revision file `{}`: {source}", .path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("revision file `{}` has no `-- Revision ID:` header line", .0.display())]
+    NoHeader(PathBuf),
+    #[error("revision file `{}` has no `-- migrate:up` line", .0.display())]
+    NoUpSection(PathBuf),
+    #[error("revision file `{}`: revision id `{id}` may use only letters, digits, `_` and `-`", .path.display())]
+    BadId { path: PathBuf, id: String },
+    #[error("revision id `{id}` is in two files: `{}` and `{}`", .first.display(), .second.display())]
+    DuplicateId {
+        id: String,
+        first: PathBuf,
+        second: PathBuf,
+    },
+    #[error("revision `{id}` (`{}`) revises `{parent}`, which no file in the versions folder has", .path.display())]
+    UnknownParent {
+        id: String,
+        path: PathBuf,
+        parent: String,
+    },
+    #[error("the revisions form a cycle: {}", .0.join(" -> "))]
+    Cycle(Vec<String>),
+    #[error("no revision `{0}` (see `autogen history`)")]
+    Unknown(String),
+    #[error("`{spec}` is ambiguous: it starts {}", .matches.join(", "))]
+    Ambiguous { spec: String, matches: Vec<String> },
+    #[error("revision id `{0}` is taken")]
+    Taken(String),
+    #[error("`{0}` cannot be a revision id: use letters, digits, `_` and `-` (at most 64), and not head, heads, base or current")]
+    InvalidNewId(String),
+    #[error("there are several heads ({}): join them with `autogen merge -m MESSAGE {}` first", .0.join(", "), .0.join(" "))]
+    SeveralHeads(Vec<String>),
+    #[error("the database is at {current}, not at the head {head}: run `autogen upgrade head` first, so that the new revision builds on the latest schema")]
+    NotAtHead { current: String, head: String },
+    #[error("the database is at revision `{0}`, which no file in the versions folder has")]
+    UnknownCurrent(String),
+    #[error("cannot write revision file `{}`: {source}", .path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// One revision file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Revision {
+    pub id: String,
+    pub parents: Vec<String>,
+    pub message: String,
+    pub date: String,
+    pub path: PathBuf,
+    pub up: String,
+    pub down: String,
+    /// Of the file text with line endings normalized: edits after applying are reported.
+    pub checksum: String,
+}
+
+/// All revisions of a versions folder.
+#[derive(Debug, Clone, Default)]
+pub struct History {
+    pub revisions: BTreeMap<String, Revision>,
+    /// Parents before children; ties by id. Stable.
+    pub order: Vec<String>,
+}
+
+pub fn is_valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        && !["head", "heads", "base", "current"].contains(&id)
+}
+
+impl History {
+    /// Reads every `*.sql` file of `dir`; a missing folder is no history.
+    pub fn load(dir: &Path) -> Result<History, RevisionError> {
+        let mut history = History::default();
+        let entries = match std::fs::read_dir(dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(history),
+            Err(source) => {
+                return Err(RevisionError::Folder {
+                    path: dir.to_path_buf(),
+                    source,
+                })
+            }
+        };
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "sql") && p.is_file())
+            .collect();
+        paths.sort();
+        for path in paths {
+            let text = std::fs::read_to_string(&path).map_err(|source| RevisionError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            let rev = parse(&text, &path)?;
+            if let Some(first) = history.revisions.get(&rev.id) {
+                return Err(RevisionError::DuplicateId {
+                    id: rev.id.clone(),
+                    first: first.path.clone(),
+                    second: path,
+                });
+            }
+            history.revisions.insert(rev.id.clone(), rev);
+        }
+        for rev in history.revisions.values() {
+            if let Some(parent) = rev
+                .parents
+                .iter()
+                .find(|p| !history.revisions.contains_key(*p))
+            {
+                return Err(RevisionError::UnknownParent {
+                    id: rev.id.clone(),
+                    path: rev.path.clone(),
+                    parent: parent.clone(),
+                });
+            }
+        }
+        history.order = topological(&history.revisions)?;
+        Ok(history)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.revisions.is_empty()
+    }
+
+    /// Revisions no other revision revises, by id.
+    pub fn heads(&self) -> Vec<String> {
+        let parents: BTreeSet<&String> = self.revisions.values().flat_map(|r| &r.parents).collect();
+        self.revisions
+            .keys()
+            .filter(|id| !parents.contains(id))
+            .cloned()
+            .collect()
+    }
+
+    /// A revision by full id or unique prefix.
+    pub fn resolve(&self, spec: &str) -> Result<&Revision, RevisionError> {
+        if let Some(r) = self.revisions.get(spec) {
+            return Ok(r);
+        }
+        let matches: Vec<&Revision> = self
+            .revisions
+            .values()
+            .filter(|r| r.id.starts_with(spec))
+            .collect();
+        match matches.as_slice() {
+            [one] if !spec.is_empty() => Ok(one),
+            [] | [_] => Err(RevisionError::Unknown(spec.to_string())),
+            many => Err(RevisionError::Ambiguous {
+                spec: spec.to_string(),
+                matches: many.iter().map(|r| r.id.clone()).collect(),
+            }),
+        }
+    }
+
+    /// `id` and everything it builds on.
+    pub fn ancestors_of(&self, id: &str) -> BTreeSet<String> {
+        let mut seen = BTreeSet::new();
+        let mut todo = vec![id.to_string()];
+        while let Some(next) = todo.pop() {
+            if seen.insert(next.clone()) {
+                if let Some(r) = self.revisions.get(&next) {
+                    todo.extend(r.parents.iter().cloned());
+                }
+            }
+        }
+        seen
+    }
+
+    /// Everything applied when the database is at `heads`.
+    pub fn applied_set(&self, heads: &[String]) -> Result<BTreeSet<String>, RevisionError> {
+        let mut all = BTreeSet::new();
+        for h in heads {
+            if !self.revisions.contains_key(h) {
+                return Err(RevisionError::UnknownCurrent(h.clone()));
+            }
+            all.extend(self.ancestors_of(h));
+        }
+        Ok(all)
+    }
+
+    /// The heads of an applied set: applied revisions no applied revision revises.
+    pub fn heads_of(&self, applied: &BTreeSet<String>) -> Vec<String> {
+        let parents: BTreeSet<&String> = applied
+            .iter()
+            .filter_map(|id| self.revisions.get(id))
+            .flat_map(|r| &r.parents)
+            .collect();
+        applied
+            .iter()
+            .filter(|id| !parents.contains(id))
+            .cloned()
+            .collect()
+    }
+}
+
+fn topological(revisions: &BTreeMap<String, Revision>) -> Result<Vec<String>, RevisionError> {
+    let mut order = Vec::with_capacity(revisions.len());
+    let mut placed = BTreeSet::new();
+    let mut remaining: Vec<&Revision> = revisions.values().collect();
+    while !remaining.is_empty() {
+        let Some(i) = remaining
+            .iter()
+            .position(|r| r.parents.iter().all(|p| placed.contains(p)))
+        else {
+            let mut cycle: Vec<String> = remaining.iter().map(|r| r.id.clone()).collect();
+            cycle.sort();
+            return Err(RevisionError::Cycle(cycle));
+        };
+        let r = remaining.remove(i);
+        placed.insert(r.id.clone());
+        order.push(r.id.clone());
+    }
+    Ok(order)
+}
+
+/// FNV-1a, 64 bits, over the text with `\r\n` as `\n`: enough to notice an
+/// edit, and stable across platforms.
+pub fn checksum(text: &str) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.replace("\r\n", "\n").bytes() {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{hash:016x}")
+}
+
+/// Reads one revision file.
+pub fn parse(text: &str, path: &Path) -> Result<Revision, RevisionError> {
+    let mut id = None;
+    let mut parents = Vec::new();
+    let mut date = String::new();
+    let mut message = Vec::new();
+    let mut in_message = true;
+    for line in text.lines() {
+        let trimmed = line.trim();
+        let Some(comment) = trimmed.strip_prefix("--") else {
+            break;
+        };
+        let comment = comment.trim();
+        if comment.eq_ignore_ascii_case("migrate:up") {
+            break;
+        }
+        if let Some(v) = header_value(comment, "Revision ID") {
+            id = Some(v.to_string());
+            in_message = false;
+        } else if let Some(v) = header_value(comment, "Revises") {
+            parents = v
+                .split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(String::from)
+                .collect();
+        } else if let Some(v) = header_value(comment, "Create Date") {
+            date = v.to_string();
+        } else if comment.is_empty() {
+            in_message = false;
+        } else if in_message {
+            message.push(comment.to_string());
+        }
+    }
+    let id = id
+        .filter(|i| !i.is_empty())
+        .ok_or_else(|| RevisionError::NoHeader(path.to_path_buf()))?;
+    if !id
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        return Err(RevisionError::BadId {
+            path: path.to_path_buf(),
+            id,
+        });
+    }
+    let (up, down) =
+        sections(text).ok_or_else(|| RevisionError::NoUpSection(path.to_path_buf()))?;
+    Ok(Revision {
+        id,
+        parents,
+        message: message.join("\n"),
+        date,
+        path: path.to_path_buf(),
+        up,
+        down,
+        checksum: checksum(text),
+    })
+}
+
+fn header_value<'a>(comment: &'a str, key: &str) -> Option<&'a str> {
+    let (k, v) = comment.split_once(':')?;
+    k.trim().eq_ignore_ascii_case(key).then(|| v.trim())
+}
+
+fn is_marker(line: &str, name: &str) -> bool {
+    line.trim()
+        .strip_prefix("--")
+        .is_some_and(|r| r.trim().eq_ignore_ascii_case(name))
+}
+
+/// The text between `-- migrate:up` and `-- migrate:down`, and after it.
+fn sections(text: &str) -> Option<(String, String)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let up_at = lines.iter().position(|l| is_marker(l, "migrate:up"))?;
+    let down_at = lines.iter().position(|l| is_marker(l, "migrate:down"));
+    let up_end = down_at.filter(|d| *d > up_at).unwrap_or(lines.len());
+    let up = lines[up_at + 1..up_end].join("\n").trim().to_string();
+    let down = match down_at {
+        Some(d) if d > up_at => lines[d + 1..].join("\n").trim().to_string(),
+        _ => String::new(),
+    };
+    Some((up, down))
+}
+
+/// The SQL a plan runs, a comment over each step.
+pub fn plan_sql(plan: &plan::Plan) -> String {
+    let mut out = String::new();
+    for stmt in plan::render(plan) {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        if let Some(c) = &stmt.comment {
+            for line in c.lines() {
+                let _ = writeln!(out, "-- {line}");
+            }
+        }
+        let _ = writeln!(out, "{};", stmt.sql);
+    }
+    out
+}
+
+/// The upgrade of a diff: its plan's SQL.
+pub fn upgrade_sql(d: &Diff, to: &Schema) -> String {
+    plan_sql(&plan::plan(d, to))
+}
+
+/// The downgrade: the same pipeline with the two schemas swapped and the
+/// renames reversed.
+pub fn downgrade_diff(up: &Diff, from: &Schema, to: &Schema) -> Diff {
+    diff::diff_with_renames(to, from, up.renames.inverse())
+}
+
+/// A slug for file names: lower case `[a-z0-9_]`, at most 40 characters,
+/// never a path.
+pub fn slug(message: &str) -> String {
+    let mut s = String::new();
+    for c in message.chars() {
+        let c = c.to_ascii_lowercase();
+        if c.is_ascii_alphanumeric() {
+            s.push(c);
+        } else if !s.ends_with('_') && !s.is_empty() {
+            s.push('_');
+        }
+    }
+    let mut s: String = s.trim_end_matches('_').chars().take(40).collect();
+    while s.ends_with('_') {
+        s.pop();
+    }
+    if s.is_empty() {
+        "revision".to_string()
+    } else {
+        s
+    }
+}
+
+/// A new random 12-hex-digit id. Randomness from the standard library's
+/// per-process hasher keys, the time and a counter: ids only need to be
+/// unlikely to collide.
+pub fn random_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0),
+    );
+    h.write_u32(std::process::id());
+    h.write_u64(COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+    format!("{:012x}", h.finish() & 0xffff_ffff_ffff)
+}
+
+/// Seconds since the epoch for file names and headers: `SOURCE_DATE_EPOCH`
+/// when set (reproducible output), else the clock.
+pub fn now_epoch() -> i64 {
+    std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or(0)
+        })
+}
+
+/// (year, month, day, hour, minute, second) in UTC; days-from-civil after
+/// Howard Hinnant's algorithm.
+pub fn utc(epoch: i64) -> (i64, u32, u32, u32, u32, u32) {
+    let days = epoch.div_euclid(86_400);
+    let secs = epoch.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (
+        year,
+        month,
+        day,
+        (secs / 3600) as u32,
+        (secs % 3600 / 60) as u32,
+        (secs % 60) as u32,
+    )
+}
+
+/// A new revision's file name and text.
+pub struct NewRevision<'a> {
+    pub id: &'a str,
+    pub parents: &'a [String],
+    pub message: &'a str,
+    pub up: &'a str,
+    pub down: &'a str,
+    pub epoch: i64,
+}
+
+impl NewRevision<'_> {
+    pub fn file_name(&self) -> String {
+        let (y, mo, d, h, mi, _) = utc(self.epoch);
+        format!(
+            "{y:04}{mo:02}{d:02}_{h:02}{mi:02}_{}_{}.sql",
+            self.id,
+            slug(self.message)
+        )
+    }
+
+    pub fn text(&self) -> String {
+        let (y, mo, d, h, mi, s) = utc(self.epoch);
+        let mut out = String::new();
+        let message = if self.message.trim().is_empty() {
+            "(no message)"
+        } else {
+            self.message.trim()
+        };
+        for line in message.lines() {
+            let _ = writeln!(out, "-- {}", line.trim_end());
+        }
+        out.push_str("--\n");
+        let _ = writeln!(out, "-- Revision ID: {}", self.id);
+        let _ = writeln!(out, "-- Revises: {}", self.parents.join(", "));
+        let _ = writeln!(
+            out,
+            "-- Create Date: {y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}"
+        );
+        out.push_str("\n-- migrate:up\n");
+        out.push_str(self.up.trim_end());
+        out.push_str("\n\n-- migrate:down\n");
+        out.push_str(self.down.trim_end());
+        out.push('\n');
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_never_leave_the_folder() {
+        assert_eq!(slug("add soft delete to todos"), "add_soft_delete_to_todos");
+        assert_eq!(slug("../../etc/passwd"), "etc_passwd");
+        assert_eq!(slug("/"), "revision");
+        assert_eq!(slug("Ünïcode & Friends!!"), "n_code_friends");
+        assert!(slug(&"x".repeat(100)).len() <= 40);
+        assert_eq!(slug("a_____b"), "a_b");
+    }
+
+    #[test]
+    fn dates_are_utc_civil_dates() {
+        assert_eq!(utc(0), (1970, 1, 1, 0, 0, 0));
+        assert_eq!(utc(1_795_602_600), (2026, 11, 25, 10, 30, 0));
+        assert_eq!(utc(951_782_400), (2000, 2, 29, 0, 0, 0));
+    }
+
+    #[test]
+    fn a_written_revision_reads_back() {
+        let parents = vec!["1a2b3c4d5e6f".to_string()];
+        let new = NewRevision {
+            id: "5c3f0a9e2b71",
+            parents: &parents,
+            message: "add soft delete to todos",
+            up: "ALTER TABLE \"todos\" ADD COLUMN \"deleted_at\" DATETIME;",
+            down: "ALTER TABLE \"todos\" DROP COLUMN \"deleted_at\";",
+            epoch: 1_795_602_600,
+        };
+        assert_eq!(
+            new.file_name(),
+            "20261125_1030_5c3f0a9e2b71_add_soft_delete_to_todos.sql"
+        );
+        let rev = parse(&new.text(), Path::new("x.sql")).unwrap();
+        assert_eq!(rev.id, "5c3f0a9e2b71");
+        assert_eq!(rev.parents, parents);
+        assert_eq!(rev.message, "add soft delete to todos");
+        assert_eq!(rev.date, "2026-11-25 10:30:00");
+        assert_eq!(
+            rev.up,
+            "ALTER TABLE \"todos\" ADD COLUMN \"deleted_at\" DATETIME;"
+        );
+        assert_eq!(
+            rev.down,
+            "ALTER TABLE \"todos\" DROP COLUMN \"deleted_at\";"
+        );
+    }
+
+    #[test]
+    fn a_file_without_header_is_refused() {
+        let err = parse("-- migrate:up\nSELECT 1;\n", Path::new("v/x.sql")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "revision file `v/x.sql` has no `-- Revision ID:` header line"
+        );
+    }
+}

@@ -1,0 +1,183 @@
+//! The one schema value that both sources (the YAML model and a live database)
+//! become. Everything downstream (diff, plan, render) works on this alone.
+//!
+//! Values here are *normalized*: two schemas that SQLite would treat the same
+//! compare equal field by field, except for the few comparisons that need
+//! context (names that only count when the wanted side gives them), which
+//! live in `diff`.
+
+use std::collections::BTreeMap;
+
+pub use crate::sql::ddl::{Conflict, FkAction};
+
+/// A whole database schema: the managed tables, views and triggers.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Schema {
+    /// Keyed by the folded (ASCII-lowercase) name: SQLite names are
+    /// case-insensitive, so `Users` and `users` are one table.
+    pub tables: BTreeMap<String, Table>,
+    pub views: BTreeMap<String, View>,
+    pub triggers: BTreeMap<String, Trigger>,
+    /// Objects that exist but are never touched (virtual tables and their
+    /// shadow tables). Reported, never diffed.
+    pub unmanaged: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Table {
+    pub name: String,
+    /// In declaration order (the order a rebuild writes them).
+    pub columns: Vec<Column>,
+    pub primary_key: Option<PrimaryKey>,
+    pub uniques: Vec<UniqueConstraint>,
+    pub checks: Vec<CheckConstraint>,
+    pub foreign_keys: Vec<ForeignKey>,
+    pub indexes: Vec<Index>,
+    pub strict: bool,
+    pub without_rowid: bool,
+    /// A hint from the model: the table's earlier name.
+    pub renamed_from: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Column {
+    pub name: String,
+    /// Declared type, normalized (upper case, single spaces, no spaces
+    /// around parentheses and commas). Empty when the column has none.
+    pub ty: String,
+    pub nullable: bool,
+    /// `ON CONFLICT` of the column's NOT NULL clause.
+    pub not_null_conflict: Option<Conflict>,
+    /// The DEFAULT expression, as written (compared normalized).
+    pub default: Option<String>,
+    /// Collation name, upper case (collation names are case-insensitive).
+    pub collate: Option<String>,
+    pub generated: Option<Generated>,
+    pub renamed_from: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Generated {
+    pub expr: String,
+    pub stored: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrimaryKey {
+    pub name: Option<String>,
+    pub columns: Vec<String>,
+    pub on_conflict: Option<Conflict>,
+    pub autoincrement: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UniqueConstraint {
+    pub name: Option<String>,
+    pub columns: Vec<String>,
+    pub on_conflict: Option<Conflict>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckConstraint {
+    pub name: Option<String>,
+    pub expr: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForeignKey {
+    pub name: Option<String>,
+    pub columns: Vec<String>,
+    pub ref_table: String,
+    /// Empty means "the parent's primary key" (`REFERENCES t` without a
+    /// column list); normalization fills it in where the parent is known.
+    pub ref_columns: Vec<String>,
+    pub on_delete: FkAction,
+    pub on_update: FkAction,
+    /// `DEFERRABLE INITIALLY DEFERRED`.
+    pub deferrable: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Index {
+    pub name: String,
+    pub unique: bool,
+    pub columns: Vec<IndexColumn>,
+    pub where_clause: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexColumn {
+    pub key: IndexKey,
+    pub collate: Option<String>,
+    pub desc: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum IndexKey {
+    Column(String),
+    Expression(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct View {
+    pub name: String,
+    /// Optional column list: `CREATE VIEW v(a, b) AS ...`.
+    pub columns: Vec<String>,
+    /// The SELECT text after `AS`, verbatim.
+    pub sql: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trigger {
+    pub name: String,
+    /// The table (or view) the trigger is on.
+    pub table: String,
+    /// The whole `CREATE TRIGGER` statement, verbatim.
+    pub sql: String,
+}
+
+/// The folded form of a SQLite name, for lookups: SQLite compares
+/// identifiers case-insensitively for ASCII letters only.
+pub fn fold(name: &str) -> String {
+    name.to_ascii_lowercase()
+}
+
+/// SQLite names compare equal when they fold alike.
+pub fn same_name(a: &str, b: &str) -> bool {
+    a.eq_ignore_ascii_case(b)
+}
+
+impl Schema {
+    pub fn table(&self, name: &str) -> Option<&Table> {
+        self.tables.get(&fold(name))
+    }
+}
+
+impl Table {
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| same_name(&c.name, name))
+    }
+
+    /// The column that aliases the rowid, if any: a rowid table whose primary
+    /// key is one column declared exactly `INTEGER` (sqlite.org/lang_createtable.html#rowid).
+    pub fn integer_primary_key(&self) -> Option<&Column> {
+        if self.without_rowid {
+            return None;
+        }
+        let pk = self.primary_key.as_ref()?;
+        let [only] = pk.columns.as_slice() else {
+            return None;
+        };
+        self.column(only).filter(|c| c.ty == "INTEGER")
+    }
+
+    pub fn is_autoincrement(&self) -> bool {
+        self.primary_key.as_ref().is_some_and(|pk| pk.autoincrement)
+    }
+
+    pub fn in_primary_key(&self, column: &str) -> bool {
+        self.primary_key
+            .as_ref()
+            .is_some_and(|pk| pk.columns.iter().any(|c| same_name(c, column)))
+    }
+}
