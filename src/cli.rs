@@ -11,12 +11,7 @@ use autogen::runner::{Direction, Target};
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Parser)]
-#[command(
-    name = "autogen",
-    version,
-    about = "Alembic-style autogenerate migrations for SQLite, from a declarative YAML model",
-    propagate_version = true
-)]
+#[command(name = "autogen", version, about = "Alembic-style autogenerate migrations for SQLite, from a declarative YAML model", propagate_version = true)]
 #[command(
     after_help = "Examples:\n  autogen init\n  autogen revision --autogenerate -m \"add soft delete to todos\"\n  autogen upgrade head\n  autogen downgrade -1\n  autogen check"
 )]
@@ -62,9 +57,7 @@ enum FormatArg {
 #[derive(Subcommand)]
 enum Command {
     /// Compare the model with the database and show the differences
-    #[command(
-        after_help = "Examples:\n  autogen diff\n  autogen diff --sql\n  autogen diff --format json --exit-code"
-    )]
+    #[command(after_help = "Examples:\n  autogen diff\n  autogen diff --sql\n  autogen diff --format json --exit-code")]
     Diff {
         /// Print the upgrade SQL that `revision --autogenerate` would write
         #[arg(long)]
@@ -86,9 +79,7 @@ enum Command {
     #[command(after_help = "Examples:\n  autogen inspect > schemas/app.yaml")]
     Inspect,
     /// Write a new revision file on top of the head
-    #[command(
-        after_help = "Examples:\n  autogen revision --autogenerate -m \"add soft delete to todos\"\n  autogen revision -m \"backfill titles\""
-    )]
+    #[command(after_help = "Examples:\n  autogen revision --autogenerate -m \"add soft delete to todos\"\n  autogen revision -m \"backfill titles\"")]
     Revision {
         /// The message: the first line of the file and its slug
         #[arg(short, long)]
@@ -107,9 +98,7 @@ enum Command {
         rehearse_data: bool,
     },
     /// Apply revisions up to TARGET (head, heads, +N, an id or a unique prefix)
-    #[command(
-        after_help = "Examples:\n  autogen upgrade\n  autogen upgrade +1\n  autogen upgrade 5c3f\n  autogen upgrade head --sql"
-    )]
+    #[command(after_help = "Examples:\n  autogen upgrade\n  autogen upgrade +1\n  autogen upgrade 5c3f\n  autogen upgrade head --sql")]
     Upgrade {
         #[arg(default_value = "head", allow_hyphen_values = true)]
         target: String,
@@ -118,9 +107,7 @@ enum Command {
         sql: bool,
     },
     /// Undo revisions down to TARGET (-N, base, an id or a unique prefix)
-    #[command(
-        after_help = "Examples:\n  autogen downgrade -1\n  autogen downgrade base\n  autogen downgrade head:base --sql"
-    )]
+    #[command(after_help = "Examples:\n  autogen downgrade -1\n  autogen downgrade base\n  autogen downgrade head:base --sql")]
     Downgrade {
         #[arg(allow_hyphen_values = true)]
         target: String,
@@ -172,35 +159,17 @@ fn dispatch(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resu
     let ctx = Context { config, cwd };
     let mut io = Io { out, err };
     let outcome = match &cli.command {
-        Command::Diff {
-            sql,
-            format,
-            exit_code,
-        } => {
+        Command::Diff { sql, format, exit_code } => {
             let format = match format {
                 FormatArg::Text => Format::Text,
                 FormatArg::Json => Format::Json,
             };
-            commands::diff(
-                &ctx,
-                &DiffOptions {
-                    sql: *sql,
-                    format,
-                    exit_code: *exit_code,
-                },
-                &mut io,
-            )?
+            commands::diff(&ctx, &DiffOptions { sql: *sql, format, exit_code: *exit_code }, &mut io)?
         }
         Command::Check { replay: false } => commands::check(&ctx, &mut io)?,
         Command::Check { replay: true } => anyhow::bail!("`check --replay` is not available yet"),
         Command::Inspect => commands::inspect(&ctx, &mut io)?,
-        Command::Revision {
-            message,
-            autogenerate,
-            rev_id,
-            allow_empty,
-            rehearse_data,
-        } => {
+        Command::Revision { message, autogenerate, rev_id, allow_empty, rehearse_data } => {
             let opts = RevisionOptions {
                 message: message.clone(),
                 autogenerate: *autogenerate,
@@ -210,12 +179,8 @@ fn dispatch(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resu
             };
             commands::revision(&ctx, &opts, &mut io)?
         }
-        Command::Upgrade { target, sql: false } => {
-            autogen::runner::migrate(&ctx, &Target::parse(target), Direction::Up, &mut io)?
-        }
-        Command::Downgrade { target, sql: false } => {
-            autogen::runner::migrate(&ctx, &Target::parse(target), Direction::Down, &mut io)?
-        }
+        Command::Upgrade { target, sql: false } => autogen::runner::migrate(&ctx, &Target::parse(target), Direction::Up, &mut io)?,
+        Command::Downgrade { target, sql: false } => autogen::runner::migrate(&ctx, &Target::parse(target), Direction::Down, &mut io)?,
         Command::Upgrade { sql: true, .. } | Command::Downgrade { sql: true, .. } => {
             anyhow::bail!("`--sql` is not available yet")
         }

@@ -36,28 +36,26 @@ pub struct Io<'a> {
 
 impl Context {
     pub fn schema_path(&self) -> Result<&Path> {
-        self.config.schema.as_deref().ok_or(Error::NotConfigured {
-            what: "model file",
-            hint: "set `schema:` in autogen.yaml or pass --schema PATH",
-        })
+        self.config.schema.as_deref().ok_or(Error::NotConfigured { what: "model file", hint: "set `schema:` in autogen.yaml or pass --schema PATH" })
     }
 
     pub fn database_path(&self) -> Result<&Path> {
-        self.config.database.as_deref().ok_or(Error::NotConfigured { what: "database", hint: "set `database:` in autogen.yaml, set AUTOGEN_DATABASE_URL, or pass --database PATH" })
+        self.config
+            .database
+            .as_deref()
+            .ok_or(Error::NotConfigured { what: "database", hint: "set `database:` in autogen.yaml, set AUTOGEN_DATABASE_URL, or pass --database PATH" })
     }
 
     /// What autogen never touches: `sqlite_*`, its own version tables and
     /// the `exclude` globs.
     pub fn filter(&self) -> Filter {
-        Filter {
-            ignore: crate::runner::own_tables(&self.config.version_table),
-            exclude: self.config.exclude.clone(),
-        }
+        Filter { ignore: crate::runner::own_tables(&self.config.version_table), exclude: self.config.exclude.clone() }
     }
 
     /// The model, with excluded tables left out like the database's.
     pub fn model(&self) -> Result<Schema> {
-        let (mut schema, _) = model::load(self.schema_path()?)?;
+        let (mut schema, map) = model::load(self.schema_path()?)?;
+        model::check_with_sqlite(&schema, &map)?;
         let filter = self.filter();
         schema.tables.retain(|_, t| !filter.skips(&t.name));
         Ok(schema)
@@ -71,11 +69,7 @@ impl Context {
             return Ok((Schema::default(), false));
         }
         let conn = db::open_read(path, self.config.busy_timeout)?;
-        let schema =
-            introspect::introspect(&conn, &self.filter()).map_err(|source| Error::Introspect {
-                path: path.to_path_buf(),
-                source,
-            })?;
+        let schema = introspect::introspect(&conn, &self.filter()).map_err(|source| Error::Introspect { path: path.to_path_buf(), source })?;
         Ok((schema, true))
     }
 }
@@ -113,16 +107,13 @@ pub fn diff(ctx: &Context, opts: &DiffOptions, io: &mut Io) -> Result<Outcome> {
         }
         .map_err(write_error)?;
     }
-    Ok(if opts.exit_code && !d.is_empty() {
-        Outcome::Differences
-    } else {
-        Outcome::Done
-    })
+    Ok(if opts.exit_code && !d.is_empty() { Outcome::Differences } else { Outcome::Done })
 }
 
 fn note_missing(ctx: &Context, io: &mut Io) -> Result<()> {
     let path = ctx.database_path()?;
-    writeln!(io.err, "note: database `{}` does not exist yet; comparing the model with an empty database (nothing was created)", path.display()).map_err(write_error)
+    writeln!(io.err, "note: database `{}` does not exist yet; comparing the model with an empty database (nothing was created)", path.display())
+        .map_err(write_error)
 }
 
 pub(crate) fn write_error(e: std::io::Error) -> Error {
@@ -152,7 +143,8 @@ pub fn check(ctx: &Context, io: &mut Io) -> Result<Outcome> {
     }
     crate::report::write_warnings(&d, io.err).map_err(write_error)?;
     crate::report::write_text(&d, &model, io.out).map_err(write_error)?;
-    writeln!(io.out, "\nThe database and the model differ: run `autogen revision --autogenerate -m MESSAGE`, then `autogen upgrade head`.").map_err(write_error)?;
+    writeln!(io.out, "\nThe database and the model differ: run `autogen revision --autogenerate -m MESSAGE`, then `autogen upgrade head`.")
+        .map_err(write_error)?;
     Ok(Outcome::Differences)
 }
 
@@ -160,14 +152,8 @@ pub fn check(ctx: &Context, io: &mut Io) -> Result<Outcome> {
 pub fn inspect(ctx: &Context, io: &mut Io) -> Result<Outcome> {
     let path = ctx.database_path()?;
     let conn = db::open_read(path, ctx.config.busy_timeout)?;
-    let schema =
-        introspect::introspect(&conn, &ctx.filter()).map_err(|source| Error::Introspect {
-            path: path.to_path_buf(),
-            source,
-        })?;
-    io.out
-        .write_all(crate::emit::model_yaml(&schema).as_bytes())
-        .map_err(write_error)?;
+    let schema = introspect::introspect(&conn, &ctx.filter()).map_err(|source| Error::Introspect { path: path.to_path_buf(), source })?;
+    io.out.write_all(crate::emit::model_yaml(&schema).as_bytes()).map_err(write_error)?;
     Ok(Outcome::Done)
 }
 
@@ -189,9 +175,7 @@ pub fn revision(ctx: &Context, opts: &RevisionOptions, io: &mut Io) -> Result<Ou
         return Err(RevisionError::SeveralHeads(heads).into());
     }
     let id = match &opts.rev_id {
-        Some(id) if !revisions::is_valid_id(id) => {
-            return Err(RevisionError::InvalidNewId(id.clone()).into())
-        }
+        Some(id) if !revisions::is_valid_id(id) => return Err(RevisionError::InvalidNewId(id.clone()).into()),
         Some(id) => id.clone(),
         None => revisions::random_id(),
     };
@@ -204,58 +188,32 @@ pub fn revision(ctx: &Context, opts: &RevisionOptions, io: &mut Io) -> Result<Ou
             None => return Ok(Outcome::Done),
         }
     } else {
-        (
-            "-- Write the upgrade SQL here.".to_string(),
-            "-- Write the downgrade SQL here.".to_string(),
-        )
+        ("-- Write the upgrade SQL here.".to_string(), "-- Write the downgrade SQL here.".to_string())
     };
-    let new = NewRevision {
-        id: &id,
-        parents: &heads,
-        message: &opts.message,
-        up: &up,
-        down: &down,
-        epoch: revisions::now_epoch(),
-    };
+    let new = NewRevision { id: &id, parents: &heads, message: &opts.message, up: &up, down: &down, epoch: revisions::now_epoch() };
     let dir = &ctx.config.versions;
     std::fs::create_dir_all(dir).map_err(|e| Error::io("create the versions folder", dir, e))?;
     let path = dir.join(new.file_name());
-    write_new_file(&path, &new.text()).map_err(|source| RevisionError::Write {
-        path: path.clone(),
-        source,
-    })?;
+    write_new_file(&path, &new.text()).map_err(|source| RevisionError::Write { path: path.clone(), source })?;
     writeln!(io.out, "Generating {} ... done", path.display()).map_err(write_error)?;
     Ok(Outcome::Done)
 }
 
 /// Creates the file, refusing to overwrite one that exists.
 fn write_new_file(path: &Path, text: &str) -> std::io::Result<()> {
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)?;
+    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(path)?;
     f.write_all(text.as_bytes())
 }
 
 /// The upgrade and downgrade SQL for the model, rehearsed; None when there
 /// is nothing to do (and it said so).
-fn autogenerate(
-    ctx: &Context,
-    history: &crate::revisions::History,
-    opts: &RevisionOptions,
-    io: &mut Io,
-) -> Result<Option<(String, String)>> {
+fn autogenerate(ctx: &Context, history: &crate::revisions::History, opts: &RevisionOptions, io: &mut Io) -> Result<Option<(String, String)>> {
     use crate::rehearse::{self, Copy};
     let model = ctx.model()?;
     let path = ctx.database_path()?;
-    let conn = if path.exists() {
-        Some(db::open_read(path, ctx.config.busy_timeout)?)
-    } else {
-        None
-    };
+    let conn = if path.exists() { Some(db::open_read(path, ctx.config.busy_timeout)?) } else { None };
     let heads = match &conn {
-        Some(c) => crate::runner::current_heads(c, &ctx.config.version_table)
-            .map_err(|e| crate::db::DbError::classify(path, ctx.config.busy_timeout, e))?,
+        Some(c) => crate::runner::current_heads(c, &ctx.config.version_table).map_err(|e| crate::db::DbError::classify(path, ctx.config.busy_timeout, e))?,
         None => Vec::new(),
     };
     let mut want = history.heads();
@@ -268,37 +226,24 @@ fn autogenerate(
                 h.join(", ")
             }
         };
-        return Err(crate::revisions::RevisionError::NotAtHead {
-            current: show(&heads),
-            head: show(&want),
-        }
-        .into());
+        return Err(crate::revisions::RevisionError::NotAtHead { current: show(&heads), head: show(&want) }.into());
     }
     let db = match &conn {
-        Some(c) => {
-            introspect::introspect(c, &ctx.filter()).map_err(|source| Error::Introspect {
-                path: path.to_path_buf(),
-                source,
-            })?
-        }
+        Some(c) => introspect::introspect(c, &ctx.filter()).map_err(|source| Error::Introspect { path: path.to_path_buf(), source })?,
         None => Schema::default(),
     };
     let up_diff = diff::diff(&db, &model);
     crate::report::write_warnings(&up_diff, io.err).map_err(write_error)?;
     if up_diff.is_empty() && !opts.allow_empty {
-        writeln!(io.out, "No changes detected: the database matches the model, so no revision was written (--allow-empty writes one anyway).").map_err(write_error)?;
+        writeln!(io.out, "No changes detected: the database matches the model, so no revision was written (--allow-empty writes one anyway).")
+            .map_err(write_error)?;
         return Ok(None);
     }
     let up = crate::revisions::upgrade_sql(&up_diff, &model);
     let down_diff = crate::revisions::downgrade_diff(&up_diff, &db, &model);
     let down = crate::revisions::upgrade_sql(&down_diff, &db);
-    let copy = if opts.rehearse_data {
-        Copy::Data
-    } else {
-        Copy::Schema
-    };
-    let scratch =
-        rehearse::scratch_copy(conn.as_ref(), copy).map_err(rehearse::RehearsalError::Copy)?;
+    let copy = if opts.rehearse_data { Copy::Data } else { Copy::Schema };
+    let scratch = rehearse::scratch_copy(conn.as_ref(), copy).map_err(rehearse::RehearsalError::Copy)?;
     rehearse::rehearse(&scratch, &up, &down, &model, &ctx.filter())?;
     Ok(Some((up, down)))
 }

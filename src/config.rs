@@ -77,60 +77,31 @@ pub fn load(overrides: &Overrides, cwd: &Path) -> Result<Config, ConfigError> {
         Some(p) => read(p)?,
         None => RawConfig::default(),
     };
-    let base = file
-        .as_deref()
-        .and_then(Path::parent)
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| cwd.to_path_buf());
+    let base = file.as_deref().and_then(Path::parent).map(Path::to_path_buf).unwrap_or_else(|| cwd.to_path_buf());
     let mut database = match raw.database.as_deref() {
-        Some(url) => Some(
-            parse_database(url, &base)
-                .map_err(|m| error(file.as_deref().unwrap_or(Path::new(FILE_NAME)), 0, 0, m))?,
-        ),
+        Some(url) => Some(parse_database(url, &base).map_err(|m| error(file.as_deref().unwrap_or(Path::new(FILE_NAME)), 0, 0, m))?),
         None => None,
     };
     if let Some(url) = &overrides.env_database {
-        database =
-            Some(parse_database(url, cwd).map_err(|m| error(Path::new("environment"), 0, 0, m))?);
+        database = Some(parse_database(url, cwd).map_err(|m| error(Path::new("environment"), 0, 0, m))?);
     }
     if let Some(url) = &overrides.database {
-        database =
-            Some(parse_database(url, cwd).map_err(|m| error(Path::new("--database"), 0, 0, m))?);
+        database = Some(parse_database(url, cwd).map_err(|m| error(Path::new("--database"), 0, 0, m))?);
     }
     let busy_timeout = match raw.busy_timeout {
         Some(s) if s.is_finite() && s >= 0.0 => Duration::from_secs_f64(s),
         Some(s) => {
-            return Err(error(
-                file.as_deref().unwrap_or(Path::new(FILE_NAME)),
-                0,
-                0,
-                format!("`busy_timeout: {s}` should be a number of seconds, 0 or more"),
-            ))
+            return Err(error(file.as_deref().unwrap_or(Path::new(FILE_NAME)), 0, 0, format!("`busy_timeout: {s}` should be a number of seconds, 0 or more")))
         }
         None => DEFAULT_BUSY_TIMEOUT,
     };
-    let version_table = raw
-        .version_table
-        .unwrap_or_else(|| DEFAULT_VERSION_TABLE.to_string());
+    let version_table = raw.version_table.unwrap_or_else(|| DEFAULT_VERSION_TABLE.to_string());
     if version_table.is_empty() {
-        return Err(error(
-            file.as_deref().unwrap_or(Path::new(FILE_NAME)),
-            0,
-            0,
-            "`version_table` is empty",
-        ));
+        return Err(error(file.as_deref().unwrap_or(Path::new(FILE_NAME)), 0, 0, "`version_table` is empty"));
     }
     Ok(Config {
-        schema: overrides
-            .schema
-            .as_ref()
-            .map(|p| cwd.join(p))
-            .or_else(|| raw.schema.map(|s| base.join(s))),
-        versions: overrides
-            .versions
-            .as_ref()
-            .map(|p| cwd.join(p))
-            .unwrap_or_else(|| base.join(raw.versions.as_deref().unwrap_or(DEFAULT_VERSIONS))),
+        schema: overrides.schema.as_ref().map(|p| cwd.join(p)).or_else(|| raw.schema.map(|s| base.join(s))),
+        versions: overrides.versions.as_ref().map(|p| cwd.join(p)).unwrap_or_else(|| base.join(raw.versions.as_deref().unwrap_or(DEFAULT_VERSIONS))),
         file,
         database,
         version_table,
@@ -140,45 +111,26 @@ pub fn load(overrides: &Overrides, cwd: &Path) -> Result<Config, ConfigError> {
 }
 
 fn error(file: &Path, line: u32, column: u32, message: impl Into<String>) -> ConfigError {
-    ConfigError {
-        file: file.to_path_buf(),
-        line,
-        column,
-        message: message.into(),
-    }
+    ConfigError { file: file.to_path_buf(), line, column, message: message.into() }
 }
 
 /// `autogen.yaml` in `dir` or the nearest parent that has one.
 pub fn discover(dir: &Path) -> Option<PathBuf> {
-    dir.ancestors()
-        .map(|d| d.join(FILE_NAME))
-        .find(|p| p.is_file())
+    dir.ancestors().map(|d| d.join(FILE_NAME)).find(|p| p.is_file())
 }
 
 fn read(path: &Path) -> Result<RawConfig, ConfigError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| error(path, 0, 0, format!("cannot read the config file: {e}")))?;
+    let text = std::fs::read_to_string(path).map_err(|e| error(path, 0, 0, format!("cannot read the config file: {e}")))?;
     if text.trim().is_empty() {
         return Ok(RawConfig::default());
     }
     let mut options = serde_saphyr::Options::default();
     options.with_snippet = false;
     serde_saphyr::from_str_with_options(&text, options).map_err(|e| {
-        let (line, column) = e
-            .location()
-            .map(|l| (l.line() as u32, l.column() as u32))
-            .unwrap_or((0, 0));
+        let (line, column) = e.location().map(|l| (l.line() as u32, l.column() as u32)).unwrap_or((0, 0));
         let message = e.to_string();
-        let first = message
-            .lines()
-            .next()
-            .unwrap_or("")
-            .trim()
-            .trim_start_matches("error: ");
-        let first = first
-            .find(" at line ")
-            .map(|i| &first[..i])
-            .unwrap_or(first);
+        let first = message.lines().next().unwrap_or("").trim().trim_start_matches("error: ");
+        let first = first.find(" at line ").map(|i| &first[..i]).unwrap_or(first);
         error(path, line, column, first.to_string())
     })
 }
@@ -200,9 +152,7 @@ pub fn parse_database(url: &str, base: &Path) -> Result<PathBuf, String> {
     };
     let path = path.split('?').next().unwrap_or(path);
     if path.is_empty() || path == ":memory:" {
-        return Err(format!(
-            "database `{url}` names no file: give a path such as sqlite:///./database.db"
-        ));
+        return Err(format!("database `{url}` names no file: give a path such as sqlite:///./database.db"));
     }
     Ok(base.join(path))
 }
@@ -214,21 +164,10 @@ mod tests {
     #[test]
     fn database_urls_resolve_like_sqlalchemy() {
         let base = Path::new("/proj");
-        assert_eq!(
-            parse_database("sqlite:///./database.db", base).unwrap(),
-            Path::new("/proj/./database.db")
-        );
-        assert_eq!(
-            parse_database("sqlite:////abs/x.db", base).unwrap(),
-            Path::new("/abs/x.db")
-        );
-        assert_eq!(
-            parse_database("data/app.db", base).unwrap(),
-            Path::new("/proj/data/app.db")
-        );
-        assert!(parse_database("postgresql://localhost/db", base)
-            .unwrap_err()
-            .contains("not SQLite"));
+        assert_eq!(parse_database("sqlite:///./database.db", base).unwrap(), Path::new("/proj/./database.db"));
+        assert_eq!(parse_database("sqlite:////abs/x.db", base).unwrap(), Path::new("/abs/x.db"));
+        assert_eq!(parse_database("data/app.db", base).unwrap(), Path::new("/proj/data/app.db"));
+        assert!(parse_database("postgresql://localhost/db", base).unwrap_err().contains("not SQLite"));
         assert!(parse_database("sqlite:///:memory:", base).is_err());
     }
 }

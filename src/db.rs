@@ -17,10 +17,7 @@ pub enum DbError {
     #[error("database `{}` is read-only: autogen cannot write to it (check the file's and its folder's permissions)", .0.display())]
     ReadOnly(PathBuf),
     #[error("database `{}`: {source}", .path.display())]
-    Sqlite {
-        path: PathBuf,
-        source: rusqlite::Error,
-    },
+    Sqlite { path: PathBuf, source: rusqlite::Error },
 }
 
 impl DbError {
@@ -28,15 +25,9 @@ impl DbError {
     pub fn classify(path: &Path, waited: Duration, e: rusqlite::Error) -> DbError {
         match e.sqlite_error_code() {
             Some(ErrorCode::NotADatabase) => DbError::NotADatabase(path.to_path_buf()),
-            Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => DbError::Locked {
-                path: path.to_path_buf(),
-                waited,
-            },
+            Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => DbError::Locked { path: path.to_path_buf(), waited },
             Some(ErrorCode::ReadOnly) => DbError::ReadOnly(path.to_path_buf()),
-            _ => DbError::Sqlite {
-                path: path.to_path_buf(),
-                source: e,
-            },
+            _ => DbError::Sqlite { path: path.to_path_buf(), source: e },
         }
     }
 }
@@ -48,29 +39,21 @@ pub fn open_read(path: &Path, busy_timeout: Duration) -> Result<Connection, DbEr
         return Err(DbError::Missing(path.to_path_buf()));
     }
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags)
-        .map_err(|e| DbError::classify(path, busy_timeout, e))?;
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| DbError::classify(path, busy_timeout, e))?;
     prepare(conn, path, busy_timeout)
 }
 
 /// Opens (creating if needed) a database to migrate.
 pub fn open_write(path: &Path, busy_timeout: Duration) -> Result<Connection, DbError> {
-    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-        | OpenFlags::SQLITE_OPEN_CREATE
-        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags)
-        .map_err(|e| DbError::classify(path, busy_timeout, e))?;
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| DbError::classify(path, busy_timeout, e))?;
     prepare(conn, path, busy_timeout)
 }
 
 /// Sets the busy timeout and reads the schema once: a file that is not a
 /// database only says so on its first read (SQLITE_NOTADB).
 fn prepare(conn: Connection, path: &Path, busy_timeout: Duration) -> Result<Connection, DbError> {
-    conn.busy_timeout(busy_timeout)
-        .map_err(|e| DbError::classify(path, busy_timeout, e))?;
-    conn.query_row("SELECT count(*) FROM main.sqlite_schema", [], |r| {
-        r.get::<_, i64>(0)
-    })
-    .map_err(|e| DbError::classify(path, busy_timeout, e))?;
+    conn.busy_timeout(busy_timeout).map_err(|e| DbError::classify(path, busy_timeout, e))?;
+    conn.query_row("SELECT count(*) FROM main.sqlite_schema", [], |r| r.get::<_, i64>(0)).map_err(|e| DbError::classify(path, busy_timeout, e))?;
     Ok(conn)
 }

@@ -25,24 +25,10 @@ pub struct Renames {
 impl Renames {
     /// The renames that undo these: what a downgrade applies.
     pub fn inverse(&self) -> Renames {
-        let table_back = |new: &str| {
-            self.tables
-                .iter()
-                .find(|(_, n)| same_name(n, new))
-                .map(|(o, _)| o.clone())
-                .unwrap_or_else(|| new.to_string())
-        };
+        let table_back = |new: &str| self.tables.iter().find(|(_, n)| same_name(n, new)).map(|(o, _)| o.clone()).unwrap_or_else(|| new.to_string());
         Renames {
-            tables: self
-                .tables
-                .iter()
-                .map(|(o, n)| (n.clone(), o.clone()))
-                .collect(),
-            columns: self
-                .columns
-                .iter()
-                .map(|(t, o, n)| (table_back(t), n.clone(), o.clone()))
-                .collect(),
+            tables: self.tables.iter().map(|(o, n)| (n.clone(), o.clone())).collect(),
+            columns: self.columns.iter().map(|(t, o, n)| (table_back(t), n.clone(), o.clone())).collect(),
         }
     }
 
@@ -180,15 +166,9 @@ impl Change {
         use Change::*;
         match self {
             AddTable { table } | RemoveTable { table } | RenameTable { table, .. } => table,
-            AddColumn { table, .. } | RemoveColumn { table, .. } | RenameColumn { table, .. } => {
-                table
-            }
-            ModifyType { table, .. }
-            | ModifyNullable { table, .. }
-            | ModifyDefault { table, .. } => table,
-            ModifyCollation { table, .. }
-            | ModifyGenerated { table, .. }
-            | ModifyOnConflict { table, .. } => table,
+            AddColumn { table, .. } | RemoveColumn { table, .. } | RenameColumn { table, .. } => table,
+            ModifyType { table, .. } | ModifyNullable { table, .. } | ModifyDefault { table, .. } => table,
+            ModifyCollation { table, .. } | ModifyGenerated { table, .. } | ModifyOnConflict { table, .. } => table,
             AddIndex { table, .. } | RemoveIndex { table, .. } => table,
             AddConstraint { table, .. } | RemoveConstraint { table, .. } => table,
             AddFk { table, .. } | RemoveFk { table, .. } | ModifyTable { table, .. } => table,
@@ -199,10 +179,7 @@ impl Change {
 
     /// Whether the change destroys data that exists only in the database.
     pub fn loses_data(&self) -> bool {
-        matches!(
-            self,
-            Change::RemoveTable { .. } | Change::RemoveColumn { .. }
-        )
+        matches!(self, Change::RemoveTable { .. } | Change::RemoveColumn { .. })
     }
 }
 
@@ -234,17 +211,13 @@ pub fn diff(from: &Schema, to: &Schema) -> Diff {
 /// upgrade's).
 pub fn diff_with_renames(from: &Schema, to: &Schema, renames: Renames) -> Diff {
     let renamed = apply_renames(from, &renames);
+    let names = Names::of(&[&renamed, to]);
     let mut changes = rename_changes(&renames);
     let mut suggestions = Vec::new();
-    compare_tables(&renamed, to, &mut changes, &mut suggestions);
-    compare_views(&renamed, to, &mut changes);
-    compare_triggers(&renamed, to, &mut changes);
-    Diff {
-        renames,
-        renamed,
-        changes,
-        suggestions,
-    }
+    compare_tables(&renamed, to, &names, &mut changes, &mut suggestions);
+    compare_views(&renamed, to, &names, &mut changes);
+    compare_triggers(&renamed, to, &names, &mut changes);
+    Diff { renames, renamed, changes, suggestions }
 }
 
 /// Hints are inert once the database has the new name, and ignored when the
@@ -254,15 +227,9 @@ pub fn resolve_renames(from: &Schema, to: &Schema) -> Renames {
     for table in to.tables.values() {
         let mut source = from.table(&table.name);
         if source.is_none() {
-            if let Some(old) = table
-                .renamed_from
-                .as_deref()
-                .filter(|o| to.table(o).is_none())
-            {
+            if let Some(old) = table.renamed_from.as_deref().filter(|o| to.table(o).is_none()) {
                 if let Some(found) = from.table(old) {
-                    renames
-                        .tables
-                        .push((found.name.clone(), table.name.clone()));
+                    renames.tables.push((found.name.clone(), table.name.clone()));
                     source = Some(found);
                 }
             }
@@ -279,9 +246,7 @@ pub fn resolve_renames(from: &Schema, to: &Schema) -> Renames {
                 continue;
             }
             if let Some(found) = source.column(old) {
-                renames
-                    .columns
-                    .push((table.name.clone(), found.name.clone(), column.name.clone()));
+                renames.columns.push((table.name.clone(), found.name.clone(), column.name.clone()));
             }
         }
     }
@@ -289,18 +254,8 @@ pub fn resolve_renames(from: &Schema, to: &Schema) -> Renames {
 }
 
 fn rename_changes(renames: &Renames) -> Vec<Change> {
-    let tables = renames.tables.iter().map(|(old, new)| Change::RenameTable {
-        table: new.clone(),
-        from: old.clone(),
-    });
-    let columns = renames
-        .columns
-        .iter()
-        .map(|(t, old, new)| Change::RenameColumn {
-            table: t.clone(),
-            column: new.clone(),
-            from: old.clone(),
-        });
+    let tables = renames.tables.iter().map(|(old, new)| Change::RenameTable { table: new.clone(), from: old.clone() });
+    let columns = renames.columns.iter().map(|(t, old, new)| Change::RenameColumn { table: t.clone(), column: new.clone(), from: old.clone() });
     tables.chain(columns).collect()
 }
 
@@ -312,25 +267,12 @@ pub fn apply_renames(from: &Schema, renames: &Renames) -> Schema {
         return from.clone();
     }
     let table_map: Vec<(String, String)> = renames.tables.clone();
-    let new_table_name = |name: &str| -> String {
-        table_map
-            .iter()
-            .find(|(o, _)| same_name(o, name))
-            .map(|(_, n)| n.clone())
-            .unwrap_or_else(|| name.to_string())
-    };
+    let new_table_name =
+        |name: &str| -> String { table_map.iter().find(|(o, _)| same_name(o, name)).map(|(_, n)| n.clone()).unwrap_or_else(|| name.to_string()) };
     let columns_of = |table: &str| -> Vec<(String, String)> {
-        renames
-            .columns
-            .iter()
-            .filter(|(t, _, _)| same_name(t, table))
-            .map(|(_, o, n)| (o.clone(), n.clone()))
-            .collect()
+        renames.columns.iter().filter(|(t, _, _)| same_name(t, table)).map(|(_, o, n)| (o.clone(), n.clone())).collect()
     };
-    let mut out = Schema {
-        unmanaged: from.unmanaged.clone(),
-        ..Schema::default()
-    };
+    let mut out = Schema { unmanaged: from.unmanaged.clone(), ..Schema::default() };
     for table in from.tables.values() {
         let mut t = table.clone();
         t.name = new_table_name(&table.name);
@@ -346,12 +288,7 @@ pub fn apply_renames(from: &Schema, renames: &Renames) -> Schema {
         out.tables.insert(fold(&t.name), t);
     }
     let mut all: Vec<(String, String)> = table_map.clone();
-    all.extend(
-        renames
-            .columns
-            .iter()
-            .map(|(_, o, n)| (o.clone(), n.clone())),
-    );
+    all.extend(renames.columns.iter().map(|(_, o, n)| (o.clone(), n.clone())));
     for view in from.views.values() {
         let mut v = view.clone();
         v.sql = lexer::rename_identifiers(&v.sql, &all);
@@ -367,10 +304,7 @@ pub fn apply_renames(from: &Schema, renames: &Renames) -> Schema {
 }
 
 fn rename_one(name: &str, map: &[(String, String)]) -> String {
-    map.iter()
-        .find(|(o, _)| same_name(o, name))
-        .map(|(_, n)| n.clone())
-        .unwrap_or_else(|| name.to_string())
+    map.iter().find(|(o, _)| same_name(o, name)).map(|(_, n)| n.clone()).unwrap_or_else(|| name.to_string())
 }
 
 fn rename_columns_in_table(t: &mut Table, cols: &[(String, String)]) {
@@ -405,53 +339,65 @@ fn rename_columns_in_table(t: &mut Table, cols: &[(String, String)]) {
     }
 }
 
-/// Canonical SQL for comparisons; text that does not tokenize compares as
-/// itself.
-pub fn canon(sql: &str) -> String {
-    lexer::normalize_expr(sql).unwrap_or_else(|_| sql.trim().to_string())
+/// The names SQL text may refer to (tables, views, columns of both sides,
+/// folded): a double-quoted token that is none of them is a string literal
+/// to SQLite, and is compared as one.
+#[derive(Debug, Clone, Default)]
+pub struct Names(HashSet<String>);
+
+impl Names {
+    pub fn of(schemas: &[&Schema]) -> Names {
+        let mut set = HashSet::new();
+        for s in schemas {
+            for t in s.tables.values() {
+                set.insert(fold(&t.name));
+                set.extend(t.columns.iter().map(|c| fold(&c.name)));
+            }
+            set.extend(s.views.values().map(|v| fold(&v.name)));
+            set.extend(s.views.values().flat_map(|v| v.columns.iter().map(|c| fold(c))));
+        }
+        set.extend(["rowid", "oid", "_rowid_", "new", "old", "excluded"].map(String::from));
+        Names(set)
+    }
+
+    /// No names at all: in a DEFAULT every double-quoted token is a string.
+    pub fn none() -> Names {
+        Names::default()
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.0.contains(&fold(name))
+    }
 }
 
-fn same_sql(a: &str, b: &str) -> bool {
-    a == b || canon(a) == canon(b)
+/// Canonical SQL for comparisons; text that does not tokenize compares as
+/// itself.
+pub fn canon(sql: &str, names: &Names) -> String {
+    lexer::normalize_in(sql, &|n| names.contains(n)).unwrap_or_else(|_| sql.trim().to_string())
+}
+
+fn same_sql(a: &str, b: &str, names: &Names) -> bool {
+    a == b || canon(a, names) == canon(b, names)
 }
 
 fn same_names(a: &[String], b: &[String]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same_name(x, y))
 }
 
-fn compare_tables(
-    from: &Schema,
-    to: &Schema,
-    changes: &mut Vec<Change>,
-    suggestions: &mut Vec<String>,
-) {
-    let added: Vec<&Table> = to
-        .tables
-        .iter()
-        .filter(|(k, _)| !from.tables.contains_key(*k))
-        .map(|(_, t)| t)
-        .collect();
-    let removed: Vec<&Table> = from
-        .tables
-        .iter()
-        .filter(|(k, _)| !to.tables.contains_key(*k))
-        .map(|(_, t)| t)
-        .collect();
+fn compare_tables(from: &Schema, to: &Schema, names: &Names, changes: &mut Vec<Change>, suggestions: &mut Vec<String>) {
+    let added: Vec<&Table> = to.tables.iter().filter(|(k, _)| !from.tables.contains_key(*k)).map(|(_, t)| t).collect();
+    let removed: Vec<&Table> = from.tables.iter().filter(|(k, _)| !to.tables.contains_key(*k)).map(|(_, t)| t).collect();
     suggest_table_renames(&added, &removed, suggestions);
     for table in &added {
-        changes.push(Change::AddTable {
-            table: table.name.clone(),
-        });
+        changes.push(Change::AddTable { table: table.name.clone() });
     }
     for (key, want) in &to.tables {
         if let Some(have) = from.tables.get(key) {
-            compare_table(have, want, changes, suggestions);
+            compare_table(have, want, names, changes, suggestions);
         }
     }
     for table in removed {
-        changes.push(Change::RemoveTable {
-            table: table.name.clone(),
-        });
+        changes.push(Change::RemoveTable { table: table.name.clone() });
     }
 }
 
@@ -470,23 +416,10 @@ fn suggest_table_renames(added: &[&Table], removed: &[&Table], suggestions: &mut
     }
 }
 
-fn compare_table(
-    have: &Table,
-    want: &Table,
-    changes: &mut Vec<Change>,
-    suggestions: &mut Vec<String>,
-) {
+fn compare_table(have: &Table, want: &Table, names: &Names, changes: &mut Vec<Change>, suggestions: &mut Vec<String>) {
     let t = want.name.clone();
-    let added: Vec<&Column> = want
-        .columns
-        .iter()
-        .filter(|c| have.column(&c.name).is_none())
-        .collect();
-    let removed: Vec<&Column> = have
-        .columns
-        .iter()
-        .filter(|c| want.column(&c.name).is_none())
-        .collect();
+    let added: Vec<&Column> = want.columns.iter().filter(|c| have.column(&c.name).is_none()).collect();
+    let removed: Vec<&Column> = have.columns.iter().filter(|c| want.column(&c.name).is_none()).collect();
     for new in &added {
         for old in &removed {
             if old.ty == new.ty {
@@ -498,112 +431,60 @@ fn compare_table(
         }
     }
     for c in &added {
-        changes.push(Change::AddColumn {
-            table: t.clone(),
-            column: c.name.clone(),
-            ty: c.ty.clone(),
-            nullable: c.nullable,
-            default: c.default.clone(),
-        });
+        changes.push(Change::AddColumn { table: t.clone(), column: c.name.clone(), ty: c.ty.clone(), nullable: c.nullable, default: c.default.clone() });
     }
     for c in &removed {
-        changes.push(Change::RemoveColumn {
-            table: t.clone(),
-            column: c.name.clone(),
-        });
+        changes.push(Change::RemoveColumn { table: t.clone(), column: c.name.clone() });
     }
     for w in &want.columns {
         if let Some(h) = have.column(&w.name) {
-            compare_column(&t, h, w, changes);
+            compare_column(&t, h, w, names, changes);
         }
     }
     compare_table_properties(have, want, changes);
-    compare_indexes(have, want, changes);
-    compare_constraints(have, want, changes);
+    compare_indexes(have, want, names, changes);
+    compare_constraints(have, want, names, changes);
 }
 
-fn compare_column(t: &str, h: &Column, w: &Column, changes: &mut Vec<Change>) {
+fn compare_column(t: &str, h: &Column, w: &Column, names: &Names, changes: &mut Vec<Change>) {
     let (table, column) = (t.to_string(), w.name.clone());
     if h.ty != w.ty {
-        changes.push(Change::ModifyType {
-            table: table.clone(),
-            column: column.clone(),
-            from: h.ty.clone(),
-            to: w.ty.clone(),
-        });
+        changes.push(Change::ModifyType { table: table.clone(), column: column.clone(), from: h.ty.clone(), to: w.ty.clone() });
     }
     if h.nullable != w.nullable {
-        changes.push(Change::ModifyNullable {
-            table: table.clone(),
-            column: column.clone(),
-            from: h.nullable,
-            to: w.nullable,
-        });
+        changes.push(Change::ModifyNullable { table: table.clone(), column: column.clone(), from: h.nullable, to: w.nullable });
     }
     let same_default = match (&h.default, &w.default) {
-        (Some(a), Some(b)) => same_sql(a, b),
+        (Some(a), Some(b)) => same_sql(a, b, &Names::none()),
         (a, b) => a.is_none() && b.is_none(),
     };
     if !same_default {
-        changes.push(Change::ModifyDefault {
-            table: table.clone(),
-            column: column.clone(),
-            from: h.default.clone(),
-            to: w.default.clone(),
-        });
+        changes.push(Change::ModifyDefault { table: table.clone(), column: column.clone(), from: h.default.clone(), to: w.default.clone() });
     }
     if h.collate != w.collate {
-        changes.push(Change::ModifyCollation {
-            table: table.clone(),
-            column: column.clone(),
-            from: h.collate.clone(),
-            to: w.collate.clone(),
-        });
+        changes.push(Change::ModifyCollation { table: table.clone(), column: column.clone(), from: h.collate.clone(), to: w.collate.clone() });
     }
     let same_generated = match (&h.generated, &w.generated) {
-        (Some(a), Some(b)) => a.stored == b.stored && same_sql(&a.expr, &b.expr),
+        (Some(a), Some(b)) => a.stored == b.stored && same_sql(&a.expr, &b.expr, names),
         (a, b) => a.is_none() && b.is_none(),
     };
     if !same_generated {
-        let show = |g: &Option<Generated>| {
-            g.as_ref()
-                .map(|g| format!("{} {}", g.expr, if g.stored { "STORED" } else { "VIRTUAL" }))
-        };
-        changes.push(Change::ModifyGenerated {
-            table: table.clone(),
-            column: column.clone(),
-            from: show(&h.generated),
-            to: show(&w.generated),
-        });
+        let show = |g: &Option<Generated>| g.as_ref().map(|g| format!("{} {}", g.expr, if g.stored { "STORED" } else { "VIRTUAL" }));
+        changes.push(Change::ModifyGenerated { table: table.clone(), column: column.clone(), from: show(&h.generated), to: show(&w.generated) });
     }
     if !w.nullable && !h.nullable && h.not_null_conflict != w.not_null_conflict {
         let show = |c: Option<Conflict>| c.map(|c| c.as_sql().to_string());
-        changes.push(Change::ModifyOnConflict {
-            table,
-            column,
-            from: show(h.not_null_conflict),
-            to: show(w.not_null_conflict),
-        });
+        changes.push(Change::ModifyOnConflict { table, column, from: show(h.not_null_conflict), to: show(w.not_null_conflict) });
     }
 }
 
 fn compare_table_properties(have: &Table, want: &Table, changes: &mut Vec<Change>) {
     let t = || want.name.clone();
     if have.strict != want.strict {
-        changes.push(Change::ModifyTable {
-            table: t(),
-            property: "strict",
-            from: have.strict.to_string(),
-            to: want.strict.to_string(),
-        });
+        changes.push(Change::ModifyTable { table: t(), property: "strict", from: have.strict.to_string(), to: want.strict.to_string() });
     }
     if have.without_rowid != want.without_rowid {
-        changes.push(Change::ModifyTable {
-            table: t(),
-            property: "without_rowid",
-            from: have.without_rowid.to_string(),
-            to: want.without_rowid.to_string(),
-        });
+        changes.push(Change::ModifyTable { table: t(), property: "without_rowid", from: have.without_rowid.to_string(), to: want.without_rowid.to_string() });
     }
     if !same_primary_key(have.primary_key.as_ref(), want.primary_key.as_ref()) {
         changes.push(Change::ModifyTable {
@@ -626,11 +507,7 @@ fn compare_table_properties(have: &Table, want: &Table, changes: &mut Vec<Change
 fn same_primary_key(have: Option<&PrimaryKey>, want: Option<&PrimaryKey>) -> bool {
     match (have, want) {
         (None, None) => true,
-        (Some(h), Some(w)) => {
-            same_names(&h.columns, &w.columns)
-                && h.on_conflict == w.on_conflict
-                && name_matches(h.name.as_deref(), w.name.as_deref())
-        }
+        (Some(h), Some(w)) => same_names(&h.columns, &w.columns) && h.on_conflict == w.on_conflict && name_matches(h.name.as_deref(), w.name.as_deref()),
         _ => false,
     }
 }
@@ -657,41 +534,25 @@ fn name_matches(have: Option<&str>, want: Option<&str>) -> bool {
     }
 }
 
-fn compare_indexes(have: &Table, want: &Table, changes: &mut Vec<Change>) {
+fn compare_indexes(have: &Table, want: &Table, names: &Names, changes: &mut Vec<Change>) {
     let t = &want.name;
     for h in &have.indexes {
-        let kept = want
-            .indexes
-            .iter()
-            .any(|w| same_name(&w.name, &h.name) && same_index(h, w));
+        let kept = want.indexes.iter().any(|w| same_name(&w.name, &h.name) && same_index(h, w, names));
         if !kept {
-            changes.push(Change::RemoveIndex {
-                table: t.clone(),
-                index: h.name.clone(),
-                unique: h.unique,
-                definition: crate::render::index_definition(h),
-            });
+            changes.push(Change::RemoveIndex { table: t.clone(), index: h.name.clone(), unique: h.unique, definition: crate::render::index_definition(h) });
         }
     }
     for w in &want.indexes {
-        let kept = have
-            .indexes
-            .iter()
-            .any(|h| same_name(&w.name, &h.name) && same_index(h, w));
+        let kept = have.indexes.iter().any(|h| same_name(&w.name, &h.name) && same_index(h, w, names));
         if !kept {
-            changes.push(Change::AddIndex {
-                table: t.clone(),
-                index: w.name.clone(),
-                unique: w.unique,
-                definition: crate::render::index_definition(w),
-            });
+            changes.push(Change::AddIndex { table: t.clone(), index: w.name.clone(), unique: w.unique, definition: crate::render::index_definition(w) });
         }
     }
 }
 
-pub fn same_index(a: &Index, b: &Index) -> bool {
+pub fn same_index(a: &Index, b: &Index, names: &Names) -> bool {
     let same_where = match (&a.where_clause, &b.where_clause) {
-        (Some(x), Some(y)) => same_sql(x, y),
+        (Some(x), Some(y)) => same_sql(x, y, names),
         (x, y) => x.is_none() && y.is_none(),
     };
     a.unique == b.unique
@@ -700,19 +561,17 @@ pub fn same_index(a: &Index, b: &Index) -> bool {
         && a.columns.iter().zip(&b.columns).all(|(x, y)| {
             let key = match (&x.key, &y.key) {
                 (IndexKey::Column(p), IndexKey::Column(q)) => same_name(p, q),
-                (IndexKey::Expression(p), IndexKey::Expression(q)) => same_sql(p, q),
+                (IndexKey::Expression(p), IndexKey::Expression(q)) => same_sql(p, q, names),
                 _ => false,
             };
             key && x.desc == y.desc && x.collate == y.collate
         })
 }
 
-fn compare_constraints(have: &Table, want: &Table, changes: &mut Vec<Change>) {
+fn compare_constraints(have: &Table, want: &Table, names: &Names, changes: &mut Vec<Change>) {
     let t = &want.name;
     let same_unique = |h: &UniqueConstraint, w: &UniqueConstraint| {
-        same_names(&h.columns, &w.columns)
-            && h.on_conflict == w.on_conflict
-            && name_matches(h.name.as_deref(), w.name.as_deref())
+        same_names(&h.columns, &w.columns) && h.on_conflict == w.on_conflict && name_matches(h.name.as_deref(), w.name.as_deref())
     };
     let (gone, new) = match_up(&have.uniques, &want.uniques, same_unique);
     for u in gone {
@@ -724,47 +583,22 @@ fn compare_constraints(have: &Table, want: &Table, changes: &mut Vec<Change>) {
         });
     }
     for u in new {
-        changes.push(Change::AddConstraint {
-            table: t.clone(),
-            constraint: u.name.clone(),
-            kind: "unique",
-            definition: crate::render::unique_definition(u),
-        });
+        changes.push(Change::AddConstraint { table: t.clone(), constraint: u.name.clone(), kind: "unique", definition: crate::render::unique_definition(u) });
     }
-    let same_check = |h: &CheckConstraint, w: &CheckConstraint| {
-        same_sql(&h.expr, &w.expr) && name_matches(h.name.as_deref(), w.name.as_deref())
-    };
+    let same_check = |h: &CheckConstraint, w: &CheckConstraint| same_sql(&h.expr, &w.expr, names) && name_matches(h.name.as_deref(), w.name.as_deref());
     let (gone, new) = match_up(&have.checks, &want.checks, same_check);
     for c in gone {
-        changes.push(Change::RemoveConstraint {
-            table: t.clone(),
-            constraint: c.name.clone(),
-            kind: "check",
-            definition: crate::render::check_definition(c),
-        });
+        changes.push(Change::RemoveConstraint { table: t.clone(), constraint: c.name.clone(), kind: "check", definition: crate::render::check_definition(c) });
     }
     for c in new {
-        changes.push(Change::AddConstraint {
-            table: t.clone(),
-            constraint: c.name.clone(),
-            kind: "check",
-            definition: crate::render::check_definition(c),
-        });
+        changes.push(Change::AddConstraint { table: t.clone(), constraint: c.name.clone(), kind: "check", definition: crate::render::check_definition(c) });
     }
     let (gone, new) = match_up(&have.foreign_keys, &want.foreign_keys, same_fk);
     for f in gone {
-        changes.push(Change::RemoveFk {
-            table: t.clone(),
-            constraint: f.name.clone(),
-            definition: crate::render::fk_definition(f),
-        });
+        changes.push(Change::RemoveFk { table: t.clone(), constraint: f.name.clone(), definition: crate::render::fk_definition(f) });
     }
     for f in new {
-        changes.push(Change::AddFk {
-            table: t.clone(),
-            constraint: f.name.clone(),
-            definition: crate::render::fk_definition(f),
-        });
+        changes.push(Change::AddFk { table: t.clone(), constraint: f.name.clone(), definition: crate::render::fk_definition(f) });
     }
 }
 
@@ -782,11 +616,7 @@ fn same_fk(h: &ForeignKey, w: &ForeignKey) -> bool {
 /// exists unpaired (to remove) and what is wanted unpaired (to add). Items
 /// the wanted side names are paired first, so a named constraint is not
 /// taken by an unnamed twin.
-fn match_up<'a, T>(
-    have: &'a [T],
-    want: &'a [T],
-    same: impl Fn(&T, &T) -> bool,
-) -> (Vec<&'a T>, Vec<&'a T>) {
+fn match_up<'a, T>(have: &'a [T], want: &'a [T], same: impl Fn(&T, &T) -> bool) -> (Vec<&'a T>, Vec<&'a T>) {
     let mut used = vec![false; have.len()];
     let mut unmatched_want = Vec::new();
     for w in want {
@@ -795,17 +625,12 @@ fn match_up<'a, T>(
             None => unmatched_want.push(w),
         }
     }
-    let unmatched_have = have
-        .iter()
-        .zip(&used)
-        .filter(|(_, u)| !**u)
-        .map(|(h, _)| h)
-        .collect();
+    let unmatched_have = have.iter().zip(&used).filter(|(_, u)| !**u).map(|(h, _)| h).collect();
     (unmatched_have, unmatched_want)
 }
 
-fn compare_views(from: &Schema, to: &Schema, changes: &mut Vec<Change>) {
-    let same = |a: &View, b: &View| same_names(&a.columns, &b.columns) && same_sql(&a.sql, &b.sql);
+fn compare_views(from: &Schema, to: &Schema, names: &Names, changes: &mut Vec<Change>) {
+    let same = |a: &View, b: &View| same_names(&a.columns, &b.columns) && same_sql(&a.sql, &b.sql, names);
     let mut removed = Vec::new();
     let mut added = Vec::new();
     for (key, h) in &from.views {
@@ -818,29 +643,22 @@ fn compare_views(from: &Schema, to: &Schema, changes: &mut Vec<Change>) {
             None => removed.push(h.name.clone()),
         }
     }
-    added.extend(
-        to.views
-            .keys()
-            .filter(|k| !from.views.contains_key(*k))
-            .cloned(),
-    );
+    added.extend(to.views.keys().filter(|k| !from.views.contains_key(*k)).cloned());
     added.sort();
     for v in removed {
         changes.push(Change::RemoveView { view: v });
     }
     for k in added {
-        changes.push(Change::AddView {
-            view: to.views[&k].name.clone(),
-        });
+        changes.push(Change::AddView { view: to.views[&k].name.clone() });
     }
 }
 
-fn compare_triggers(from: &Schema, to: &Schema, changes: &mut Vec<Change>) {
+fn compare_triggers(from: &Schema, to: &Schema, names: &Names, changes: &mut Vec<Change>) {
     let mut removed: BTreeMap<String, &Trigger> = BTreeMap::new();
     let mut added: BTreeMap<String, &Trigger> = BTreeMap::new();
     for (key, h) in &from.triggers {
         match to.triggers.get(key) {
-            Some(w) if same_sql(&h.sql, &w.sql) && same_name(&h.table, &w.table) => {}
+            Some(w) if same_sql(&h.sql, &w.sql, names) && same_name(&h.table, &w.table) => {}
             Some(w) => {
                 removed.insert(key.clone(), h);
                 added.insert(key.clone(), w);
@@ -856,15 +674,9 @@ fn compare_triggers(from: &Schema, to: &Schema, changes: &mut Vec<Change>) {
         }
     }
     for t in removed.values() {
-        changes.push(Change::RemoveTrigger {
-            trigger: t.name.clone(),
-            table: t.table.clone(),
-        });
+        changes.push(Change::RemoveTrigger { trigger: t.name.clone(), table: t.table.clone() });
     }
     for t in added.values() {
-        changes.push(Change::AddTrigger {
-            trigger: t.name.clone(),
-            table: t.table.clone(),
-        });
+        changes.push(Change::AddTrigger { trigger: t.name.clone(), table: t.table.clone() });
     }
 }

@@ -13,11 +13,7 @@ pub fn model_yaml(schema: &Schema) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{MODELINE}");
     if !schema.unmanaged.is_empty() {
-        let _ = writeln!(
-            out,
-            "# not managed by autogen (virtual tables and their shadow tables): {}",
-            schema.unmanaged.join(", ")
-        );
+        let _ = writeln!(out, "# not managed by autogen (virtual tables and their shadow tables): {}", schema.unmanaged.join(", "));
     }
     out.push_str("version: 1\n");
     if schema.tables.is_empty() {
@@ -56,8 +52,7 @@ fn column_form_pk(table: &Table) -> Option<&str> {
         return None;
     };
     let column = table.column(only)?;
-    (pk.name.is_none() && pk.on_conflict.is_none() && column.not_null_conflict.is_none())
-        .then_some(only.as_str())
+    (pk.name.is_none() && pk.on_conflict.is_none() && column.not_null_conflict.is_none()).then_some(only.as_str())
 }
 
 fn write_table(out: &mut String, table: &Table) {
@@ -66,10 +61,7 @@ fn write_table(out: &mut String, table: &Table) {
     let flagged_pk = column_form_pk(table);
     for c in &table.columns {
         let is_flagged = flagged_pk.is_some_and(|p| same_name(p, &c.name));
-        let mut fields = vec![
-            format!("name: {}", scalar(&c.name)),
-            format!("type: {}", scalar(&c.ty)),
-        ];
+        let mut fields = vec![format!("name: {}", scalar(&c.name)), format!("type: {}", scalar(&c.ty))];
         if is_flagged {
             fields.push("primary_key: true".into());
         }
@@ -77,12 +69,7 @@ fn write_table(out: &mut String, table: &Table) {
         if c.nullable == is_flagged {
             fields.push(format!("nullable: {}", c.nullable));
         }
-        if table.is_autoincrement()
-            && table
-                .primary_key
-                .as_ref()
-                .is_some_and(|pk| same_name(&pk.columns[0], &c.name))
-        {
+        if table.is_autoincrement() && table.primary_key.as_ref().is_some_and(|pk| same_name(&pk.columns[0], &c.name)) {
             fields.push("autoincrement: true".into());
         }
         if let Some(d) = &c.default {
@@ -161,10 +148,7 @@ fn write_table(out: &mut String, table: &Table) {
         out.push_str("    indexes:\n");
         for i in &table.indexes {
             let keys: Vec<String> = i.columns.iter().map(index_key).collect();
-            let mut fields = vec![
-                format!("name: {}", scalar(&i.name)),
-                format!("columns: [{}]", keys.join(", ")),
-            ];
+            let mut fields = vec![format!("name: {}", scalar(&i.name)), format!("columns: [{}]", keys.join(", "))];
             if i.unique {
                 fields.push("unique: true".into());
             }
@@ -192,19 +176,11 @@ fn index_key(c: &IndexColumn) -> String {
 }
 
 fn name_field(name: Option<&str>) -> Vec<String> {
-    name.map(|n| vec![format!("name: {}", scalar(n))])
-        .unwrap_or_default()
+    name.map(|n| vec![format!("name: {}", scalar(n))]).unwrap_or_default()
 }
 
 fn list(items: &[String]) -> String {
-    format!(
-        "[{}]",
-        items
-            .iter()
-            .map(|s| scalar(s))
-            .collect::<Vec<_>>()
-            .join(", ")
-    )
+    format!("[{}]", items.iter().map(|s| scalar(s)).collect::<Vec<_>>().join(", "))
 }
 
 /// A YAML scalar that reads back as exactly `s`: plain where that is
@@ -222,14 +198,11 @@ fn is_plain_safe(s: &str) -> bool {
     let Some(first) = s.chars().next() else {
         return false;
     };
-    const RESERVED: [&str; 12] = [
-        "true", "false", "yes", "no", "on", "off", "null", "y", "n", "nan", "inf", "infinity",
-    ];
+    const RESERVED: [&str; 12] = ["true", "false", "yes", "no", "on", "off", "null", "y", "n", "nan", "inf", "infinity"];
     first.is_ascii_alphabetic()
         && !s.ends_with(' ')
         && !s.contains("  ")
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '(' | ')' | '.' | ' '))
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '(' | ')' | '.' | ' '))
         && !RESERVED.iter().any(|r| r.eq_ignore_ascii_case(s))
 }
 
@@ -240,8 +213,7 @@ fn block(s: &str, indent: usize) -> String {
         && !s.starts_with([' ', '\t', '\n'])
         && !s.ends_with(['\n', ' ', '\t'])
         && !s.contains('\r')
-        && s.lines()
-            .all(|l| !l.ends_with([' ', '\t']) && !l.contains('\t'));
+        && s.lines().all(|l| !l.ends_with([' ', '\t']) && !l.contains('\t'));
     if !fits {
         return scalar(s);
     }

@@ -13,10 +13,7 @@ pub enum Error {
     #[error("{0}")]
     Db(#[from] DbError),
     #[error("database `{}`: {source}", .path.display())]
-    Introspect {
-        path: PathBuf,
-        source: IntrospectError,
-    },
+    Introspect { path: PathBuf, source: IntrospectError },
     #[error("{0}")]
     Revision(#[from] crate::revisions::RevisionError),
     #[error("{0}")]
@@ -24,27 +21,16 @@ pub enum Error {
     #[error("{0}")]
     Rehearsal(#[from] crate::rehearse::RehearsalError),
     #[error("no {what} is configured: {hint}")]
-    NotConfigured {
-        what: &'static str,
-        hint: &'static str,
-    },
+    NotConfigured { what: &'static str, hint: &'static str },
     #[error("cannot {action} `{}`: {source}", .path.display())]
-    Io {
-        action: &'static str,
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { action: &'static str, path: PathBuf, source: std::io::Error },
     #[error("{0}")]
     Usage(String),
 }
 
 impl Error {
     pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io {
-            action,
-            path: path.into(),
-            source,
-        }
+        Error::Io { action, path: path.into(), source }
     }
 }
 

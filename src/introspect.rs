@@ -24,12 +24,7 @@ pub enum IntrospectError {
     #[error("cannot read the schema: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("cannot read the CREATE statement of {kind} `{name}`: {message}\n  statement: {sql}")]
-    Unreadable {
-        kind: &'static str,
-        name: String,
-        message: String,
-        sql: String,
-    },
+    Unreadable { kind: &'static str, name: String, message: String, sql: String },
     #[error("the CREATE statement of table `{table}` disagrees with SQLite: {message}")]
     Mismatch { table: String, message: String },
 }
@@ -45,9 +40,7 @@ pub struct Filter {
 
 impl Filter {
     pub fn skips(&self, name: &str) -> bool {
-        name.to_ascii_lowercase().starts_with("sqlite_")
-            || self.ignore.iter().any(|n| same_name(n, name))
-            || self.exclude.iter().any(|g| glob_match(g, name))
+        name.to_ascii_lowercase().starts_with("sqlite_") || self.ignore.iter().any(|n| same_name(n, name)) || self.exclude.iter().any(|g| glob_match(g, name))
     }
 }
 
@@ -121,11 +114,7 @@ pub fn introspect(conn: &Connection, filter: &Filter) -> Result<Schema, Introspe
     let columns = table_columns(conn)?;
     let (indexes, index_keys) = index_lists(conn)?;
     let fk_counts = foreign_key_counts(conn)?;
-    let index_sql: HashMap<String, &SchemaRow> = rows
-        .iter()
-        .filter(|r| r.kind == "index")
-        .map(|r| (fold(&r.name), r))
-        .collect();
+    let index_sql: HashMap<String, &SchemaRow> = rows.iter().filter(|r| r.kind == "index").map(|r| (fold(&r.name), r)).collect();
     for row in managed {
         let key = fold(&row.name);
         let table = read_table(
@@ -138,28 +127,14 @@ pub fn introspect(conn: &Connection, filter: &Filter) -> Result<Schema, Introspe
         )?;
         schema.tables.insert(key, table);
     }
-    for row in rows
-        .iter()
-        .filter(|r| r.kind == "view" && !filter.skips(&r.name))
-    {
+    for row in rows.iter().filter(|r| r.kind == "view" && !filter.skips(&r.name)) {
         let view = read_view(row)?;
         schema.views.insert(fold(&view.name), view);
     }
-    let skipped_table =
-        |t: &str| filter.skips(t) || schema.unmanaged.iter().any(|u| same_name(u, t));
-    for row in rows
-        .iter()
-        .filter(|r| r.kind == "trigger" && !skipped_table(&r.table))
-    {
+    let skipped_table = |t: &str| filter.skips(t) || schema.unmanaged.iter().any(|u| same_name(u, t));
+    for row in rows.iter().filter(|r| r.kind == "trigger" && !skipped_table(&r.table)) {
         let sql = row.sql.clone().unwrap_or_default();
-        schema.triggers.insert(
-            fold(&row.name),
-            Trigger {
-                name: row.name.clone(),
-                table: row.table.clone(),
-                sql,
-            },
-        );
+        schema.triggers.insert(fold(&row.name), Trigger { name: row.name.clone(), table: row.table.clone(), sql });
     }
     schema.unmanaged.sort();
     crate::normalize::normalize(&mut schema);
@@ -167,36 +142,21 @@ pub fn introspect(conn: &Connection, filter: &Filter) -> Result<Schema, Introspe
 }
 
 fn schema_rows(conn: &Connection) -> rusqlite::Result<Vec<SchemaRow>> {
-    let mut stmt =
-        conn.prepare("SELECT type, name, tbl_name, sql FROM main.sqlite_schema ORDER BY rowid")?;
-    let rows = stmt.query_map([], |r| {
-        Ok(SchemaRow {
-            kind: r.get(0)?,
-            name: r.get(1)?,
-            table: r.get(2)?,
-            sql: r.get(3)?,
-        })
-    })?;
+    let mut stmt = conn.prepare("SELECT type, name, tbl_name, sql FROM main.sqlite_schema ORDER BY rowid")?;
+    let rows = stmt.query_map([], |r| Ok(SchemaRow { kind: r.get(0)?, name: r.get(1)?, table: r.get(2)?, sql: r.get(3)? }))?;
     rows.collect()
 }
 
 /// `table`, `virtual` or `shadow` per table, from `PRAGMA table_list`
 /// (3.37+), which alone knows shadow tables for certain.
 fn table_kinds(conn: &Connection, rows: &[SchemaRow]) -> rusqlite::Result<HashMap<String, String>> {
-    let mut stmt =
-        conn.prepare("SELECT name, type FROM pragma_table_list WHERE schema = 'main'")?;
-    let listed = stmt.query_map([], |r| {
-        Ok((fold(&r.get::<_, String>(0)?), r.get::<_, String>(1)?))
-    })?;
+    let mut stmt = conn.prepare("SELECT name, type FROM pragma_table_list WHERE schema = 'main'")?;
+    let listed = stmt.query_map([], |r| Ok((fold(&r.get::<_, String>(0)?), r.get::<_, String>(1)?)))?;
     let mut kinds: HashMap<String, String> = listed.collect::<rusqlite::Result<_>>()?;
     // A virtual table whose module this build lacks may be listed as a plain
     // table: its CREATE text says what it is.
     for row in rows.iter().filter(|r| r.kind == "table") {
-        if row.sql.as_deref().is_some_and(|s| {
-            s.trim_start()
-                .get(..14)
-                .is_some_and(|p| p.eq_ignore_ascii_case("create virtual"))
-        }) {
+        if row.sql.as_deref().is_some_and(|s| s.trim_start().get(..14).is_some_and(|p| p.eq_ignore_ascii_case("create virtual"))) {
             kinds.insert(fold(&row.name), "virtual".to_string());
         }
     }
@@ -226,10 +186,7 @@ fn table_columns(conn: &Connection) -> rusqlite::Result<HashMap<String, Vec<XCol
     Ok(out)
 }
 
-type IndexLists = (
-    HashMap<String, Vec<XIndex>>,
-    HashMap<String, Vec<XIndexKey>>,
-);
+type IndexLists = (HashMap<String, Vec<XIndex>>, HashMap<String, Vec<XIndexKey>>);
 
 fn index_lists(conn: &Connection) -> rusqlite::Result<IndexLists> {
     let sql = format!("SELECT m.name, il.name, il.\"unique\", il.origin FROM ({PLAIN_TABLES}) AS m JOIN pragma_index_list(m.name) AS il");
@@ -238,11 +195,7 @@ fn index_lists(conn: &Connection) -> rusqlite::Result<IndexLists> {
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         let table: String = r.get(0)?;
-        lists.entry(fold(&table)).or_default().push(XIndex {
-            name: r.get(1)?,
-            unique: r.get::<_, i64>(2)? != 0,
-            origin: r.get(3)?,
-        });
+        lists.entry(fold(&table)).or_default().push(XIndex { name: r.get(1)?, unique: r.get::<_, i64>(2)? != 0, origin: r.get(3)? });
     }
     let sql = format!("SELECT il.name, ix.cid, ix.name, ix.\"desc\" FROM ({PLAIN_TABLES}) AS m JOIN pragma_index_list(m.name) AS il JOIN pragma_index_xinfo(il.name) AS ix WHERE il.origin = 'c' AND ix.key = 1 ORDER BY il.name, ix.seqno");
     let mut stmt = conn.prepare(&sql)?;
@@ -250,11 +203,7 @@ fn index_lists(conn: &Connection) -> rusqlite::Result<IndexLists> {
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         let index: String = r.get(0)?;
-        keys.entry(fold(&index)).or_default().push(XIndexKey {
-            cid: r.get(1)?,
-            name: r.get(2)?,
-            desc: r.get::<_, i64>(3)? != 0,
-        });
+        keys.entry(fold(&index)).or_default().push(XIndexKey { cid: r.get(1)?, name: r.get(2)?, desc: r.get::<_, i64>(3)? != 0 });
     }
     Ok((lists, keys))
 }
@@ -262,24 +211,12 @@ fn index_lists(conn: &Connection) -> rusqlite::Result<IndexLists> {
 fn foreign_key_counts(conn: &Connection) -> rusqlite::Result<HashMap<String, usize>> {
     let sql = format!("SELECT m.name, count(DISTINCT f.id) FROM ({PLAIN_TABLES}) AS m JOIN pragma_foreign_key_list(m.name) AS f GROUP BY m.name");
     let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map([], |r| {
-        Ok((fold(&r.get::<_, String>(0)?), r.get::<_, i64>(1)? as usize))
-    })?;
+    let rows = stmt.query_map([], |r| Ok((fold(&r.get::<_, String>(0)?), r.get::<_, i64>(1)? as usize)))?;
     rows.collect()
 }
 
-fn unreadable(
-    kind: &'static str,
-    name: &str,
-    sql: &str,
-    message: impl Into<String>,
-) -> IntrospectError {
-    IntrospectError::Unreadable {
-        kind,
-        name: name.to_string(),
-        message: message.into(),
-        sql: sql.to_string(),
-    }
+fn unreadable(kind: &'static str, name: &str, sql: &str, message: impl Into<String>) -> IntrospectError {
+    IntrospectError::Unreadable { kind, name: name.to_string(), message: message.into(), sql: sql.to_string() }
 }
 
 fn read_table(
@@ -293,128 +230,56 @@ fn read_table(
     let sql = row.sql.as_deref().unwrap_or_default();
     let parsed = match ddl::parse_create(sql) {
         Ok(Statement::CreateTable(t)) => t,
-        Ok(_) => {
-            return Err(unreadable(
-                "table",
-                &row.name,
-                sql,
-                "it is not a CREATE TABLE statement",
-            ))
-        }
+        Ok(_) => return Err(unreadable("table", &row.name, sql, "it is not a CREATE TABLE statement")),
         Err(e) => return Err(unreadable("table", &row.name, sql, e.to_string())),
     };
-    let mismatch = |message: String| IntrospectError::Mismatch {
-        table: row.name.clone(),
-        message,
-    };
+    let mismatch = |message: String| IntrospectError::Mismatch { table: row.name.clone(), message };
     let visible: Vec<&XColumn> = xcolumns.iter().filter(|c| c.hidden != 1).collect();
     if !parsed.as_select && parsed.columns.len() != visible.len() {
-        return Err(mismatch(format!(
-            "the statement declares {} columns, SQLite reports {}",
-            parsed.columns.len(),
-            visible.len()
-        )));
+        return Err(mismatch(format!("the statement declares {} columns, SQLite reports {}", parsed.columns.len(), visible.len())));
     }
     let declared = |name: &str| parsed.columns.iter().find(|c| same_name(&c.name, name));
-    let mut table = Table {
-        name: row.name.clone(),
-        strict: parsed.strict,
-        without_rowid: parsed.without_rowid,
-        ..Table::default()
-    };
+    let mut table = Table { name: row.name.clone(), strict: parsed.strict, without_rowid: parsed.without_rowid, ..Table::default() };
     for x in &visible {
         let def = declared(&x.name);
         if def.is_none() && !parsed.as_select {
-            return Err(mismatch(format!(
-                "SQLite reports a column `{}` that the statement does not declare",
-                x.name
-            )));
+            return Err(mismatch(format!("SQLite reports a column `{}` that the statement does not declare", x.name)));
         }
         table.columns.push(read_column(x, def));
     }
     let column_names: Vec<String> = table.columns.iter().map(|c| c.name.clone()).collect();
-    let canonical = |name: &str| {
-        column_names
-            .iter()
-            .find(|c| same_name(c, name))
-            .cloned()
-            .unwrap_or_else(|| name.to_string())
-    };
+    let canonical = |name: &str| column_names.iter().find(|c| same_name(c, name)).cloned().unwrap_or_else(|| name.to_string());
     table.primary_key = read_primary_key(&visible, &parsed, &canonical);
     for def in &parsed.columns {
         for c in &def.constraints {
             match &c.kind {
                 ColumnConstraintKind::Unique { on_conflict } => {
-                    table.uniques.push(UniqueConstraint {
-                        name: c.name.clone(),
-                        columns: vec![canonical(&def.name)],
-                        on_conflict: *on_conflict,
-                    })
+                    table.uniques.push(UniqueConstraint { name: c.name.clone(), columns: vec![canonical(&def.name)], on_conflict: *on_conflict })
                 }
-                ColumnConstraintKind::Check(expr) => table.checks.push(CheckConstraint {
-                    name: c.name.clone(),
-                    expr: expr.clone(),
-                }),
-                ColumnConstraintKind::References(fk) => table.foreign_keys.push(foreign_key(
-                    c.name.clone(),
-                    vec![canonical(&def.name)],
-                    fk,
-                )),
+                ColumnConstraintKind::Check(expr) => table.checks.push(CheckConstraint { name: c.name.clone(), expr: expr.clone() }),
+                ColumnConstraintKind::References(fk) => table.foreign_keys.push(foreign_key(c.name.clone(), vec![canonical(&def.name)], fk)),
                 _ => {}
             }
         }
     }
     for c in &parsed.constraints {
         match c {
-            TableConstraint::Unique {
-                name,
-                columns,
-                on_conflict,
-            } => {
-                let columns = columns
-                    .iter()
-                    .map(|k| canonical(k.column.as_deref().unwrap_or(&k.expr)))
-                    .collect();
-                table.uniques.push(UniqueConstraint {
-                    name: name.clone(),
-                    columns,
-                    on_conflict: *on_conflict,
-                });
+            TableConstraint::Unique { name, columns, on_conflict } => {
+                let columns = columns.iter().map(|k| canonical(k.column.as_deref().unwrap_or(&k.expr))).collect();
+                table.uniques.push(UniqueConstraint { name: name.clone(), columns, on_conflict: *on_conflict });
             }
-            TableConstraint::Check { name, expr } => table.checks.push(CheckConstraint {
-                name: name.clone(),
-                expr: expr.clone(),
-            }),
-            TableConstraint::ForeignKey {
-                name,
-                columns,
-                clause,
-            } => {
-                table.foreign_keys.push(foreign_key(
-                    name.clone(),
-                    columns.iter().map(|c| canonical(c)).collect(),
-                    clause,
-                ));
+            TableConstraint::Check { name, expr } => table.checks.push(CheckConstraint { name: name.clone(), expr: expr.clone() }),
+            TableConstraint::ForeignKey { name, columns, clause } => {
+                table.foreign_keys.push(foreign_key(name.clone(), columns.iter().map(|c| canonical(c)).collect(), clause));
             }
             TableConstraint::PrimaryKey { .. } => {}
         }
     }
     if table.foreign_keys.len() != fk_count {
-        return Err(mismatch(format!(
-            "the statement declares {} foreign keys, SQLite reports {fk_count}",
-            table.foreign_keys.len()
-        )));
+        return Err(mismatch(format!("the statement declares {} foreign keys, SQLite reports {fk_count}", table.foreign_keys.len())));
     }
     for xi in xindexes.iter().filter(|i| i.origin == "c") {
-        let index = read_index(
-            xi,
-            index_keys
-                .get(&fold(&xi.name))
-                .map(Vec::as_slice)
-                .unwrap_or(&[]),
-            index_sql.get(&fold(&xi.name)).copied(),
-            &canonical,
-        )?;
+        let index = read_index(xi, index_keys.get(&fold(&xi.name)).map(Vec::as_slice).unwrap_or(&[]), index_sql.get(&fold(&xi.name)).copied(), &canonical)?;
         table.indexes.push(index);
     }
     Ok(table)
@@ -422,34 +287,18 @@ fn read_table(
 
 fn read_column(x: &XColumn, def: Option<&ddl::ColumnDef>) -> Column {
     let constraints = def.map(|d| d.constraints.as_slice()).unwrap_or(&[]);
-    let mut column = Column {
-        name: x.name.clone(),
-        ty: normalize_type(&x.ty),
-        nullable: !x.notnull,
-        default: x.default.clone(),
-        ..Column::default()
-    };
+    let mut column = Column { name: x.name.clone(), ty: normalize_type(&x.ty), nullable: !x.notnull, default: x.default.clone(), ..Column::default() };
     for c in constraints {
         match &c.kind {
-            ColumnConstraintKind::NotNull { on_conflict } => {
-                column.not_null_conflict = *on_conflict
-            }
+            ColumnConstraintKind::NotNull { on_conflict } => column.not_null_conflict = *on_conflict,
             ColumnConstraintKind::Collate(name) => column.collate = Some(name.to_ascii_uppercase()),
-            ColumnConstraintKind::Generated { expr, stored } => {
-                column.generated = Some(Generated {
-                    expr: expr.clone(),
-                    stored: *stored,
-                })
-            }
+            ColumnConstraintKind::Generated { expr, stored } => column.generated = Some(Generated { expr: expr.clone(), stored: *stored }),
             _ => {}
         }
     }
     if column.generated.is_none() && (x.hidden == 2 || x.hidden == 3) {
         // SQLite says generated; keep its kind even if the text was unusual.
-        column.generated = Some(Generated {
-            expr: String::new(),
-            stored: x.hidden == 3,
-        });
+        column.generated = Some(Generated { expr: String::new(), stored: x.hidden == 3 });
     }
     if column.nullable {
         column.not_null_conflict = None;
@@ -457,30 +306,16 @@ fn read_column(x: &XColumn, def: Option<&ddl::ColumnDef>) -> Column {
     column
 }
 
-fn read_primary_key(
-    columns: &[&XColumn],
-    parsed: &ddl::CreateTable,
-    canonical: &dyn Fn(&str) -> String,
-) -> Option<PrimaryKey> {
+fn read_primary_key(columns: &[&XColumn], parsed: &ddl::CreateTable, canonical: &dyn Fn(&str) -> String) -> Option<PrimaryKey> {
     let mut keyed: Vec<&&XColumn> = columns.iter().filter(|c| c.pk > 0).collect();
     if keyed.is_empty() {
         return None;
     }
     keyed.sort_by_key(|c| c.pk);
-    let mut pk = PrimaryKey {
-        name: None,
-        columns: keyed.iter().map(|c| c.name.clone()).collect(),
-        on_conflict: None,
-        autoincrement: false,
-    };
+    let mut pk = PrimaryKey { name: None, columns: keyed.iter().map(|c| c.name.clone()).collect(), on_conflict: None, autoincrement: false };
     for def in &parsed.columns {
         for c in &def.constraints {
-            if let ColumnConstraintKind::PrimaryKey {
-                on_conflict,
-                autoincrement,
-                ..
-            } = &c.kind
-            {
+            if let ColumnConstraintKind::PrimaryKey { on_conflict, autoincrement, .. } = &c.kind {
                 pk.name = c.name.clone();
                 pk.on_conflict = *on_conflict;
                 pk.autoincrement = *autoincrement;
@@ -488,21 +323,12 @@ fn read_primary_key(
         }
     }
     for c in &parsed.constraints {
-        if let TableConstraint::PrimaryKey {
-            name,
-            on_conflict,
-            autoincrement,
-            columns,
-        } = c
-        {
+        if let TableConstraint::PrimaryKey { name, on_conflict, autoincrement, columns } = c {
             pk.name = name.clone();
             pk.on_conflict = *on_conflict;
             pk.autoincrement = *autoincrement;
             // The declared order, which table_xinfo's pk positions follow too.
-            let declared: Vec<String> = columns
-                .iter()
-                .map(|k| canonical(k.column.as_deref().unwrap_or(&k.expr)))
-                .collect();
+            let declared: Vec<String> = columns.iter().map(|k| canonical(k.column.as_deref().unwrap_or(&k.expr))).collect();
             if declared.len() == pk.columns.len() {
                 pk.columns = declared;
             }
@@ -511,11 +337,7 @@ fn read_primary_key(
     Some(pk)
 }
 
-fn foreign_key(
-    name: Option<String>,
-    columns: Vec<String>,
-    clause: &ddl::ForeignKeyClause,
-) -> ForeignKey {
+fn foreign_key(name: Option<String>, columns: Vec<String>, clause: &ddl::ForeignKeyClause) -> ForeignKey {
     ForeignKey {
         name,
         columns,
@@ -523,45 +345,19 @@ fn foreign_key(
         ref_columns: clause.columns.clone(),
         on_delete: clause.on_delete.unwrap_or(FkAction::NoAction),
         on_update: clause.on_update.unwrap_or(FkAction::NoAction),
-        deferrable: matches!(
-            clause.deferrable,
-            Some(ddl::Deferrable::Deferrable {
-                initially_deferred: true
-            })
-        ),
+        deferrable: matches!(clause.deferrable, Some(ddl::Deferrable::Deferrable { initially_deferred: true })),
     }
 }
 
-fn read_index(
-    xi: &XIndex,
-    keys: &[XIndexKey],
-    row: Option<&SchemaRow>,
-    canonical: &dyn Fn(&str) -> String,
-) -> Result<Index, IntrospectError> {
+fn read_index(xi: &XIndex, keys: &[XIndexKey], row: Option<&SchemaRow>, canonical: &dyn Fn(&str) -> String) -> Result<Index, IntrospectError> {
     let sql = row.and_then(|r| r.sql.as_deref()).unwrap_or_default();
     let parsed = match ddl::parse_create(sql) {
         Ok(Statement::CreateIndex(i)) => i,
-        Ok(_) => {
-            return Err(unreadable(
-                "index",
-                &xi.name,
-                sql,
-                "it is not a CREATE INDEX statement",
-            ))
-        }
+        Ok(_) => return Err(unreadable("index", &xi.name, sql, "it is not a CREATE INDEX statement")),
         Err(e) => return Err(unreadable("index", &xi.name, sql, e.to_string())),
     };
     if parsed.columns.len() != keys.len() {
-        return Err(unreadable(
-            "index",
-            &xi.name,
-            sql,
-            format!(
-                "the statement has {} keys, SQLite reports {}",
-                parsed.columns.len(),
-                keys.len()
-            ),
-        ));
+        return Err(unreadable("index", &xi.name, sql, format!("the statement has {} keys, SQLite reports {}", parsed.columns.len(), keys.len())));
     }
     let columns = parsed
         .columns
@@ -574,35 +370,17 @@ fn read_index(
                 _ if k.cid == -1 => IndexKey::Column("rowid".to_string()),
                 _ => IndexKey::Expression(p.expr.clone()),
             };
-            IndexColumn {
-                key,
-                collate: p.collate.as_ref().map(|c| c.to_ascii_uppercase()),
-                desc: k.desc,
-            }
+            IndexColumn { key, collate: p.collate.as_ref().map(|c| c.to_ascii_uppercase()), desc: k.desc }
         })
         .collect();
-    Ok(Index {
-        name: xi.name.clone(),
-        unique: xi.unique,
-        columns,
-        where_clause: parsed.where_clause,
-    })
+    Ok(Index { name: xi.name.clone(), unique: xi.unique, columns, where_clause: parsed.where_clause })
 }
 
 fn read_view(row: &SchemaRow) -> Result<View, IntrospectError> {
     let sql = row.sql.as_deref().unwrap_or_default();
     match ddl::parse_create(sql) {
-        Ok(Statement::CreateView(v)) => Ok(View {
-            name: row.name.clone(),
-            columns: v.columns,
-            sql: v.select,
-        }),
-        Ok(_) => Err(unreadable(
-            "view",
-            &row.name,
-            sql,
-            "it is not a CREATE VIEW statement",
-        )),
+        Ok(Statement::CreateView(v)) => Ok(View { name: row.name.clone(), columns: v.columns, sql: v.select }),
+        Ok(_) => Err(unreadable("view", &row.name, sql, "it is not a CREATE VIEW statement")),
         Err(e) => Err(unreadable("view", &row.name, sql, e.to_string())),
     }
 }

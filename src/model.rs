@@ -45,12 +45,7 @@ pub struct SourceMap {
 impl SourceMap {
     pub fn error(&self, at: Option<(u32, u32)>, message: impl Into<String>) -> ModelError {
         let (line, column) = at.unwrap_or((1, 1));
-        ModelError {
-            file: self.file.clone(),
-            line,
-            column,
-            message: message.into(),
-        }
+        ModelError { file: self.file.clone(), line, column, message: message.into() }
     }
 }
 
@@ -83,23 +78,14 @@ pub fn parse(text: &str, path: &Path) -> Result<(Schema, SourceMap), ModelError>
     let raw: raw::ModelFile = if text.trim().is_empty() {
         raw::ModelFile::default()
     } else {
-        serde_saphyr::from_str_with_options(text, yaml_options())
-            .map_err(|e| yaml_error(&e, path))?
+        serde_saphyr::from_str_with_options(text, yaml_options()).map_err(|e| yaml_error(&e, path))?
     };
     Builder::new(path).build(raw)
 }
 
 fn yaml_error(e: &serde_saphyr::Error, path: &Path) -> ModelError {
-    let (line, column) = e
-        .location()
-        .map(|l| (l.line() as u32, l.column() as u32))
-        .unwrap_or((0, 0));
-    ModelError {
-        file: path.to_path_buf(),
-        line,
-        column,
-        message: first_line(&e.to_string()),
-    }
+    let (line, column) = e.location().map(|l| (l.line() as u32, l.column() as u32)).unwrap_or((0, 0));
+    ModelError { file: path.to_path_buf(), line, column, message: first_line(&e.to_string()) }
 }
 
 /// serde-saphyr's Display carries a snippet; our message repeats the
@@ -127,12 +113,7 @@ struct Builder {
 
 impl Builder {
     fn new(path: &Path) -> Self {
-        Builder {
-            map: SourceMap {
-                file: path.to_path_buf(),
-                ..SourceMap::default()
-            },
-        }
+        Builder { map: SourceMap { file: path.to_path_buf(), ..SourceMap::default() } }
     }
 
     fn err(&self, at: (u32, u32), message: impl Into<String>) -> ModelError {
@@ -142,13 +123,7 @@ impl Builder {
     fn build(mut self, raw: raw::ModelFile) -> Result<(Schema, SourceMap), ModelError> {
         if let Some(v) = &raw.version {
             if v.value != 1 {
-                return Err(self.err(
-                    pos(v),
-                    format!(
-                        "unsupported model `version: {}`: 1 is the only version",
-                        v.value
-                    ),
-                ));
+                return Err(self.err(pos(v), format!("unsupported model `version: {}`: 1 is the only version", v.value)));
             }
         }
         let mut schema = Schema::default();
@@ -157,10 +132,7 @@ impl Builder {
             let table = self.table(&t)?;
             let key = fold(&table.name);
             if schema.tables.contains_key(&key) {
-                return Err(self.err(
-                    pos(&t.value.name),
-                    format!("two tables named `{}`", table.name),
-                ));
+                return Err(self.err(pos(&t.value.name), format!("two tables named `{}`", table.name)));
             }
             self.map.tables.insert(key.clone(), pos(&t.value.name));
             schema.tables.insert(key, table);
@@ -173,13 +145,7 @@ impl Builder {
             let view = self.view(&v)?;
             let key = fold(&view.name);
             if schema.views.contains_key(&key) || schema.tables.contains_key(&key) {
-                return Err(self.err(
-                    pos(&v.value.name),
-                    format!(
-                        "the name `{}` is already used by a table or view",
-                        view.name
-                    ),
-                ));
+                return Err(self.err(pos(&v.value.name), format!("the name `{}` is already used by a table or view", view.name)));
             }
             self.map.views.insert(key.clone(), pos(&v.value.name));
             schema.views.insert(key, view);
@@ -188,10 +154,7 @@ impl Builder {
             let trigger = self.trigger(&t, &schema)?;
             let key = fold(&trigger.name);
             if schema.triggers.contains_key(&key) {
-                return Err(self.err(
-                    pos(&t.value.name),
-                    format!("two triggers named `{}`", trigger.name),
-                ));
+                return Err(self.err(pos(&t.value.name), format!("two triggers named `{}`", trigger.name)));
             }
             self.map.triggers.insert(key.clone(), pos(&t.value.name));
             schema.triggers.insert(key, trigger);
@@ -229,14 +192,9 @@ impl Builder {
         for c in &r.columns {
             let col = self.column(&name, c)?;
             if table.column(&col.name).is_some() {
-                return Err(self.err(
-                    pos(&c.value.name),
-                    format!("table `{name}` has two columns named `{}`", col.name),
-                ));
+                return Err(self.err(pos(&c.value.name), format!("table `{name}` has two columns named `{}`", col.name)));
             }
-            self.map
-                .columns
-                .insert((fold(&name), fold(&col.name)), pos(&c.value.name));
+            self.map.columns.insert((fold(&name), fold(&col.name)), pos(&c.value.name));
             let rc = &c.value;
             let conflict = self.conflict(rc.on_conflict.as_ref())?;
             if rc.primary_key {
@@ -247,21 +205,13 @@ impl Builder {
                 autoincrement = Some(c);
             }
             if rc.unique {
-                table.uniques.push(UniqueConstraint {
-                    name: None,
-                    columns: vec![col.name.clone()],
-                    on_conflict: conflict,
-                });
+                table.uniques.push(UniqueConstraint { name: None, columns: vec![col.name.clone()], on_conflict: conflict });
             }
             if rc.index {
                 table.indexes.push(Index {
                     name: format!("ix_{name}_{}", col.name),
                     unique: false,
-                    columns: vec![IndexColumn {
-                        key: IndexKey::Column(col.name.clone()),
-                        collate: None,
-                        desc: false,
-                    }],
+                    columns: vec![IndexColumn { key: IndexKey::Column(col.name.clone()), collate: None, desc: false }],
                     where_clause: None,
                 });
             }
@@ -273,37 +223,28 @@ impl Builder {
         }
         table.primary_key = self.primary_key(&table, r, pk_columns, pk_conflict)?;
         if let Some(c) = autoincrement {
-            let ok = table
-                .integer_primary_key()
-                .is_some_and(|ipk| same_name(&ipk.name, &c.value.name.value));
+            let ok = table.integer_primary_key().is_some_and(|ipk| same_name(&ipk.name, &c.value.name.value));
             if !ok {
-                return Err(self.err(pos(&c.value.name), format!("`{}.{}`: AUTOINCREMENT is only allowed on a single INTEGER PRIMARY KEY column of a rowid table", name, c.value.name.value)));
+                return Err(self.err(
+                    pos(&c.value.name),
+                    format!("`{}.{}`: AUTOINCREMENT is only allowed on a single INTEGER PRIMARY KEY column of a rowid table", name, c.value.name.value),
+                ));
             }
             if let Some(pk) = &mut table.primary_key {
                 pk.autoincrement = true;
             }
         }
         if table.without_rowid && table.primary_key.is_none() {
-            return Err(self.err(
-                pos(&r.name),
-                format!("table `{name}` is WITHOUT ROWID and so needs a primary key"),
-            ));
+            return Err(self.err(pos(&r.name), format!("table `{name}` is WITHOUT ROWID and so needs a primary key")));
         }
         for u in &r.unique_constraints {
             let columns = self.column_list(&table, &u.value.columns, pos(u))?;
             let on_conflict = self.conflict(u.value.on_conflict.as_ref())?;
-            table.uniques.push(UniqueConstraint {
-                name: u.value.name.clone(),
-                columns,
-                on_conflict,
-            });
+            table.uniques.push(UniqueConstraint { name: u.value.name.clone(), columns, on_conflict });
         }
         for c in &r.check_constraints {
             self.expression(&c.value.sql, "check constraint")?;
-            table.checks.push(CheckConstraint {
-                name: c.value.name.clone(),
-                expr: c.value.sql.value.trim().to_string(),
-            });
+            table.checks.push(CheckConstraint { name: c.value.name.clone(), expr: c.value.sql.value.trim().to_string() });
         }
         for f in &r.foreign_keys {
             let columns = self.column_list(&table, &f.value.columns, pos(f))?;
@@ -334,10 +275,7 @@ impl Builder {
         let name = self.name(&r.name, "column")?;
         let default = match &r.server_default {
             Some(d) => {
-                self.expression(
-                    &Spanned::new(d.value.0.clone(), d.referenced, d.defined),
-                    "server_default",
-                )?;
+                self.expression(&Spanned::new(d.value.0.clone(), d.referenced, d.defined), "server_default")?;
                 Some(d.value.0.trim().to_string())
             }
             None => None,
@@ -345,17 +283,11 @@ impl Builder {
         let generated = match &r.generated {
             Some(g) => {
                 self.expression(g, "generated expression")?;
-                Some(Generated {
-                    expr: g.value.trim().to_string(),
-                    stored: r.stored.unwrap_or(false),
-                })
+                Some(Generated { expr: g.value.trim().to_string(), stored: r.stored.unwrap_or(false) })
             }
             None => {
                 if r.stored.is_some() {
-                    return Err(self.err(
-                        pos(&r.name),
-                        format!("`{table}.{name}`: `stored` needs `generated`"),
-                    ));
+                    return Err(self.err(pos(&r.name), format!("`{table}.{name}`: `stored` needs `generated`")));
                 }
                 None
             }
@@ -377,23 +309,12 @@ impl Builder {
         })
     }
 
-    fn column_reference(
-        &self,
-        column: &str,
-        r: &raw::Column,
-        refs: &Spanned<String>,
-    ) -> Result<ForeignKey, ModelError> {
+    fn column_reference(&self, column: &str, r: &raw::Column, refs: &Spanned<String>) -> Result<ForeignKey, ModelError> {
         let Some((table, target)) = refs.value.rsplit_once('.') else {
-            return Err(self.err(
-                pos(refs),
-                format!("`references: {}` should be `table.column`", refs.value),
-            ));
+            return Err(self.err(pos(refs), format!("`references: {}` should be `table.column`", refs.value)));
         };
         if table.is_empty() || target.is_empty() {
-            return Err(self.err(
-                pos(refs),
-                format!("`references: {}` should be `table.column`", refs.value),
-            ));
+            return Err(self.err(pos(refs), format!("`references: {}` should be `table.column`", refs.value)));
         }
         Ok(ForeignKey {
             name: None,
@@ -406,57 +327,34 @@ impl Builder {
         })
     }
 
-    fn primary_key(
-        &self,
-        table: &Table,
-        r: &raw::Table,
-        from_columns: Vec<String>,
-        conflict: Option<Conflict>,
-    ) -> Result<Option<PrimaryKey>, ModelError> {
+    fn primary_key(&self, table: &Table, r: &raw::Table, from_columns: Vec<String>, conflict: Option<Conflict>) -> Result<Option<PrimaryKey>, ModelError> {
         let Some(decl) = &r.primary_key else {
-            return Ok((!from_columns.is_empty()).then(|| PrimaryKey {
-                name: None,
-                columns: from_columns,
-                on_conflict: conflict,
-                autoincrement: false,
-            }));
+            return Ok((!from_columns.is_empty()).then(|| PrimaryKey { name: None, columns: from_columns, on_conflict: conflict, autoincrement: false }));
         };
         let (names, name, on_conflict) = match &decl.value {
             raw::PrimaryKeyDecl::Columns(c) => (c.clone(), None, None),
-            raw::PrimaryKeyDecl::Full(f) => {
-                (f.columns.clone(), f.name.clone(), f.on_conflict.clone())
-            }
+            raw::PrimaryKeyDecl::Full(f) => (f.columns.clone(), f.name.clone(), f.on_conflict.clone()),
         };
         let columns = self.column_list(table, &names, pos(decl))?;
         if columns.is_empty() {
-            return Err(self.err(
-                pos(decl),
-                format!("table `{}`: `primary_key` lists no columns", table.name),
-            ));
+            return Err(self.err(pos(decl), format!("table `{}`: `primary_key` lists no columns", table.name)));
         }
         let flagged: HashSet<String> = from_columns.iter().map(|c| fold(c)).collect();
         let listed: HashSet<String> = columns.iter().map(|c| fold(c)).collect();
         if !from_columns.is_empty() && flagged != listed {
-            return Err(self.err(pos(decl), format!("table `{}`: `primary_key: [{}]` disagrees with the columns marked `primary_key: true`", table.name, columns.join(", "))));
+            return Err(self.err(
+                pos(decl),
+                format!("table `{}`: `primary_key: [{}]` disagrees with the columns marked `primary_key: true`", table.name, columns.join(", ")),
+            ));
         }
         let on_conflict = match on_conflict {
             Some(s) => Some(self.conflict(Some(&s))?.expect("given")),
             None => conflict,
         };
-        Ok(Some(PrimaryKey {
-            name,
-            columns,
-            on_conflict,
-            autoincrement: false,
-        }))
+        Ok(Some(PrimaryKey { name, columns, on_conflict, autoincrement: false }))
     }
 
-    fn column_list(
-        &self,
-        table: &Table,
-        names: &[String],
-        at: (u32, u32),
-    ) -> Result<Vec<String>, ModelError> {
+    fn column_list(&self, table: &Table, names: &[String], at: (u32, u32)) -> Result<Vec<String>, ModelError> {
         names
             .iter()
             .map(|n| match table.column(n) {
@@ -469,205 +367,105 @@ impl Builder {
     fn index(&self, table: &Table, i: &Spanned<raw::Index>) -> Result<Index, ModelError> {
         let r = &i.value;
         if r.columns.is_empty() {
-            return Err(self.err(
-                pos(i),
-                format!("an index on `{}` lists no columns", table.name),
-            ));
+            return Err(self.err(pos(i), format!("an index on `{}` lists no columns", table.name)));
         }
         let mut columns = Vec::new();
         for c in &r.columns {
             let (key, order, collate) = match &c.value {
                 raw::IndexColumn::Name(n) => (raw::Key::Column(n.clone()), None, None),
                 raw::IndexColumn::Full(f) => match (&f.column, &f.expression) {
-                    (Some(n), None) => (
-                        raw::Key::Column(n.clone()),
-                        f.order.clone(),
-                        f.collate.clone(),
-                    ),
-                    (None, Some(e)) => (
-                        raw::Key::Expression(e.clone()),
-                        f.order.clone(),
-                        f.collate.clone(),
-                    ),
-                    _ => {
-                        return Err(self.err(
-                            pos(c),
-                            "an index key needs exactly one of `column` or `expression`",
-                        ))
-                    }
+                    (Some(n), None) => (raw::Key::Column(n.clone()), f.order.clone(), f.collate.clone()),
+                    (None, Some(e)) => (raw::Key::Expression(e.clone()), f.order.clone(), f.collate.clone()),
+                    _ => return Err(self.err(pos(c), "an index key needs exactly one of `column` or `expression`")),
                 },
             };
             let key = match key {
                 raw::Key::Column(n) => match table.column(&n) {
                     Some(col) => IndexKey::Column(col.name.clone()),
-                    None => {
-                        return Err(self.err(
-                            pos(c),
-                            format!("table `{}` has no column `{n}`", table.name),
-                        ))
-                    }
+                    None => return Err(self.err(pos(c), format!("table `{}` has no column `{n}`", table.name))),
                 },
                 raw::Key::Expression(e) => {
-                    self.expression(
-                        &Spanned::new(e.clone(), c.referenced, c.defined),
-                        "index expression",
-                    )?;
+                    self.expression(&Spanned::new(e.clone(), c.referenced, c.defined), "index expression")?;
                     IndexKey::Expression(e.trim().to_string())
                 }
             };
             let desc = match order.as_deref().map(str::to_ascii_lowercase).as_deref() {
                 None | Some("asc") => false,
                 Some("desc") => true,
-                Some(o) => {
-                    return Err(self.err(
-                        pos(c),
-                        format!("index order `{o}` should be `asc` or `desc`"),
-                    ))
-                }
+                Some(o) => return Err(self.err(pos(c), format!("index order `{o}` should be `asc` or `desc`"))),
             };
-            columns.push(IndexColumn {
-                key,
-                collate: collate.map(|s| s.to_ascii_uppercase()),
-                desc,
-            });
+            columns.push(IndexColumn { key, collate: collate.map(|s| s.to_ascii_uppercase()), desc });
         }
         let name = match &r.name {
             Some(n) => self.name(n, "index")?,
-            None => default_index_name(&table.name, &columns)
-                .ok_or_else(|| self.err(pos(i), "an index on an expression needs a `name`"))?,
+            None => default_index_name(&table.name, &columns).ok_or_else(|| self.err(pos(i), "an index on an expression needs a `name`"))?,
         };
         if let Some(w) = &r.r#where {
             self.expression(w, "index `where`")?;
         }
-        Ok(Index {
-            name,
-            unique: r.unique,
-            columns,
-            where_clause: r.r#where.as_ref().map(|w| w.value.trim().to_string()),
-        })
+        Ok(Index { name, unique: r.unique, columns, where_clause: r.r#where.as_ref().map(|w| w.value.trim().to_string()) })
     }
 
     fn view(&self, v: &Spanned<raw::View>) -> Result<View, ModelError> {
         let name = self.name(&v.value.name, "view")?;
-        let sql = v
-            .value
-            .sql
-            .value
-            .trim()
-            .trim_end_matches(';')
-            .trim()
-            .to_string();
+        let sql = v.value.sql.value.trim().trim_end_matches(';').trim().to_string();
         if sql.is_empty() {
-            return Err(self.err(
-                pos(&v.value.sql),
-                format!("view `{name}` has an empty `sql`"),
-            ));
+            return Err(self.err(pos(&v.value.sql), format!("view `{name}` has an empty `sql`")));
         }
         self.tokens(&v.value.sql, "view `sql`")?;
-        Ok(View {
-            name,
-            columns: v.value.columns.clone(),
-            sql,
-        })
+        Ok(View { name, columns: v.value.columns.clone(), sql })
     }
 
     fn trigger(&self, t: &Spanned<raw::Trigger>, schema: &Schema) -> Result<Trigger, ModelError> {
         let name = self.name(&t.value.name, "trigger")?;
-        let sql = t
-            .value
-            .sql
-            .value
-            .trim()
-            .trim_end_matches(';')
-            .trim()
-            .to_string();
-        let parsed = sql::ddl::parse_create(&sql)
-            .map_err(|e| self.err(pos(&t.value.sql), format!("trigger `{name}`: {e}")))?;
+        let sql = t.value.sql.value.trim().trim_end_matches(';').trim().to_string();
+        let parsed = sql::ddl::parse_create(&sql).map_err(|e| self.err(pos(&t.value.sql), format!("trigger `{name}`: {e}")))?;
         let sql::ddl::Statement::CreateTrigger(ct) = parsed else {
-            return Err(self.err(
-                pos(&t.value.sql),
-                format!("trigger `{name}`: `sql` should be a CREATE TRIGGER statement"),
-            ));
+            return Err(self.err(pos(&t.value.sql), format!("trigger `{name}`: `sql` should be a CREATE TRIGGER statement")));
         };
         if !same_name(&ct.name, &name) {
-            return Err(self.err(
-                pos(&t.value.sql),
-                format!(
-                    "trigger `{name}`: its `sql` creates a trigger named `{}`",
-                    ct.name
-                ),
-            ));
+            return Err(self.err(pos(&t.value.sql), format!("trigger `{name}`: its `sql` creates a trigger named `{}`", ct.name)));
         }
         if schema.table(&ct.table).is_none() && !schema.views.contains_key(&fold(&ct.table)) {
-            return Err(self.err(
-                pos(&t.value.sql),
-                format!(
-                    "trigger `{name}` is on `{}`, which is not a table or view of the model",
-                    ct.table
-                ),
-            ));
+            return Err(self.err(pos(&t.value.sql), format!("trigger `{name}` is on `{}`, which is not a table or view of the model", ct.table)));
         }
-        Ok(Trigger {
-            name,
-            table: ct.table,
-            sql,
-        })
+        Ok(Trigger { name, table: ct.table, sql })
     }
 
     /// A foreign key must name a table and columns of the model that form its
     /// primary key or a unique key: SQLite reports "foreign key mismatch" on
     /// every write to the child otherwise.
-    fn check_foreign_keys(
-        &self,
-        schema: &Schema,
-        t: &Spanned<raw::Table>,
-    ) -> Result<(), ModelError> {
+    fn check_foreign_keys(&self, schema: &Schema, t: &Spanned<raw::Table>) -> Result<(), ModelError> {
         let table = schema.table(&t.value.name.value).expect("just built");
         let places = fk_places(&t.value);
         for (fk, at) in table.foreign_keys.iter().zip(places) {
             let Some(parent) = schema.table(&fk.ref_table) else {
-                return Err(self.err(
-                    at,
-                    format!(
-                        "foreign key on `{}` references table `{}`, which the model does not have",
-                        table.name, fk.ref_table
-                    ),
-                ));
+                return Err(self.err(at, format!("foreign key on `{}` references table `{}`, which the model does not have", table.name, fk.ref_table)));
             };
             for c in &fk.ref_columns {
                 if parent.column(c).is_none() {
-                    return Err(self.err(
-                        at,
-                        format!(
-                            "foreign key on `{}` references `{}.{c}`, which does not exist",
-                            table.name, parent.name
-                        ),
-                    ));
+                    return Err(self.err(at, format!("foreign key on `{}` references `{}.{c}`, which does not exist", table.name, parent.name)));
                 }
             }
-            let target: Vec<String> = if fk.ref_columns.is_empty() {
-                parent
-                    .primary_key
-                    .as_ref()
-                    .map(|pk| pk.columns.clone())
-                    .unwrap_or_default()
-            } else {
-                fk.ref_columns.clone()
-            };
+            let target: Vec<String> =
+                if fk.ref_columns.is_empty() { parent.primary_key.as_ref().map(|pk| pk.columns.clone()).unwrap_or_default() } else { fk.ref_columns.clone() };
             if target.len() != fk.columns.len() {
                 return Err(self.err(
                     at,
-                    format!(
-                        "foreign key on `{}` has {} column(s) but references {} in `{}`",
-                        table.name,
-                        fk.columns.len(),
-                        target.len(),
-                        parent.name
-                    ),
+                    format!("foreign key on `{}` has {} column(s) but references {} in `{}`", table.name, fk.columns.len(), target.len(), parent.name),
                 ));
             }
             if !is_unique_key(parent, &target) {
-                return Err(self.err(at, format!("foreign key on `{}` references `{}({})`, which is not the primary key or a unique key of `{}`", table.name, parent.name, target.join(", "), parent.name)));
+                return Err(self.err(
+                    at,
+                    format!(
+                        "foreign key on `{}` references `{}({})`, which is not the primary key or a unique key of `{}`",
+                        table.name,
+                        parent.name,
+                        target.join(", "),
+                        parent.name
+                    ),
+                ));
             }
         }
         Ok(())
@@ -679,16 +477,8 @@ impl Builder {
         for table in schema.tables.values() {
             for index in &table.indexes {
                 let key = fold(&index.name);
-                let at = self
-                    .map
-                    .indexes
-                    .get(&key)
-                    .copied()
-                    .or_else(|| self.map.tables.get(&fold(&table.name)).copied());
-                if !seen.insert(key.clone())
-                    || schema.tables.contains_key(&key)
-                    || schema.views.contains_key(&key)
-                {
+                let at = self.map.indexes.get(&key).copied().or_else(|| self.map.tables.get(&fold(&table.name)).copied());
+                if !seen.insert(key.clone()) || schema.tables.contains_key(&key) || schema.views.contains_key(&key) {
                     return Err(self.map.error(at, format!("the index name `{}` is used twice (tables, views and indexes share one namespace)", index.name)));
                 }
                 if key.starts_with("sqlite_") {
@@ -701,11 +491,11 @@ impl Builder {
 
     fn check_strict_types(&self, table: &Table, r: &raw::Table) -> Result<(), ModelError> {
         for (col, rc) in table.columns.iter().zip(&r.columns) {
-            if !matches!(
-                col.ty.as_str(),
-                "INT" | "INTEGER" | "REAL" | "TEXT" | "BLOB" | "ANY"
-            ) {
-                return Err(self.err(pos(&rc.value.ty), format!("`{}.{}`: a STRICT table allows only the types INT, INTEGER, REAL, TEXT, BLOB and ANY, not `{}`", table.name, col.name, col.ty)));
+            if !matches!(col.ty.as_str(), "INT" | "INTEGER" | "REAL" | "TEXT" | "BLOB" | "ANY") {
+                return Err(self.err(
+                    pos(&rc.value.ty),
+                    format!("`{}.{}`: a STRICT table allows only the types INT, INTEGER, REAL, TEXT, BLOB and ANY, not `{}`", table.name, col.name, col.ty),
+                ));
             }
         }
         Ok(())
@@ -718,52 +508,34 @@ impl Builder {
             return Err(self.err(pos(s), format!("{what} is empty")));
         }
         self.tokens(s, what)?;
-        sql::lexer::check_expression(&s.value).map_err(|e| {
-            self.err(
-                pos(s),
-                format!(
-                    "{what} `{}` is not a valid SQL expression: {}",
-                    s.value.trim(),
-                    e.message
-                ),
-            )
-        })
+        sql::lexer::check_expression(&s.value)
+            .map_err(|e| self.err(pos(s), format!("{what} `{}` is not a valid SQL expression: {}", s.value.trim(), e.message)))
     }
 
     fn tokens(&self, s: &Spanned<String>, what: &str) -> Result<(), ModelError> {
-        sql::lexer::tokenize(&s.value)
-            .map(|_| ())
-            .map_err(|e| self.err(pos(s), format!("{what} is not valid SQL: {}", e.message)))
+        sql::lexer::tokenize(&s.value).map(|_| ()).map_err(|e| self.err(pos(s), format!("{what} is not valid SQL: {}", e.message)))
     }
 
     fn conflict(&self, s: Option<&Spanned<String>>) -> Result<Option<Conflict>, ModelError> {
         let Some(s) = s else { return Ok(None) };
-        Conflict::parse(&s.value).map(Some).ok_or_else(|| {
-            self.err(
-                pos(s),
-                format!(
-                    "`on_conflict: {}` should be one of ROLLBACK, ABORT, FAIL, IGNORE, REPLACE",
-                    s.value
-                ),
-            )
-        })
+        Conflict::parse(&s.value)
+            .map(Some)
+            .ok_or_else(|| self.err(pos(s), format!("`on_conflict: {}` should be one of ROLLBACK, ABORT, FAIL, IGNORE, REPLACE", s.value)))
     }
 
     fn action(&self, s: Option<&Spanned<String>>) -> Result<FkAction, ModelError> {
         let Some(s) = s else {
             return Ok(FkAction::NoAction);
         };
-        FkAction::parse(&s.value).ok_or_else(|| self.err(pos(s), format!("`{}` is not a foreign-key action: use NO ACTION, RESTRICT, CASCADE, SET NULL or SET DEFAULT", s.value)))
+        FkAction::parse(&s.value)
+            .ok_or_else(|| self.err(pos(s), format!("`{}` is not a foreign-key action: use NO ACTION, RESTRICT, CASCADE, SET NULL or SET DEFAULT", s.value)))
     }
 }
 
 /// Where each foreign key of a raw table was declared, in the order
 /// `Builder::table` pushes them (column shorthands first, then the list).
 fn fk_places(t: &raw::Table) -> Vec<(u32, u32)> {
-    let columns = t
-        .columns
-        .iter()
-        .filter_map(|c| c.value.references.as_ref().map(pos));
+    let columns = t.columns.iter().filter_map(|c| c.value.references.as_ref().map(pos));
     columns.chain(t.foreign_keys.iter().map(pos)).collect()
 }
 
@@ -784,9 +556,7 @@ fn is_unique_key(table: &Table, columns: &[String]) -> bool {
     table.indexes.iter().any(|i| {
         i.unique
             && i.where_clause.is_none()
-            && i.columns
-                .iter()
-                .all(|c| matches!(c.key, IndexKey::Column(_)))
+            && i.columns.iter().all(|c| matches!(c.key, IndexKey::Column(_)))
             && same(&mut i.columns.iter().filter_map(|c| match &c.key {
                 IndexKey::Column(n) => Some(n),
                 IndexKey::Expression(_) => None,
@@ -1020,8 +790,7 @@ mod raw {
                     Ok(IndexColumn::Name(v.to_string()))
                 }
                 fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<IndexColumn, A::Error> {
-                    IndexColumnFull::deserialize(de::value::MapAccessDeserializer::new(map))
-                        .map(IndexColumn::Full)
+                    IndexColumnFull::deserialize(de::value::MapAccessDeserializer::new(map)).map(IndexColumn::Full)
                 }
             }
             d.deserialize_any(V)
@@ -1037,15 +806,75 @@ mod raw {
                     f.write_str("a list of column names, or a map with `columns`")
                 }
                 fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<PrimaryKeyDecl, A::Error> {
-                    Vec::<String>::deserialize(de::value::SeqAccessDeserializer::new(seq))
-                        .map(PrimaryKeyDecl::Columns)
+                    Vec::<String>::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(PrimaryKeyDecl::Columns)
                 }
                 fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<PrimaryKeyDecl, A::Error> {
-                    PrimaryKeyFull::deserialize(de::value::MapAccessDeserializer::new(map))
-                        .map(PrimaryKeyDecl::Full)
+                    PrimaryKeyFull::deserialize(de::value::MapAccessDeserializer::new(map)).map(PrimaryKeyDecl::Full)
                 }
             }
             d.deserialize_any(V)
         }
     }
+}
+
+/// Builds the model in an in-memory SQLite and reads every view once: what
+/// SQLite itself rejects (an expression it cannot parse, a default that is
+/// not constant, a view over a missing column, a compound SELECT whose sides
+/// differ) is an error at the model entry that holds it, before anything is
+/// planned or written.
+pub fn check_with_sqlite(schema: &Schema, map: &SourceMap) -> Result<(), ModelError> {
+    use crate::render;
+    let conn = rusqlite::Connection::open_in_memory().map_err(|e| map.error(None, format!("cannot open an in-memory database: {e}")))?;
+    let _ = conn.execute_batch("BEGIN");
+    for table in crate::plan::parents_first(schema) {
+        let key = fold(&table.name);
+        if let Err(e) = conn.execute_batch(&render::create_table(table, &table.name)) {
+            return Err(
+                column_error(table, map).unwrap_or_else(|| map.error(map.tables.get(&key).copied(), format!("table `{}`: SQLite rejects it: {e}", table.name)))
+            );
+        }
+        for index in &table.indexes {
+            if let Err(e) = conn.execute_batch(&render::create_index(index, table)) {
+                let at = map.indexes.get(&fold(&index.name)).or(map.tables.get(&key)).copied();
+                return Err(map.error(at, format!("index `{}` on `{}`: SQLite rejects it: {e}", index.name, table.name)));
+            }
+        }
+    }
+    for view in crate::plan::views_in_order(schema, schema.views.values()) {
+        let at = map.views.get(&fold(&view.name)).copied();
+        let check = conn
+            .execute_batch(&render::create_view(view))
+            .and_then(|_| conn.prepare(&format!("SELECT * FROM {} LIMIT 0", render::ident(&view.name))).map(|_| ()));
+        if let Err(e) = check {
+            return Err(map.error(at, format!("view `{}`: SQLite rejects it: {e}", view.name)));
+        }
+    }
+    for trigger in schema.triggers.values() {
+        if let Err(e) = conn.execute_batch(&trigger.sql) {
+            return Err(map.error(map.triggers.get(&fold(&trigger.name)).copied(), format!("trigger `{}`: SQLite rejects it: {e}", trigger.name)));
+        }
+    }
+    Ok(())
+}
+
+/// When a table is refused, the column whose default or generated
+/// expression SQLite refuses on its own, if one is.
+fn column_error(table: &Table, map: &SourceMap) -> Option<ModelError> {
+    let conn = rusqlite::Connection::open_in_memory().ok()?;
+    for column in &table.columns {
+        let alone = Table {
+            name: "t".into(),
+            columns: vec![Column { name: column.name.clone(), ty: column.ty.clone(), default: column.default.clone(), ..Column::default() }],
+            ..Table::default()
+        };
+        if let Err(e) = conn.execute_batch(&crate::render::create_table(&alone, "t")) {
+            let at = map.columns.get(&(fold(&table.name), fold(&column.name))).copied();
+            let what = match &column.default {
+                Some(d) => format!("`{}.{}`: server_default `{d}` is not a valid SQL expression: {e}", table.name, column.name),
+                None => format!("`{}.{}`: SQLite rejects the column: {e}", table.name, column.name),
+            };
+            return Some(map.error(at, what));
+        }
+    }
+    None
 }

@@ -4,11 +4,7 @@
 use crate::schema::*;
 
 pub fn normalize(schema: &mut Schema) {
-    let parents: Vec<(String, Vec<String>)> = schema
-        .tables
-        .iter()
-        .filter_map(|(k, t)| Some((k.clone(), t.primary_key.as_ref()?.columns.clone())))
-        .collect();
+    let parents: Vec<(String, Vec<String>)> = schema.tables.iter().filter_map(|(k, t)| Some((k.clone(), t.primary_key.as_ref()?.columns.clone()))).collect();
     for table in schema.tables.values_mut() {
         normalize_table(table);
         for fk in &mut table.foreign_keys {

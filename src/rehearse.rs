@@ -7,7 +7,7 @@ use rusqlite::Connection;
 
 use crate::diff::{self, Change, Renames};
 use crate::introspect::{self, Filter};
-use crate::runner::{self, ForeignKeysOff, RunError};
+use crate::runner::{self, RunError};
 use crate::schema::Schema;
 
 #[derive(Debug, thiserror::Error)]
@@ -15,10 +15,7 @@ pub enum RehearsalError {
     #[error("cannot make the scratch copy for the rehearsal: {0}")]
     Copy(rusqlite::Error),
     #[error("rehearsal of the {direction} failed, so no revision was written:\n{source}")]
-    Failed {
-        direction: &'static str,
-        source: RunError,
-    },
+    Failed { direction: &'static str, source: RunError },
     #[error("rehearsal: after the upgrade the database still differs from the model, so no revision was written:\n{}", list(.0))]
     UpgradeDiverges(Vec<String>),
     #[error("rehearsal: the downgrade does not restore the starting schema, so no revision was written:\n{}", list(.0))]
@@ -28,11 +25,7 @@ pub enum RehearsalError {
 }
 
 fn list(items: &[String]) -> String {
-    items
-        .iter()
-        .map(|s| format!("  - {s}"))
-        .collect::<Vec<_>>()
-        .join("\n")
+    items.iter().map(|s| format!("  - {s}")).collect::<Vec<_>>().join("\n")
 }
 
 /// What the rehearsal copies.
@@ -68,21 +61,13 @@ fn copy_schema(source: &Connection, scratch: &Connection) -> rusqlite::Result<()
         "SELECT s.type, s.sql FROM main.sqlite_schema AS s LEFT JOIN pragma_table_list AS l ON l.schema = 'main' AND l.name = s.name \
          WHERE s.sql IS NOT NULL AND s.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND coalesce(l.type, '') <> 'shadow' ORDER BY s.rowid",
     )?;
-    let rows: Vec<(String, String)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
+    let rows: Vec<(String, String)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
     scratch.execute_batch("BEGIN")?;
     for (kind, sql) in rows {
         let result = scratch.execute_batch(&sql);
         // A virtual table whose module this build lacks cannot be copied;
         // autogen never touches those, so the rehearsal goes on without it.
-        if result.is_err()
-            && kind == "table"
-            && sql
-                .trim_start()
-                .get(..14)
-                .is_some_and(|p| p.eq_ignore_ascii_case("create virtual"))
-        {
+        if result.is_err() && kind == "table" && sql.trim_start().get(..14).is_some_and(|p| p.eq_ignore_ascii_case("create virtual")) {
             continue;
         }
         result?;
@@ -91,29 +76,19 @@ fn copy_schema(source: &Connection, scratch: &Connection) -> rusqlite::Result<()
 }
 
 /// Runs `up` then `down` on `scratch` and checks both ends.
-pub fn rehearse(
-    scratch: &Connection,
-    up: &str,
-    down: &str,
-    model: &Schema,
-    filter: &Filter,
-) -> Result<(), RehearsalError> {
+pub fn rehearse(scratch: &Connection, up: &str, down: &str, model: &Schema, filter: &Filter) -> Result<(), RehearsalError> {
     let start = introspect::introspect(scratch, filter)?;
     run(scratch, up, "upgrade")?;
     let after = introspect::introspect(scratch, filter)?;
     let remaining = diff::diff_with_renames(&after, model, Renames::default());
     if !remaining.is_empty() {
-        return Err(RehearsalError::UpgradeDiverges(describe(
-            &remaining.changes,
-        )));
+        return Err(RehearsalError::UpgradeDiverges(describe(&remaining.changes)));
     }
     run(scratch, down, "downgrade")?;
     let back = introspect::introspect(scratch, filter)?;
     let remaining = diff::diff_with_renames(&back, &start, Renames::default());
     if !remaining.is_empty() {
-        return Err(RehearsalError::DowngradeDiverges(describe(
-            &remaining.changes,
-        )));
+        return Err(RehearsalError::DowngradeDiverges(describe(&remaining.changes)));
     }
     Ok(())
 }
@@ -122,40 +97,6 @@ fn describe(changes: &[Change]) -> Vec<String> {
     changes.iter().map(crate::plan::describe).collect()
 }
 
-/// One direction in one transaction, as the runner does it.
 fn run(conn: &Connection, sql: &str, direction: &'static str) -> Result<(), RehearsalError> {
-    let fail = |source: RunError| RehearsalError::Failed { direction, source };
-    let db = |e: rusqlite::Error| {
-        fail(RunError::Db(crate::db::DbError::Sqlite {
-            path: "(scratch copy)".into(),
-            source: e,
-        }))
-    };
-    let guard = ForeignKeysOff::new(conn).map_err(db)?;
-    conn.execute_batch("BEGIN").map_err(db)?;
-    let result = runner::execute_script(conn, sql, "(new)", direction).and_then(|_| {
-        let violations = runner::foreign_key_violations(conn).map_err(|e| {
-            RunError::Db(crate::db::DbError::Sqlite {
-                path: "(scratch copy)".into(),
-                source: e,
-            })
-        })?;
-        if violations.is_empty() {
-            Ok(())
-        } else {
-            Err(RunError::ForeignKeys {
-                revision: "(new)".into(),
-                file: direction.into(),
-                violations: violations.join("\n"),
-            })
-        }
-    });
-    match result {
-        Ok(()) => conn.execute_batch("COMMIT").map_err(db)?,
-        Err(e) => {
-            let _ = conn.execute_batch("ROLLBACK");
-            return Err(fail(e));
-        }
-    }
-    guard.restore().map_err(db)
+    runner::apply_sql(conn, sql, "(new)", direction).map_err(|source| RehearsalError::Failed { direction, source })
 }

@@ -17,35 +17,16 @@ pub fn literal(value: &str) -> String {
 }
 
 fn idents(names: &[String]) -> String {
-    names
-        .iter()
-        .map(|n| ident(n))
-        .collect::<Vec<_>>()
-        .join(", ")
+    names.iter().map(|n| ident(n)).collect::<Vec<_>>().join(", ")
 }
 
 /// `CREATE TABLE` for `table`, under `name` (a rebuild creates the new
 /// definition under a temporary name first).
 pub fn create_table(table: &Table, name: &str) -> String {
-    let mut lines: Vec<String> = table
-        .columns
-        .iter()
-        .map(|c| format!("    {}", column_definition(table, c)))
-        .collect();
-    lines.extend(
-        table_constraints(table)
-            .into_iter()
-            .map(|c| format!("    {c}")),
-    );
+    let mut lines: Vec<String> = table.columns.iter().map(|c| format!("    {}", column_definition(table, c))).collect();
+    lines.extend(table_constraints(table).into_iter().map(|c| format!("    {c}")));
     let mut sql = format!("CREATE TABLE {} (\n{}\n)", ident(name), lines.join(",\n"));
-    let options: Vec<&str> = [
-        (table.strict, "STRICT"),
-        (table.without_rowid, "WITHOUT ROWID"),
-    ]
-    .iter()
-    .filter(|(on, _)| *on)
-    .map(|(_, s)| *s)
-    .collect();
+    let options: Vec<&str> = [(table.strict, "STRICT"), (table.without_rowid, "WITHOUT ROWID")].iter().filter(|(on, _)| *on).map(|(_, s)| *s).collect();
     if !options.is_empty() {
         sql.push(' ');
         sql.push_str(&options.join(", "));
@@ -56,10 +37,7 @@ pub fn create_table(table: &Table, name: &str) -> String {
 /// A single-column primary key is written on its column: that is the only
 /// place AUTOINCREMENT may go, and it reads as users write it.
 fn column_primary_key<'a>(table: &'a Table, column: &Column) -> Option<&'a PrimaryKey> {
-    table
-        .primary_key
-        .as_ref()
-        .filter(|pk| pk.columns.len() == 1 && same_name(&pk.columns[0], &column.name))
+    table.primary_key.as_ref().filter(|pk| pk.columns.len() == 1 && same_name(&pk.columns[0], &column.name))
 }
 
 /// One column as it stands in CREATE TABLE or ADD COLUMN.
@@ -67,7 +45,7 @@ pub fn column_definition(table: &Table, c: &Column) -> String {
     let mut s = ident(&c.name);
     if !c.ty.is_empty() {
         s.push(' ');
-        s.push_str(&c.ty);
+        s.push_str(&type_sql(&c.ty));
     }
     if !c.nullable {
         s.push_str(" NOT NULL");
@@ -92,18 +70,15 @@ pub fn column_definition(table: &Table, c: &Column) -> String {
     }
     if let Some(d) = &c.default {
         s.push_str(" DEFAULT ");
-        s.push_str(&default_sql(d));
+        // In a DEFAULT, SQLite reads every double-quoted token as a string.
+        s.push_str(&default_sql(&lexer::dqs_to_strings(d, &|_| false)));
     }
     if let Some(coll) = &c.collate {
         s.push_str(" COLLATE ");
         s.push_str(&ident(coll));
     }
     if let Some(g) = &c.generated {
-        s.push_str(&format!(
-            " GENERATED ALWAYS AS ({}) {}",
-            g.expr,
-            if g.stored { "STORED" } else { "VIRTUAL" }
-        ));
+        s.push_str(&format!(" GENERATED ALWAYS AS ({}) {}", g.expr, if g.stored { "STORED" } else { "VIRTUAL" }));
     }
     s
 }
@@ -112,11 +87,7 @@ pub fn column_definition(table: &Table, c: &Column) -> String {
 /// as a column REFERENCES clause (the only form ADD COLUMN takes).
 pub fn add_column_definition(table: &Table, c: &Column) -> String {
     let mut s = column_definition(table, c);
-    for fk in table
-        .foreign_keys
-        .iter()
-        .filter(|f| f.columns.len() == 1 && same_name(&f.columns[0], &c.name))
-    {
+    for fk in table.foreign_keys.iter().filter(|f| f.columns.len() == 1 && same_name(&f.columns[0], &c.name)) {
         if let Some(name) = &fk.name {
             s.push_str(" CONSTRAINT ");
             s.push_str(&ident(name));
@@ -139,22 +110,58 @@ fn table_constraints(table: &Table) -> Vec<String> {
         out.push(s);
     }
     out.extend(table.uniques.iter().map(unique_definition));
-    out.extend(table.checks.iter().map(check_definition));
+    out.extend(table.checks.iter().map(|c| check_definition(&CheckConstraint { name: c.name.clone(), expr: table_expr(table, &c.expr) })));
     out.extend(table.foreign_keys.iter().map(fk_definition));
     out
 }
 
+/// An expression of `table` as SQLite's RENAME would leave it: a
+/// double-quoted token that names no column is a string literal (the DQS
+/// misfeature), and is written as one, so that what we write is what stays.
+pub fn table_expr(table: &Table, expr: &str) -> String {
+    lexer::dqs_to_strings(expr, &|n| {
+        table.column(n).is_some() || same_name(n, &table.name) || ["rowid", "oid", "_rowid_"].iter().any(|r| r.eq_ignore_ascii_case(n))
+    })
+}
+
+/// A declared type: written as is when it is words with an optional
+/// `(n)` or `(n, m)`, else quoted, which SQLite dequotes back.
+pub fn type_sql(ty: &str) -> String {
+    if is_plain_type(ty) {
+        ty.to_string()
+    } else {
+        ident(ty)
+    }
+}
+
+/// parse.y's typetoken: names, then nothing, `(n)` or `(n, m)` with signed numbers.
+fn is_plain_type(ty: &str) -> bool {
+    let Ok(tokens) = lexer::tokenize(ty) else { return false };
+    let words = tokens.iter().take_while(|t| t.kind == TokenKind::Word).count();
+    let rest = &tokens[words..];
+    if words == 0 || rest.is_empty() {
+        return words > 0;
+    }
+    let [open, args @ .., close] = rest else { return false };
+    if !open.is_punct("(") || !close.is_punct(")") {
+        return false;
+    }
+    let mut numbers = 0;
+    for part in args.split(|t| t.is_punct(",")) {
+        match part {
+            [n] | [_, n] if n.kind == TokenKind::Number && (part.len() == 1 || part[0].is_punct("-") || part[0].is_punct("+")) => numbers += 1,
+            _ => return false,
+        }
+    }
+    (1..=2).contains(&numbers)
+}
+
 fn named(name: Option<&str>) -> String {
-    name.map(|n| format!("CONSTRAINT {} ", ident(n)))
-        .unwrap_or_default()
+    name.map(|n| format!("CONSTRAINT {} ", ident(n))).unwrap_or_default()
 }
 
 pub fn unique_definition(u: &UniqueConstraint) -> String {
-    let mut s = format!(
-        "{}UNIQUE ({})",
-        named(u.name.as_deref()),
-        idents(&u.columns)
-    );
+    let mut s = format!("{}UNIQUE ({})", named(u.name.as_deref()), idents(&u.columns));
     if let Some(c) = u.on_conflict {
         s.push_str(" ON CONFLICT ");
         s.push_str(c.as_sql());
@@ -167,12 +174,7 @@ pub fn check_definition(c: &CheckConstraint) -> String {
 }
 
 pub fn fk_definition(f: &ForeignKey) -> String {
-    format!(
-        "{}FOREIGN KEY ({}) {}",
-        named(f.name.as_deref()),
-        idents(&f.columns),
-        references_clause(f)
-    )
+    format!("{}FOREIGN KEY ({}) {}", named(f.name.as_deref()), idents(&f.columns), references_clause(f))
 }
 
 fn references_clause(f: &ForeignKey) -> String {
@@ -211,10 +213,7 @@ fn is_plain_default(expr: &str) -> bool {
         return false;
     };
     match tokens.as_slice() {
-        [t] => matches!(
-            t.kind,
-            TokenKind::Number | TokenKind::String | TokenKind::Blob | TokenKind::Word
-        ),
+        [t] => matches!(t.kind, TokenKind::Number | TokenKind::String | TokenKind::Blob | TokenKind::Word),
         [sign, n] => (sign.is_punct("-") || sign.is_punct("+")) && n.kind == TokenKind::Number,
         [open, .., close] if open.is_punct("(") && close.is_punct(")") => encloses_all(&tokens),
         _ => false,
@@ -237,14 +236,19 @@ fn encloses_all(tokens: &[lexer::Token]) -> bool {
     false
 }
 
-pub fn create_index(index: &Index, table: &str) -> String {
-    format!(
-        "CREATE {}INDEX {} ON {} {}",
-        if index.unique { "UNIQUE " } else { "" },
-        ident(&index.name),
-        ident(table),
-        index_definition(index)
-    )
+pub fn create_index(index: &Index, table: &Table) -> String {
+    let mut index = index.clone();
+    for c in &mut index.columns {
+        // A key that is one quoted token stays as it is: SQLite reads a lone
+        // string literal key as a column name, and takes `"x"` as the string.
+        if let IndexKey::Expression(e) = &mut c.key {
+            if !lexer::tokenize(e).is_ok_and(|t| t.len() == 1) {
+                *e = table_expr(table, e);
+            }
+        }
+    }
+    index.where_clause = index.where_clause.as_deref().map(|w| table_expr(table, w));
+    format!("CREATE {}INDEX {} ON {} {}", if index.unique { "UNIQUE " } else { "" }, ident(&index.name), ident(&table.name), index_definition(&index))
 }
 
 /// The key list and WHERE of an index: `("a", lower(title) DESC) WHERE ...`.
@@ -276,16 +280,8 @@ pub fn index_definition(index: &Index) -> String {
 }
 
 pub fn create_view(view: &View) -> String {
-    let columns = if view.columns.is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", idents(&view.columns))
-    };
-    format!(
-        "CREATE VIEW {}{columns} AS\n{}",
-        ident(&view.name),
-        view.sql
-    )
+    let columns = if view.columns.is_empty() { String::new() } else { format!(" ({})", idents(&view.columns)) };
+    format!("CREATE VIEW {}{columns} AS\n{}", ident(&view.name), view.sql)
 }
 
 pub fn drop_table(name: &str) -> String {
@@ -309,20 +305,11 @@ pub fn rename_table(from: &str, to: &str) -> String {
 }
 
 pub fn rename_column(table: &str, from: &str, to: &str) -> String {
-    format!(
-        "ALTER TABLE {} RENAME COLUMN {} TO {}",
-        ident(table),
-        ident(from),
-        ident(to)
-    )
+    format!("ALTER TABLE {} RENAME COLUMN {} TO {}", ident(table), ident(from), ident(to))
 }
 
 pub fn add_column(table: &Table, column: &Column) -> String {
-    format!(
-        "ALTER TABLE {} ADD COLUMN {}",
-        ident(&table.name),
-        add_column_definition(table, column)
-    )
+    format!("ALTER TABLE {} ADD COLUMN {}", ident(&table.name), add_column_definition(table, column))
 }
 
 pub fn drop_column(table: &str, column: &str) -> String {
@@ -335,7 +322,7 @@ pub fn schema_ddl(schema: &Schema) -> Vec<String> {
     let mut out = Vec::new();
     for table in crate::plan::parents_first(schema) {
         out.push(create_table(table, &table.name));
-        out.extend(table.indexes.iter().map(|i| create_index(i, &table.name)));
+        out.extend(table.indexes.iter().map(|i| create_index(i, table)));
     }
     for view in crate::plan::views_in_order(schema, schema.views.values()) {
         out.push(create_view(view));
@@ -354,6 +341,15 @@ mod tests {
         assert_eq!(ident("my \"col\""), "\"my \"\"col\"\"\"");
         assert_eq!(ident("ünï; --x"), "\"ünï; --x\"");
         assert_eq!(literal("it's"), "'it''s'");
+    }
+
+    #[test]
+    fn types_are_quoted_unless_sqlite_reads_them_as_written() {
+        assert_eq!(type_sql("VARCHAR(10)"), "VARCHAR(10)");
+        assert_eq!(type_sql("UNSIGNED BIG INT"), "UNSIGNED BIG INT");
+        assert_eq!(type_sql("DECIMAL(+1,-10)"), "DECIMAL(+1,-10)");
+        assert_eq!(type_sql("VARCHAR(+1,-10,5)"), "\"VARCHAR(+1,-10,5)\"");
+        assert_eq!(type_sql("CHAR.3"), "\"CHAR.3\"");
     }
 
     #[test]

@@ -38,18 +38,8 @@ pub fn write_text(diff: &Diff, to: &Schema, out: &mut dyn Write) -> io::Result<(
         return Ok(());
     }
     let groups = group(&diff.changes);
-    let tables = groups
-        .iter()
-        .filter(|(k, _)| k.starts_with("table"))
-        .count();
-    writeln!(
-        out,
-        "{} change{} in {} object{}:",
-        diff.changes.len(),
-        plural(diff.changes.len()),
-        groups.len(),
-        plural(groups.len())
-    )?;
+    let tables = groups.iter().filter(|(k, _)| k.starts_with("table")).count();
+    writeln!(out, "{} change{} in {} object{}:", diff.changes.len(), plural(diff.changes.len()), groups.len(), plural(groups.len()))?;
     let _ = tables;
     for (title, changes) in &groups {
         writeln!(out)?;
@@ -72,11 +62,7 @@ pub fn write_text(diff: &Diff, to: &Schema, out: &mut dyn Write) -> io::Result<(
                 | Change::RemoveTrigger { .. } => ("-", REMOVE),
                 _ => ("~", WARN),
             };
-            let loss = if change.loses_data() {
-                format!(" {WARN}(its data is lost){WARN:#}")
-            } else {
-                String::new()
-            };
+            let loss = if change.loses_data() { format!(" {WARN}(its data is lost){WARN:#}") } else { String::new() };
             writeln!(out, "  {style}{mark}{style:#} {}{loss}", describe(change))?;
         }
         if let Some(name) = title.strip_prefix("table ") {
@@ -119,18 +105,13 @@ fn table_ddl(table: Option<&Table>) -> String {
     let mut text = render::create_table(t, &t.name);
     text.push_str(";\n");
     for i in &t.indexes {
-        text.push_str(&render::create_index(i, &t.name));
+        text.push_str(&render::create_index(i, t));
         text.push_str(";\n");
     }
     text
 }
 
-fn write_table_preview(
-    diff: &Diff,
-    to: &Schema,
-    name: &str,
-    out: &mut dyn Write,
-) -> io::Result<()> {
+fn write_table_preview(diff: &Diff, to: &Schema, name: &str, out: &mut dyn Write) -> io::Result<()> {
     let old = table_ddl(diff.renamed.table(name));
     let new = table_ddl(to.table(name));
     if old == new {

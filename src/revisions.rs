@@ -13,15 +13,9 @@ use crate::schema::Schema;
 #[derive(Debug, thiserror::Error)]
 pub enum RevisionError {
     #[error("cannot read the versions folder `{}`: {source}", .path.display())]
-    Folder {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Folder { path: PathBuf, source: std::io::Error },
     #[error("cannot read revision file `{}`: {source}", .path.display())]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Read { path: PathBuf, source: std::io::Error },
     #[error("revision file `{}` has no `-- Revision ID:` header line", .0.display())]
     NoHeader(PathBuf),
     #[error("revision file `{}` has no `-- migrate:up` line", .0.display())]
@@ -29,17 +23,9 @@ pub enum RevisionError {
     #[error("revision file `{}`: revision id `{id}` may use only letters, digits, `_` and `-`", .path.display())]
     BadId { path: PathBuf, id: String },
     #[error("revision id `{id}` is in two files: `{}` and `{}`", .first.display(), .second.display())]
-    DuplicateId {
-        id: String,
-        first: PathBuf,
-        second: PathBuf,
-    },
+    DuplicateId { id: String, first: PathBuf, second: PathBuf },
     #[error("revision `{id}` (`{}`) revises `{parent}`, which no file in the versions folder has", .path.display())]
-    UnknownParent {
-        id: String,
-        path: PathBuf,
-        parent: String,
-    },
+    UnknownParent { id: String, path: PathBuf, parent: String },
     #[error("the revisions form a cycle: {}", .0.join(" -> "))]
     Cycle(Vec<String>),
     #[error("no revision `{0}` (see `autogen history`)")]
@@ -57,10 +43,7 @@ pub enum RevisionError {
     #[error("the database is at revision `{0}`, which no file in the versions folder has")]
     UnknownCurrent(String),
     #[error("cannot write revision file `{}`: {source}", .path.display())]
-    Write {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Write { path: PathBuf, source: std::io::Error },
 }
 
 /// One revision file.
@@ -88,9 +71,7 @@ pub struct History {
 pub fn is_valid_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 64
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
         && !["head", "heads", "base", "current"].contains(&id)
 }
 
@@ -101,44 +82,22 @@ impl History {
         let entries = match std::fs::read_dir(dir) {
             Ok(e) => e,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(history),
-            Err(source) => {
-                return Err(RevisionError::Folder {
-                    path: dir.to_path_buf(),
-                    source,
-                })
-            }
+            Err(source) => return Err(RevisionError::Folder { path: dir.to_path_buf(), source }),
         };
-        let mut paths: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "sql") && p.is_file())
-            .collect();
+        let mut paths: Vec<PathBuf> =
+            entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "sql") && p.is_file()).collect();
         paths.sort();
         for path in paths {
-            let text = std::fs::read_to_string(&path).map_err(|source| RevisionError::Read {
-                path: path.clone(),
-                source,
-            })?;
+            let text = std::fs::read_to_string(&path).map_err(|source| RevisionError::Read { path: path.clone(), source })?;
             let rev = parse(&text, &path)?;
             if let Some(first) = history.revisions.get(&rev.id) {
-                return Err(RevisionError::DuplicateId {
-                    id: rev.id.clone(),
-                    first: first.path.clone(),
-                    second: path,
-                });
+                return Err(RevisionError::DuplicateId { id: rev.id.clone(), first: first.path.clone(), second: path });
             }
             history.revisions.insert(rev.id.clone(), rev);
         }
         for rev in history.revisions.values() {
-            if let Some(parent) = rev
-                .parents
-                .iter()
-                .find(|p| !history.revisions.contains_key(*p))
-            {
-                return Err(RevisionError::UnknownParent {
-                    id: rev.id.clone(),
-                    path: rev.path.clone(),
-                    parent: parent.clone(),
-                });
+            if let Some(parent) = rev.parents.iter().find(|p| !history.revisions.contains_key(*p)) {
+                return Err(RevisionError::UnknownParent { id: rev.id.clone(), path: rev.path.clone(), parent: parent.clone() });
             }
         }
         history.order = topological(&history.revisions)?;
@@ -152,11 +111,7 @@ impl History {
     /// Revisions no other revision revises, by id.
     pub fn heads(&self) -> Vec<String> {
         let parents: BTreeSet<&String> = self.revisions.values().flat_map(|r| &r.parents).collect();
-        self.revisions
-            .keys()
-            .filter(|id| !parents.contains(id))
-            .cloned()
-            .collect()
+        self.revisions.keys().filter(|id| !parents.contains(id)).cloned().collect()
     }
 
     /// A revision by full id or unique prefix.
@@ -164,18 +119,11 @@ impl History {
         if let Some(r) = self.revisions.get(spec) {
             return Ok(r);
         }
-        let matches: Vec<&Revision> = self
-            .revisions
-            .values()
-            .filter(|r| r.id.starts_with(spec))
-            .collect();
+        let matches: Vec<&Revision> = self.revisions.values().filter(|r| r.id.starts_with(spec)).collect();
         match matches.as_slice() {
             [one] if !spec.is_empty() => Ok(one),
             [] | [_] => Err(RevisionError::Unknown(spec.to_string())),
-            many => Err(RevisionError::Ambiguous {
-                spec: spec.to_string(),
-                matches: many.iter().map(|r| r.id.clone()).collect(),
-            }),
+            many => Err(RevisionError::Ambiguous { spec: spec.to_string(), matches: many.iter().map(|r| r.id.clone()).collect() }),
         }
     }
 
@@ -207,16 +155,8 @@ impl History {
 
     /// The heads of an applied set: applied revisions no applied revision revises.
     pub fn heads_of(&self, applied: &BTreeSet<String>) -> Vec<String> {
-        let parents: BTreeSet<&String> = applied
-            .iter()
-            .filter_map(|id| self.revisions.get(id))
-            .flat_map(|r| &r.parents)
-            .collect();
-        applied
-            .iter()
-            .filter(|id| !parents.contains(id))
-            .cloned()
-            .collect()
+        let parents: BTreeSet<&String> = applied.iter().filter_map(|id| self.revisions.get(id)).flat_map(|r| &r.parents).collect();
+        applied.iter().filter(|id| !parents.contains(id)).cloned().collect()
     }
 }
 
@@ -225,10 +165,7 @@ fn topological(revisions: &BTreeMap<String, Revision>) -> Result<Vec<String>, Re
     let mut placed = BTreeSet::new();
     let mut remaining: Vec<&Revision> = revisions.values().collect();
     while !remaining.is_empty() {
-        let Some(i) = remaining
-            .iter()
-            .position(|r| r.parents.iter().all(|p| placed.contains(p)))
-        else {
+        let Some(i) = remaining.iter().position(|r| r.parents.iter().all(|p| placed.contains(p))) else {
             let mut cycle: Vec<String> = remaining.iter().map(|r| r.id.clone()).collect();
             cycle.sort();
             return Err(RevisionError::Cycle(cycle));
@@ -271,12 +208,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Revision, RevisionError> {
             id = Some(v.to_string());
             in_message = false;
         } else if let Some(v) = header_value(comment, "Revises") {
-            parents = v
-                .split(',')
-                .map(str::trim)
-                .filter(|p| !p.is_empty())
-                .map(String::from)
-                .collect();
+            parents = v.split(',').map(str::trim).filter(|p| !p.is_empty()).map(String::from).collect();
         } else if let Some(v) = header_value(comment, "Create Date") {
             date = v.to_string();
         } else if comment.is_empty() {
@@ -285,30 +217,12 @@ pub fn parse(text: &str, path: &Path) -> Result<Revision, RevisionError> {
             message.push(comment.to_string());
         }
     }
-    let id = id
-        .filter(|i| !i.is_empty())
-        .ok_or_else(|| RevisionError::NoHeader(path.to_path_buf()))?;
-    if !id
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-    {
-        return Err(RevisionError::BadId {
-            path: path.to_path_buf(),
-            id,
-        });
+    let id = id.filter(|i| !i.is_empty()).ok_or_else(|| RevisionError::NoHeader(path.to_path_buf()))?;
+    if !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+        return Err(RevisionError::BadId { path: path.to_path_buf(), id });
     }
-    let (up, down) =
-        sections(text).ok_or_else(|| RevisionError::NoUpSection(path.to_path_buf()))?;
-    Ok(Revision {
-        id,
-        parents,
-        message: message.join("\n"),
-        date,
-        path: path.to_path_buf(),
-        up,
-        down,
-        checksum: checksum(text),
-    })
+    let (up, down) = sections(text).ok_or_else(|| RevisionError::NoUpSection(path.to_path_buf()))?;
+    Ok(Revision { id, parents, message: message.join("\n"), date, path: path.to_path_buf(), up, down, checksum: checksum(text) })
 }
 
 fn header_value<'a>(comment: &'a str, key: &str) -> Option<&'a str> {
@@ -317,9 +231,7 @@ fn header_value<'a>(comment: &'a str, key: &str) -> Option<&'a str> {
 }
 
 fn is_marker(line: &str, name: &str) -> bool {
-    line.trim()
-        .strip_prefix("--")
-        .is_some_and(|r| r.trim().eq_ignore_ascii_case(name))
+    line.trim().strip_prefix("--").is_some_and(|r| r.trim().eq_ignore_ascii_case(name))
 }
 
 /// The text between `-- migrate:up` and `-- migrate:down`, and after it.
@@ -394,12 +306,7 @@ pub fn random_id() -> String {
     use std::hash::{BuildHasher, Hasher};
     static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0),
-    );
+    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0));
     h.write_u32(std::process::id());
     h.write_u64(COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
     format!("{:012x}", h.finish() & 0xffff_ffff_ffff)
@@ -411,12 +318,7 @@ pub fn now_epoch() -> i64 {
     std::env::var("SOURCE_DATE_EPOCH")
         .ok()
         .and_then(|v| v.trim().parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs() as i64)
-                .unwrap_or(0)
-        })
+        .unwrap_or_else(|| std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0))
 }
 
 /// (year, month, day, hour, minute, second) in UTC; days-from-civil after
@@ -433,14 +335,7 @@ pub fn utc(epoch: i64) -> (i64, u32, u32, u32, u32, u32) {
     let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
     let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
     let year = yoe + era * 400 + i64::from(month <= 2);
-    (
-        year,
-        month,
-        day,
-        (secs / 3600) as u32,
-        (secs % 3600 / 60) as u32,
-        (secs % 60) as u32,
-    )
+    (year, month, day, (secs / 3600) as u32, (secs % 3600 / 60) as u32, (secs % 60) as u32)
 }
 
 /// A new revision's file name and text.
@@ -456,31 +351,20 @@ pub struct NewRevision<'a> {
 impl NewRevision<'_> {
     pub fn file_name(&self) -> String {
         let (y, mo, d, h, mi, _) = utc(self.epoch);
-        format!(
-            "{y:04}{mo:02}{d:02}_{h:02}{mi:02}_{}_{}.sql",
-            self.id,
-            slug(self.message)
-        )
+        format!("{y:04}{mo:02}{d:02}_{h:02}{mi:02}_{}_{}.sql", self.id, slug(self.message))
     }
 
     pub fn text(&self) -> String {
         let (y, mo, d, h, mi, s) = utc(self.epoch);
         let mut out = String::new();
-        let message = if self.message.trim().is_empty() {
-            "(no message)"
-        } else {
-            self.message.trim()
-        };
+        let message = if self.message.trim().is_empty() { "(no message)" } else { self.message.trim() };
         for line in message.lines() {
             let _ = writeln!(out, "-- {}", line.trim_end());
         }
         out.push_str("--\n");
         let _ = writeln!(out, "-- Revision ID: {}", self.id);
         let _ = writeln!(out, "-- Revises: {}", self.parents.join(", "));
-        let _ = writeln!(
-            out,
-            "-- Create Date: {y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}"
-        );
+        let _ = writeln!(out, "-- Create Date: {y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}");
         out.push_str("\n-- migrate:up\n");
         out.push_str(self.up.trim_end());
         out.push_str("\n\n-- migrate:down\n");
@@ -522,31 +406,19 @@ mod tests {
             down: "ALTER TABLE \"todos\" DROP COLUMN \"deleted_at\";",
             epoch: 1_795_602_600,
         };
-        assert_eq!(
-            new.file_name(),
-            "20261125_1030_5c3f0a9e2b71_add_soft_delete_to_todos.sql"
-        );
+        assert_eq!(new.file_name(), "20261125_1030_5c3f0a9e2b71_add_soft_delete_to_todos.sql");
         let rev = parse(&new.text(), Path::new("x.sql")).unwrap();
         assert_eq!(rev.id, "5c3f0a9e2b71");
         assert_eq!(rev.parents, parents);
         assert_eq!(rev.message, "add soft delete to todos");
         assert_eq!(rev.date, "2026-11-25 10:30:00");
-        assert_eq!(
-            rev.up,
-            "ALTER TABLE \"todos\" ADD COLUMN \"deleted_at\" DATETIME;"
-        );
-        assert_eq!(
-            rev.down,
-            "ALTER TABLE \"todos\" DROP COLUMN \"deleted_at\";"
-        );
+        assert_eq!(rev.up, "ALTER TABLE \"todos\" ADD COLUMN \"deleted_at\" DATETIME;");
+        assert_eq!(rev.down, "ALTER TABLE \"todos\" DROP COLUMN \"deleted_at\";");
     }
 
     #[test]
     fn a_file_without_header_is_refused() {
         let err = parse("-- migrate:up\nSELECT 1;\n", Path::new("v/x.sql")).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "revision file `v/x.sql` has no `-- Revision ID:` header line"
-        );
+        assert_eq!(err.to_string(), "revision file `v/x.sql` has no `-- Revision ID:` header line");
     }
 }

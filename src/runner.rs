@@ -22,31 +22,13 @@ use crate::sql::lexer;
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     #[error("revision `{revision}` (`{file}`) failed at statement {index}: {message}\n  statement: {statement}\nThe revision was rolled back; the database is as it was before it.")]
-    Statement {
-        revision: String,
-        file: String,
-        index: usize,
-        statement: String,
-        message: String,
-    },
+    Statement { revision: String, file: String, index: usize, statement: String, message: String },
     #[error("revision `{revision}` (`{file}`) leaves rows that break foreign keys:\n{violations}\nThe revision was rolled back; the database is as it was before it.")]
-    ForeignKeys {
-        revision: String,
-        file: String,
-        violations: String,
-    },
+    ForeignKeys { revision: String, file: String, violations: String },
     #[error("revision `{revision}` (`{file}`) controls transactions itself (`{statement}`): autogen runs each revision in its own transaction, so remove it")]
-    TransactionControl {
-        revision: String,
-        file: String,
-        statement: String,
-    },
+    TransactionControl { revision: String, file: String, statement: String },
     #[error("revision `{revision}` (`{file}`) cannot be split into statements: {message}")]
-    Unsplittable {
-        revision: String,
-        file: String,
-        message: String,
-    },
+    Unsplittable { revision: String, file: String, message: String },
     #[error("{0}")]
     Target(String),
     #[error("{0}")]
@@ -69,11 +51,8 @@ fn sql_err(path: &std::path::Path, e: rusqlite::Error) -> DbError {
 
 /// The heads recorded in the database; none when the version table is not there.
 pub fn current_heads(conn: &Connection, version_table: &str) -> rusqlite::Result<Vec<String>> {
-    let exists: bool = conn.query_row(
-        "SELECT count(*) FROM main.sqlite_schema WHERE type = 'table' AND name = ?1",
-        [version_table],
-        |r| r.get::<_, i64>(0).map(|n| n > 0),
-    )?;
+    let exists: bool =
+        conn.query_row("SELECT count(*) FROM main.sqlite_schema WHERE type = 'table' AND name = ?1", [version_table], |r| r.get::<_, i64>(0).map(|n| n > 0))?;
     if !exists {
         return Ok(Vec::new());
     }
@@ -87,23 +66,14 @@ pub fn current_heads(conn: &Connection, version_table: &str) -> rusqlite::Result
     rows.collect()
 }
 
-fn stored_checksums(
-    conn: &Connection,
-    version_table: &str,
-) -> rusqlite::Result<Vec<(String, String)>> {
+fn stored_checksums(conn: &Connection, version_table: &str) -> rusqlite::Result<Vec<(String, String)>> {
     let table = checksum_table(version_table);
-    let exists: bool = conn.query_row(
-        "SELECT count(*) FROM main.sqlite_schema WHERE type = 'table' AND name = ?1",
-        [&table],
-        |r| r.get::<_, i64>(0).map(|n| n > 0),
-    )?;
+    let exists: bool =
+        conn.query_row("SELECT count(*) FROM main.sqlite_schema WHERE type = 'table' AND name = ?1", [&table], |r| r.get::<_, i64>(0).map(|n| n > 0))?;
     if !exists {
         return Ok(Vec::new());
     }
-    let (sql, _) = Query::select()
-        .columns([Alias::new("revision"), Alias::new("checksum")])
-        .from(Alias::new(&table))
-        .build(SqliteQueryBuilder);
+    let (sql, _) = Query::select().columns([Alias::new("revision"), Alias::new("checksum")]).from(Alias::new(&table)).build(SqliteQueryBuilder);
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
     rows.collect()
@@ -114,22 +84,12 @@ fn create_version_tables(version_table: &str) -> Vec<String> {
     let heads = Table::create()
         .table(Alias::new(version_table))
         .if_not_exists()
-        .col(
-            ColumnDef::new(Alias::new("version_num"))
-                .text()
-                .not_null()
-                .primary_key(),
-        )
+        .col(ColumnDef::new(Alias::new("version_num")).text().not_null().primary_key())
         .build(SqliteQueryBuilder);
     let sums = Table::create()
         .table(Alias::new(checksum_table(version_table)))
         .if_not_exists()
-        .col(
-            ColumnDef::new(Alias::new("revision"))
-                .text()
-                .not_null()
-                .primary_key(),
-        )
+        .col(ColumnDef::new(Alias::new("revision")).text().not_null().primary_key())
         .col(ColumnDef::new(Alias::new("checksum")).text().not_null())
         .build(SqliteQueryBuilder);
     vec![heads, sums]
@@ -138,40 +98,21 @@ fn create_version_tables(version_table: &str) -> Vec<String> {
 /// Statements that set the version table to `heads` and record or forget
 /// `rev`'s checksum. Values are inlined (sea-query renders them as quoted
 /// literals), so the same text serves the runner and `--sql` scripts.
-fn version_statements(
-    version_table: &str,
-    heads: &[String],
-    rev: &Revision,
-    applied: bool,
-) -> Vec<String> {
-    let mut out = vec![Query::delete()
-        .from_table(Alias::new(version_table))
-        .to_string(SqliteQueryBuilder)];
+fn version_statements(version_table: &str, heads: &[String], rev: &Revision, applied: bool) -> Vec<String> {
+    let mut out = vec![Query::delete().from_table(Alias::new(version_table)).to_string(SqliteQueryBuilder)];
     for h in heads {
         let mut insert = Query::insert();
-        insert
-            .into_table(Alias::new(version_table))
-            .columns([Alias::new("version_num")]);
+        insert.into_table(Alias::new(version_table)).columns([Alias::new("version_num")]);
         if insert.values([h.as_str().into()]).is_ok() {
             out.push(insert.to_string(SqliteQueryBuilder));
         }
     }
     let sums = Alias::new(checksum_table(version_table));
-    out.push(
-        Query::delete()
-            .from_table(sums.clone())
-            .and_where(Expr::col(Alias::new("revision")).eq(rev.id.as_str()))
-            .to_string(SqliteQueryBuilder),
-    );
+    out.push(Query::delete().from_table(sums.clone()).and_where(Expr::col(Alias::new("revision")).eq(rev.id.as_str())).to_string(SqliteQueryBuilder));
     if applied {
         let mut insert = Query::insert();
-        insert
-            .into_table(sums)
-            .columns([Alias::new("revision"), Alias::new("checksum")]);
-        if insert
-            .values([rev.id.as_str().into(), rev.checksum.as_str().into()])
-            .is_ok()
-        {
+        insert.into_table(sums).columns([Alias::new("revision"), Alias::new("checksum")]);
+        if insert.values([rev.id.as_str().into(), rev.checksum.as_str().into()]).is_ok() {
             out.push(insert.to_string(SqliteQueryBuilder));
         }
     }
@@ -201,11 +142,7 @@ impl Target {
             "head" => Target::Head,
             "heads" => Target::Heads,
             "base" => Target::Base,
-            _ => match s
-                .strip_prefix('+')
-                .or_else(|| s.starts_with('-').then_some(s))
-                .and_then(|n| n.parse::<i64>().ok())
-            {
+            _ => match s.strip_prefix('+').or_else(|| s.starts_with('-').then_some(s)).and_then(|n| n.parse::<i64>().ok()) {
                 Some(n) => Target::Relative(n),
                 None => Target::Revision(s.to_string()),
             },
@@ -214,70 +151,36 @@ impl Target {
 }
 
 /// The revisions to run, in order, to go from `applied` to `target`.
-pub fn steps_to(
-    history: &History,
-    applied: &BTreeSet<String>,
-    target: &Target,
-    direction: Direction,
-) -> Result<Vec<String>> {
-    let wanted: BTreeSet<String> =
-        match (target, direction) {
-            (Target::Head, _) => {
-                let heads = history.heads();
-                if heads.len() > 1 {
-                    return Err(RevisionError::SeveralHeads(heads).into());
-                }
-                heads.iter().flat_map(|h| history.ancestors_of(h)).collect()
+pub fn steps_to(history: &History, applied: &BTreeSet<String>, target: &Target, direction: Direction) -> Result<Vec<String>> {
+    let wanted: BTreeSet<String> = match (target, direction) {
+        (Target::Head, _) => {
+            let heads = history.heads();
+            if heads.len() > 1 {
+                return Err(RevisionError::SeveralHeads(heads).into());
             }
-            (Target::Heads, _) => history
-                .heads()
-                .iter()
-                .flat_map(|h| history.ancestors_of(h))
-                .collect(),
-            (Target::Base, _) => BTreeSet::new(),
-            (Target::Revision(spec), _) => history.ancestors_of(&history.resolve(spec)?.id),
-            (Target::Relative(n), Direction::Up) if *n >= 0 => {
-                return next_up(history, applied, *n as usize)
-            }
-            (Target::Relative(n), Direction::Down) if *n <= 0 => {
-                return next_down(history, applied, n.unsigned_abs() as usize)
-            }
-            (Target::Relative(n), _) => return Err(RunError::Target(format!(
-                "`{n:+}` goes the wrong way for this command: upgrade takes +N, downgrade takes -N"
-            ))
-            .into()),
-        };
+            heads.iter().flat_map(|h| history.ancestors_of(h)).collect()
+        }
+        (Target::Heads, _) => history.heads().iter().flat_map(|h| history.ancestors_of(h)).collect(),
+        (Target::Base, _) => BTreeSet::new(),
+        (Target::Revision(spec), _) => history.ancestors_of(&history.resolve(spec)?.id),
+        (Target::Relative(n), Direction::Up) if *n >= 0 => return next_up(history, applied, *n as usize),
+        (Target::Relative(n), Direction::Down) if *n <= 0 => return next_down(history, applied, n.unsigned_abs() as usize),
+        (Target::Relative(n), _) => {
+            return Err(RunError::Target(format!("`{n:+}` goes the wrong way for this command: upgrade takes +N, downgrade takes -N")).into())
+        }
+    };
     match direction {
         Direction::Up => {
-            if let Some(extra) = applied
-                .iter()
-                .find(|a| !wanted.contains(*a))
-                .filter(|_| !matches!(target, Target::Heads))
-            {
+            if let Some(extra) = applied.iter().find(|a| !wanted.contains(*a)).filter(|_| !matches!(target, Target::Heads)) {
                 let _ = extra;
             }
-            Ok(history
-                .order
-                .iter()
-                .filter(|id| wanted.contains(*id) && !applied.contains(*id))
-                .cloned()
-                .collect())
+            Ok(history.order.iter().filter(|id| wanted.contains(*id) && !applied.contains(*id)).cloned().collect())
         }
         Direction::Down => {
             if wanted.iter().any(|w| !applied.contains(w)) {
-                return Err(RunError::Target(format!(
-                    "the target is not below the current revision: use `autogen upgrade {}`",
-                    target_text(target)
-                ))
-                .into());
+                return Err(RunError::Target(format!("the target is not below the current revision: use `autogen upgrade {}`", target_text(target))).into());
             }
-            Ok(history
-                .order
-                .iter()
-                .rev()
-                .filter(|id| applied.contains(*id) && !wanted.contains(*id))
-                .cloned()
-                .collect())
+            Ok(history.order.iter().rev().filter(|id| applied.contains(*id) && !wanted.contains(*id)).cloned().collect())
         }
     }
 }
@@ -298,25 +201,10 @@ fn next_up(history: &History, applied: &BTreeSet<String>, n: usize) -> Result<Ve
     let mut done = applied.clone();
     let mut out = Vec::new();
     for _ in 0..n {
-        let ready: Vec<&String> = history
-            .order
-            .iter()
-            .filter(|id| {
-                !done.contains(*id)
-                    && history.revisions[*id]
-                        .parents
-                        .iter()
-                        .all(|p| done.contains(p))
-            })
-            .collect();
+        let ready: Vec<&String> =
+            history.order.iter().filter(|id| !done.contains(*id) && history.revisions[*id].parents.iter().all(|p| done.contains(p))).collect();
         match ready.as_slice() {
-            [] => {
-                return Err(RunError::Target(format!(
-                    "cannot upgrade {n} revision(s): only {} are not applied yet",
-                    out.len()
-                ))
-                .into())
-            }
+            [] => return Err(RunError::Target(format!("cannot upgrade {n} revision(s): only {} are not applied yet", out.len())).into()),
             [one] => {
                 done.insert((*one).clone());
                 out.push((*one).clone());
@@ -324,10 +212,7 @@ fn next_up(history: &History, applied: &BTreeSet<String>, n: usize) -> Result<Ve
             many => {
                 return Err(RunError::Target(format!(
                     "`+{n}` is ambiguous at a branch ({}): name the revision to upgrade to",
-                    many.iter()
-                        .map(|s| s.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    many.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
                 ))
                 .into())
             }
@@ -339,7 +224,11 @@ fn next_up(history: &History, applied: &BTreeSet<String>, n: usize) -> Result<Ve
 /// `-N`: N revisions off the top, one current head at a time.
 fn next_down(history: &History, applied: &BTreeSet<String>, n: usize) -> Result<Vec<String>> {
     if n > applied.len() {
-        return Err(RunError::Target(format!("cannot downgrade {n} revision(s): only {} applied (use `autogen downgrade base` to undo them all)", applied.len())).into());
+        return Err(RunError::Target(format!(
+            "cannot downgrade {n} revision(s): only {} applied (use `autogen downgrade base` to undo them all)",
+            applied.len()
+        ))
+        .into());
     }
     let mut done = applied.clone();
     let mut out = Vec::new();
@@ -350,19 +239,20 @@ fn next_down(history: &History, applied: &BTreeSet<String>, n: usize) -> Result<
                 done.remove(one);
                 out.push(one.clone());
             }
-            many => return Err(RunError::Target(format!("`-{n}` is ambiguous with several current heads ({}): name the revision to downgrade to", many.join(", "))).into()),
+            many => {
+                return Err(RunError::Target(format!(
+                    "`-{n}` is ambiguous with several current heads ({}): name the revision to downgrade to",
+                    many.join(", ")
+                ))
+                .into())
+            }
         }
     }
     Ok(out)
 }
 
 /// Upgrade or downgrade the configured database to `target`.
-pub fn migrate(
-    ctx: &Context,
-    target: &Target,
-    direction: Direction,
-    io: &mut Io,
-) -> Result<Outcome> {
+pub fn migrate(ctx: &Context, target: &Target, direction: Direction, io: &mut Io) -> Result<Outcome> {
     let history = History::load(&ctx.config.versions)?;
     let path = ctx.database_path()?;
     let conn = db::open_write(path, ctx.config.busy_timeout)?;
@@ -371,44 +261,23 @@ pub fn migrate(
     let applied = history.applied_set(&heads)?;
     let steps = steps_to(&history, &applied, target, direction)?;
     if steps.is_empty() {
-        writeln!(
-            io.err,
-            "Nothing to do: the database is already at {}.",
-            describe_heads(&heads)
-        )
-        .map_err(write_error)?;
+        writeln!(io.err, "Nothing to do: the database is already at {}.", describe_heads(&heads)).map_err(write_error)?;
         return Ok(Outcome::Done);
     }
     let guard = ForeignKeysOff::new(&conn).map_err(|e| sql_err(path, e))?;
     for id in &steps {
         let rev = &history.revisions[id];
-        let ran = run_one(&conn, &history, rev, direction, &ctx.config.version_table).map_err(
-            |e| match e {
-                Error::Run(RunError::Db(DbError::Sqlite { source, .. })) => {
-                    Error::Db(sql_err(path, source))
-                }
-                other => other,
-            },
-        )?;
+        let ran = run_one(&conn, &history, rev, direction, &ctx.config.version_table).map_err(|e| match e {
+            Error::Run(RunError::Db(DbError::Sqlite { source, .. })) => Error::Db(sql_err(path, source)),
+            other => other,
+        })?;
         if ran {
-            let arrow = if direction == Direction::Up {
-                "upgrade"
-            } else {
-                "downgrade"
-            };
+            let arrow = if direction == Direction::Up { "upgrade" } else { "downgrade" };
             writeln!(
                 io.err,
                 "Running {arrow} {} -> {}: {}",
-                if direction == Direction::Up {
-                    rev.parents.join(", ")
-                } else {
-                    rev.id.clone()
-                },
-                if direction == Direction::Up {
-                    rev.id.clone()
-                } else {
-                    rev.parents.join(", ")
-                },
+                if direction == Direction::Up { rev.parents.join(", ") } else { rev.id.clone() },
+                if direction == Direction::Up { rev.id.clone() } else { rev.parents.join(", ") },
                 rev.message.lines().next().unwrap_or("")
             )
             .map_err(write_error)?;
@@ -427,16 +296,12 @@ fn describe_heads(heads: &[String]) -> String {
 }
 
 /// Reports applied revisions whose files changed since they ran.
-fn warn_edited(
-    conn: &Connection,
-    history: &History,
-    version_table: &str,
-    io: &mut Io,
-) -> Result<()> {
+fn warn_edited(conn: &Connection, history: &History, version_table: &str, io: &mut Io) -> Result<()> {
     for (id, sum) in stored_checksums(conn, version_table).unwrap_or_default() {
         if let Some(rev) = history.revisions.get(&id) {
             if rev.checksum != sum {
-                writeln!(io.err, "warning: revision `{id}` (`{}`) was edited after it was applied; the database ran the earlier text", rev.path.display()).map_err(write_error)?;
+                writeln!(io.err, "warning: revision `{id}` (`{}`) was edited after it was applied; the database ran the earlier text", rev.path.display())
+                    .map_err(write_error)?;
             }
         }
     }
@@ -452,39 +317,25 @@ pub struct ForeignKeysOff<'c> {
 
 impl<'c> ForeignKeysOff<'c> {
     pub fn new(conn: &'c Connection) -> rusqlite::Result<Self> {
-        let was_on: bool = conn.query_row("PRAGMA foreign_keys", [], |r| {
-            r.get::<_, i64>(0).map(|v| v != 0)
-        })?;
+        let was_on: bool = conn.query_row("PRAGMA foreign_keys", [], |r| r.get::<_, i64>(0).map(|v| v != 0))?;
         conn.execute_batch("PRAGMA foreign_keys = OFF")?;
         Ok(ForeignKeysOff { conn, was_on })
     }
 
     pub fn restore(self) -> rusqlite::Result<()> {
-        let sql = if self.was_on {
-            "PRAGMA foreign_keys = ON"
-        } else {
-            "PRAGMA foreign_keys = OFF"
-        };
+        let sql = if self.was_on { "PRAGMA foreign_keys = ON" } else { "PRAGMA foreign_keys = OFF" };
         self.conn.execute_batch(sql)
     }
 }
 
 /// Runs one revision in its own transaction. Returns false when another
 /// process applied (or undid) it first.
-fn run_one(
-    conn: &Connection,
-    history: &History,
-    rev: &Revision,
-    direction: Direction,
-    version_table: &str,
-) -> Result<bool> {
-    conn.execute_batch("BEGIN IMMEDIATE")
-        .map_err(|e| RunError::Db(sql_db(e)))?;
+fn run_one(conn: &Connection, history: &History, rev: &Revision, direction: Direction, version_table: &str) -> Result<bool> {
+    conn.execute_batch("BEGIN IMMEDIATE").map_err(|e| RunError::Db(sql_db(e)))?;
     let result = run_in_transaction(conn, history, rev, direction, version_table);
     match result {
         Ok(true) => {
-            conn.execute_batch("COMMIT")
-                .map_err(|e| RunError::Db(sql_db(e)))?;
+            conn.execute_batch("COMMIT").map_err(|e| RunError::Db(sql_db(e)))?;
             Ok(true)
         }
         Ok(false) | Err(_) => {
@@ -495,22 +346,12 @@ fn run_one(
 }
 
 fn sql_db(e: rusqlite::Error) -> DbError {
-    DbError::Sqlite {
-        path: Default::default(),
-        source: e,
-    }
+    DbError::Sqlite { path: Default::default(), source: e }
 }
 
-fn run_in_transaction(
-    conn: &Connection,
-    history: &History,
-    rev: &Revision,
-    direction: Direction,
-    version_table: &str,
-) -> Result<bool> {
+fn run_in_transaction(conn: &Connection, history: &History, rev: &Revision, direction: Direction, version_table: &str) -> Result<bool> {
     for stmt in create_version_tables(version_table) {
-        conn.execute_batch(&stmt)
-            .map_err(|e| RunError::Db(sql_db(e)))?;
+        conn.execute_batch(&stmt).map_err(|e| RunError::Db(sql_db(e)))?;
     }
     // Read inside the write transaction: what another process did is seen.
     let heads = current_heads(conn, version_table).map_err(|e| RunError::Db(sql_db(e)))?;
@@ -519,11 +360,7 @@ fn run_in_transaction(
     if (direction == Direction::Up) == is_applied {
         return Ok(false);
     }
-    let sql = if direction == Direction::Up {
-        &rev.up
-    } else {
-        &rev.down
-    };
+    let sql = if direction == Direction::Up { &rev.up } else { &rev.down };
     execute_script(conn, sql, &rev.id, &rev.path.display().to_string())?;
     check_foreign_keys(conn, rev)?;
     if direction == Direction::Up {
@@ -531,14 +368,8 @@ fn run_in_transaction(
     } else {
         applied.remove(&rev.id);
     }
-    for stmt in version_statements(
-        version_table,
-        &history.heads_of(&applied),
-        rev,
-        direction == Direction::Up,
-    ) {
-        conn.execute_batch(&stmt)
-            .map_err(|e| RunError::Db(sql_db(e)))?;
+    for stmt in version_statements(version_table, &history.heads_of(&applied), rev, direction == Direction::Up) {
+        conn.execute_batch(&stmt).map_err(|e| RunError::Db(sql_db(e)))?;
     }
     Ok(true)
 }
@@ -546,24 +377,12 @@ fn run_in_transaction(
 /// Runs a revision's SQL statement by statement, so a failure names the
 /// statement. Transaction control inside a revision is refused: it would
 /// end the revision's own transaction half way.
-pub fn execute_script(
-    conn: &Connection,
-    sql: &str,
-    revision: &str,
-    file: &str,
-) -> Result<(), RunError> {
-    let statements = lexer::split_statements(sql).map_err(|e| RunError::Unsplittable {
-        revision: revision.into(),
-        file: file.into(),
-        message: e.to_string(),
-    })?;
+pub fn execute_script(conn: &Connection, sql: &str, revision: &str, file: &str) -> Result<(), RunError> {
+    let statements =
+        lexer::split_statements(sql).map_err(|e| RunError::Unsplittable { revision: revision.into(), file: file.into(), message: e.to_string() })?;
     for (i, stmt) in statements.iter().enumerate() {
         if is_transaction_control(stmt) {
-            return Err(RunError::TransactionControl {
-                revision: revision.into(),
-                file: file.into(),
-                statement: stmt.to_string(),
-            });
+            return Err(RunError::TransactionControl { revision: revision.into(), file: file.into(), statement: stmt.to_string() });
         }
         conn.execute_batch(stmt).map_err(|e| RunError::Statement {
             revision: revision.into(),
@@ -580,11 +399,7 @@ fn is_transaction_control(stmt: &str) -> bool {
     let Ok(tokens) = lexer::tokenize(stmt) else {
         return false;
     };
-    tokens.first().is_some_and(|t| {
-        ["BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE"]
-            .iter()
-            .any(|k| t.is_keyword(k))
-    })
+    tokens.first().is_some_and(|t| ["BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE"].iter().any(|k| t.is_keyword(k)))
 }
 
 fn check_foreign_keys(conn: &Connection, rev: &Revision) -> Result<(), RunError> {
@@ -592,11 +407,7 @@ fn check_foreign_keys(conn: &Connection, rev: &Revision) -> Result<(), RunError>
     if violations.is_empty() {
         return Ok(());
     }
-    Err(RunError::ForeignKeys {
-        revision: rev.id.clone(),
-        file: rev.path.display().to_string(),
-        violations: violations.join("\n"),
-    })
+    Err(RunError::ForeignKeys { revision: rev.id.clone(), file: rev.path.display().to_string(), violations: violations.join("\n") })
 }
 
 /// `PRAGMA foreign_key_check`, grouped per child table and parent, with the
@@ -606,12 +417,8 @@ pub fn foreign_key_violations(conn: &Connection) -> rusqlite::Result<Vec<String>
     let mut groups: Vec<(String, String, Vec<Option<i64>>)> = Vec::new();
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
-        let (table, rowid, parent): (String, Option<i64>, String) =
-            (r.get(0)?, r.get(1)?, r.get(2)?);
-        match groups
-            .iter_mut()
-            .find(|(t, p, _)| *t == table && *p == parent)
-        {
+        let (table, rowid, parent): (String, Option<i64>, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
+        match groups.iter_mut().find(|(t, p, _)| *t == table && *p == parent) {
             Some((_, _, ids)) => ids.push(rowid),
             None => groups.push((table, parent, vec![rowid])),
         }
@@ -619,11 +426,7 @@ pub fn foreign_key_violations(conn: &Connection) -> rusqlite::Result<Vec<String>
     Ok(groups
         .into_iter()
         .map(|(table, parent, ids)| {
-            let first: Vec<String> = ids
-                .iter()
-                .take(5)
-                .map(|i| i.map(|v| v.to_string()).unwrap_or_else(|| "?".into()))
-                .collect();
+            let first: Vec<String> = ids.iter().take(5).map(|i| i.map(|v| v.to_string()).unwrap_or_else(|| "?".into())).collect();
             format!(
                 "  {} row{} in `{table}` reference missing rows in `{parent}`; first rowids: {}",
                 ids.len(),
@@ -653,11 +456,7 @@ pub fn require_head(ctx: &Context, exists: bool) -> Result<()> {
     let mut have = heads.clone();
     have.sort();
     if have != want {
-        return Err(RevisionError::NotAtHead {
-            current: describe_heads(&heads),
-            head: want.join(", "),
-        }
-        .into());
+        return Err(RevisionError::NotAtHead { current: describe_heads(&heads), head: want.join(", ") }.into());
     }
     Ok(())
 }
@@ -665,13 +464,7 @@ pub fn require_head(ctx: &Context, exists: bool) -> Result<()> {
 /// The offline script for running `steps` (cli.md: `--sql`): the pragma,
 /// the version tables, and each revision in its transaction with its
 /// version update.
-pub fn offline_script(
-    history: &History,
-    start: &BTreeSet<String>,
-    steps: &[String],
-    direction: Direction,
-    version_table: &str,
-) -> String {
+pub fn offline_script(history: &History, start: &BTreeSet<String>, steps: &[String], direction: Direction, version_table: &str) -> String {
     let mut out = String::from("-- autogen offline script: foreign-key enforcement is off while revisions run\n-- (it cannot change inside a transaction; a rebuild's DROP TABLE would fire ON DELETE actions)\nPRAGMA foreign_keys = OFF;\n\n");
     for stmt in create_version_tables(version_table) {
         out.push_str(&stmt);
@@ -684,11 +477,7 @@ pub fn offline_script(
             Direction::Up => (&rev.up, "upgrade"),
             Direction::Down => (&rev.down, "downgrade"),
         };
-        out.push_str(&format!(
-            "\n-- Running {verb} {}: {}\nBEGIN;\n\n",
-            rev.id,
-            rev.message.lines().next().unwrap_or("")
-        ));
+        out.push_str(&format!("\n-- Running {verb} {}: {}\nBEGIN;\n\n", rev.id, rev.message.lines().next().unwrap_or("")));
         out.push_str(sql.trim());
         out.push_str("\n\n");
         if direction == Direction::Up {
@@ -696,12 +485,7 @@ pub fn offline_script(
         } else {
             applied.remove(id);
         }
-        for stmt in version_statements(
-            version_table,
-            &history.heads_of(&applied),
-            rev,
-            direction == Direction::Up,
-        ) {
+        for stmt in version_statements(version_table, &history.heads_of(&applied), rev, direction == Direction::Up) {
             out.push_str(&stmt);
             out.push_str(";\n");
         }
@@ -709,4 +493,30 @@ pub fn offline_script(
     }
     out.push_str("\nPRAGMA foreign_keys = ON;\n");
     out
+}
+
+/// Runs one script as the runner runs a revision, without the version
+/// table: foreign keys off outside one transaction, `foreign_key_check`
+/// before commit, rollback on any failure. The rehearsal uses it.
+pub fn apply_sql(conn: &Connection, sql: &str, revision: &str, file: &str) -> Result<(), RunError> {
+    let db = |e: rusqlite::Error| RunError::Db(sql_db(e));
+    let guard = ForeignKeysOff::new(conn).map_err(db)?;
+    conn.execute_batch("BEGIN IMMEDIATE").map_err(db)?;
+    let result = execute_script(conn, sql, revision, file).and_then(|_| {
+        let violations = foreign_key_violations(conn).map_err(db)?;
+        if violations.is_empty() {
+            Ok(())
+        } else {
+            Err(RunError::ForeignKeys { revision: revision.into(), file: file.into(), violations: violations.join("\n") })
+        }
+    });
+    match result {
+        Ok(()) => conn.execute_batch("COMMIT").map_err(db)?,
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            let _ = guard.restore();
+            return Err(e);
+        }
+    }
+    guard.restore().map_err(db)
 }

@@ -176,8 +176,6 @@ impl Table {
     }
 
     pub fn in_primary_key(&self, column: &str) -> bool {
-        self.primary_key
-            .as_ref()
-            .is_some_and(|pk| pk.columns.iter().any(|c| same_name(c, column)))
+        self.primary_key.as_ref().is_some_and(|pk| pk.columns.iter().any(|c| same_name(c, column)))
     }
 }

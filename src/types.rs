@@ -80,10 +80,7 @@ mod tests {
         assert_eq!(resolve_type("unsigned   big int"), "UNSIGNED BIG INT");
         assert_eq!(resolve_type(""), "");
         assert_eq!(resolve_type("FLOATING POINT(5,10)"), "FLOATING POINT(5,10)");
-        assert_eq!(
-            normalize_type("character varying (8)"),
-            "CHARACTER VARYING(8)"
-        );
+        assert_eq!(normalize_type("character varying (8)"), "CHARACTER VARYING(8)");
         assert_eq!(normalize_type("DECIMAL( 10 , -2 )"), "DECIMAL(10,-2)");
     }
 }

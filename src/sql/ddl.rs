@@ -41,26 +41,15 @@ pub struct ColumnConstraint {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ColumnConstraintKind {
-    PrimaryKey {
-        order: Option<Order>,
-        on_conflict: Option<Conflict>,
-        autoincrement: bool,
-    },
-    NotNull {
-        on_conflict: Option<Conflict>,
-    },
+    PrimaryKey { order: Option<Order>, on_conflict: Option<Conflict>, autoincrement: bool },
+    NotNull { on_conflict: Option<Conflict> },
     Null,
-    Unique {
-        on_conflict: Option<Conflict>,
-    },
+    Unique { on_conflict: Option<Conflict> },
     Check(String),
     Default(String),
     Collate(String),
     References(ForeignKeyClause),
-    Generated {
-        expr: String,
-        stored: bool,
-    },
+    Generated { expr: String, stored: bool },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,15 +79,9 @@ impl Conflict {
     }
 
     pub fn parse(s: &str) -> Option<Conflict> {
-        [
-            Conflict::Rollback,
-            Conflict::Abort,
-            Conflict::Fail,
-            Conflict::Ignore,
-            Conflict::Replace,
-        ]
-        .into_iter()
-        .find(|c| c.as_sql().eq_ignore_ascii_case(s.trim()))
+        [Conflict::Rollback, Conflict::Abort, Conflict::Fail, Conflict::Ignore, Conflict::Replace]
+            .into_iter()
+            .find(|c| c.as_sql().eq_ignore_ascii_case(s.trim()))
     }
 }
 
@@ -125,15 +108,9 @@ impl FkAction {
     pub fn parse(s: &str) -> Option<FkAction> {
         let words: Vec<&str> = s.split_whitespace().collect();
         let s = words.join(" ");
-        [
-            FkAction::SetNull,
-            FkAction::SetDefault,
-            FkAction::Cascade,
-            FkAction::Restrict,
-            FkAction::NoAction,
-        ]
-        .into_iter()
-        .find(|a| a.as_sql().eq_ignore_ascii_case(&s))
+        [FkAction::SetNull, FkAction::SetDefault, FkAction::Cascade, FkAction::Restrict, FkAction::NoAction]
+            .into_iter()
+            .find(|a| a.as_sql().eq_ignore_ascii_case(&s))
     }
 }
 
@@ -155,26 +132,10 @@ pub enum Deferrable {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TableConstraint {
-    PrimaryKey {
-        name: Option<String>,
-        columns: Vec<IndexedColumn>,
-        on_conflict: Option<Conflict>,
-        autoincrement: bool,
-    },
-    Unique {
-        name: Option<String>,
-        columns: Vec<IndexedColumn>,
-        on_conflict: Option<Conflict>,
-    },
-    Check {
-        name: Option<String>,
-        expr: String,
-    },
-    ForeignKey {
-        name: Option<String>,
-        columns: Vec<String>,
-        clause: ForeignKeyClause,
-    },
+    PrimaryKey { name: Option<String>, columns: Vec<IndexedColumn>, on_conflict: Option<Conflict>, autoincrement: bool },
+    Unique { name: Option<String>, columns: Vec<IndexedColumn>, on_conflict: Option<Conflict> },
+    Check { name: Option<String>, expr: String },
+    ForeignKey { name: Option<String>, columns: Vec<String>, clause: ForeignKeyClause },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -218,36 +179,17 @@ pub struct CreateVirtualTable {
 /// Reads one CREATE statement.
 pub fn parse_create(sql: &str) -> Result<Statement, ParseError> {
     let tokens = lexer::tokenize(sql)?;
-    let mut p = Parser {
-        sql,
-        tokens,
-        pos: 0,
-    };
+    let mut p = Parser { sql, tokens, pos: 0 };
     let stmt = p.create()?;
     while p.eat_punct(";") {}
     if let Some(t) = p.peek() {
-        return error(
-            format!("unexpected `{}` after the statement", t.text),
-            t.start,
-        );
+        return error(format!("unexpected `{}` after the statement", t.text), t.start);
     }
     Ok(stmt)
 }
 
 /// Words that start a column constraint, and so end a type name.
-const CONSTRAINT_START: [&str; 11] = [
-    "CONSTRAINT",
-    "PRIMARY",
-    "NOT",
-    "NULL",
-    "UNIQUE",
-    "CHECK",
-    "DEFAULT",
-    "COLLATE",
-    "REFERENCES",
-    "GENERATED",
-    "AS",
-];
+const CONSTRAINT_START: [&str; 11] = ["CONSTRAINT", "PRIMARY", "NOT", "NULL", "UNIQUE", "CHECK", "DEFAULT", "COLLATE", "REFERENCES", "GENERATED", "AS"];
 /// Words that start a table constraint (reserved in SQLite, so never a bare column name).
 const TABLE_CONSTRAINT_START: [&str; 5] = ["CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"];
 
@@ -283,10 +225,7 @@ impl<'a> Parser<'a> {
     }
 
     fn eat_keywords(&mut self, kws: &[&str]) -> bool {
-        let all = kws
-            .iter()
-            .enumerate()
-            .all(|(i, k)| self.peek_at(i).is_some_and(|t| t.is_keyword(k)));
+        let all = kws.iter().enumerate().all(|(i, k)| self.peek_at(i).is_some_and(|t| t.is_keyword(k)));
         if all {
             self.pos += kws.len();
         }
@@ -304,10 +243,7 @@ impl<'a> Parser<'a> {
     fn fail<T>(&self, expected: &str) -> Result<T, ParseError> {
         match self.peek() {
             Some(t) => error(format!("expected {expected}, found `{}`", t.text), t.start),
-            None => error(
-                format!("expected {expected}, found the end of the statement"),
-                self.sql.len(),
-            ),
+            None => error(format!("expected {expected}, found the end of the statement"), self.sql.len()),
         }
     }
 
@@ -371,13 +307,7 @@ impl<'a> Parser<'a> {
         let Some(close) = lexer::closing_paren(&self.tokens, open) else {
             return error("unclosed `(`", self.tokens[open].start);
         };
-        let inner = if close > open + 1 {
-            self.sql[self.tokens[open + 1].start..self.tokens[close - 1].end()]
-                .trim()
-                .to_string()
-        } else {
-            String::new()
-        };
+        let inner = if close > open + 1 { self.sql[self.tokens[open + 1].start..self.tokens[close - 1].end()].trim().to_string() } else { String::new() };
         self.pos = close + 1;
         Ok(inner)
     }
@@ -397,10 +327,7 @@ impl<'a> Parser<'a> {
             if self.at_punct("(") {
                 self.parenthesized()?;
             }
-            return Ok(Statement::CreateVirtualTable(CreateVirtualTable {
-                name,
-                module,
-            }));
+            return Ok(Statement::CreateVirtualTable(CreateVirtualTable { name, module }));
         }
         let unique = self.eat_keyword("UNIQUE");
         if self.eat_keyword("INDEX") {
@@ -420,10 +347,7 @@ impl<'a> Parser<'a> {
 
     fn create_table(&mut self) -> Result<CreateTable, ParseError> {
         self.if_not_exists();
-        let mut table = CreateTable {
-            name: self.qualified_name("a table name")?,
-            ..CreateTable::default()
-        };
+        let mut table = CreateTable { name: self.qualified_name("a table name")?, ..CreateTable::default() };
         if self.eat_keyword("AS") {
             // CREATE TABLE ... AS SELECT: columns only, no constraints.
             table.as_select = true;
@@ -432,9 +356,7 @@ impl<'a> Parser<'a> {
         }
         self.expect_punct("(")?;
         loop {
-            let starts_constraint = self
-                .peek()
-                .is_some_and(|t| TABLE_CONSTRAINT_START.iter().any(|k| t.is_keyword(k)));
+            let starts_constraint = self.peek().is_some_and(|t| TABLE_CONSTRAINT_START.iter().any(|k| t.is_keyword(k)));
             if starts_constraint {
                 if let Some(c) = self.table_constraint()? {
                     table.constraints.push(c);
@@ -485,20 +407,14 @@ impl<'a> Parser<'a> {
                 constraints.push(c);
             }
         }
-        Ok(ColumnDef {
-            name,
-            type_name,
-            constraints,
-        })
+        Ok(ColumnDef { name, type_name, constraints })
     }
 
     /// A run of names, then optionally `(n)` or `(n, m)` (parse.y: typetoken).
     fn type_name(&mut self) -> Result<String, ParseError> {
         let mut words: Vec<String> = Vec::new();
         while let Some(t) = self.peek() {
-            let ends = t.kind == TokenKind::Punct
-                || CONSTRAINT_START.iter().any(|k| t.is_keyword(k))
-                || !t.is_name();
+            let ends = t.kind == TokenKind::Punct || CONSTRAINT_START.iter().any(|k| t.is_keyword(k)) || !t.is_name();
             if ends {
                 break;
             }
@@ -509,10 +425,7 @@ impl<'a> Parser<'a> {
         if !words.is_empty() && self.at_punct("(") {
             let from = self.pos;
             self.parenthesized()?;
-            let args: Vec<&str> = self.tokens[from + 1..self.pos - 1]
-                .iter()
-                .map(|t| t.text)
-                .collect();
+            let args: Vec<&str> = self.tokens[from + 1..self.pos - 1].iter().map(|t| t.text).collect();
             text.push('(');
             let mut prev_sign = false;
             for a in args {
@@ -581,22 +494,14 @@ impl<'a> Parser<'a> {
             let order = self.order();
             let on_conflict = self.conflict()?;
             let autoincrement = self.eat_keyword("AUTOINCREMENT");
-            ColumnConstraintKind::PrimaryKey {
-                order,
-                on_conflict,
-                autoincrement,
-            }
+            ColumnConstraintKind::PrimaryKey { order, on_conflict, autoincrement }
         } else if self.eat_keywords(&["NOT", "NULL"]) {
-            ColumnConstraintKind::NotNull {
-                on_conflict: self.conflict()?,
-            }
+            ColumnConstraintKind::NotNull { on_conflict: self.conflict()? }
         } else if self.eat_keyword("NULL") {
             self.conflict()?;
             ColumnConstraintKind::Null
         } else if self.eat_keyword("UNIQUE") {
-            ColumnConstraintKind::Unique {
-                on_conflict: self.conflict()?,
-            }
+            ColumnConstraintKind::Unique { on_conflict: self.conflict()? }
         } else if self.eat_keyword("CHECK") {
             ColumnConstraintKind::Check(self.parenthesized()?)
         } else if self.eat_keyword("DEFAULT") {
@@ -635,16 +540,7 @@ impl<'a> Parser<'a> {
             self.pos += 1;
         }
         match self.peek() {
-            Some(t)
-                if matches!(
-                    t.kind,
-                    TokenKind::Number
-                        | TokenKind::String
-                        | TokenKind::Blob
-                        | TokenKind::Word
-                        | TokenKind::Quoted
-                ) =>
-            {
+            Some(t) if matches!(t.kind, TokenKind::Number | TokenKind::String | TokenKind::Blob | TokenKind::Word | TokenKind::Quoted) => {
                 self.pos += 1;
                 Ok(self.text_since(from))
             }
@@ -654,19 +550,8 @@ impl<'a> Parser<'a> {
 
     fn foreign_key_clause(&mut self) -> Result<ForeignKeyClause, ParseError> {
         let table = self.name("a table name")?;
-        let columns = if self.at_punct("(") {
-            self.name_list()?
-        } else {
-            Vec::new()
-        };
-        let mut clause = ForeignKeyClause {
-            table,
-            columns,
-            on_delete: None,
-            on_update: None,
-            match_name: None,
-            deferrable: None,
-        };
+        let columns = if self.at_punct("(") { self.name_list()? } else { Vec::new() };
+        let mut clause = ForeignKeyClause { table, columns, on_delete: None, on_update: None, match_name: None, deferrable: None };
         loop {
             if self.eat_keyword("ON") {
                 let delete = if self.eat_keyword("DELETE") {
@@ -684,9 +569,7 @@ impl<'a> Parser<'a> {
                 }
             } else if self.eat_keyword("MATCH") {
                 clause.match_name = Some(self.name("a MATCH name")?);
-            } else if self.at_keyword("NOT")
-                && self.peek_at(1).is_some_and(|t| t.is_keyword("DEFERRABLE"))
-            {
+            } else if self.at_keyword("NOT") && self.peek_at(1).is_some_and(|t| t.is_keyword("DEFERRABLE")) {
                 self.pos += 2;
                 self.initially();
                 clause.deferrable = Some(Deferrable::NotDeferrable);
@@ -740,35 +623,21 @@ impl<'a> Parser<'a> {
 
     fn table_constraint(&mut self) -> Result<Option<TableConstraint>, ParseError> {
         let name = self.constraint_name()?;
-        if name.is_some()
-            && (self.at_list_end() || self.peek().is_some_and(|t| t.is_keyword("CONSTRAINT")))
-        {
+        if name.is_some() && (self.at_list_end() || self.peek().is_some_and(|t| t.is_keyword("CONSTRAINT"))) {
             return Ok(None);
         }
         self.table_constraint_body(name).map(Some)
     }
 
-    fn table_constraint_body(
-        &mut self,
-        name: Option<String>,
-    ) -> Result<TableConstraint, ParseError> {
+    fn table_constraint_body(&mut self, name: Option<String>) -> Result<TableConstraint, ParseError> {
         if self.eat_keywords(&["PRIMARY", "KEY"]) {
             let (columns, autoincrement) = self.indexed_columns()?;
             let on_conflict = self.conflict()?;
-            Ok(TableConstraint::PrimaryKey {
-                name,
-                columns,
-                on_conflict,
-                autoincrement,
-            })
+            Ok(TableConstraint::PrimaryKey { name, columns, on_conflict, autoincrement })
         } else if self.eat_keyword("UNIQUE") {
             let (columns, _) = self.indexed_columns()?;
             let on_conflict = self.conflict()?;
-            Ok(TableConstraint::Unique {
-                name,
-                columns,
-                on_conflict,
-            })
+            Ok(TableConstraint::Unique { name, columns, on_conflict })
         } else if self.eat_keyword("CHECK") {
             let expr = self.parenthesized()?;
             self.conflict()?;
@@ -777,11 +646,7 @@ impl<'a> Parser<'a> {
             let columns = self.name_list()?;
             self.expect_keyword("REFERENCES")?;
             let clause = self.foreign_key_clause()?;
-            Ok(TableConstraint::ForeignKey {
-                name,
-                columns,
-                clause,
-            })
+            Ok(TableConstraint::ForeignKey { name, columns, clause })
         } else {
             self.fail("PRIMARY KEY, UNIQUE, CHECK or FOREIGN KEY")
         }
@@ -816,9 +681,7 @@ impl<'a> Parser<'a> {
             if depth == 0 && (t.is_punct(",") || t.is_punct(")")) {
                 break;
             }
-            if depth == 0
-                && (t.is_keyword("ASC") || t.is_keyword("DESC") || t.is_keyword("AUTOINCREMENT"))
-            {
+            if depth == 0 && (t.is_keyword("ASC") || t.is_keyword("DESC") || t.is_keyword("AUTOINCREMENT")) {
                 break;
             }
             if depth == 0 && t.is_keyword("COLLATE") && self.pos > from {
@@ -838,19 +701,10 @@ impl<'a> Parser<'a> {
         if end == from {
             return self.fail("an indexed column");
         }
-        let expr = self.sql[self.tokens[from].start..self.tokens[end - 1].end()]
-            .trim()
-            .to_string();
-        let column = (end == from + 1 && self.tokens[from].is_name())
-            .then(|| self.tokens[from].name())
-            .flatten();
+        let expr = self.sql[self.tokens[from].start..self.tokens[end - 1].end()].trim().to_string();
+        let column = (end == from + 1 && self.tokens[from].is_name()).then(|| self.tokens[from].name()).flatten();
         let order = self.order();
-        Ok(IndexedColumn {
-            expr,
-            column,
-            collate,
-            order,
-        })
+        Ok(IndexedColumn { expr, column, collate, order })
     }
 
     fn create_index(&mut self, unique: bool) -> Result<CreateIndex, ParseError> {
@@ -868,23 +722,13 @@ impl<'a> Parser<'a> {
         } else {
             None
         };
-        Ok(CreateIndex {
-            name,
-            table,
-            unique,
-            columns,
-            where_clause,
-        })
+        Ok(CreateIndex { name, table, unique, columns, where_clause })
     }
 
     fn create_view(&mut self) -> Result<CreateView, ParseError> {
         self.if_not_exists();
         let name = self.qualified_name("a view name")?;
-        let columns = if self.at_punct("(") {
-            self.name_list()?
-        } else {
-            Vec::new()
-        };
+        let columns = if self.at_punct("(") { self.name_list()? } else { Vec::new() };
         self.expect_keyword("AS")?;
         let from = self.pos;
         if self.peek().is_none() {
@@ -896,11 +740,7 @@ impl<'a> Parser<'a> {
         }
         self.pos = end;
         let select = self.text_since(from);
-        Ok(CreateView {
-            name,
-            columns,
-            select,
-        })
+        Ok(CreateView { name, columns, select })
     }
 
     fn create_trigger(&mut self) -> Result<CreateTrigger, ParseError> {
@@ -916,9 +756,7 @@ impl<'a> Parser<'a> {
         }
         self.expect_keyword("ON")?;
         let table = self.qualified_name("a table name")?;
-        let body = self.tokens[self.pos..]
-            .iter()
-            .position(|t| t.is_keyword("BEGIN"));
+        let body = self.tokens[self.pos..].iter().position(|t| t.is_keyword("BEGIN"));
         if body.is_none() {
             return self.fail("`BEGIN`");
         }
@@ -927,10 +765,7 @@ impl<'a> Parser<'a> {
             end -= 1;
         }
         if !self.tokens[end.saturating_sub(1)].is_keyword("END") {
-            return error(
-                "a trigger body must end with `END`",
-                self.tokens[end.saturating_sub(1)].start,
-            );
+            return error("a trigger body must end with `END`", self.tokens[end.saturating_sub(1)].start);
         }
         self.pos = end;
         Ok(CreateTrigger { name, table })

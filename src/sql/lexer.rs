@@ -18,10 +18,7 @@ impl fmt::Display for ParseError {
 impl std::error::Error for ParseError {}
 
 pub(crate) fn error<T>(message: impl Into<String>, offset: usize) -> Result<T, ParseError> {
-    Err(ParseError {
-        message: message.into(),
-        offset,
-    })
+    Err(ParseError { message: message.into(), offset })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,10 +69,7 @@ impl<'a> Token<'a> {
     }
 
     pub fn is_name(&self) -> bool {
-        matches!(
-            self.kind,
-            TokenKind::Word | TokenKind::Quoted | TokenKind::String
-        )
+        matches!(self.kind, TokenKind::Word | TokenKind::Quoted | TokenKind::String)
     }
 }
 
@@ -88,12 +82,7 @@ pub fn dequote(text: &str) -> String {
         '"' => '"',
         '\'' => '\'',
         '`' => '`',
-        '[' => {
-            return text
-                .get(1..text.len().saturating_sub(1))
-                .unwrap_or("")
-                .to_string()
-        }
+        '[' => return text.get(1..text.len().saturating_sub(1)).unwrap_or("").to_string(),
         _ => return text.to_string(),
     };
     let inner = text.get(1..text.len().saturating_sub(1)).unwrap_or("");
@@ -126,18 +115,11 @@ pub fn tokenize(sql: &str) -> Result<Vec<Token<'_>>, ParseError> {
             continue;
         } else if sql[i..].starts_with("/*") {
             // An unterminated comment runs to the end, as in SQLite.
-            i = sql[i + 2..]
-                .find("*/")
-                .map(|n| i + 2 + n + 2)
-                .unwrap_or(sql.len());
+            i = sql[i + 2..].find("*/").map(|n| i + 2 + n + 2).unwrap_or(sql.len());
             continue;
         } else if c == '\'' || c == '"' || c == '`' {
             i = quoted_end(sql, i, c)?;
-            kind = if c == '\'' {
-                TokenKind::String
-            } else {
-                TokenKind::Quoted
-            };
+            kind = if c == '\'' { TokenKind::String } else { TokenKind::Quoted };
         } else if c == '[' {
             i = match sql[i..].find(']') {
                 Some(n) => i + n + 1,
@@ -147,9 +129,7 @@ pub fn tokenize(sql: &str) -> Result<Vec<Token<'_>>, ParseError> {
         } else if (c == 'x' || c == 'X') && bytes.get(i + 1) == Some(&b'\'') {
             i = quoted_end(sql, i + 1, '\'')?;
             kind = TokenKind::Blob;
-        } else if c.is_ascii_digit()
-            || (c == '.' && bytes.get(i + 1).is_some_and(|b| b.is_ascii_digit()))
-        {
+        } else if c.is_ascii_digit() || (c == '.' && bytes.get(i + 1).is_some_and(|b| b.is_ascii_digit())) {
             i = number_end(sql, i);
             kind = TokenKind::Number;
         } else if is_ident_start(c) {
@@ -164,31 +144,19 @@ pub fn tokenize(sql: &str) -> Result<Vec<Token<'_>>, ParseError> {
                 i += 1;
             }
             kind = TokenKind::Variable;
-        } else if matches!(c, ':' | '@' | '$' | '#')
-            && sql[i + 1..].chars().next().is_some_and(is_ident_char)
-        {
+        } else if matches!(c, ':' | '@' | '$' | '#') && sql[i + 1..].chars().next().is_some_and(is_ident_char) {
             i += 1;
-            while let Some(n) = sql[i..]
-                .chars()
-                .next()
-                .filter(|n| is_ident_char(*n) || *n == ':')
-            {
+            while let Some(n) = sql[i..].chars().next().filter(|n| is_ident_char(*n) || *n == ':') {
                 i += n.len_utf8();
             }
             kind = TokenKind::Variable;
         } else {
-            const OPS: [&str; 11] = [
-                "->>", "||", "<=", ">=", "==", "!=", "<>", "<<", ">>", "->", "!",
-            ];
+            const OPS: [&str; 11] = ["->>", "||", "<=", ">=", "==", "!=", "<>", "<<", ">>", "->", "!"];
             let op = OPS.iter().find(|op| sql[i..].starts_with(**op));
             i += op.map(|o| o.len()).unwrap_or(c.len_utf8());
             kind = TokenKind::Punct;
         }
-        tokens.push(Token {
-            kind,
-            text: &sql[start..i],
-            start,
-        });
+        tokens.push(Token { kind, text: &sql[start..i], start });
     }
     Ok(tokens)
 }
@@ -215,10 +183,7 @@ fn number_end(sql: &str, start: usize) -> usize {
     let b = sql.as_bytes();
     let mut i = start;
     let digits = |i: &mut usize, hex: bool| {
-        while b
-            .get(*i)
-            .is_some_and(|c| c.is_ascii_digit() || *c == b'_' || (hex && c.is_ascii_hexdigit()))
-        {
+        while b.get(*i).is_some_and(|c| c.is_ascii_digit() || *c == b'_' || (hex && c.is_ascii_hexdigit())) {
             *i += 1;
         }
     };
@@ -280,10 +245,7 @@ fn canonical(tokens: &[Token]) -> String {
 pub fn normalize_expr(sql: &str) -> Result<String, ParseError> {
     let tokens = tokenize(sql)?;
     let mut slice = tokens.as_slice();
-    while slice.len() >= 2
-        && slice[0].is_punct("(")
-        && closing_paren(slice, 0) == Some(slice.len() - 1)
-    {
+    while slice.len() >= 2 && slice[0].is_punct("(") && closing_paren(slice, 0) == Some(slice.len() - 1) {
         slice = &slice[1..slice.len() - 1];
     }
     Ok(canonical(slice))
@@ -372,13 +334,7 @@ fn is_create_trigger(tokens: &[Token]) -> bool {
     let words: Vec<&Token> = tokens.iter().take(3).collect();
     match words.as_slice() {
         [c, t, ..] if c.is_keyword("CREATE") && t.is_keyword("TRIGGER") => true,
-        [c, tmp, t]
-            if c.is_keyword("CREATE")
-                && (tmp.is_keyword("TEMP") || tmp.is_keyword("TEMPORARY"))
-                && t.is_keyword("TRIGGER") =>
-        {
-            true
-        }
+        [c, tmp, t] if c.is_keyword("CREATE") && (tmp.is_keyword("TEMP") || tmp.is_keyword("TEMPORARY")) && t.is_keyword("TRIGGER") => true,
         _ => false,
     }
 }
@@ -387,10 +343,7 @@ fn is_create_trigger(tokens: &[Token]) -> bool {
 /// Unreadable SQL answers yes: callers use this to stay on the safe side.
 pub fn mentions(sql: &str, name: &str) -> bool {
     match tokenize(sql) {
-        Ok(tokens) => tokens.iter().any(|t| {
-            matches!(t.kind, TokenKind::Word | TokenKind::Quoted)
-                && t.name().is_some_and(|n| n.eq_ignore_ascii_case(name))
-        }),
+        Ok(tokens) => tokens.iter().any(|t| matches!(t.kind, TokenKind::Word | TokenKind::Quoted) && t.name().is_some_and(|n| n.eq_ignore_ascii_case(name))),
         Err(_) => true,
     }
 }
@@ -404,15 +357,9 @@ pub fn rename_identifiers(sql: &str, renames: &[(String, String)]) -> String {
     };
     let mut out = String::with_capacity(sql.len());
     let mut last = 0;
-    for t in tokens
-        .iter()
-        .filter(|t| matches!(t.kind, TokenKind::Word | TokenKind::Quoted))
-    {
+    for t in tokens.iter().filter(|t| matches!(t.kind, TokenKind::Word | TokenKind::Quoted)) {
         let Some(name) = t.name() else { continue };
-        if let Some((_, new)) = renames
-            .iter()
-            .find(|(old, _)| old.eq_ignore_ascii_case(&name))
-        {
+        if let Some((_, new)) = renames.iter().find(|(old, _)| old.eq_ignore_ascii_case(&name)) {
             out.push_str(&sql[last..t.start]);
             out.push('"');
             out.push_str(&new.replace('"', "\"\""));
@@ -424,16 +371,41 @@ pub fn rename_identifiers(sql: &str, renames: &[(String, String)]) -> String {
     out
 }
 
+/// SQLite reads a double-quoted token that names nothing as a string
+/// literal (the "DQS" misfeature), and its RENAME rewrites such tokens to
+/// single quotes. This does that rewrite: `"x"` becomes `'x'` unless
+/// `is_name(x)`.
+pub fn dqs_to_strings(sql: &str, is_name: &dyn Fn(&str) -> bool) -> String {
+    let Ok(tokens) = tokenize(sql) else { return sql.to_string() };
+    let mut out = String::with_capacity(sql.len());
+    let mut last = 0;
+    for t in tokens.iter().filter(|t| t.kind == TokenKind::Quoted && t.text.starts_with('"')) {
+        let name = dequote(t.text);
+        if is_name(&name) {
+            continue;
+        }
+        out.push_str(&sql[last..t.start]);
+        out.push('\'');
+        out.push_str(&name.replace('\'', "''"));
+        out.push('\'');
+        last = t.end();
+    }
+    out.push_str(&sql[last..]);
+    out
+}
+
+/// [`normalize_expr`] after [`dqs_to_strings`]: the form two expressions
+/// compare in when the names they may refer to are known.
+pub fn normalize_in(sql: &str, is_name: &dyn Fn(&str) -> bool) -> Result<String, ParseError> {
+    normalize_expr(&dqs_to_strings(sql, is_name))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn kinds(sql: &str) -> Vec<(TokenKind, &str)> {
-        tokenize(sql)
-            .unwrap()
-            .iter()
-            .map(|t| (t.kind, t.text))
-            .collect()
+        tokenize(sql).unwrap().iter().map(|t| (t.kind, t.text)).collect()
     }
 
     #[test]
@@ -442,10 +414,32 @@ mod tests {
         assert_eq!(
             kinds("SELECT \"a\"\"b\", [x y], `c``d`, 'it''s', x'00ff', 1.5e-3, .5, 0x1F, ?1, :n, a->>'$' -- c\n/* d */ <> !="),
             vec![
-                (Word, "SELECT"), (Quoted, "\"a\"\"b\""), (Punct, ","), (Quoted, "[x y]"), (Punct, ","), (Quoted, "`c``d`"), (Punct, ","),
-                (String, "'it''s'"), (Punct, ","), (Blob, "x'00ff'"), (Punct, ","), (Number, "1.5e-3"), (Punct, ","), (Number, ".5"), (Punct, ","),
-                (Number, "0x1F"), (Punct, ","), (Variable, "?1"), (Punct, ","), (Variable, ":n"), (Punct, ","), (Word, "a"), (Punct, "->>"), (String, "'$'"),
-                (Punct, "<>"), (Punct, "!=")
+                (Word, "SELECT"),
+                (Quoted, "\"a\"\"b\""),
+                (Punct, ","),
+                (Quoted, "[x y]"),
+                (Punct, ","),
+                (Quoted, "`c``d`"),
+                (Punct, ","),
+                (String, "'it''s'"),
+                (Punct, ","),
+                (Blob, "x'00ff'"),
+                (Punct, ","),
+                (Number, "1.5e-3"),
+                (Punct, ","),
+                (Number, ".5"),
+                (Punct, ","),
+                (Number, "0x1F"),
+                (Punct, ","),
+                (Variable, "?1"),
+                (Punct, ","),
+                (Variable, ":n"),
+                (Punct, ","),
+                (Word, "a"),
+                (Punct, "->>"),
+                (String, "'$'"),
+                (Punct, "<>"),
+                (Punct, "!=")
             ]
         );
         assert_eq!(kinds("ünï ß"), vec![(Word, "ünï"), (Word, "ß")]);
@@ -465,23 +459,11 @@ mod tests {
     fn normal_forms_ignore_what_does_not_count() {
         assert_eq!(normalize_expr("(0)").unwrap(), normalize_expr("0").unwrap());
         assert_eq!(normalize_expr("((0))").unwrap(), "0");
-        assert_eq!(
-            normalize_expr("current_timestamp").unwrap(),
-            normalize_expr("CURRENT_TIMESTAMP").unwrap()
-        );
+        assert_eq!(normalize_expr("current_timestamp").unwrap(), normalize_expr("CURRENT_TIMESTAMP").unwrap());
         assert_ne!(normalize("'a'").unwrap(), normalize("\"a\"").unwrap());
-        assert_eq!(
-            normalize("a  <>  b").unwrap(),
-            normalize("A != [b]").unwrap()
-        );
-        assert_eq!(
-            normalize_expr("(a) + (b)").unwrap(),
-            "( \"A\" ) + ( \"B\" )"
-        );
-        assert_eq!(
-            normalize("x == 1 -- note").unwrap(),
-            normalize("x=1").unwrap()
-        );
+        assert_eq!(normalize("a  <>  b").unwrap(), normalize("A != [b]").unwrap());
+        assert_eq!(normalize_expr("(a) + (b)").unwrap(), "( \"A\" ) + ( \"B\" )");
+        assert_eq!(normalize("x == 1 -- note").unwrap(), normalize("x=1").unwrap());
     }
 
     #[test]
@@ -496,12 +478,16 @@ mod tests {
     #[test]
     fn renames_rewrite_identifiers_only() {
         let renames = vec![("tasks".to_string(), "todos".to_string())];
-        assert_eq!(
-            rename_identifiers("SELECT id, 'tasks' FROM tasks -- tasks", &renames),
-            "SELECT id, 'tasks' FROM \"todos\" -- tasks"
-        );
+        assert_eq!(rename_identifiers("SELECT id, 'tasks' FROM tasks -- tasks", &renames), "SELECT id, 'tasks' FROM \"todos\" -- tasks");
         assert!(mentions("SELECT * FROM [Tasks]", "tasks"));
         assert!(!mentions("SELECT 'tasks'", "tasks"));
+    }
+
+    #[test]
+    fn double_quoted_strings_are_strings_when_they_name_nothing() {
+        let is_col = |n: &str| n.eq_ignore_ascii_case("one");
+        assert_eq!(dqs_to_strings("\"four\" != \"one\"", &is_col), "'four' != \"one\"");
+        assert_eq!(normalize_in("a || \"it's\"", &is_col).unwrap(), normalize_in("a || 'it''s'", &is_col).unwrap());
     }
 
     #[test]

@@ -23,15 +23,7 @@ pub fn corpus() -> Vec<(String, String)> {
         .collect();
     tests.sort();
     files.extend(tests);
-    files
-        .into_iter()
-        .map(|p| {
-            (
-                p.file_name().unwrap().to_string_lossy().into_owned(),
-                std::fs::read_to_string(&p).unwrap(),
-            )
-        })
-        .collect()
+    files.into_iter().map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read_to_string(&p).unwrap())).collect()
 }
 
 pub fn schema_of(conn: &Connection) -> Schema {
@@ -41,21 +33,11 @@ pub fn schema_of(conn: &Connection) -> Schema {
 /// Every table's row count, by name.
 pub fn row_counts(conn: &Connection) -> Vec<(String, i64)> {
     let mut stmt = conn.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").unwrap();
-    let names: Vec<String> = stmt
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let names: Vec<String> = stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
     names
         .into_iter()
         .map(|n| {
-            let count = conn
-                .query_row(
-                    &format!("SELECT count(*) FROM {}", autogen::render::ident(&n)),
-                    [],
-                    |r| r.get(0),
-                )
-                .unwrap_or(-1);
+            let count = conn.query_row(&format!("SELECT count(*) FROM {}", autogen::render::ident(&n)), [], |r| r.get(0)).unwrap_or(-1);
             (n, count)
         })
         .collect()
@@ -63,13 +45,82 @@ pub fn row_counts(conn: &Connection) -> Vec<(String, i64)> {
 
 /// `PRAGMA integrity_check` and `foreign_key_check` both clean.
 pub fn assert_healthy(conn: &Connection, context: &str) {
-    let integrity: String = conn
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
+    let integrity: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
     assert_eq!(integrity, "ok", "{context}: integrity_check");
     let violations = autogen::runner::foreign_key_violations(conn).unwrap();
-    assert!(
-        violations.is_empty(),
-        "{context}: foreign_key_check: {violations:?}"
-    );
+    assert!(violations.is_empty(), "{context}: foreign_key_check: {violations:?}");
+}
+
+/// Every row of every table, as text, for exact comparisons.
+pub fn dump(conn: &Connection) -> Vec<(String, Vec<String>)> {
+    row_counts(conn)
+        .into_iter()
+        .map(|(table, _)| {
+            let t = autogen::render::ident(&table);
+            let cols: Vec<String> = conn
+                .prepare("SELECT name FROM pragma_table_xinfo(?1) WHERE hidden IN (0, 2, 3) ORDER BY cid")
+                .unwrap()
+                .query_map([&table], |r| r.get::<_, String>(0))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            let mut names = cols.clone();
+            names.sort();
+            let select: Vec<String> = names.iter().map(|c| format!("quote({})", autogen::render::ident(c))).collect();
+            let sql = format!("SELECT {} FROM {t}", if select.is_empty() { "1".to_string() } else { select.join(" || ',' || ") });
+            let mut rows: Vec<String> = conn.prepare(&sql).unwrap().query_map([], |r| r.get::<_, String>(0)).unwrap().map(Result::unwrap).collect();
+            rows.sort();
+            (table, rows)
+        })
+        .collect()
+}
+
+/// What a migration test checks, end to end, on a database with rows:
+/// the upgrade lands on the model, keeps the rows, leaves a healthy
+/// database and an empty re-diff; the downgrade restores the start
+/// (schema, and rows too unless the upgrade drops data); a second upgrade
+/// gives the same schema again.
+pub struct Migration {
+    pub up: String,
+    pub down: String,
+    pub diff: autogen::diff::Diff,
+}
+
+pub fn generate(conn: &Connection, model: &Schema) -> Migration {
+    let db = schema_of(conn);
+    let diff = autogen::diff::diff(&db, model);
+    let up = autogen::revisions::upgrade_sql(&diff, model);
+    let down_diff = autogen::revisions::downgrade_diff(&diff, &db, model);
+    let down = autogen::revisions::upgrade_sql(&down_diff, &db);
+    Migration { up, down, diff }
+}
+
+pub fn assert_round_trip(conn: &Connection, model: &Schema, m: &Migration, context: &str) {
+    let start = schema_of(conn);
+    let start_rows = dump(conn);
+    let start_counts = row_counts(conn);
+    autogen::runner::apply_sql(conn, &m.up, "up", context).unwrap_or_else(|e| panic!("{context}: upgrade failed: {e}\n{}", m.up));
+    assert_healthy(conn, &format!("{context} after upgrade"));
+    let after = schema_of(conn);
+    let left = autogen::diff::diff(&after, model);
+    assert!(left.is_empty(), "{context}: after the upgrade the diff is not empty: {:?}\n{}", left.changes, m.up);
+    let renamed_tables: Vec<(String, String)> = m.diff.renames.tables.clone();
+    for (table, count) in &start_counts {
+        let new_name = renamed_tables.iter().find(|(o, _)| o.eq_ignore_ascii_case(table)).map(|(_, n)| n.clone()).unwrap_or_else(|| table.clone());
+        if let Some((_, after_count)) = row_counts(conn).into_iter().find(|(t, _)| t.eq_ignore_ascii_case(&new_name)) {
+            assert_eq!(after_count, *count, "{context}: rows of `{table}` after the upgrade");
+        }
+    }
+    autogen::runner::apply_sql(conn, &m.down, "down", context).unwrap_or_else(|e| panic!("{context}: downgrade failed: {e}\n{}", m.down));
+    assert_healthy(conn, &format!("{context} after downgrade"));
+    let back = schema_of(conn);
+    let left = autogen::diff::diff_with_renames(&back, &start, Default::default());
+    assert!(left.is_empty(), "{context}: the downgrade does not restore the start: {:?}\n{}", left.changes, m.down);
+    assert_eq!(row_counts(conn), start_counts, "{context}: row counts after the downgrade");
+    if !m.diff.changes.iter().any(|c| c.loses_data()) {
+        assert_eq!(dump(conn), start_rows, "{context}: rows after the downgrade");
+    }
+    autogen::runner::apply_sql(conn, &m.up, "up", context).unwrap_or_else(|e| panic!("{context}: second upgrade failed: {e}"));
+    let again = schema_of(conn);
+    assert!(autogen::diff::diff_with_renames(&again, &after, Default::default()).is_empty(), "{context}: a second upgrade gives another schema");
 }

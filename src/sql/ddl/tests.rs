@@ -13,21 +13,12 @@ fn names(t: &CreateTable) -> Vec<&str> {
 
 #[test]
 fn quoting_and_comments_anywhere() {
-    assert_eq!(
-        table("CREATE TABLE t3102b -- comment\n    (y)").name,
-        "t3102b"
-    );
+    assert_eq!(table("CREATE TABLE t3102b -- comment\n    (y)").name, "t3102b");
     let t = table("CREATE TABLE [t1'x1](c UNIQUE, b PRIMARY KEY)");
     assert_eq!(t.name, "t1'x1");
     assert_eq!(names(&t), ["c", "b"]);
-    assert_eq!(
-        table("CREATE TABLE \"fuzzer [x] rules table\"(a, b, c, d)").name,
-        "fuzzer [x] rules table"
-    );
-    assert_eq!(
-        table("CREATE TABLE [x2 \"rules] (a, b, c, d)").name,
-        "x2 \"rules"
-    );
+    assert_eq!(table("CREATE TABLE \"fuzzer [x] rules table\"(a, b, c, d)").name, "fuzzer [x] rules table");
+    assert_eq!(table("CREATE TABLE [x2 \"rules] (a, b, c, d)").name, "x2 \"rules");
     let t = table("CREATE /*a*/ TABLE /*b*/ `my``t` /*c*/ ( /*d*/ `a b` /*e*/ INT /*f*/ NOT /*g*/ NULL /*h*/ , 'q' TEXT)");
     assert_eq!(t.name, "my`t");
     assert_eq!(names(&t), ["a b", "q"]);
@@ -40,59 +31,22 @@ fn quoting_and_comments_anywhere() {
 fn odd_types() {
     let t = table("CREATE TABLE t(a UNSIGNED BIG INT, b, c FLOATING POINT(5,10), d VARCHAR( 123 , 456 ), e DECIMAL(10, -2), f NATIONAL CHARACTER(15) NOT NULL, g character varying (8))");
     let types: Vec<&str> = t.columns.iter().map(|c| c.type_name.as_str()).collect();
-    assert_eq!(
-        types,
-        [
-            "UNSIGNED BIG INT",
-            "",
-            "FLOATING POINT(5,10)",
-            "VARCHAR(123,456)",
-            "DECIMAL(10,-2)",
-            "NATIONAL CHARACTER(15)",
-            "character varying(8)"
-        ]
-    );
-    assert_eq!(
-        t.columns[5].constraints[0].kind,
-        ColumnConstraintKind::NotNull { on_conflict: None }
-    );
+    assert_eq!(types, ["UNSIGNED BIG INT", "", "FLOATING POINT(5,10)", "VARCHAR(123,456)", "DECIMAL(10,-2)", "NATIONAL CHARACTER(15)", "character varying(8)"]);
+    assert_eq!(t.columns[5].constraints[0].kind, ColumnConstraintKind::NotNull { on_conflict: None });
 }
 
 #[test]
 fn conflict_clauses_and_without_rowid() {
-    let t = table("CREATE TABLE t1(\n    a UNIQUE ON CONFLICT REPLACE, \n    b UNIQUE ON CONFLICT IGNORE,\n    c PRIMARY KEY ON CONFLICT FAIL\n  ) WITHOUT ROWID");
+    let t =
+        table("CREATE TABLE t1(\n    a UNIQUE ON CONFLICT REPLACE, \n    b UNIQUE ON CONFLICT IGNORE,\n    c PRIMARY KEY ON CONFLICT FAIL\n  ) WITHOUT ROWID");
     assert!(t.without_rowid);
-    assert_eq!(
-        t.columns[0].constraints[0].kind,
-        ColumnConstraintKind::Unique {
-            on_conflict: Some(Conflict::Replace)
-        }
-    );
-    assert_eq!(
-        t.columns[2].constraints[0].kind,
-        ColumnConstraintKind::PrimaryKey {
-            order: None,
-            on_conflict: Some(Conflict::Fail),
-            autoincrement: false
-        }
-    );
-    let t = table(
-        "CREATE TABLE t(a INT, b TEXT, UNIQUE (a, b) ON CONFLICT REPLACE) STRICT, WITHOUT ROWID",
-    );
+    assert_eq!(t.columns[0].constraints[0].kind, ColumnConstraintKind::Unique { on_conflict: Some(Conflict::Replace) });
+    assert_eq!(t.columns[2].constraints[0].kind, ColumnConstraintKind::PrimaryKey { order: None, on_conflict: Some(Conflict::Fail), autoincrement: false });
+    let t = table("CREATE TABLE t(a INT, b TEXT, UNIQUE (a, b) ON CONFLICT REPLACE) STRICT, WITHOUT ROWID");
     assert!(t.strict && t.without_rowid);
     match &t.constraints[0] {
-        TableConstraint::Unique {
-            columns,
-            on_conflict,
-            ..
-        } => {
-            assert_eq!(
-                columns
-                    .iter()
-                    .map(|c| c.column.clone().unwrap())
-                    .collect::<Vec<_>>(),
-                ["a", "b"]
-            );
+        TableConstraint::Unique { columns, on_conflict, .. } => {
+            assert_eq!(columns.iter().map(|c| c.column.clone().unwrap()).collect::<Vec<_>>(), ["a", "b"]);
             assert_eq!(*on_conflict, Some(Conflict::Replace));
         }
         other => panic!("{other:?}"),
@@ -110,24 +64,8 @@ fn defaults_keep_their_text() {
             other => panic!("{other:?}"),
         })
         .collect();
-    assert_eq!(
-        defaults,
-        [
-            "(0)",
-            "-1",
-            "'it''s'",
-            "CURRENT_TIMESTAMP",
-            "x'00'",
-            "+1.5",
-            "NULL",
-            "abc",
-            "(datetime('now', 'localtime'))"
-        ]
-    );
-    assert_eq!(
-        t.columns[8].constraints[1].kind,
-        ColumnConstraintKind::NotNull { on_conflict: None }
-    );
+    assert_eq!(defaults, ["(0)", "-1", "'it''s'", "CURRENT_TIMESTAMP", "x'00'", "+1.5", "NULL", "abc", "(datetime('now', 'localtime'))"]);
+    assert_eq!(t.columns[8].constraints[1].kind, ColumnConstraintKind::NotNull { on_conflict: None });
 }
 
 #[test]
@@ -138,14 +76,7 @@ fn named_constraints_of_every_kind() {
     );
     let id = &t.columns[0].constraints[0];
     assert_eq!(id.name.as_deref(), Some("pk"));
-    assert_eq!(
-        id.kind,
-        ColumnConstraintKind::PrimaryKey {
-            order: Some(Order::Desc),
-            on_conflict: None,
-            autoincrement: true
-        }
-    );
+    assert_eq!(id.kind, ColumnConstraintKind::PrimaryKey { order: Some(Order::Desc), on_conflict: None, autoincrement: true });
     let fk = &t.columns[1].constraints[1];
     assert_eq!(fk.name.as_deref(), Some("fk"));
     assert_eq!(
@@ -156,26 +87,14 @@ fn named_constraints_of_every_kind() {
             on_delete: Some(FkAction::Cascade),
             on_update: Some(FkAction::SetNull),
             match_name: Some("FULL".into()),
-            deferrable: Some(Deferrable::Deferrable {
-                initially_deferred: true
-            }),
+            deferrable: Some(Deferrable::Deferrable { initially_deferred: true }),
         })
     );
-    assert_eq!(
-        t.columns[2].constraints[0].kind,
-        ColumnConstraintKind::Check("q > 0".into())
-    );
-    assert_eq!(
-        t.columns[2].constraints[1].kind,
-        ColumnConstraintKind::Collate("nocase".into())
-    );
+    assert_eq!(t.columns[2].constraints[0].kind, ColumnConstraintKind::Check("q > 0".into()));
+    assert_eq!(t.columns[2].constraints[1].kind, ColumnConstraintKind::Collate("nocase".into()));
     assert_eq!(t.constraints.len(), 3);
     match &t.constraints[0] {
-        TableConstraint::ForeignKey {
-            name,
-            columns,
-            clause,
-        } => {
+        TableConstraint::ForeignKey { name, columns, clause } => {
             assert_eq!(name.as_deref(), Some("tfk"));
             assert_eq!(columns, &["r", "s"]);
             assert_eq!(clause.deferrable, Some(Deferrable::NotDeferrable));
@@ -195,40 +114,16 @@ fn named_constraints_of_every_kind() {
 #[test]
 fn generated_columns_both_forms() {
     let t = table("CREATE TABLE t(a INT, b INT GENERATED ALWAYS AS (a * 2) STORED, c AS (lower(a)) VIRTUAL, d TEXT AS (a || 'x'))");
-    assert_eq!(
-        t.columns[1].constraints[0].kind,
-        ColumnConstraintKind::Generated {
-            expr: "a * 2".into(),
-            stored: true
-        }
-    );
-    assert_eq!(
-        t.columns[2].constraints[0].kind,
-        ColumnConstraintKind::Generated {
-            expr: "lower(a)".into(),
-            stored: false
-        }
-    );
+    assert_eq!(t.columns[1].constraints[0].kind, ColumnConstraintKind::Generated { expr: "a * 2".into(), stored: true });
+    assert_eq!(t.columns[2].constraints[0].kind, ColumnConstraintKind::Generated { expr: "lower(a)".into(), stored: false });
     assert_eq!(t.columns[3].type_name, "TEXT");
-    assert_eq!(
-        t.columns[3].constraints[0].kind,
-        ColumnConstraintKind::Generated {
-            expr: "a || 'x'".into(),
-            stored: false
-        }
-    );
+    assert_eq!(t.columns[3].constraints[0].kind, ColumnConstraintKind::Generated { expr: "a || 'x'".into(), stored: false });
 }
 
 #[test]
 fn table_level_primary_key_with_autoincrement() {
     let t = table("CREATE TABLE t(id INTEGER, PRIMARY KEY(id AUTOINCREMENT))");
-    assert!(matches!(
-        &t.constraints[0],
-        TableConstraint::PrimaryKey {
-            autoincrement: true,
-            ..
-        }
-    ));
+    assert!(matches!(&t.constraints[0], TableConstraint::PrimaryKey { autoincrement: true, .. }));
 }
 
 #[test]
@@ -240,7 +135,11 @@ fn create_table_as_select() {
 
 #[test]
 fn indexes_partial_and_on_expressions() {
-    let Ok(Statement::CreateIndex(i)) = parse_create("CREATE UNIQUE INDEX IF NOT EXISTS main.\"ix\" ON t (lower(title) COLLATE NOCASE DESC, [b] ASC, a+b) WHERE done = 0 AND (x IS NOT NULL)") else { panic!() };
+    let Ok(Statement::CreateIndex(i)) =
+        parse_create("CREATE UNIQUE INDEX IF NOT EXISTS main.\"ix\" ON t (lower(title) COLLATE NOCASE DESC, [b] ASC, a+b) WHERE done = 0 AND (x IS NOT NULL)")
+    else {
+        panic!()
+    };
     assert!(i.unique);
     assert_eq!(i.name, "ix");
     assert_eq!(i.table, "t");
@@ -250,19 +149,12 @@ fn indexes_partial_and_on_expressions() {
     assert_eq!(i.columns[0].order, Some(Order::Desc));
     assert_eq!(i.columns[1].column.as_deref(), Some("b"));
     assert_eq!(i.columns[2].expr, "a+b");
-    assert_eq!(
-        i.where_clause.as_deref(),
-        Some("done = 0 AND (x IS NOT NULL)")
-    );
+    assert_eq!(i.where_clause.as_deref(), Some("done = 0 AND (x IS NOT NULL)"));
 }
 
 #[test]
 fn views_with_column_lists_and_ctes() {
-    let Ok(Statement::CreateView(v)) =
-        parse_create("CREATE VIEW v1(x, \"y z\") AS WITH c(a) AS (SELECT 1) SELECT a, a FROM c;")
-    else {
-        panic!()
-    };
+    let Ok(Statement::CreateView(v)) = parse_create("CREATE VIEW v1(x, \"y z\") AS WITH c(a) AS (SELECT 1) SELECT a, a FROM c;") else { panic!() };
     assert_eq!(v.columns, ["x", "y z"]);
     assert_eq!(v.select, "WITH c(a) AS (SELECT 1) SELECT a, a FROM c");
 }
@@ -272,21 +164,13 @@ fn triggers_find_their_table() {
     let Ok(Statement::CreateTrigger(t)) = parse_create("CREATE TRIGGER IF NOT EXISTS r1 BEFORE UPDATE OF a, b ON \"my t\" FOR EACH ROW WHEN new.a > 0 BEGIN SELECT CASE WHEN 1 THEN RAISE(ABORT, 'x') END; UPDATE t SET a = 1; END") else { panic!() };
     assert_eq!(t.name, "r1");
     assert_eq!(t.table, "my t");
-    let Ok(Statement::CreateTrigger(t)) =
-        parse_create("CREATE TRIGGER r2 INSTEAD OF DELETE ON v BEGIN DELETE FROM t; END")
-    else {
-        panic!()
-    };
+    let Ok(Statement::CreateTrigger(t)) = parse_create("CREATE TRIGGER r2 INSTEAD OF DELETE ON v BEGIN DELETE FROM t; END") else { panic!() };
     assert_eq!(t.table, "v");
 }
 
 #[test]
 fn virtual_tables_are_recognized() {
-    let Ok(Statement::CreateVirtualTable(v)) =
-        parse_create("CREATE VIRTUAL TABLE docs USING fts5(title, body, tokenize = 'porter')")
-    else {
-        panic!()
-    };
+    let Ok(Statement::CreateVirtualTable(v)) = parse_create("CREATE VIRTUAL TABLE docs USING fts5(title, body, tokenize = 'porter')") else { panic!() };
     assert_eq!((v.name.as_str(), v.module.as_str()), ("docs", "fts5"));
 }
 
