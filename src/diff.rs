@@ -385,8 +385,10 @@ fn same_names(a: &[String], b: &[String]) -> bool {
 }
 
 fn compare_tables(from: &Schema, to: &Schema, names: &Names, changes: &mut Vec<Change>, suggestions: &mut Vec<String>) {
-    let added: Vec<&Table> = to.tables.iter().filter(|(k, _)| !from.tables.contains_key(*k)).map(|(_, t)| t).collect();
-    let removed: Vec<&Table> = from.tables.iter().filter(|(k, _)| !to.tables.contains_key(*k)).map(|(_, t)| t).collect();
+    // Added tables parents first, removed ones children first: the order
+    // they are created and dropped in.
+    let added: Vec<&Table> = crate::plan::parents_first(to).into_iter().filter(|t| !from.tables.contains_key(&fold(&t.name))).collect();
+    let removed: Vec<&Table> = crate::plan::parents_first(from).into_iter().rev().filter(|t| !to.tables.contains_key(&fold(&t.name))).collect();
     suggest_table_renames(&added, &removed, suggestions);
     for table in &added {
         changes.push(Change::AddTable { table: table.name.clone() });

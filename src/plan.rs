@@ -52,6 +52,9 @@ pub struct Rebuild {
     pub to: Table,
     /// Why ALTER cannot do it, for the comment over the step.
     pub reasons: Vec<String>,
+    /// Columns renamed by this rebuild's copy (old name, new name) rather
+    /// than by RENAME COLUMN first.
+    pub renamed_columns: Vec<(String, String)>,
 }
 
 /// The steps of one direction of a migration, in the order they run.
@@ -106,7 +109,8 @@ pub fn plan(diff: &Diff, to: &Schema) -> Plan {
     for table in parents_first(from).into_iter().rev().filter(|t| dropped.contains(&fold(&t.name))) {
         steps.push(Step::DropTable(table.clone()));
     }
-    steps.extend(rename_steps(diff));
+    let folded = folded_renames(diff, &rebuilt);
+    steps.extend(rename_steps(diff, &folded));
     let created: Vec<&Table> = parents_first(to).into_iter().filter(|t| !from.tables.contains_key(&fold(&t.name))).collect();
     for table in &created {
         steps.push(Step::CreateTable((*table).clone()));
@@ -119,7 +123,8 @@ pub fn plan(diff: &Diff, to: &Schema) -> Plan {
                 steps.extend(adds.iter().map(|c| Step::AddColumn { table: table.clone(), column: c.clone() }));
             }
             Some(TableAction::Rebuild(reasons)) => {
-                steps.push(Step::Rebuild(Rebuild { from: from.tables[&key].clone(), to: table.clone(), reasons: reasons.clone() }))
+                let renamed_columns = folded.iter().filter(|(t, _, _)| same_name(t, &table.name)).map(|(_, o, n)| (o.clone(), n.clone())).collect();
+                steps.push(Step::Rebuild(Rebuild { from: from.tables[&key].clone(), to: table.clone(), reasons: reasons.clone(), renamed_columns }))
             }
             _ => {}
         }
@@ -381,7 +386,25 @@ fn triggers_to_redo(from: &Schema, to: &Schema, disturbed: &BTreeSet<String>, vi
 }
 
 /// Renames in an order where each target name is free when it runs.
-fn rename_steps(diff: &Diff) -> Vec<Step> {
+/// Column renames that a rebuild of their table can do in its copy (the
+/// old column feeds the new one), saving a RENAME COLUMN. Kept native where
+/// another table's foreign key names the column: RENAME COLUMN rewrites
+/// those references, a rebuild does not.
+fn folded_renames(diff: &Diff, rebuilt: &BTreeSet<String>) -> Vec<(String, String, String)> {
+    diff.renames
+        .columns
+        .iter()
+        .filter(|(table, _, new)| {
+            let referenced = diff.renamed.tables.values().any(|t| {
+                !same_name(&t.name, table) && t.foreign_keys.iter().any(|f| same_name(&f.ref_table, table) && f.ref_columns.iter().any(|c| same_name(c, new)))
+            });
+            rebuilt.contains(&fold(table)) && !referenced
+        })
+        .cloned()
+        .collect()
+}
+
+fn rename_steps(diff: &Diff, folded: &[(String, String, String)]) -> Vec<Step> {
     let mut pending: Vec<(String, String)> = diff.renames.tables.clone();
     let mut steps = Vec::new();
     while !pending.is_empty() {
@@ -389,7 +412,7 @@ fn rename_steps(diff: &Diff) -> Vec<Step> {
         let (from, to) = pending.remove(free.unwrap_or(0));
         steps.push(Step::RenameTable { from, to });
     }
-    for (table, from, to) in &diff.renames.columns {
+    for (table, from, to) in diff.renames.columns.iter().filter(|r| !folded.contains(r)) {
         steps.push(Step::RenameColumn { table: table.clone(), from: from.clone(), to: to.clone() });
     }
     steps
@@ -540,9 +563,10 @@ fn rebuild_statements(r: &Rebuild) -> Vec<Statement> {
     let name = &r.to.name;
     let tmp = temp_name(name);
     let mut out = Vec::new();
-    let why = r.reasons.join("; ");
+    let mut why: Vec<String> = r.reasons.iter().map(|reason| format!("  - {reason}")).collect();
+    why.extend(r.renamed_columns.iter().map(|(o, n)| format!("  - column `{o}` is renamed to `{n}` by the copy below")));
     out.push(Statement::new(
-        format!("rebuild `{name}`: SQLite cannot ALTER this ({why}); the new definition is built under a temporary name, filled from the old table, and renamed onto `{name}` (foreign keys elsewhere keep pointing at `{name}`)"),
+        format!("rebuild `{name}`: SQLite's ALTER TABLE cannot do this:\n{}\nThe new definition is built under a temporary name, filled from the old table and renamed onto `{name}`,\nso foreign keys in other tables keep pointing at `{name}`.", why.join("\n")),
         render::create_table(&r.to, &tmp),
     ));
     let (targets, sources) = copy_lists(r);
@@ -597,8 +621,11 @@ fn copy_lists(r: &Rebuild) -> (Vec<String>, Vec<String>) {
     }
     for column in r.to.columns.iter().filter(|c| c.generated.is_none()) {
         if let Some(old) = r.from.column(&column.name) {
+            // `from` carries the new names; the stored table still has the
+            // old one where this rebuild does the rename.
+            let stored = r.renamed_columns.iter().find(|(_, new)| same_name(new, &old.name)).map(|(o, _)| o.as_str()).unwrap_or(&old.name);
             targets.push(ident(&column.name));
-            sources.push(ident(&old.name));
+            sources.push(ident(stored));
         }
     }
     (targets, sources)

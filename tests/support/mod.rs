@@ -67,7 +67,10 @@ pub fn dump(conn: &Connection) -> Vec<(String, Vec<String>)> {
             let mut names = cols.clone();
             names.sort();
             let select: Vec<String> = names.iter().map(|c| format!("quote({})", autogen::render::ident(c))).collect();
-            let sql = format!("SELECT {} FROM {t}", if select.is_empty() { "1".to_string() } else { select.join(" || ',' || ") });
+            let values = if select.is_empty() { "''".to_string() } else { select.join(" || ',' || ") };
+            // With the rowid where the table has one: a rebuild must keep it.
+            let with_rowid = format!("SELECT _rowid_ || ':' || {values} FROM {t}");
+            let sql = if conn.prepare(&with_rowid).is_ok() { with_rowid } else { format!("SELECT {values} FROM {t}") };
             let mut rows: Vec<String> = conn.prepare(&sql).unwrap().query_map([], |r| r.get::<_, String>(0)).unwrap().map(Result::unwrap).collect();
             rows.sort();
             (table, rows)
@@ -95,8 +98,15 @@ pub fn generate(conn: &Connection, model: &Schema) -> Migration {
     Migration { up, down, diff }
 }
 
+/// `sqlite_sequence`, where it exists: AUTOINCREMENT counters.
+pub fn sequences(conn: &Connection) -> Vec<(String, i64)> {
+    let Ok(mut stmt) = conn.prepare("SELECT name, seq FROM sqlite_sequence ORDER BY name") else { return Vec::new() };
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
+}
+
 pub fn assert_round_trip(conn: &Connection, model: &Schema, m: &Migration, context: &str) {
     let start = schema_of(conn);
+    let start_sequences = sequences(conn);
     let start_rows = dump(conn);
     let start_counts = row_counts(conn);
     autogen::runner::apply_sql(conn, &m.up, "up", context).unwrap_or_else(|e| panic!("{context}: upgrade failed: {e}\n{}", m.up));
@@ -111,12 +121,38 @@ pub fn assert_round_trip(conn: &Connection, model: &Schema, m: &Migration, conte
             assert_eq!(after_count, *count, "{context}: rows of `{table}` after the upgrade");
         }
     }
+    for (table, seq) in &start_sequences {
+        let kept = model.table(table).is_some_and(|t| t.is_autoincrement());
+        if kept {
+            assert!(
+                sequences(conn).contains(&(table.clone(), *seq)),
+                "{context}: the AUTOINCREMENT counter of `{table}` ({seq}) is lost: {:?}",
+                sequences(conn)
+            );
+        }
+    }
     autogen::runner::apply_sql(conn, &m.down, "down", context).unwrap_or_else(|e| panic!("{context}: downgrade failed: {e}\n{}", m.down));
     assert_healthy(conn, &format!("{context} after downgrade"));
     let back = schema_of(conn);
     let left = autogen::diff::diff_with_renames(&back, &start, Default::default());
     assert!(left.is_empty(), "{context}: the downgrade does not restore the start: {:?}\n{}", left.changes, m.down);
-    assert_eq!(row_counts(conn), start_counts, "{context}: row counts after the downgrade");
+    // A table the upgrade drops comes back empty: that loss is the point.
+    let dropped: Vec<&str> = m
+        .diff
+        .changes
+        .iter()
+        .filter_map(|c| match c {
+            autogen::diff::Change::RemoveTable { table } => Some(table.as_str()),
+            _ => None,
+        })
+        .collect();
+    let kept = |counts: Vec<(String, i64)>| counts.into_iter().filter(|(t, _)| !dropped.iter().any(|d| d.eq_ignore_ascii_case(t))).collect::<Vec<_>>();
+    assert_eq!(kept(row_counts(conn)), kept(start_counts.clone()), "{context}: row counts after the downgrade");
+    for entry in &start_sequences {
+        if back.table(&entry.0).is_some_and(|t| t.is_autoincrement()) {
+            assert!(sequences(conn).contains(entry), "{context}: AUTOINCREMENT counter after the downgrade: {:?}", sequences(conn));
+        }
+    }
     if !m.diff.changes.iter().any(|c| c.loses_data()) {
         assert_eq!(dump(conn), start_rows, "{context}: rows after the downgrade");
     }

@@ -1,0 +1,102 @@
+//! One test per folder of `fixtures/`: the diff (text and JSON) and the
+//! generated upgrade and downgrade are snapshotted under `snapshots/`, and
+//! the migration is applied to a database seeded with the fixture's rows
+//! and checked end to end (see `support::assert_round_trip`).
+
+mod support;
+
+use std::path::{Path, PathBuf};
+
+use autogen::{model, rehearse, report};
+
+fn fixture_dir(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name)
+}
+
+fn run_fixture(name: &str) {
+    let dir = fixture_dir(name);
+    let before = std::fs::read_to_string(dir.join("before.sql")).unwrap();
+    let (model, map) = model::load(&dir.join("model.yaml")).unwrap_or_else(|e| panic!("{e}"));
+    model::check_with_sqlite(&model, &map).unwrap_or_else(|e| panic!("{e}"));
+
+    let tmp = tempfile::tempdir().unwrap();
+    let conn = rusqlite::Connection::open(tmp.path().join("app.db")).unwrap();
+    // The bundled SQLite enforces foreign keys by default; so do the fixtures.
+    conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+    conn.execute_batch(&before).unwrap();
+
+    let m = support::generate(&conn, &model);
+    let mut text = Vec::new();
+    report::write_warnings(&m.diff, &mut text).unwrap();
+    report::write_text(&m.diff, &model, &mut text).unwrap();
+    let mut json = Vec::new();
+    report::write_json(&m.diff, &mut json).unwrap();
+    let snapshot = format!(
+        "=== diff ===\n{}\n=== diff --format json ===\n{}\n=== upgrade ===\n{}\n=== downgrade ===\n{}",
+        anstream::adapter::strip_str(&String::from_utf8(text).unwrap()),
+        String::from_utf8(json).unwrap(),
+        m.up,
+        m.down
+    );
+    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false, omit_expression => true}, {
+        insta::assert_snapshot!(name, snapshot);
+    });
+
+    for copy in [rehearse::Copy::Schema, rehearse::Copy::Data] {
+        let scratch = rehearse::scratch_copy(Some(&conn), copy).unwrap();
+        rehearse::rehearse(&scratch, &m.up, &m.down, &model, &Default::default()).unwrap_or_else(|e| panic!("{name}: rehearsal ({copy:?}): {e}"));
+    }
+    support::assert_round_trip(&conn, &model, &m, name);
+}
+
+macro_rules! fixtures {
+    ($($name:ident),* $(,)?) => {
+        $(#[test] fn $name() { run_fixture(stringify!($name)); })*
+        const LISTED: &[&str] = &[$(stringify!($name)),*];
+    };
+}
+
+fixtures!(
+    add_column_non_constant_default,
+    add_column_not_null_with_default,
+    add_column_nullable,
+    add_column_unique,
+    add_column_with_fk,
+    add_table,
+    autoincrement_counter_kept,
+    cascade_children_survive_parent_rebuild,
+    drop_and_add_looks_like_rename,
+    foreign_key_changes,
+    generated_columns,
+    hostile_identifiers,
+    indexes_partial_expression_desc,
+    modify_collation,
+    modify_default,
+    modify_nullable,
+    modify_type,
+    primary_key_change,
+    rebuild_keeps_views_and_triggers,
+    remove_column,
+    remove_indexed_column,
+    remove_table,
+    rename_and_retype_column,
+    rename_column,
+    rename_table_with_incoming_fk,
+    rowids_kept_without_integer_key,
+    strict_and_without_rowid,
+    unique_and_check_constraints,
+    views_and_triggers_change,
+);
+
+/// A fixture folder that no test names would silently never run.
+#[test]
+fn every_fixture_folder_has_a_test() {
+    let mut folders: Vec<String> = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    folders.sort();
+    let mut listed: Vec<String> = LISTED.iter().map(|s| s.to_string()).collect();
+    listed.sort();
+    assert_eq!(folders, listed);
+}
