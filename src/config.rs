@@ -128,10 +128,7 @@ fn read(path: &Path) -> Result<RawConfig, ConfigError> {
     options.with_snippet = false;
     serde_saphyr::from_str_with_options(&text, options).map_err(|e| {
         let (line, column) = e.location().map(|l| (l.line() as u32, l.column() as u32)).unwrap_or((0, 0));
-        let message = e.to_string();
-        let first = message.lines().next().unwrap_or("").trim().trim_start_matches("error: ");
-        let first = first.find(" at line ").map(|i| &first[..i]).unwrap_or(first);
-        error(path, line, column, first.to_string())
+        error(path, line, column, crate::model::first_line(&e.to_string()))
     })
 }
 

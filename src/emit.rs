@@ -27,7 +27,7 @@ pub fn model_yaml(schema: &Schema) -> String {
     if !schema.views.is_empty() {
         out.push_str("views:\n");
         for view in crate::plan::views_in_order(schema, schema.views.values()) {
-            let _ = write!(out, "  - name: {}\n", scalar(&view.name));
+            let _ = writeln!(out, "  - name: {}", scalar(&view.name));
             if !view.columns.is_empty() {
                 let _ = writeln!(out, "    columns: {}", list(&view.columns));
             }

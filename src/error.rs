@@ -8,21 +8,21 @@ use crate::model::ModelError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("{0}")]
+    #[error(transparent)]
     Model(#[from] ModelError),
-    #[error("{0}")]
+    #[error(transparent)]
     Db(#[from] DbError),
-    #[error("database `{}`: {source}", .path.display())]
+    #[error("database `{}`: {}", .path.display(), .source)]
     Introspect { path: PathBuf, source: IntrospectError },
-    #[error("{0}")]
+    #[error(transparent)]
     Revision(#[from] crate::revisions::RevisionError),
-    #[error("{0}")]
+    #[error(transparent)]
     Run(#[from] crate::runner::RunError),
-    #[error("{0}")]
+    #[error(transparent)]
     Rehearsal(#[from] crate::rehearse::RehearsalError),
     #[error("no {what} is configured: {hint}")]
     NotConfigured { what: &'static str, hint: &'static str },
-    #[error("cannot {action} `{}`: {source}", .path.display())]
+    #[error("cannot {action} `{}`: {}", .path.display(), .source)]
     Io { action: &'static str, path: PathBuf, source: std::io::Error },
     #[error("{0}")]
     Usage(String),
@@ -35,3 +35,13 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// SQLite's own words for an error, without the SQL text rusqlite appends
+/// (the messages here name the object instead).
+pub fn sqlite_message(e: &rusqlite::Error) -> String {
+    match e {
+        rusqlite::Error::SqliteFailure(_, Some(msg)) => msg.clone(),
+        rusqlite::Error::SqlInputError { msg, .. } => msg.clone(),
+        other => other.to_string(),
+    }
+}

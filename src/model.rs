@@ -90,13 +90,13 @@ fn yaml_error(e: &serde_saphyr::Error, path: &Path) -> ModelError {
 
 /// serde-saphyr's Display carries a snippet; our message repeats the
 /// place in its own prefix, so keep the first line and drop location noise.
-fn first_line(s: &str) -> String {
+pub(crate) fn first_line(s: &str) -> String {
     let line = s.lines().next().unwrap_or(s).trim();
     let line = line.strip_prefix("error: ").unwrap_or(line);
-    match line.find(" at line ") {
-        Some(i) => line[..i].to_string(),
-        None => line.to_string(),
-    }
+    let line = line.find(" at line ").map(|i| &line[..i]).unwrap_or(line);
+    // serde-saphyr's advice names its own API; the user edits YAML.
+    let line = line.find(", set DuplicateKeyPolicy").map(|i| &line[..i]).unwrap_or(line);
+    line.to_string()
 }
 
 fn at(loc: &Location) -> (u32, u32) {
@@ -329,7 +329,7 @@ impl Builder {
 
     fn primary_key(&self, table: &Table, r: &raw::Table, from_columns: Vec<String>, conflict: Option<Conflict>) -> Result<Option<PrimaryKey>, ModelError> {
         let Some(decl) = &r.primary_key else {
-            return Ok((!from_columns.is_empty()).then(|| PrimaryKey { name: None, columns: from_columns, on_conflict: conflict, autoincrement: false }));
+            return Ok((!from_columns.is_empty()).then_some(PrimaryKey { name: None, columns: from_columns, on_conflict: conflict, autoincrement: false }));
         };
         let (names, name, on_conflict) = match &decl.value {
             raw::PrimaryKeyDecl::Columns(c) => (c.clone(), None, None),
@@ -836,7 +836,7 @@ pub fn check_with_sqlite(schema: &Schema, map: &SourceMap) -> Result<(), ModelEr
         for index in &table.indexes {
             if let Err(e) = conn.execute_batch(&render::create_index(index, table)) {
                 let at = map.indexes.get(&fold(&index.name)).or(map.tables.get(&key)).copied();
-                return Err(map.error(at, format!("index `{}` on `{}`: SQLite rejects it: {e}", index.name, table.name)));
+                return Err(map.error(at, format!("index `{}` on `{}`: SQLite rejects it: {}", index.name, table.name, crate::error::sqlite_message(&e))));
             }
         }
     }
@@ -846,12 +846,15 @@ pub fn check_with_sqlite(schema: &Schema, map: &SourceMap) -> Result<(), ModelEr
             .execute_batch(&render::create_view(view))
             .and_then(|_| conn.prepare(&format!("SELECT * FROM {} LIMIT 0", render::ident(&view.name))).map(|_| ()));
         if let Err(e) = check {
-            return Err(map.error(at, format!("view `{}`: SQLite rejects it: {e}", view.name)));
+            return Err(map.error(at, format!("view `{}`: SQLite rejects it: {}", view.name, crate::error::sqlite_message(&e))));
         }
     }
     for trigger in schema.triggers.values() {
         if let Err(e) = conn.execute_batch(&trigger.sql) {
-            return Err(map.error(map.triggers.get(&fold(&trigger.name)).copied(), format!("trigger `{}`: SQLite rejects it: {e}", trigger.name)));
+            return Err(map.error(
+                map.triggers.get(&fold(&trigger.name)).copied(),
+                format!("trigger `{}`: SQLite rejects it: {}", trigger.name, crate::error::sqlite_message(&e)),
+            ));
         }
     }
     Ok(())
@@ -864,14 +867,16 @@ fn column_error(table: &Table, map: &SourceMap) -> Option<ModelError> {
     for column in &table.columns {
         let alone = Table {
             name: "t".into(),
-            columns: vec![Column { name: column.name.clone(), ty: column.ty.clone(), default: column.default.clone(), ..Column::default() }],
+            columns: vec![Column { name: column.name.clone(), ty: column.ty.clone(), nullable: true, default: column.default.clone(), ..Column::default() }],
             ..Table::default()
         };
         if let Err(e) = conn.execute_batch(&crate::render::create_table(&alone, "t")) {
             let at = map.columns.get(&(fold(&table.name), fold(&column.name))).copied();
             let what = match &column.default {
-                Some(d) => format!("`{}.{}`: server_default `{d}` is not a valid SQL expression: {e}", table.name, column.name),
-                None => format!("`{}.{}`: SQLite rejects the column: {e}", table.name, column.name),
+                Some(d) => {
+                    format!("`{}.{}`: server_default `{d}` is not a valid SQL expression: {}", table.name, column.name, crate::error::sqlite_message(&e))
+                }
+                None => format!("`{}.{}`: SQLite rejects the column: {}", table.name, column.name, crate::error::sqlite_message(&e)),
             };
             return Some(map.error(at, what));
         }

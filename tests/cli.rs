@@ -1,0 +1,317 @@
+//! The binary, driven as a user (and the outside tests) drive it: exit
+//! codes, errors that name the file and place, nothing created or changed
+//! when it should not be, and the revision workflow end to end.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+struct Project {
+    dir: tempfile::TempDir,
+}
+
+impl Project {
+    fn new(model: &str) -> Project {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("autogen.yaml"), "database: sqlite:///./app.db\nschema: model.yaml\nversions: migrations/versions\n").unwrap();
+        std::fs::write(dir.path().join("model.yaml"), model).unwrap();
+        Project { dir }
+    }
+
+    fn path(&self, p: &str) -> PathBuf {
+        self.dir.path().join(p)
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_autogen"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("SOURCE_DATE_EPOCH", "1795602600")
+            .env("NO_COLOR", "1")
+            .env_remove("DATABASE_URL")
+            .env_remove("AUTOGEN_DATABASE_URL")
+            .output()
+            .unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(out.status.success(), "autogen {args:?} failed: {}{}", text(&out.stdout), text(&out.stderr));
+        text(&out.stdout)
+    }
+
+    fn set_model(&self, model: &str) {
+        std::fs::write(self.path("model.yaml"), model).unwrap();
+    }
+
+    fn db(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(self.path("app.db")).unwrap()
+    }
+
+    fn revisions(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(self.path("migrations/versions"))
+            .map(|d| d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect())
+            .unwrap_or_default();
+        names.sort();
+        names
+    }
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+const TODO: &str = "tables:
+  - name: users
+    columns:
+      - {name: id, type: INTEGER, primary_key: true}
+      - {name: email, type: TEXT, nullable: false, unique: true}
+  - name: todos
+    columns:
+      - {name: id, type: INTEGER, primary_key: true}
+      - {name: title, type: TEXT, nullable: false}
+      - {name: owner_id, type: INTEGER, references: users.id, on_delete: CASCADE}
+";
+
+#[test]
+fn every_bad_model_names_file_line_and_column() {
+    let cases: &[(&str, &str)] = &[
+        ("tables:\n  - name: t\n    columns:\n      - {name: a, type: INT, nulable: true}\n", "model.yaml:4:30: unknown field `nulable`"),
+        ("tables:\n  - name: t\n    columns:\n      - {name: a}\n", "model.yaml:4:10: missing field `type`"),
+        ("tables:\n  - columns:\n      - {name: a, type: INT}\n", "model.yaml:2:5: missing field `name`"),
+        ("tables:\n  - name: t\n    columns:\n      - {name: a, type: INT}\n      - {name: A, type: INT}\n", "model.yaml:5:16: table `t` has two columns named `A`"),
+        ("tables:\n  - name: t\n    columns:\n      - {name: a, type: INT}\n  - name: T\n    columns:\n      - {name: a, type: INT}\n", "model.yaml:5:11: two tables named `T`"),
+        ("tables:\n  - name: t\n    columns:\n      - {name: a, type: INT}\n    indexes:\n      - {name: ix, columns: [b]}\n", "model.yaml:6:30: table `t` has no column `b`"),
+        ("tables:\n  - name: t\n    columns:\n      - {name: a, type: INT, references: u.id}\n", "model.yaml:4:42: foreign key on `t` references table `u`, which the model does not have"),
+        ("tables:\n  - name: u\n    columns:\n      - {name: id, type: INT, primary_key: true}\n  - name: t\n    columns:\n      - {name: a, type: INT, references: u.nope}\n", "model.yaml:7:42: foreign key on `t` references `u.nope`, which does not exist"),
+        ("tables:\n  - name: t\n    columns:\n      - {name: a, type: INT, server_default: \"1 +\"}\n", "model.yaml:4:16: `t.a`: server_default `1 +` is not a valid SQL expression"),
+        ("tables:\n  - name: t\n    columns:\n      - {name: a, type: INT}\n    indexes:\n      - {name: ix, columns: [a], where: \"a >\"}\n", "model.yaml:6:9: index `ix` on `t`: SQLite rejects it"),
+        ("tables:\n  - name: t\n    columns: [\n", "model.yaml:3:14: unclosed bracket"),
+        ("tables:\n  - name: t\n    name: u\n    columns:\n      - {name: a, type: INT}\n", "model.yaml:3:5: duplicate mapping key: name"),
+        ("tables:\n  - name: t\n    columns:\n      - {name: a, type: TEXT, primary_key: true, autoincrement: true}\n", "model.yaml:4:16: `t.a`: AUTOINCREMENT is only allowed"),
+    ];
+    for (yaml, expected) in cases {
+        let p = Project::new(yaml);
+        let out = p.run(&["diff"]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{yaml}");
+        assert!(err.contains(expected), "for\n{yaml}\nexpected `{expected}` in:\n{err}");
+        assert!(!err.contains("panicked") && !err.contains("RUST_BACKTRACE"), "{err}");
+        assert!(!p.path("app.db").exists(), "a bad model must not create the database");
+    }
+}
+
+#[test]
+fn a_bad_config_is_named_with_its_place() {
+    let p = Project::new(TODO);
+    std::fs::write(p.path("autogen.yaml"), "database: app.db\nschemas: model.yaml\n").unwrap();
+    let out = p.run(&["diff"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("autogen.yaml:2:1: unknown field `schemas`"), "{}", text(&out.stderr));
+    let out = p.run(&["-c", "nowhere.yaml", "diff"]);
+    assert!(text(&out.stderr).contains("nowhere.yaml") && text(&out.stderr).contains("config file not found"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_named_and_untouched() {
+    let p = Project::new(TODO);
+    let bytes = b"this is not a database, just some text\n".repeat(100);
+    std::fs::write(p.path("app.db"), &bytes).unwrap();
+    for args in [&["diff"][..], &["check"], &["inspect"], &["upgrade"], &["revision", "--autogenerate", "-m", "x"]] {
+        let out = p.run(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(text(&out.stderr).contains("app.db` is not a SQLite database"), "{args:?}: {}", text(&out.stderr));
+        assert_eq!(std::fs::read(p.path("app.db")).unwrap(), bytes, "{args:?} changed the file");
+    }
+}
+
+#[test]
+fn read_only_commands_never_create_the_database() {
+    let p = Project::new(TODO);
+    assert_eq!(p.run(&["diff"]).status.code(), Some(0));
+    assert_eq!(p.run(&["diff", "--exit-code"]).status.code(), Some(1));
+    assert_eq!(p.run(&["check"]).status.code(), Some(1));
+    let out = p.run(&["inspect"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("does not exist"));
+    assert!(!p.path("app.db").exists());
+}
+
+#[test]
+fn usage_errors_exit_2_and_negative_targets_parse() {
+    let p = Project::new(TODO);
+    assert_eq!(p.run(&["diff", "--bogus"]).status.code(), Some(2));
+    assert_eq!(p.run(&["frobnicate"]).status.code(), Some(2));
+    // `-1` is a target, not a flag: it parses and fails for a real reason.
+    let out = p.run(&["downgrade", "-1"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("only 0 applied"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn diff_json_uses_alembic_op_names() {
+    let p = Project::new(TODO);
+    p.ok(&["revision", "--autogenerate", "-m", "initial"]);
+    p.ok(&["upgrade", "head"]);
+    p.set_model(&TODO.replace(
+        "      - {name: title, type: TEXT, nullable: false}\n",
+        "      - {name: title, type: VARCHAR(200), nullable: false}\n      - {name: deleted_at, type: DateTime}\n",
+    ));
+    let json: serde_json::Value = serde_json::from_str(&p.ok(&["diff", "--format", "json"])).unwrap();
+    let ops: Vec<&str> = json.as_array().unwrap().iter().map(|o| o["op"].as_str().unwrap()).collect();
+    assert_eq!(ops, ["add_column", "modify_type"]);
+    assert_eq!(json[0]["table"], "todos");
+    assert_eq!(json[0]["column"], "deleted_at");
+    assert_eq!(json[1]["from"], "TEXT");
+    assert_eq!(json[1]["to"], "VARCHAR(200)");
+}
+
+#[test]
+fn the_alembic_workflow_end_to_end() {
+    let p = Project::new(TODO);
+    p.ok(&["revision", "--autogenerate", "-m", "initial"]);
+    assert_eq!(p.revisions().len(), 1);
+    assert!(p.revisions()[0].starts_with("20261125_1030_") && p.revisions()[0].ends_with("_initial.sql"));
+    assert!(!p.path("app.db").exists(), "autogenerate against a missing database must not create it");
+    p.ok(&["upgrade", "head"]);
+    assert_eq!(p.run(&["check"]).status.code(), Some(0));
+    let out = p.ok(&["revision", "--autogenerate", "-m", "nothing"]);
+    assert!(out.contains("No changes"), "{out}");
+    assert_eq!(p.revisions().len(), 1, "no changes means no file");
+
+    p.db().execute_batch("INSERT INTO users (id, email) VALUES (1, 'a@x'), (2, 'b@x'); INSERT INTO todos (id, title, owner_id) VALUES (1, 't1', 1), (2, 't2', 2), (3, 't3', 2);").unwrap();
+    let before = support::dump(&p.db());
+    p.set_model(
+        &TODO
+            .replace("{name: email, type: TEXT, nullable: false, unique: true}", "{name: email, type: VARCHAR(320), nullable: false, unique: true}")
+            .replace("references: users.id, on_delete: CASCADE}\n", "references: users.id, on_delete: CASCADE}\n      - {name: deleted_at, type: DateTime}\n"),
+    );
+    assert_eq!(p.run(&["check"]).status.code(), Some(1));
+    p.ok(&["revision", "--autogenerate", "-m", "soft delete and wider email", "--rev-id", "second"]);
+    let file = std::fs::read_to_string(p.path(&format!("migrations/versions/{}", p.revisions().iter().find(|f| f.contains("second")).unwrap()))).unwrap();
+    assert!(file.contains("-- Revision ID: second") && file.contains("-- migrate:down"), "{file}");
+    // A revision on top of a database that is not at head is refused.
+    let out = p.run(&["revision", "--autogenerate", "-m", "too early"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("not at the head"), "{}", text(&out.stderr));
+
+    p.ok(&["upgrade", "head"]);
+    assert_eq!(p.run(&["check"]).status.code(), Some(0));
+    support::assert_healthy(&p.db(), "after upgrade");
+    assert_eq!(
+        support::row_counts(&p.db()),
+        [("autogen_version".to_string(), 1), ("autogen_version_checksums".to_string(), 2), ("todos".to_string(), 3), ("users".to_string(), 2)]
+    );
+    p.ok(&["downgrade", "-1"]);
+    let after = support::dump(&p.db());
+    assert_eq!(
+        after.iter().filter(|(t, _)| t == "users" || t == "todos").collect::<Vec<_>>(),
+        before.iter().filter(|(t, _)| t == "users" || t == "todos").collect::<Vec<_>>()
+    );
+    p.ok(&["upgrade", "sec"]);
+    assert_eq!(p.run(&["check"]).status.code(), Some(0));
+    p.ok(&["downgrade", "base"]);
+    let tables: i64 = p.db().query_row("SELECT count(*) FROM sqlite_schema WHERE name IN ('users', 'todos')", [], |r| r.get(0)).unwrap();
+    assert_eq!(tables, 0);
+}
+
+/// A migration that fails on the data rolls back whole: schema and rows as
+/// they were, version unchanged, and the error names the revision and the
+/// statement.
+#[test]
+fn a_failing_migration_changes_nothing() {
+    let cases = [
+        (
+            "NOT NULL over NULL rows",
+            "{name: title, type: TEXT}",
+            "{name: title, type: TEXT, nullable: false}",
+            "INSERT INTO t (id, title) VALUES (1, 'a'), (2, NULL)",
+            "NOT NULL constraint failed",
+        ),
+        (
+            "UNIQUE over duplicates",
+            "{name: title, type: TEXT}",
+            "{name: title, type: TEXT, unique: true}",
+            "INSERT INTO t (id, title) VALUES (1, 'a'), (2, 'a')",
+            "UNIQUE constraint failed",
+        ),
+        (
+            "CHECK over violating rows",
+            "{name: title, type: TEXT}",
+            "{name: title, type: TEXT}\n    check_constraints:\n      - {sql: \"length(title) > 3\"}",
+            "INSERT INTO t (id, title) VALUES (1, 'a')",
+            "CHECK constraint failed",
+        ),
+        (
+            "FK that rows violate",
+            "{name: title, type: TEXT}",
+            "{name: title, type: TEXT, references: p.name}",
+            "INSERT INTO t (id, title) VALUES (1, 'orphan')",
+            "reference missing rows in `p`",
+        ),
+    ];
+    for (what, before, after, rows, expected) in cases {
+        let model = |col: &str| {
+            format!("tables:\n  - name: p\n    columns:\n      - {{name: name, type: TEXT, primary_key: true}}\n  - name: t\n    columns:\n      - {{name: id, type: INTEGER, primary_key: true}}\n      - {col}\n")
+        };
+        let p = Project::new(&model(before));
+        p.ok(&["revision", "--autogenerate", "-m", "initial"]);
+        p.ok(&["upgrade"]);
+        p.db().execute_batch(rows).unwrap();
+        p.set_model(&model(after));
+        p.ok(&["revision", "--autogenerate", "-m", "tighten"]);
+        let schema_before: Vec<String> = p
+            .db()
+            .prepare("SELECT sql FROM sqlite_schema ORDER BY name")
+            .unwrap()
+            .query_map([], |r| r.get::<_, Option<String>>(0))
+            .unwrap()
+            .map(|r| r.unwrap().unwrap_or_default())
+            .collect();
+        let rows_before = support::dump(&p.db());
+        let out = p.run(&["upgrade"]);
+        assert_eq!(out.status.code(), Some(1), "{what}");
+        let err = text(&out.stderr);
+        assert!(err.contains(expected) && err.contains("rolled back") && err.contains("tighten"), "{what}: {err}");
+        let schema_after: Vec<String> = p
+            .db()
+            .prepare("SELECT sql FROM sqlite_schema ORDER BY name")
+            .unwrap()
+            .query_map([], |r| r.get::<_, Option<String>>(0))
+            .unwrap()
+            .map(|r| r.unwrap().unwrap_or_default())
+            .collect();
+        assert_eq!(schema_after, schema_before, "{what}: schema changed");
+        assert_eq!(support::dump(&p.db()), rows_before, "{what}: rows changed");
+        support::assert_healthy(&p.db(), what);
+        // With the data rehearsed, the revision is refused before it is written.
+        std::fs::remove_file(p.path(&format!("migrations/versions/{}", p.revisions().iter().find(|f| f.contains("tighten")).unwrap()))).unwrap();
+        let out = p.run(&["revision", "--autogenerate", "-m", "tighten", "--rehearse-data"]);
+        assert_eq!(out.status.code(), Some(1), "{what}");
+        assert!(text(&out.stderr).contains("rehearsal") && text(&out.stderr).contains(expected), "{what}: {}", text(&out.stderr));
+        assert_eq!(p.revisions().len(), 1, "{what}: a failed rehearsal writes nothing");
+    }
+}
+
+#[test]
+fn inspect_output_is_a_model_that_checks_clean() {
+    let p = Project::new(TODO);
+    let conn = p.db();
+    conn.execute_batch(&std::fs::read_to_string(support::shared().join("corpus/chinook.sql")).unwrap()).unwrap();
+    drop(conn);
+    let model = p.ok(&["inspect"]);
+    p.set_model(&model);
+    let out = p.run(&["check"]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
+}
+
+#[test]
+fn help_has_an_example_for_every_command() {
+    let p = Project::new(TODO);
+    for cmd in ["diff", "check", "inspect", "revision", "upgrade", "downgrade"] {
+        let help = p.ok(&[cmd, "--help"]);
+        assert!(help.contains("Examples:") && help.contains(&format!("autogen {cmd}")), "{cmd}: {help}");
+    }
+    let _ = Path::new(".");
+}
