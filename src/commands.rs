@@ -28,6 +28,22 @@ pub struct Context {
     pub cwd: PathBuf,
 }
 
+/// A loaded model and where its entries are in the file.
+pub struct Model {
+    pub schema: Schema,
+    pub map: model::SourceMap,
+}
+
+impl Model {
+    /// The model compared with `db`, after SQLite has checked what differs
+    /// (errors point at the model entry).
+    pub fn diff_from(&self, db: &Schema) -> Result<Diff> {
+        let d = diff::diff(db, &self.schema);
+        model::check_with_sqlite(&self.schema, &self.map, &model::Selection::changed_by(&d))?;
+        Ok(d)
+    }
+}
+
 /// Standard output and standard error, as the command sees them.
 pub struct Io<'a> {
     pub out: &'a mut dyn Write,
@@ -53,12 +69,11 @@ impl Context {
     }
 
     /// The model, with excluded tables left out like the database's.
-    pub fn model(&self) -> Result<Schema> {
+    pub fn model(&self) -> Result<Model> {
         let (mut schema, map) = model::load(self.schema_path()?)?;
-        model::check_with_sqlite(&schema, &map)?;
         let filter = self.filter();
         schema.tables.retain(|_, t| !filter.skips(&t.name));
-        Ok(schema)
+        Ok(Model { schema, map })
     }
 
     /// The database's schema; a missing database reads as empty and is not
@@ -90,12 +105,13 @@ pub struct DiffOptions {
 
 /// `autogen diff`: the model against the database.
 pub fn diff(ctx: &Context, opts: &DiffOptions, io: &mut Io) -> Result<Outcome> {
-    let model = ctx.model()?;
+    let loaded = ctx.model()?;
     let (db, exists) = ctx.database_schema()?;
     if !exists {
         note_missing(ctx, io)?;
     }
-    let d = diff::diff(&db, &model);
+    let d = loaded.diff_from(&db)?;
+    let model = loaded.schema;
     crate::report::write_warnings(&d, io.err).map_err(write_error)?;
     if opts.sql {
         let upgrade = crate::revisions::upgrade_sql(&d, &model);
@@ -120,23 +136,16 @@ pub(crate) fn write_error(e: std::io::Error) -> Error {
     Error::io("write output to", "standard output", e)
 }
 
-/// The diff between the model and the database, for `check` and `revision`.
-pub fn model_diff(ctx: &Context) -> Result<(Schema, Schema, Diff)> {
-    let model = ctx.model()?;
-    let (db, _) = ctx.database_schema()?;
-    let d = diff::diff(&db, &model);
-    Ok((db, model, d))
-}
-
 /// `autogen check`: exit 0 when the database (at head) matches the model.
 pub fn check(ctx: &Context, io: &mut Io) -> Result<Outcome> {
-    let model = ctx.model()?;
+    let loaded = ctx.model()?;
     let (db, exists) = ctx.database_schema()?;
     if !exists {
         note_missing(ctx, io)?;
     }
     crate::runner::require_head(ctx, exists)?;
-    let d = diff::diff(&db, &model);
+    let d = loaded.diff_from(&db)?;
+    let model = loaded.schema;
     if d.is_empty() {
         writeln!(io.out, "No changes: the database matches the model.").map_err(write_error)?;
         return Ok(Outcome::Done);
@@ -209,7 +218,7 @@ fn write_new_file(path: &Path, text: &str) -> std::io::Result<()> {
 /// is nothing to do (and it said so).
 fn autogenerate(ctx: &Context, history: &crate::revisions::History, opts: &RevisionOptions, io: &mut Io) -> Result<Option<(String, String)>> {
     use crate::rehearse::{self, Copy};
-    let model = ctx.model()?;
+    let loaded = ctx.model()?;
     let path = ctx.database_path()?;
     let conn = if path.exists() { Some(db::open_read(path, ctx.config.busy_timeout)?) } else { None };
     let heads = match &conn {
@@ -232,7 +241,8 @@ fn autogenerate(ctx: &Context, history: &crate::revisions::History, opts: &Revis
         Some(c) => introspect::introspect(c, &ctx.filter()).map_err(|source| Error::Introspect { path: path.to_path_buf(), source })?,
         None => Schema::default(),
     };
-    let up_diff = diff::diff(&db, &model);
+    let up_diff = loaded.diff_from(&db)?;
+    let model = loaded.schema;
     crate::report::write_warnings(&up_diff, io.err).map_err(write_error)?;
     if up_diff.is_empty() && !opts.allow_empty {
         writeln!(io.out, "No changes detected: the database matches the model, so no revision was written (--allow-empty writes one anyway).")

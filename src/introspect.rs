@@ -84,18 +84,6 @@ struct XColumn {
     hidden: i64,
 }
 
-struct XIndex {
-    name: String,
-    unique: bool,
-    origin: String,
-}
-
-struct XIndexKey {
-    cid: i64,
-    name: Option<String>,
-    desc: bool,
-}
-
 /// Reads the whole schema of `conn`'s main database.
 pub fn introspect(conn: &Connection, filter: &Filter) -> Result<Schema, IntrospectError> {
     let rows = schema_rows(conn)?;
@@ -112,17 +100,19 @@ pub fn introspect(conn: &Connection, filter: &Filter) -> Result<Schema, Introspe
         }
     }
     let columns = table_columns(conn)?;
-    let (indexes, index_keys) = index_lists(conn)?;
     let fk_counts = foreign_key_counts(conn)?;
-    let index_sql: HashMap<String, &SchemaRow> = rows.iter().filter(|r| r.kind == "index").map(|r| (fold(&r.name), r)).collect();
+    // CREATE INDEX statements, by table. Autoindexes of UNIQUE and PRIMARY
+    // KEY constraints have no SQL: they are the constraints, read below.
+    let mut index_sql: HashMap<String, Vec<&SchemaRow>> = HashMap::new();
+    for row in rows.iter().filter(|r| r.kind == "index" && r.sql.is_some()) {
+        index_sql.entry(fold(&row.table)).or_default().push(row);
+    }
     for row in managed {
         let key = fold(&row.name);
         let table = read_table(
             row,
             columns.get(&key).map(Vec::as_slice).unwrap_or(&[]),
-            indexes.get(&key).map(Vec::as_slice).unwrap_or(&[]),
-            &index_keys,
-            &index_sql,
+            index_sql.get(&key).map(Vec::as_slice).unwrap_or(&[]),
             fk_counts.get(&key).copied().unwrap_or(0),
         )?;
         schema.tables.insert(key, table);
@@ -168,7 +158,8 @@ fn table_kinds(conn: &Connection, rows: &[SchemaRow]) -> rusqlite::Result<HashMa
 const PLAIN_TABLES: &str = "SELECT name FROM main.sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND upper(substr(ltrim(sql), 1, 14)) <> 'CREATE VIRTUAL'";
 
 fn table_columns(conn: &Connection) -> rusqlite::Result<HashMap<String, Vec<XColumn>>> {
-    let sql = format!("SELECT m.name, p.name, p.type, p.\"notnull\", p.dflt_value, p.pk, p.hidden FROM ({PLAIN_TABLES}) AS m JOIN pragma_table_xinfo(m.name) AS p ORDER BY m.name, p.cid");
+    let sql =
+        format!("SELECT m.name, p.name, p.type, p.\"notnull\", p.dflt_value, p.pk, p.hidden FROM ({PLAIN_TABLES}) AS m JOIN pragma_table_xinfo(m.name) AS p");
     let mut stmt = conn.prepare(&sql)?;
     let mut out: HashMap<String, Vec<XColumn>> = HashMap::new();
     let mut rows = stmt.query([])?;
@@ -186,28 +177,6 @@ fn table_columns(conn: &Connection) -> rusqlite::Result<HashMap<String, Vec<XCol
     Ok(out)
 }
 
-type IndexLists = (HashMap<String, Vec<XIndex>>, HashMap<String, Vec<XIndexKey>>);
-
-fn index_lists(conn: &Connection) -> rusqlite::Result<IndexLists> {
-    let sql = format!("SELECT m.name, il.name, il.\"unique\", il.origin FROM ({PLAIN_TABLES}) AS m JOIN pragma_index_list(m.name) AS il");
-    let mut stmt = conn.prepare(&sql)?;
-    let mut lists: HashMap<String, Vec<XIndex>> = HashMap::new();
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        let table: String = r.get(0)?;
-        lists.entry(fold(&table)).or_default().push(XIndex { name: r.get(1)?, unique: r.get::<_, i64>(2)? != 0, origin: r.get(3)? });
-    }
-    let sql = format!("SELECT il.name, ix.cid, ix.name, ix.\"desc\" FROM ({PLAIN_TABLES}) AS m JOIN pragma_index_list(m.name) AS il JOIN pragma_index_xinfo(il.name) AS ix WHERE il.origin = 'c' AND ix.key = 1 ORDER BY il.name, ix.seqno");
-    let mut stmt = conn.prepare(&sql)?;
-    let mut keys: HashMap<String, Vec<XIndexKey>> = HashMap::new();
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        let index: String = r.get(0)?;
-        keys.entry(fold(&index)).or_default().push(XIndexKey { cid: r.get(1)?, name: r.get(2)?, desc: r.get::<_, i64>(3)? != 0 });
-    }
-    Ok((lists, keys))
-}
-
 fn foreign_key_counts(conn: &Connection) -> rusqlite::Result<HashMap<String, usize>> {
     let sql = format!("SELECT m.name, count(DISTINCT f.id) FROM ({PLAIN_TABLES}) AS m JOIN pragma_foreign_key_list(m.name) AS f GROUP BY m.name");
     let mut stmt = conn.prepare(&sql)?;
@@ -219,14 +188,7 @@ fn unreadable(kind: &'static str, name: &str, sql: &str, message: impl Into<Stri
     IntrospectError::Unreadable { kind, name: name.to_string(), message: message.into(), sql: sql.to_string() }
 }
 
-fn read_table(
-    row: &SchemaRow,
-    xcolumns: &[XColumn],
-    xindexes: &[XIndex],
-    index_keys: &HashMap<String, Vec<XIndexKey>>,
-    index_sql: &HashMap<String, &SchemaRow>,
-    fk_count: usize,
-) -> Result<Table, IntrospectError> {
+fn read_table(row: &SchemaRow, xcolumns: &[XColumn], index_rows: &[&SchemaRow], fk_count: usize) -> Result<Table, IntrospectError> {
     let sql = row.sql.as_deref().unwrap_or_default();
     let parsed = match ddl::parse_create(sql) {
         Ok(Statement::CreateTable(t)) => t,
@@ -278,9 +240,8 @@ fn read_table(
     if table.foreign_keys.len() != fk_count {
         return Err(mismatch(format!("the statement declares {} foreign keys, SQLite reports {fk_count}", table.foreign_keys.len())));
     }
-    for xi in xindexes.iter().filter(|i| i.origin == "c") {
-        let index = read_index(xi, index_keys.get(&fold(&xi.name)).map(Vec::as_slice).unwrap_or(&[]), index_sql.get(&fold(&xi.name)).copied(), &canonical)?;
-        table.indexes.push(index);
+    for row in index_rows {
+        table.indexes.push(read_index(row, &table)?);
     }
     Ok(table)
 }
@@ -349,31 +310,34 @@ fn foreign_key(name: Option<String>, columns: Vec<String>, clause: &ddl::Foreign
     }
 }
 
-fn read_index(xi: &XIndex, keys: &[XIndexKey], row: Option<&SchemaRow>, canonical: &dyn Fn(&str) -> String) -> Result<Index, IntrospectError> {
-    let sql = row.and_then(|r| r.sql.as_deref()).unwrap_or_default();
+/// An index from its CREATE INDEX text: a key that names a column of the
+/// table is that column, anything else an expression (as `index_xinfo`'s
+/// cid -2 would say; a lone `"x"` naming no column is SQLite's DQS string).
+fn read_index(row: &SchemaRow, table: &Table) -> Result<Index, IntrospectError> {
+    let sql = row.sql.as_deref().unwrap_or_default();
     let parsed = match ddl::parse_create(sql) {
         Ok(Statement::CreateIndex(i)) => i,
-        Ok(_) => return Err(unreadable("index", &xi.name, sql, "it is not a CREATE INDEX statement")),
-        Err(e) => return Err(unreadable("index", &xi.name, sql, e.to_string())),
+        Ok(_) => return Err(unreadable("index", &row.name, sql, "it is not a CREATE INDEX statement")),
+        Err(e) => return Err(unreadable("index", &row.name, sql, e.to_string())),
     };
-    if parsed.columns.len() != keys.len() {
-        return Err(unreadable("index", &xi.name, sql, format!("the statement has {} keys, SQLite reports {}", parsed.columns.len(), keys.len())));
-    }
     let columns = parsed
         .columns
         .iter()
-        .zip(keys)
-        .map(|(p, k)| {
-            // cid -2 marks an expression key (sqlite.org/pragma.html#pragma_index_xinfo).
-            let key = match (&k.name, k.cid) {
-                (Some(n), cid) if cid >= 0 => IndexKey::Column(canonical(n)),
-                _ if k.cid == -1 => IndexKey::Column("rowid".to_string()),
-                _ => IndexKey::Expression(p.expr.clone()),
+        .map(|k| {
+            let named = k.column.as_deref().and_then(|n| table.column(n)).map(|c| c.name.clone());
+            let rowid = k
+                .column
+                .as_deref()
+                .filter(|n| table.column(n).is_none() && !table.without_rowid && ["rowid", "oid", "_rowid_"].iter().any(|r| r.eq_ignore_ascii_case(n)));
+            let key = match (named, rowid) {
+                (Some(name), _) => IndexKey::Column(name),
+                (None, Some(r)) => IndexKey::Column(r.to_string()),
+                (None, None) => IndexKey::Expression(k.expr.clone()),
             };
-            IndexColumn { key, collate: p.collate.as_ref().map(|c| c.to_ascii_uppercase()), desc: k.desc }
+            IndexColumn { key, collate: k.collate.as_ref().map(|c| c.to_ascii_uppercase()), desc: k.order == Some(ddl::Order::Desc) }
         })
         .collect();
-    Ok(Index { name: xi.name.clone(), unique: xi.unique, columns, where_clause: parsed.where_clause })
+    Ok(Index { name: row.name.clone(), unique: parsed.unique, columns, where_clause: parsed.where_clause })
 }
 
 fn read_view(row: &SchemaRow) -> Result<View, IntrospectError> {

@@ -817,47 +817,141 @@ mod raw {
     }
 }
 
-/// Builds the model in an in-memory SQLite and reads every view once: what
+/// Which objects of a model to check with SQLite: those that differ from the
+/// database (what matches the database is SQL that SQLite already took).
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    pub all: bool,
+    pub tables: HashSet<String>,
+    pub views: HashSet<String>,
+    pub triggers: HashSet<String>,
+}
+
+impl Selection {
+    pub fn everything() -> Selection {
+        Selection { all: true, ..Selection::default() }
+    }
+
+    /// The model objects a diff adds or changes.
+    pub fn changed_by(diff: &crate::diff::Diff) -> Selection {
+        use crate::diff::Change;
+        let mut sel = Selection::default();
+        for change in &diff.changes {
+            match change {
+                Change::RemoveTable { .. } | Change::RemoveView { .. } => {}
+                Change::AddView { view } => {
+                    sel.views.insert(fold(view));
+                }
+                Change::AddTrigger { trigger, .. } => {
+                    sel.triggers.insert(fold(trigger));
+                }
+                Change::RemoveTrigger { .. } => {}
+                other => {
+                    sel.tables.insert(fold(other.subject()));
+                }
+            }
+        }
+        sel
+    }
+
+    fn table(&self, key: &str) -> bool {
+        self.all || self.tables.contains(key)
+    }
+}
+
+/// Builds the selected objects of the model in an in-memory SQLite: what
 /// SQLite itself rejects (an expression it cannot parse, a default that is
-/// not constant, a view over a missing column, a compound SELECT whose sides
-/// differ) is an error at the model entry that holds it, before anything is
-/// planned or written.
-pub fn check_with_sqlite(schema: &Schema, map: &SourceMap) -> Result<(), ModelError> {
+/// not constant, a view over a missing column, a compound SELECT whose
+/// sides differ) is an error at the model entry that holds it, before
+/// anything is planned or written.
+///
+/// Each object is built with only what it needs and dropped again: every
+/// CREATE makes SQLite rescan `sqlite_schema`, so building the whole model
+/// at once would take time quadratic in its size.
+pub fn check_with_sqlite(schema: &Schema, map: &SourceMap, selection: &Selection) -> Result<(), ModelError> {
     use crate::render;
     let conn = rusqlite::Connection::open_in_memory().map_err(|e| map.error(None, format!("cannot open an in-memory database: {e}")))?;
-    let _ = conn.execute_batch("BEGIN");
-    for table in crate::plan::parents_first(schema) {
-        let key = fold(&table.name);
+    let sqlite = |e: rusqlite::Error| crate::error::sqlite_message(&e);
+    for (key, table) in schema.tables.iter().filter(|(k, _)| selection.table(k)) {
         if let Err(e) = conn.execute_batch(&render::create_table(table, &table.name)) {
-            return Err(
-                column_error(table, map).unwrap_or_else(|| map.error(map.tables.get(&key).copied(), format!("table `{}`: SQLite rejects it: {e}", table.name)))
-            );
+            return Err(column_error(table, map)
+                .unwrap_or_else(|| map.error(map.tables.get(key).copied(), format!("table `{}`: SQLite rejects it: {}", table.name, sqlite(e)))));
         }
         for index in &table.indexes {
             if let Err(e) = conn.execute_batch(&render::create_index(index, table)) {
-                let at = map.indexes.get(&fold(&index.name)).or(map.tables.get(&key)).copied();
-                return Err(map.error(at, format!("index `{}` on `{}`: SQLite rejects it: {}", index.name, table.name, crate::error::sqlite_message(&e))));
+                let at = map.indexes.get(&fold(&index.name)).or(map.tables.get(key)).copied();
+                return Err(map.error(at, format!("index `{}` on `{}`: SQLite rejects it: {}", index.name, table.name, sqlite(e))));
             }
         }
+        let _ = conn.execute_batch(&render::drop_table(&table.name));
     }
-    for view in crate::plan::views_in_order(schema, schema.views.values()) {
-        let at = map.views.get(&fold(&view.name)).copied();
-        let check = conn
-            .execute_batch(&render::create_view(view))
-            .and_then(|_| conn.prepare(&format!("SELECT * FROM {} LIMIT 0", render::ident(&view.name))).map(|_| ()));
-        if let Err(e) = check {
-            return Err(map.error(at, format!("view `{}`: SQLite rejects it: {}", view.name, crate::error::sqlite_message(&e))));
+    for (key, view) in schema.views.iter().filter(|(k, _)| selection.all || selection.views.contains(*k)) {
+        let at = map.views.get(key).copied();
+        let built = build_with_dependencies(&conn, schema, &view.sql).and_then(|created| {
+            let result = conn
+                .execute_batch(&render::create_view(view))
+                .and_then(|_| conn.prepare(&format!("SELECT * FROM {} LIMIT 0", render::ident(&view.name))).map(|_| ()));
+            let _ = conn.execute_batch(&render::drop_view(&view.name));
+            drop_all(&conn, created);
+            result
+        });
+        if let Err(e) = built {
+            return Err(map.error(at, format!("view `{}`: SQLite rejects it: {}", view.name, sqlite(e))));
         }
     }
-    for trigger in schema.triggers.values() {
-        if let Err(e) = conn.execute_batch(&trigger.sql) {
-            return Err(map.error(
-                map.triggers.get(&fold(&trigger.name)).copied(),
-                format!("trigger `{}`: SQLite rejects it: {}", trigger.name, crate::error::sqlite_message(&e)),
-            ));
+    for (key, trigger) in schema.triggers.iter().filter(|(k, _)| selection.all || selection.triggers.contains(*k)) {
+        let at = map.triggers.get(key).copied();
+        let built = build_with_dependencies(&conn, schema, &trigger.table).and_then(|created| {
+            let result = conn.execute_batch(&trigger.sql);
+            let _ = conn.execute_batch(&render::drop_trigger(&trigger.name));
+            drop_all(&conn, created);
+            result
+        });
+        if let Err(e) = built {
+            return Err(map.error(at, format!("trigger `{}`: SQLite rejects it: {}", trigger.name, sqlite(e))));
         }
     }
     Ok(())
+}
+
+/// Creates the tables and views that `sql` names (views through what they
+/// read in turn); returns what it created, views last.
+fn build_with_dependencies(conn: &rusqlite::Connection, schema: &Schema, sql: &str) -> rusqlite::Result<Vec<(bool, String)>> {
+    use crate::render;
+    let mut tables: Vec<&Table> = Vec::new();
+    let mut views: Vec<&View> = Vec::new();
+    let mut todo = vec![sql.to_string()];
+    while let Some(text) = todo.pop() {
+        for t in schema.tables.values().filter(|t| crate::sql::lexer::mentions(&text, &t.name)) {
+            if !tables.iter().any(|x| std::ptr::eq(*x, t)) {
+                tables.push(t);
+            }
+        }
+        for v in schema.views.values().filter(|v| crate::sql::lexer::mentions(&text, &v.name)) {
+            if !views.iter().any(|x| std::ptr::eq(*x, v)) {
+                views.push(v);
+                todo.push(v.sql.clone());
+            }
+        }
+    }
+    let mut created = Vec::new();
+    for t in tables {
+        conn.execute_batch(&render::create_table(t, &t.name))?;
+        created.push((true, t.name.clone()));
+    }
+    for v in crate::plan::views_in_order(schema, views.into_iter()) {
+        if conn.execute_batch(&render::create_view(v)).is_ok() {
+            created.push((false, v.name.clone()));
+        }
+    }
+    Ok(created)
+}
+
+fn drop_all(conn: &rusqlite::Connection, created: Vec<(bool, String)>) {
+    for (is_table, name) in created.into_iter().rev() {
+        let sql = if is_table { crate::render::drop_table(&name) } else { crate::render::drop_view(&name) };
+        let _ = conn.execute_batch(&sql);
+    }
 }
 
 /// When a table is refused, the column whose default or generated

@@ -4,14 +4,15 @@
 use crate::schema::*;
 
 pub fn normalize(schema: &mut Schema) {
-    let parents: Vec<(String, Vec<String>)> = schema.tables.iter().filter_map(|(k, t)| Some((k.clone(), t.primary_key.as_ref()?.columns.clone()))).collect();
+    let parents: std::collections::HashMap<String, Vec<String>> =
+        schema.tables.iter().filter_map(|(k, t)| Some((k.clone(), t.primary_key.as_ref()?.columns.clone()))).collect();
     for table in schema.tables.values_mut() {
         normalize_table(table);
         for fk in &mut table.foreign_keys {
             // `REFERENCES t` without columns means t's primary key
             // (sqlite.org/foreignkeys.html#fk_indexes).
             if fk.ref_columns.is_empty() {
-                if let Some((_, pk)) = parents.iter().find(|(k, _)| *k == fold(&fk.ref_table)) {
+                if let Some(pk) = parents.get(&fold(&fk.ref_table)) {
                     fk.ref_columns = pk.clone();
                 }
             }

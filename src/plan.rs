@@ -2,7 +2,7 @@
 //! otherwise exactly one rebuild per table (sqlite.md). Decided from the two
 //! schemas alone, never from what the data happens to be.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use crate::diff::{Change, Diff, Names};
 use crate::render::{self, ident, literal};
@@ -422,20 +422,38 @@ fn rename_steps(diff: &Diff, folded: &[(String, String, String)]) -> Vec<Step> {
 /// keys reference (self-references and cycles aside); ties by name, so the
 /// order is stable.
 pub fn parents_first(schema: &Schema) -> Vec<&Table> {
-    let mut placed: HashSet<String> = HashSet::new();
+    // Kahn's algorithm: a table is ready once all its parents are placed;
+    // the ready set is ordered by name, so the result is stable.
+    let mut waiting: HashMap<&str, usize> = HashMap::with_capacity(schema.tables.len());
+    let mut children: HashMap<String, Vec<&str>> = HashMap::new();
+    for (key, table) in &schema.tables {
+        let parents: BTreeSet<String> = table.foreign_keys.iter().map(|f| fold(&f.ref_table)).filter(|p| p != key && schema.tables.contains_key(p)).collect();
+        waiting.insert(key, parents.len());
+        for parent in parents {
+            children.entry(parent).or_default().push(key);
+        }
+    }
+    let mut ready: BTreeSet<&str> = waiting.iter().filter(|(_, n)| **n == 0).map(|(k, _)| *k).collect();
+    let mut placed: HashSet<&str> = HashSet::with_capacity(schema.tables.len());
     let mut out = Vec::with_capacity(schema.tables.len());
-    let mut remaining: Vec<(&String, &Table)> = schema.tables.iter().collect();
-    while !remaining.is_empty() {
-        let ready = |t: &Table| {
-            t.foreign_keys.iter().all(|f| {
-                let parent = fold(&f.ref_table);
-                parent == fold(&t.name) || placed.contains(&parent) || !schema.tables.contains_key(&parent)
-            })
+    while out.len() < schema.tables.len() {
+        // A cycle of foreign keys: break it at the first table by name.
+        let key = match ready.pop_first() {
+            Some(k) => k,
+            None => schema.tables.keys().map(String::as_str).find(|k| !placed.contains(k)).expect("a table is left"),
         };
-        let next = remaining.iter().position(|(_, t)| ready(t)).unwrap_or(0);
-        let (key, table) = remaining.remove(next);
-        placed.insert(key.clone());
-        out.push(table);
+        if !placed.insert(key) {
+            continue;
+        }
+        out.push(&schema.tables[key]);
+        for child in children.get(key).map(Vec::as_slice).unwrap_or(&[]) {
+            if let Some(n) = waiting.get_mut(child) {
+                *n = n.saturating_sub(1);
+                if *n == 0 && !placed.contains(child) {
+                    ready.insert(child);
+                }
+            }
+        }
     }
     out
 }

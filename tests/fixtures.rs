@@ -17,7 +17,7 @@ fn run_fixture(name: &str) {
     let dir = fixture_dir(name);
     let before = std::fs::read_to_string(dir.join("before.sql")).unwrap();
     let (model, map) = model::load(&dir.join("model.yaml")).unwrap_or_else(|e| panic!("{e}"));
-    model::check_with_sqlite(&model, &map).unwrap_or_else(|e| panic!("{e}"));
+    model::check_with_sqlite(&model, &map, &model::Selection::everything()).unwrap_or_else(|e| panic!("{e}"));
 
     let tmp = tempfile::tempdir().unwrap();
     let conn = rusqlite::Connection::open(tmp.path().join("app.db")).unwrap();
