@@ -103,10 +103,24 @@ pub struct DiffOptions {
     pub exit_code: bool,
 }
 
+impl Context {
+    /// The model and the database's schema, read side by side: parsing the
+    /// model and introspecting the database are independent and each takes
+    /// about half the time of a large `diff`.
+    pub fn model_and_database(&self) -> Result<(Model, Schema, bool)> {
+        let (model, database) = std::thread::scope(|s| {
+            let model = s.spawn(|| self.model());
+            let database = self.database_schema();
+            (model.join().unwrap_or_else(|_| Err(Error::Usage("reading the model failed".into()))), database)
+        });
+        let (db, exists) = database?;
+        Ok((model?, db, exists))
+    }
+}
+
 /// `autogen diff`: the model against the database.
 pub fn diff(ctx: &Context, opts: &DiffOptions, io: &mut Io) -> Result<Outcome> {
-    let loaded = ctx.model()?;
-    let (db, exists) = ctx.database_schema()?;
+    let (loaded, db, exists) = ctx.model_and_database()?;
     if !exists {
         note_missing(ctx, io)?;
     }
@@ -138,8 +152,7 @@ pub(crate) fn write_error(e: std::io::Error) -> Error {
 
 /// `autogen check`: exit 0 when the database (at head) matches the model.
 pub fn check(ctx: &Context, io: &mut Io) -> Result<Outcome> {
-    let loaded = ctx.model()?;
-    let (db, exists) = ctx.database_schema()?;
+    let (loaded, db, exists) = ctx.model_and_database()?;
     if !exists {
         note_missing(ctx, io)?;
     }

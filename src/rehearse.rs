@@ -44,12 +44,16 @@ pub fn scratch_copy(source: Option<&Connection>, copy: Copy) -> rusqlite::Result
     let Some(source) = source else {
         return Ok(scratch);
     };
-    match copy {
-        Copy::Data => {
-            let backup = rusqlite::backup::Backup::new(source, &mut scratch)?;
-            backup.run_to_completion(1000, std::time::Duration::ZERO, None)?;
-        }
-        Copy::Schema => copy_schema(source, &scratch)?,
+    // Replaying the schema costs time quadratic in its size (each CREATE
+    // rescans sqlite_schema); the backup API copies pages in linear time.
+    // Below this size a whole copy is the faster one, and rehearses the rows too.
+    const SMALL: i64 = 64 * 1024 * 1024;
+    let size: i64 = source.query_row("SELECT page_count * page_size FROM pragma_page_count, pragma_page_size", [], |r| r.get(0))?;
+    if copy == Copy::Data || size <= SMALL {
+        let backup = rusqlite::backup::Backup::new(source, &mut scratch)?;
+        backup.run_to_completion(1000, std::time::Duration::ZERO, None)?;
+    } else {
+        copy_schema(source, &scratch)?;
     }
     Ok(scratch)
 }

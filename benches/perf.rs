@@ -1,0 +1,188 @@
+//! Benchmarks that print figures (not timed tests): `cargo bench --bench perf`.
+//! Each scenario runs the release binary as a user would, several times,
+//! and prints min / median / max wall time, side by side with a baseline
+//! where the issue names one. Set BENCH_RUNS to change the run count, and
+//! BENCH_ONLY=diff|revision|rebuild to run one scenario.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn main() {
+    let only = std::env::var("BENCH_ONLY").ok();
+    let runs: usize = std::env::var("BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(7);
+    let dir = tempfile::tempdir().unwrap();
+    let want = |name: &str| only.as_deref().is_none_or(|o| o == name);
+    if want("diff") {
+        bench_diff(dir.path(), runs);
+    }
+    if want("revision") {
+        bench_revision(dir.path(), runs);
+    }
+    if want("rebuild") {
+        bench_rebuild(dir.path(), runs.min(5));
+    }
+}
+
+fn autogen() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_autogen"))
+}
+
+fn time(mut cmd: Command) -> Duration {
+    let t = Instant::now();
+    let out = cmd.output().expect("run");
+    assert!(out.status.success() || out.status.code() == Some(1), "{:?}: {}", cmd, String::from_utf8_lossy(&out.stderr));
+    t.elapsed()
+}
+
+fn stats(label: &str, mut d: Vec<Duration>) -> f64 {
+    d.sort();
+    let ms = |x: Duration| x.as_secs_f64() * 1e3;
+    let median = ms(d[d.len() / 2]);
+    println!("  {label:<44} min {:>9.1} ms   median {:>9.1} ms   max {:>9.1} ms", ms(d[0]), median, ms(d[d.len() - 1]));
+    median
+}
+
+fn have_sqlite3() -> bool {
+    Command::new("sqlite3").arg("--version").output().is_ok_and(|o| o.status.success())
+}
+
+/// 1000 tables x 10 columns, 2 indexes and 2 foreign keys each; the model
+/// that describes it, and one with `changes` changes on every table.
+fn big_schema(dir: &Path, tables: usize) -> (PathBuf, String) {
+    let db = dir.join(format!("big{tables}.db"));
+    let _ = std::fs::remove_file(&db);
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let mut ddl = String::from("BEGIN;");
+    let mut yaml = String::from("version: 1\ntables:\n");
+    for i in 0..tables {
+        let (p1, p2) = ((i + tables - 1) % tables, (i + tables - 2) % tables);
+        ddl.push_str(&format!("CREATE TABLE t{i} (id INTEGER PRIMARY KEY, c1 TEXT, c2 TEXT, c3 TEXT, c4 TEXT, c5 TEXT, c6 TEXT, c7 TEXT, p1 INTEGER REFERENCES t{p1}(id), p2 INTEGER REFERENCES t{p2}(id));"));
+        ddl.push_str(&format!("CREATE INDEX ix_t{i}_c1 ON t{i} (c1); CREATE INDEX ix_t{i}_p ON t{i} (p1, p2);"));
+        yaml.push_str(&format!("  - name: t{i}\n    columns:\n      - {{name: id, type: INTEGER, primary_key: true}}\n"));
+        for c in 1..=7 {
+            yaml.push_str(&format!("      - {{name: c{c}, type: TEXT}}\n"));
+        }
+        yaml.push_str(&format!("      - {{name: p1, type: INTEGER, references: t{p1}.id}}\n      - {{name: p2, type: INTEGER, references: t{p2}.id}}\n"));
+        yaml.push_str(&format!("    indexes:\n      - {{name: ix_t{i}_c1, columns: [c1]}}\n      - {{name: ix_t{i}_p, columns: [p1, p2]}}\n"));
+    }
+    ddl.push_str("COMMIT;");
+    conn.execute_batch(&ddl).unwrap();
+    (db, yaml)
+}
+
+/// Four changes on a table: a new column, a new index, a dropped index and
+/// a widened type (which needs a rebuild).
+fn four_changes(yaml: &str, table: usize) -> String {
+    yaml.replace(
+        &format!("  - name: t{table}\n    columns:\n      - {{name: id, type: INTEGER, primary_key: true}}\n      - {{name: c1, type: TEXT}}\n"),
+        &format!("  - name: t{table}\n    columns:\n      - {{name: id, type: INTEGER, primary_key: true}}\n      - {{name: c1, type: VARCHAR(100)}}\n      - {{name: c8, type: TEXT, index: true}}\n"),
+    )
+    .replace(&format!("      - {{name: ix_t{table}_p, columns: [p1, p2]}}\n"), "")
+}
+
+fn bench_diff(dir: &Path, runs: usize) {
+    println!("autogen diff: 1000 tables x 10 columns, 2 indexes and 2 foreign keys each (model in sync)");
+    let (db, yaml) = big_schema(dir, 1000);
+    let model = dir.join("model.yaml");
+    std::fs::write(&model, &yaml).unwrap();
+    let mut ours = Vec::new();
+    let mut schema = Vec::new();
+    for _ in 0..runs + 1 {
+        let mut c = autogen();
+        c.arg("--schema").arg(&model).arg("--database").arg(&db).arg("diff");
+        ours.push(time(c));
+        if have_sqlite3() {
+            let mut s = Command::new("sqlite3");
+            s.arg(&db).arg(".schema");
+            schema.push(time(s));
+        }
+    }
+    ours.remove(0);
+    let a = stats("autogen diff", ours);
+    if !schema.is_empty() {
+        schema.remove(0);
+        let b = stats("sqlite3 DB .schema", schema);
+        println!("  ratio autogen / sqlite3 .schema (medians): {:.2}  (target: <= 60 ms and <= 5x)", a / b);
+    }
+}
+
+fn bench_revision(dir: &Path, runs: usize) {
+    for (tables, changed) in [(1000, 1), (100, 100)] {
+        println!("autogen revision --autogenerate: {tables} tables, 4 changes on each of {changed} (rehearsal included)");
+        let (db, yaml) = big_schema(dir, tables);
+        let mut model = yaml.clone();
+        for t in 0..changed {
+            model = four_changes(&model, t);
+        }
+        let path = dir.join("model4.yaml");
+        std::fs::write(&path, &model).unwrap();
+        let mut times = Vec::new();
+        for i in 0..runs.min(3) {
+            let versions = dir.join(format!("v{tables}_{i}"));
+            let mut c = autogen();
+            c.arg("--schema").arg(&path).arg("--database").arg(&db).arg("--versions").arg(&versions).args(["revision", "--autogenerate", "-m", "four"]);
+            times.push(time(c));
+        }
+        stats("autogen revision --autogenerate", times);
+    }
+}
+
+fn bench_rebuild(dir: &Path, runs: usize) {
+    const ROWS: i64 = 1_000_000;
+    println!("rebuild of a {ROWS}-row table (type change plus a NOT NULL column with a default)");
+    let make = |path: &Path| {
+        let _ = std::fs::remove_file(path);
+        let conn = rusqlite::Connection::open(path).unwrap();
+        conn.execute_batch(&format!(
+            "CREATE TABLE items (id INTEGER PRIMARY KEY, name VARCHAR(50), qty INTEGER);
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {ROWS}) INSERT INTO items SELECT i, 'item ' || i, i % 100 FROM n;"
+        ))
+        .unwrap();
+    };
+    let template = dir.join("rows_template.db");
+    make(&template);
+    let model = dir.join("rows.yaml");
+    std::fs::write(&model, "tables:\n  - name: items\n    columns:\n      - {name: id, type: INTEGER, primary_key: true}\n      - {name: name, type: TEXT}\n      - {name: qty, type: INTEGER}\n      - {name: status, type: TEXT, nullable: false, server_default: \"'new'\"}\n").unwrap();
+    let versions = dir.join("rows_versions");
+    let mut gen = autogen();
+    gen.arg("--schema").arg(&model).arg("--database").arg(&template).arg("--versions").arg(&versions).args([
+        "revision",
+        "--autogenerate",
+        "-m",
+        "rebuild items",
+    ]);
+    time(gen);
+    let hand = "PRAGMA foreign_keys=OFF;
+BEGIN;
+CREATE TABLE new_items (id INTEGER NOT NULL PRIMARY KEY, name TEXT, qty INTEGER, status TEXT NOT NULL DEFAULT 'new');
+INSERT INTO new_items (id, name, qty) SELECT id, name, qty FROM items;
+DROP TABLE items;
+ALTER TABLE new_items RENAME TO items;
+PRAGMA foreign_key_check;
+COMMIT;
+PRAGMA foreign_keys=ON;
+";
+    let script = dir.join("hand.sql");
+    std::fs::write(&script, hand).unwrap();
+    let mut ours = Vec::new();
+    let mut cli = Vec::new();
+    for _ in 0..runs {
+        let db = dir.join("rows.db");
+        std::fs::copy(&template, &db).unwrap();
+        let mut c = autogen();
+        c.arg("--schema").arg(&model).arg("--database").arg(&db).arg("--versions").arg(&versions).args(["upgrade", "head"]);
+        ours.push(time(c));
+        if have_sqlite3() {
+            std::fs::copy(&template, &db).unwrap();
+            let mut s = Command::new("sh");
+            s.arg("-c").arg(format!("sqlite3 '{}' < '{}'", db.display(), script.display()));
+            cli.push(time(s));
+        }
+    }
+    let a = stats("autogen upgrade head", ours);
+    if !cli.is_empty() {
+        let b = stats("sqlite3 CLI, hand-written 12-step SQL", cli);
+        println!("  ratio autogen / sqlite3 CLI (medians): {:.2}  (target: <= 1.10)", a / b);
+    }
+}
