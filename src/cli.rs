@@ -106,6 +106,12 @@ enum Command {
         #[arg(long)]
         sql: bool,
     },
+    /// Show the revision(s) the database is at
+    #[command(after_help = "Examples:\n  autogen current\n  autogen current -v")]
+    Current,
+    /// Show the revisions, newest first, marking head and current
+    #[command(after_help = "Examples:\n  autogen history\n  autogen history -v")]
+    History,
     /// Undo revisions down to TARGET (-N, base, an id or a unique prefix)
     #[command(after_help = "Examples:\n  autogen downgrade -1\n  autogen downgrade base\n  autogen downgrade head:base --sql")]
     Downgrade {
@@ -169,6 +175,8 @@ fn dispatch(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resu
         Command::Check { replay: false } => commands::check(&ctx, &mut io)?,
         Command::Check { replay: true } => anyhow::bail!("`check --replay` is not available yet"),
         Command::Inspect => commands::inspect(&ctx, &mut io)?,
+        Command::Current => commands::current(&ctx, cli.verbose, &mut io)?,
+        Command::History => commands::history(&ctx, cli.verbose, &mut io)?,
         Command::Revision { message, autogenerate, rev_id, allow_empty, rehearse_data } => {
             let opts = RevisionOptions {
                 message: message.clone(),
@@ -185,6 +193,5 @@ fn dispatch(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resu
             anyhow::bail!("`--sql` is not available yet")
         }
     };
-    let _ = cli.verbose;
     Ok(outcome)
 }

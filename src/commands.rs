@@ -270,3 +270,57 @@ fn autogenerate(ctx: &Context, history: &crate::revisions::History, opts: &Revis
     rehearse::rehearse(&scratch, &up, &down, &model, &ctx.filter())?;
     Ok(Some((up, down)))
 }
+
+/// `autogen current`: the revision(s) the database is at.
+pub fn current(ctx: &Context, verbose: bool, io: &mut Io) -> Result<Outcome> {
+    let history = crate::revisions::History::load(&ctx.config.versions)?;
+    let path = ctx.database_path()?;
+    if !path.exists() {
+        writeln!(io.err, "note: database `{}` does not exist yet (nothing was created)", path.display()).map_err(write_error)?;
+        return Ok(Outcome::Done);
+    }
+    let conn = db::open_read(path, ctx.config.busy_timeout)?;
+    let heads = crate::runner::current_heads(&conn, &ctx.config.version_table).map_err(|e| crate::db::DbError::classify(path, ctx.config.busy_timeout, e))?;
+    let tips = history.heads();
+    for id in &heads {
+        let head = if tips.contains(id) { " (head)" } else { "" };
+        match history.revisions.get(id) {
+            Some(rev) if verbose => writeln!(io.out, "{id}{head}\n  Path: {}\n  Message: {}\n  Create Date: {}", rev.path.display(), rev.message, rev.date),
+            _ => writeln!(io.out, "{id}{head}"),
+        }
+        .map_err(write_error)?;
+    }
+    Ok(Outcome::Done)
+}
+
+/// `autogen history`: the revisions, newest first, marking head and current.
+pub fn history(ctx: &Context, verbose: bool, io: &mut Io) -> Result<Outcome> {
+    let history = crate::revisions::History::load(&ctx.config.versions)?;
+    let path = ctx.database_path().ok().filter(|p| p.exists());
+    let current: Vec<String> = match path {
+        Some(p) => {
+            let conn = db::open_read(p, ctx.config.busy_timeout)?;
+            crate::runner::current_heads(&conn, &ctx.config.version_table).map_err(|e| crate::db::DbError::classify(p, ctx.config.busy_timeout, e))?
+        }
+        None => Vec::new(),
+    };
+    let heads = history.heads();
+    for id in history.order.iter().rev() {
+        let rev = &history.revisions[id];
+        let parents = if rev.parents.is_empty() { "<base>".to_string() } else { rev.parents.join(", ") };
+        let mut marks = Vec::new();
+        if heads.contains(id) {
+            marks.push("head");
+        }
+        if current.contains(id) {
+            marks.push("current");
+        }
+        let marks = if marks.is_empty() { String::new() } else { format!(" ({})", marks.join(", ")) };
+        let first_line = rev.message.lines().next().unwrap_or("");
+        writeln!(io.out, "{parents} -> {id}{marks}, {first_line}").map_err(write_error)?;
+        if verbose {
+            writeln!(io.out, "  Path: {}\n  Create Date: {}", rev.path.display(), rev.date).map_err(write_error)?;
+        }
+    }
+    Ok(Outcome::Done)
+}

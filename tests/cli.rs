@@ -198,12 +198,19 @@ fn the_alembic_workflow_end_to_end() {
 
     p.ok(&["upgrade", "head"]);
     assert_eq!(p.run(&["check"]).status.code(), Some(0));
+    assert_eq!(p.ok(&["current"]).trim(), "second (head)");
+    let history = p.ok(&["history"]);
+    let lines: Vec<&str> = history.lines().collect();
+    assert_eq!(lines.len(), 2, "{history}");
+    assert!(lines[0].ends_with("-> second (head, current), soft delete and wider email"), "{history}");
+    assert!(lines[1].starts_with("<base> -> ") && lines[1].ends_with(", initial"), "{history}");
     support::assert_healthy(&p.db(), "after upgrade");
     assert_eq!(
         support::row_counts(&p.db()),
         [("autogen_version".to_string(), 1), ("autogen_version_checksums".to_string(), 2), ("todos".to_string(), 3), ("users".to_string(), 2)]
     );
     p.ok(&["downgrade", "-1"]);
+    assert!(p.ok(&["current"]).trim().ends_with("(head)") == false, "after downgrade -1 the database is not at head");
     let after = support::dump(&p.db());
     assert_eq!(
         after.iter().filter(|(t, _)| t == "users" || t == "todos").collect::<Vec<_>>(),
@@ -258,9 +265,11 @@ fn a_failing_migration_changes_nothing() {
         let p = Project::new(&model(before));
         p.ok(&["revision", "--autogenerate", "-m", "initial"]);
         p.ok(&["upgrade"]);
-        p.db().execute_batch(rows).unwrap();
         p.set_model(&model(after));
+        // Written while the table is empty, so its rehearsal passes; the rows
+        // that break it arrive before it runs.
         p.ok(&["revision", "--autogenerate", "-m", "tighten"]);
+        p.db().execute_batch(rows).unwrap();
         let schema_before: Vec<String> = p
             .db()
             .prepare("SELECT sql FROM sqlite_schema ORDER BY name")
@@ -285,8 +294,11 @@ fn a_failing_migration_changes_nothing() {
         assert_eq!(schema_after, schema_before, "{what}: schema changed");
         assert_eq!(support::dump(&p.db()), rows_before, "{what}: rows changed");
         support::assert_healthy(&p.db(), what);
-        // With the data rehearsed, the revision is refused before it is written.
+        // Rehearsed on a copy with the rows, the revision is refused before it
+        // is written (a small database is always copied whole).
         std::fs::remove_file(p.path(&format!("migrations/versions/{}", p.revisions().iter().find(|f| f.contains("tighten")).unwrap()))).unwrap();
+        let out = p.run(&["revision", "--autogenerate", "-m", "tighten"]);
+        assert_eq!(out.status.code(), Some(1), "{what}");
         let out = p.run(&["revision", "--autogenerate", "-m", "tighten", "--rehearse-data"]);
         assert_eq!(out.status.code(), Some(1), "{what}");
         assert!(text(&out.stderr).contains("rehearsal") && text(&out.stderr).contains(expected), "{what}: {}", text(&out.stderr));
@@ -309,7 +321,7 @@ fn inspect_output_is_a_model_that_checks_clean() {
 #[test]
 fn help_has_an_example_for_every_command() {
     let p = Project::new(TODO);
-    for cmd in ["diff", "check", "inspect", "revision", "upgrade", "downgrade"] {
+    for cmd in ["diff", "check", "inspect", "revision", "upgrade", "downgrade", "current", "history"] {
         let help = p.ok(&[cmd, "--help"]);
         assert!(help.contains("Examples:") && help.contains(&format!("autogen {cmd}")), "{cmd}: {help}");
     }
