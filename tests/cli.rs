@@ -210,7 +210,7 @@ fn the_alembic_workflow_end_to_end() {
         [("autogen_version".to_string(), 1), ("autogen_version_checksums".to_string(), 2), ("todos".to_string(), 3), ("users".to_string(), 2)]
     );
     p.ok(&["downgrade", "-1"]);
-    assert!(p.ok(&["current"]).trim().ends_with("(head)") == false, "after downgrade -1 the database is not at head");
+    assert!(!p.ok(&["current"]).trim().ends_with("(head)"), "after downgrade -1 the database is not at head");
     let after = support::dump(&p.db());
     assert_eq!(
         after.iter().filter(|(t, _)| t == "users" || t == "todos").collect::<Vec<_>>(),
