@@ -40,5 +40,6 @@ pub mod runner;
 pub mod schema;
 pub mod sql;
 pub mod types;
+pub mod yaml;
 
 pub use error::{Error, Result};

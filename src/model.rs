@@ -7,12 +7,9 @@
 //! at the value at fault.
 
 use std::collections::{HashMap, HashSet};
-use std::fmt;
 use std::path::{Path, PathBuf};
 
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde::Deserialize;
-use serde_saphyr::{Location, Spanned};
+use crate::yaml::{self, Node, Value};
 
 use crate::schema::*;
 use crate::sql;
@@ -49,19 +46,6 @@ impl SourceMap {
     }
 }
 
-/// Limits that keep a hostile file (alias bombs, deep nesting) from
-/// exhausting memory: far above any real model.
-fn yaml_options() -> serde_saphyr::Options {
-    let mut budget = serde_saphyr::Budget::default();
-    budget.max_depth = 64;
-    budget.max_nodes = 5_000_000;
-    budget.max_events = 20_000_000;
-    let mut options = serde_saphyr::Options::default();
-    options.budget = Some(budget);
-    options.with_snippet = false;
-    options
-}
-
 /// Reads and checks a model file.
 pub fn load(path: &Path) -> Result<(Schema, SourceMap), ModelError> {
     let text = std::fs::read_to_string(path).map_err(|e| ModelError {
@@ -75,36 +59,41 @@ pub fn load(path: &Path) -> Result<(Schema, SourceMap), ModelError> {
 
 /// Parses model text; `path` is only used in messages.
 pub fn parse(text: &str, path: &Path) -> Result<(Schema, SourceMap), ModelError> {
-    let raw: raw::ModelFile = if text.trim().is_empty() {
-        raw::ModelFile::default()
-    } else {
-        serde_saphyr::from_str_with_options(text, yaml_options()).map_err(|e| yaml_error(&e, path))?
+    let located = |(line, column): (u32, u32), message: String| ModelError { file: path.to_path_buf(), line, column, message };
+    let root = yaml::parse(text).map_err(|e| located((e.line, e.column), e.message))?;
+    let raw = match root {
+        None => raw::ModelFile::default(),
+        Some(node) => raw::ModelFile::read(&node).map_err(|(at, message)| located(at, message))?,
     };
     Builder::new(path).build(raw)
 }
 
-fn yaml_error(e: &serde_saphyr::Error, path: &Path) -> ModelError {
-    let (line, column) = e.location().map(|l| (l.line() as u32, l.column() as u32)).unwrap_or((0, 0));
-    ModelError { file: path.to_path_buf(), line, column, message: first_line(&e.to_string()) }
-}
-
-/// serde-saphyr's Display carries a snippet; our message repeats the
-/// place in its own prefix, so keep the first line and drop location noise.
+/// serde-saphyr's Display carries a snippet and advice about its own API;
+/// a message here is one line about the YAML.
 pub(crate) fn first_line(s: &str) -> String {
     let line = s.lines().next().unwrap_or(s).trim();
     let line = line.strip_prefix("error: ").unwrap_or(line);
     let line = line.find(" at line ").map(|i| &line[..i]).unwrap_or(line);
-    // serde-saphyr's advice names its own API; the user edits YAML.
     let line = line.find(", set DuplicateKeyPolicy").map(|i| &line[..i]).unwrap_or(line);
     line.to_string()
 }
 
-fn at(loc: &Location) -> (u32, u32) {
-    (loc.line() as u32, loc.column() as u32)
+/// A value of the model file and where it stands.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub line: u32,
+    pub column: u32,
+}
+
+impl<T> Spanned<T> {
+    fn new(value: T, (line, column): (u32, u32)) -> Self {
+        Spanned { value, line, column }
+    }
 }
 
 fn pos<T>(s: &Spanned<T>) -> (u32, u32) {
-    at(&s.referenced)
+    (s.line, s.column)
 }
 
 struct Builder {
@@ -165,7 +154,7 @@ impl Builder {
     }
 
     /// Names may be any string, even empty (SQLite takes `""` as a name);
-    /// a missing name is a serde error with its place.
+    /// a missing name is an error at its entry.
     fn name(&self, s: &Spanned<String>, _what: &str) -> Result<String, ModelError> {
         Ok(s.value.clone())
     }
@@ -275,7 +264,7 @@ impl Builder {
         let name = self.name(&r.name, "column")?;
         let default = match &r.server_default {
             Some(d) => {
-                self.expression(&Spanned::new(d.value.0.clone(), d.referenced, d.defined), "server_default")?;
+                self.expression(&Spanned::new(d.value.0.clone(), pos(d)), "server_default")?;
                 Some(d.value.0.trim().to_string())
             }
             None => None,
@@ -385,7 +374,7 @@ impl Builder {
                     None => return Err(self.err(pos(c), format!("table `{}` has no column `{n}`", table.name))),
                 },
                 raw::Key::Expression(e) => {
-                    self.expression(&Spanned::new(e.clone(), c.referenced, c.defined), "index expression")?;
+                    self.expression(&Spanned::new(e.clone(), pos(c)), "index expression")?;
                     IndexKey::Expression(e.trim().to_string())
                 }
             };
@@ -579,66 +568,50 @@ fn default_index_name(table: &str, columns: &[IndexColumn]) -> Option<String> {
     Some(name)
 }
 
-/// The serde shapes of the file. `deny_unknown_fields` everywhere, so that
-/// `nulable: true` is an error rather than silently ignored.
+/// The shapes of the file, read from YAML nodes. Every mapping refuses keys
+/// it does not know, so that `nulable: true` is an error rather than
+/// silently ignored.
 mod raw {
     use super::*;
 
-    #[derive(Debug, Default, Deserialize)]
-    #[serde(deny_unknown_fields)]
+    type Read<T> = Result<T, ((u32, u32), String)>;
+
+    #[derive(Debug, Default)]
     pub struct ModelFile {
         pub version: Option<Spanned<u32>>,
-        #[serde(default)]
         pub tables: Vec<Spanned<Table>>,
-        #[serde(default)]
         pub views: Vec<Spanned<View>>,
-        #[serde(default)]
         pub triggers: Vec<Spanned<Trigger>>,
     }
 
-    #[derive(Debug, Deserialize)]
-    #[serde(deny_unknown_fields)]
+    #[derive(Debug)]
     pub struct Table {
         pub name: Spanned<String>,
         pub renamed_from: Option<Spanned<String>>,
-        #[serde(default)]
         pub columns: Vec<Spanned<Column>>,
-        #[serde(default)]
         pub indexes: Vec<Spanned<Index>>,
-        #[serde(default)]
         pub unique_constraints: Vec<Spanned<Unique>>,
-        #[serde(default)]
         pub foreign_keys: Vec<Spanned<ForeignKey>>,
-        #[serde(default)]
         pub check_constraints: Vec<Spanned<Check>>,
         pub primary_key: Option<Spanned<PrimaryKeyDecl>>,
-        #[serde(default)]
         pub strict: bool,
-        #[serde(default)]
         pub without_rowid: bool,
     }
 
-    #[derive(Debug, Deserialize)]
-    #[serde(deny_unknown_fields)]
+    #[derive(Debug)]
     pub struct Column {
         pub name: Spanned<String>,
-        #[serde(rename = "type")]
         pub ty: Spanned<String>,
         pub nullable: Option<bool>,
-        #[serde(default)]
         pub primary_key: bool,
-        #[serde(default)]
         pub autoincrement: bool,
-        #[serde(default)]
         pub unique: bool,
-        #[serde(default)]
         pub index: bool,
         pub server_default: Option<Spanned<SqlLiteral>>,
         pub collate: Option<String>,
         pub references: Option<Spanned<String>>,
         pub on_delete: Option<Spanned<String>>,
         pub on_update: Option<Spanned<String>>,
-        #[serde(default)]
         pub deferrable: bool,
         pub generated: Option<Spanned<String>>,
         pub stored: Option<bool>,
@@ -646,12 +619,10 @@ mod raw {
         pub on_conflict: Option<Spanned<String>>,
     }
 
-    #[derive(Debug, Deserialize)]
-    #[serde(deny_unknown_fields)]
+    #[derive(Debug)]
     pub struct Index {
         pub name: Option<Spanned<String>>,
         pub columns: Vec<Spanned<IndexColumn>>,
-        #[serde(default)]
         pub unique: bool,
         pub r#where: Option<Spanned<String>>,
     }
@@ -667,8 +638,7 @@ mod raw {
         Expression(String),
     }
 
-    #[derive(Debug, Deserialize)]
-    #[serde(deny_unknown_fields)]
+    #[derive(Debug)]
     pub struct IndexColumnFull {
         pub column: Option<String>,
         pub expression: Option<String>,
@@ -676,36 +646,30 @@ mod raw {
         pub collate: Option<String>,
     }
 
-    #[derive(Debug, Deserialize)]
-    #[serde(deny_unknown_fields)]
+    #[derive(Debug)]
     pub struct Unique {
         pub name: Option<String>,
         pub columns: Vec<String>,
         pub on_conflict: Option<Spanned<String>>,
     }
 
-    #[derive(Debug, Deserialize)]
-    #[serde(deny_unknown_fields)]
+    #[derive(Debug)]
     pub struct ForeignKey {
         pub name: Option<String>,
         pub columns: Vec<String>,
         pub references: Spanned<FkTarget>,
         pub on_delete: Option<Spanned<String>>,
         pub on_update: Option<Spanned<String>>,
-        #[serde(default)]
         pub deferrable: bool,
     }
 
-    #[derive(Debug, Deserialize)]
-    #[serde(deny_unknown_fields)]
+    #[derive(Debug)]
     pub struct FkTarget {
         pub table: String,
-        #[serde(default)]
         pub columns: Vec<String>,
     }
 
-    #[derive(Debug, Deserialize)]
-    #[serde(deny_unknown_fields)]
+    #[derive(Debug)]
     pub struct Check {
         pub name: Option<String>,
         pub sql: Spanned<String>,
@@ -717,102 +681,339 @@ mod raw {
         Full(PrimaryKeyFull),
     }
 
-    #[derive(Debug, Deserialize)]
-    #[serde(deny_unknown_fields)]
+    #[derive(Debug)]
     pub struct PrimaryKeyFull {
         pub name: Option<String>,
         pub columns: Vec<String>,
         pub on_conflict: Option<Spanned<String>>,
     }
 
-    #[derive(Debug, Deserialize)]
-    #[serde(deny_unknown_fields)]
+    #[derive(Debug)]
     pub struct View {
         pub name: Spanned<String>,
-        #[serde(default)]
         pub columns: Vec<String>,
         pub sql: Spanned<String>,
     }
 
-    #[derive(Debug, Deserialize)]
-    #[serde(deny_unknown_fields)]
+    #[derive(Debug)]
     pub struct Trigger {
         pub name: Spanned<String>,
         pub sql: Spanned<String>,
     }
 
-    /// `server_default` text: a string verbatim, and YAML numbers and booleans
-    /// as SQL literals (true is 1), as the spec says.
+    /// `server_default` text: a string verbatim, and YAML numbers and
+    /// booleans as SQL literals (true is 1), as the spec says.
     #[derive(Debug, Clone)]
     pub struct SqlLiteral(pub String);
 
-    impl<'de> Deserialize<'de> for SqlLiteral {
-        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            struct V;
-            impl Visitor<'_> for V {
-                type Value = SqlLiteral;
-                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                    f.write_str("an SQL expression, a number or a boolean")
+    /// The keys of one mapping, taken one by one; whatever is left is an
+    /// unknown key.
+    struct Fields<'a> {
+        node: &'a Node,
+        pairs: &'a [(Node, Node)],
+        used: Vec<bool>,
+        known: &'static [&'static str],
+    }
+
+    impl<'a> Fields<'a> {
+        fn of(node: &'a Node, known: &'static [&'static str]) -> Read<Self> {
+            match &node.value {
+                Value::Map(pairs) => Ok(Fields { node, pairs, used: vec![false; pairs.len()], known }),
+                _ => Err((node.at(), format!("expected a mapping with keys {}, found {}", list(known), node.kind()))),
+            }
+        }
+
+        fn get(&mut self, key: &str) -> Option<&'a Node> {
+            let i = self.pairs.iter().position(|(k, _)| matches!(&k.value, Value::Scalar(t, _) if t == key))?;
+            self.used[i] = true;
+            Some(&self.pairs[i].1).filter(|v| v.value != Value::Null)
+        }
+
+        fn required(&mut self, key: &str) -> Read<&'a Node> {
+            let at = self.node.at();
+            self.get(key).ok_or_else(|| (at, format!("missing field `{key}`")))
+        }
+
+        fn string(&mut self, key: &str) -> Read<Option<Spanned<String>>> {
+            self.get(key).map(string).transpose()
+        }
+
+        fn text(&mut self, key: &str) -> Read<Option<String>> {
+            Ok(self.string(key)?.map(|s| s.value))
+        }
+
+        fn flag(&mut self, key: &str) -> Read<bool> {
+            Ok(self.get(key).map(boolean).transpose()?.unwrap_or(false))
+        }
+
+        fn names(&mut self, key: &str) -> Read<Vec<String>> {
+            self.get(key).map(names).transpose().map(Option::unwrap_or_default)
+        }
+
+        fn each<T>(&mut self, key: &str, read: impl Fn(&Node) -> Read<T>) -> Read<Vec<Spanned<T>>> {
+            let Some(node) = self.get(key) else { return Ok(Vec::new()) };
+            let Value::Seq(items) = &node.value else {
+                return Err((node.at(), format!("`{key}` should be a list, found {}", node.kind())));
+            };
+            items.iter().map(|n| Ok(Spanned::new(read(n)?, n.at()))).collect()
+        }
+
+        fn finish(self) -> Read<()> {
+            match self.pairs.iter().zip(&self.used).find(|(_, used)| !**used) {
+                None => Ok(()),
+                Some(((key, _), _)) => {
+                    let name = match &key.value {
+                        Value::Scalar(t, _) => t.clone(),
+                        _ => key.kind().to_string(),
+                    };
+                    Err((key.at(), format!("unknown field `{name}`, expected one of {}", list(self.known))))
                 }
-                fn visit_str<E: de::Error>(self, v: &str) -> Result<SqlLiteral, E> {
-                    Ok(SqlLiteral(v.to_string()))
+            }
+        }
+    }
+
+    fn list(known: &[&str]) -> String {
+        known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+    }
+
+    fn string(node: &Node) -> Read<Spanned<String>> {
+        match &node.value {
+            Value::Scalar(text, _) => Ok(Spanned::new(text.clone(), node.at())),
+            _ => Err((node.at(), format!("expected a string, found {}", node.kind()))),
+        }
+    }
+
+    /// YAML 1.2's booleans (core schema).
+    fn boolean(node: &Node) -> Read<bool> {
+        match &node.value {
+            Value::Scalar(t, true) if matches!(t.as_str(), "true" | "True" | "TRUE") => Ok(true),
+            Value::Scalar(t, true) if matches!(t.as_str(), "false" | "False" | "FALSE") => Ok(false),
+            _ => Err((node.at(), format!("expected true or false, found {}", describe(node)))),
+        }
+    }
+
+    fn describe(node: &Node) -> String {
+        match &node.value {
+            Value::Scalar(t, _) => format!("`{t}`"),
+            _ => node.kind().to_string(),
+        }
+    }
+
+    fn names(node: &Node) -> Read<Vec<String>> {
+        match &node.value {
+            Value::Seq(items) => items.iter().map(|n| string(n).map(|s| s.value)).collect(),
+            _ => Err((node.at(), format!("expected a list of names, found {}", node.kind()))),
+        }
+    }
+
+    fn sql_literal(node: &Node) -> Read<SqlLiteral> {
+        match &node.value {
+            Value::Scalar(t, true) if matches!(t.as_str(), "true" | "True" | "TRUE") => Ok(SqlLiteral("1".into())),
+            Value::Scalar(t, true) if matches!(t.as_str(), "false" | "False" | "FALSE") => Ok(SqlLiteral("0".into())),
+            Value::Scalar(t, _) => Ok(SqlLiteral(t.clone())),
+            _ => Err((node.at(), format!("expected an SQL expression, a number or a boolean, found {}", node.kind()))),
+        }
+    }
+
+    impl ModelFile {
+        pub fn read(node: &Node) -> Read<ModelFile> {
+            let mut f = Fields::of(node, &["version", "tables", "views", "triggers"])?;
+            let version = match f.get("version") {
+                Some(n) => {
+                    let s = string(n)?;
+                    let v = s.value.parse().map_err(|_| (n.at(), format!("`version: {}` should be a number", s.value)))?;
+                    Some(Spanned::new(v, n.at()))
                 }
-                fn visit_bool<E: de::Error>(self, v: bool) -> Result<SqlLiteral, E> {
-                    Ok(SqlLiteral(if v { "1" } else { "0" }.to_string()))
-                }
-                fn visit_i64<E: de::Error>(self, v: i64) -> Result<SqlLiteral, E> {
-                    Ok(SqlLiteral(v.to_string()))
-                }
-                fn visit_u64<E: de::Error>(self, v: u64) -> Result<SqlLiteral, E> {
-                    Ok(SqlLiteral(v.to_string()))
-                }
-                fn visit_f64<E: de::Error>(self, v: f64) -> Result<SqlLiteral, E> {
-                    if v.is_finite() {
-                        Ok(SqlLiteral(format!("{v:?}")))
-                    } else {
-                        Err(E::custom("server_default must be a finite number"))
+                None => None,
+            };
+            let file = ModelFile {
+                version,
+                tables: f.each("tables", Table::read)?,
+                views: f.each("views", View::read)?,
+                triggers: f.each("triggers", Trigger::read)?,
+            };
+            f.finish()?;
+            Ok(file)
+        }
+    }
+
+    impl Table {
+        fn read(node: &Node) -> Read<Table> {
+            const KEYS: &[&str] = &[
+                "name",
+                "renamed_from",
+                "columns",
+                "indexes",
+                "unique_constraints",
+                "foreign_keys",
+                "check_constraints",
+                "primary_key",
+                "strict",
+                "without_rowid",
+            ];
+            let mut f = Fields::of(node, KEYS)?;
+            let table = Table {
+                name: string(f.required("name")?)?,
+                renamed_from: f.string("renamed_from")?,
+                columns: f.each("columns", Column::read)?,
+                indexes: f.each("indexes", Index::read)?,
+                unique_constraints: f.each("unique_constraints", Unique::read)?,
+                foreign_keys: f.each("foreign_keys", ForeignKey::read)?,
+                check_constraints: f.each("check_constraints", Check::read)?,
+                primary_key: f.get("primary_key").map(|n| Ok(Spanned::new(PrimaryKeyDecl::read(n)?, n.at()))).transpose()?,
+                strict: f.flag("strict")?,
+                without_rowid: f.flag("without_rowid")?,
+            };
+            f.finish()?;
+            Ok(table)
+        }
+    }
+
+    impl Column {
+        fn read(node: &Node) -> Read<Column> {
+            const KEYS: &[&str] = &[
+                "name",
+                "type",
+                "nullable",
+                "primary_key",
+                "autoincrement",
+                "unique",
+                "index",
+                "server_default",
+                "collate",
+                "references",
+                "on_delete",
+                "on_update",
+                "deferrable",
+                "generated",
+                "stored",
+                "renamed_from",
+                "on_conflict",
+            ];
+            let mut f = Fields::of(node, KEYS)?;
+            let name = string(f.required("name")?)?;
+            // `type: ""` is a column without a type; `type:` alone (null) too.
+            let ty = match f.get("type") {
+                Some(n) => string(n)?,
+                None => {
+                    let present = f.pairs.iter().any(|(k, _)| matches!(&k.value, Value::Scalar(t, _) if t == "type"));
+                    if !present {
+                        return Err((node.at(), "missing field `type`".into()));
                     }
+                    Spanned::new(String::new(), node.at())
                 }
-            }
-            d.deserialize_any(V)
+            };
+            let column = Column {
+                name,
+                ty,
+                nullable: f.get("nullable").map(boolean).transpose()?,
+                primary_key: f.flag("primary_key")?,
+                autoincrement: f.flag("autoincrement")?,
+                unique: f.flag("unique")?,
+                index: f.flag("index")?,
+                server_default: f.get("server_default").map(|n| Ok(Spanned::new(sql_literal(n)?, n.at()))).transpose()?,
+                collate: f.text("collate")?,
+                references: f.string("references")?,
+                on_delete: f.string("on_delete")?,
+                on_update: f.string("on_update")?,
+                deferrable: f.flag("deferrable")?,
+                generated: f.string("generated")?,
+                stored: f.get("stored").map(boolean).transpose()?,
+                renamed_from: f.text("renamed_from")?,
+                on_conflict: f.string("on_conflict")?,
+            };
+            f.finish()?;
+            Ok(column)
         }
     }
 
-    impl<'de> Deserialize<'de> for IndexColumn {
-        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            struct V;
-            impl<'de> Visitor<'de> for V {
-                type Value = IndexColumn;
-                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                    f.write_str("a column name, or a map with `column` or `expression`")
-                }
-                fn visit_str<E: de::Error>(self, v: &str) -> Result<IndexColumn, E> {
-                    Ok(IndexColumn::Name(v.to_string()))
-                }
-                fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<IndexColumn, A::Error> {
-                    IndexColumnFull::deserialize(de::value::MapAccessDeserializer::new(map)).map(IndexColumn::Full)
-                }
-            }
-            d.deserialize_any(V)
+    impl Index {
+        fn read(node: &Node) -> Read<Index> {
+            let mut f = Fields::of(node, &["name", "columns", "unique", "where"])?;
+            let index =
+                Index { name: f.string("name")?, columns: f.each("columns", IndexColumn::read)?, unique: f.flag("unique")?, r#where: f.string("where")? };
+            f.finish()?;
+            Ok(index)
         }
     }
 
-    impl<'de> Deserialize<'de> for PrimaryKeyDecl {
-        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            struct V;
-            impl<'de> Visitor<'de> for V {
-                type Value = PrimaryKeyDecl;
-                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                    f.write_str("a list of column names, or a map with `columns`")
-                }
-                fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<PrimaryKeyDecl, A::Error> {
-                    Vec::<String>::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(PrimaryKeyDecl::Columns)
-                }
-                fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<PrimaryKeyDecl, A::Error> {
-                    PrimaryKeyFull::deserialize(de::value::MapAccessDeserializer::new(map)).map(PrimaryKeyDecl::Full)
-                }
+    impl IndexColumn {
+        fn read(node: &Node) -> Read<IndexColumn> {
+            if let Value::Scalar(name, _) = &node.value {
+                return Ok(IndexColumn::Name(name.clone()));
             }
-            d.deserialize_any(V)
+            let mut f = Fields::of(node, &["column", "expression", "order", "collate"])?;
+            let full = IndexColumnFull { column: f.text("column")?, expression: f.text("expression")?, order: f.text("order")?, collate: f.text("collate")? };
+            f.finish()?;
+            Ok(IndexColumn::Full(full))
+        }
+    }
+
+    impl Unique {
+        fn read(node: &Node) -> Read<Unique> {
+            let mut f = Fields::of(node, &["name", "columns", "on_conflict"])?;
+            let u = Unique { name: f.text("name")?, columns: names(f.required("columns")?)?, on_conflict: f.string("on_conflict")? };
+            f.finish()?;
+            Ok(u)
+        }
+    }
+
+    impl ForeignKey {
+        fn read(node: &Node) -> Read<ForeignKey> {
+            let mut f = Fields::of(node, &["name", "columns", "references", "on_delete", "on_update", "deferrable"])?;
+            let target = f.required("references")?;
+            let mut t = Fields::of(target, &["table", "columns"])?;
+            let references = Spanned::new(FkTarget { table: string(t.required("table")?)?.value, columns: t.names("columns")? }, target.at());
+            t.finish()?;
+            let fk = ForeignKey {
+                name: f.text("name")?,
+                columns: names(f.required("columns")?)?,
+                references,
+                on_delete: f.string("on_delete")?,
+                on_update: f.string("on_update")?,
+                deferrable: f.flag("deferrable")?,
+            };
+            f.finish()?;
+            Ok(fk)
+        }
+    }
+
+    impl Check {
+        fn read(node: &Node) -> Read<Check> {
+            let mut f = Fields::of(node, &["name", "sql"])?;
+            let c = Check { name: f.text("name")?, sql: string(f.required("sql")?)? };
+            f.finish()?;
+            Ok(c)
+        }
+    }
+
+    impl PrimaryKeyDecl {
+        fn read(node: &Node) -> Read<PrimaryKeyDecl> {
+            if let Value::Seq(_) = node.value {
+                return names(node).map(PrimaryKeyDecl::Columns);
+            }
+            let mut f = Fields::of(node, &["name", "columns", "on_conflict"])?;
+            let pk = PrimaryKeyFull { name: f.text("name")?, columns: names(f.required("columns")?)?, on_conflict: f.string("on_conflict")? };
+            f.finish()?;
+            Ok(PrimaryKeyDecl::Full(pk))
+        }
+    }
+
+    impl View {
+        fn read(node: &Node) -> Read<View> {
+            let mut f = Fields::of(node, &["name", "columns", "sql"])?;
+            let v = View { name: string(f.required("name")?)?, columns: f.names("columns")?, sql: string(f.required("sql")?)? };
+            f.finish()?;
+            Ok(v)
+        }
+    }
+
+    impl Trigger {
+        fn read(node: &Node) -> Read<Trigger> {
+            let mut f = Fields::of(node, &["name", "sql"])?;
+            let t = Trigger { name: string(f.required("name")?)?, sql: string(f.required("sql")?)? };
+            f.finish()?;
+            Ok(t)
         }
     }
 }

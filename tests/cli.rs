@@ -78,7 +78,7 @@ const TODO: &str = "tables:
 fn every_bad_model_names_file_line_and_column() {
     let cases: &[(&str, &str)] = &[
         ("tables:\n  - name: t\n    columns:\n      - {name: a, type: INT, nulable: true}\n", "model.yaml:4:30: unknown field `nulable`"),
-        ("tables:\n  - name: t\n    columns:\n      - {name: a}\n", "model.yaml:4:10: missing field `type`"),
+        ("tables:\n  - name: t\n    columns:\n      - {name: a}\n", "model.yaml:4:9: missing field `type`"),
         ("tables:\n  - columns:\n      - {name: a, type: INT}\n", "model.yaml:2:5: missing field `name`"),
         ("tables:\n  - name: t\n    columns:\n      - {name: a, type: INT}\n      - {name: A, type: INT}\n", "model.yaml:5:16: table `t` has two columns named `A`"),
         ("tables:\n  - name: t\n    columns:\n      - {name: a, type: INT}\n  - name: T\n    columns:\n      - {name: a, type: INT}\n", "model.yaml:5:11: two tables named `T`"),

@@ -81,7 +81,10 @@ fn dump_as(conn: &Connection, how: &str) -> Vec<(String, Vec<String>)> {
                 .iter()
                 .map(|c| match how {
                     "quote" => format!("quote({})", autogen::render::ident(c)),
-                    _ => format!("coalesce(CAST({} AS TEXT), 'NULL')", autogen::render::ident(c)),
+                    _ => {
+                        let c = autogen::render::ident(c);
+                        format!("coalesce(CASE typeof({c}) WHEN 'blob' THEN quote({c}) ELSE CAST({c} AS TEXT) END, 'NULL')")
+                    }
                 })
                 .collect();
             let values = if select.is_empty() { "''".to_string() } else { select.join(" || ',' || ") };
