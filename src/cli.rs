@@ -56,6 +56,9 @@ enum FormatArg {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Write autogen.yaml, the versions folder and a starter model (the todo app)
+    #[command(after_help = "Examples:\n  autogen init")]
+    Init,
     /// Compare the model with the database and show the differences
     #[command(after_help = "Examples:\n  autogen diff\n  autogen diff --sql\n  autogen diff --format json --exit-code")]
     Diff {
@@ -106,12 +109,6 @@ enum Command {
         #[arg(long)]
         sql: bool,
     },
-    /// Show the revision(s) the database is at
-    #[command(after_help = "Examples:\n  autogen current\n  autogen current -v")]
-    Current,
-    /// Show the revisions, newest first, marking head and current
-    #[command(after_help = "Examples:\n  autogen history\n  autogen history -v")]
-    History,
     /// Undo revisions down to TARGET (-N, base, an id or a unique prefix)
     #[command(after_help = "Examples:\n  autogen downgrade -1\n  autogen downgrade base\n  autogen downgrade head:base --sql")]
     Downgrade {
@@ -120,6 +117,36 @@ enum Command {
         /// Print the SQL instead of running it (offline)
         #[arg(long)]
         sql: bool,
+    },
+    /// Show the revision(s) the database is at
+    #[command(after_help = "Examples:\n  autogen current\n  autogen current -v")]
+    Current,
+    /// Show the revisions, newest first, marking head and current
+    #[command(after_help = "Examples:\n  autogen history\n  autogen history -v")]
+    History,
+    /// Show the heads of the revision graph
+    #[command(after_help = "Examples:\n  autogen heads")]
+    Heads,
+    /// Show one revision whole (an id, a prefix, head or current)
+    #[command(after_help = "Examples:\n  autogen show 5c3f\n  autogen show current")]
+    Show { rev: String },
+    /// Set the version table without running anything (base empties it)
+    #[command(after_help = "Examples:\n  autogen stamp head\n  autogen stamp base\n  autogen stamp 5c3f --purge")]
+    Stamp {
+        rev: String,
+        /// Clear the version table first, even of ids no file has
+        #[arg(long)]
+        purge: bool,
+    },
+    /// Write a revision that joins several heads
+    #[command(after_help = "Examples:\n  autogen merge -m \"merge branches\" heads\n  autogen merge -m \"merge\" 1a2b 3c4d")]
+    Merge {
+        #[arg(short, long)]
+        message: String,
+        #[arg(required = true, num_args = 1..)]
+        revs: Vec<String>,
+        #[arg(long, value_name = "ID")]
+        rev_id: Option<String>,
     },
 }
 
@@ -153,6 +180,9 @@ pub fn run() -> ExitCode {
 
 fn dispatch(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<Outcome> {
     let cwd = std::env::current_dir()?;
+    if let Command::Init = cli.command {
+        return Ok(commands::init(&cwd, &mut Io { out, err })?);
+    }
     let overrides = Overrides {
         config: cli.config.clone(),
         database: cli.database.clone(),
@@ -173,7 +203,7 @@ fn dispatch(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resu
             commands::diff(&ctx, &DiffOptions { sql: *sql, format, exit_code: *exit_code }, &mut io)?
         }
         Command::Check { replay: false } => commands::check(&ctx, &mut io)?,
-        Command::Check { replay: true } => anyhow::bail!("`check --replay` is not available yet"),
+        Command::Check { replay: true } => commands::check_replay(&ctx, &mut io)?,
         Command::Inspect => commands::inspect(&ctx, &mut io)?,
         Command::Current => commands::current(&ctx, cli.verbose, &mut io)?,
         Command::History => commands::history(&ctx, cli.verbose, &mut io)?,
@@ -189,9 +219,13 @@ fn dispatch(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resu
         }
         Command::Upgrade { target, sql: false } => autogen::runner::migrate(&ctx, &Target::parse(target), Direction::Up, &mut io)?,
         Command::Downgrade { target, sql: false } => autogen::runner::migrate(&ctx, &Target::parse(target), Direction::Down, &mut io)?,
-        Command::Upgrade { sql: true, .. } | Command::Downgrade { sql: true, .. } => {
-            anyhow::bail!("`--sql` is not available yet")
-        }
+        Command::Upgrade { target, sql: true } => autogen::runner::offline(&ctx, target, Direction::Up, &mut io)?,
+        Command::Downgrade { target, sql: true } => autogen::runner::offline(&ctx, target, Direction::Down, &mut io)?,
+        Command::Init => commands::init(&ctx.cwd, &mut io)?,
+        Command::Heads => commands::heads(&ctx, &mut io)?,
+        Command::Show { rev } => commands::show(&ctx, rev, &mut io)?,
+        Command::Stamp { rev, purge } => autogen::runner::stamp(&ctx, rev, *purge, &mut io)?,
+        Command::Merge { message, revs, rev_id } => commands::merge(&ctx, message, revs, rev_id.as_deref(), &mut io)?,
     };
     Ok(outcome)
 }

@@ -324,3 +324,138 @@ pub fn history(ctx: &Context, verbose: bool, io: &mut Io) -> Result<Outcome> {
     }
     Ok(Outcome::Done)
 }
+
+/// The starter model `init` writes: the todo app of the Alembic guide.
+pub const STARTER_MODEL: &str = include_str!("../schemas/todo.yaml");
+
+/// `autogen init`: `autogen.yaml`, the versions folder and, if there is
+/// none, a starter model. Refuses to overwrite anything.
+pub fn init(cwd: &Path, io: &mut Io) -> Result<Outcome> {
+    let config = cwd.join(crate::config::FILE_NAME);
+    if config.exists() {
+        return Err(Error::Usage(format!("`{}` exists already; init writes nothing over it", config.display())));
+    }
+    let versions = cwd.join(crate::config::DEFAULT_VERSIONS);
+    let model = cwd.join("schemas/todo.yaml");
+    std::fs::create_dir_all(&versions).map_err(|e| Error::io("create the versions folder", &versions, e))?;
+    writeln!(io.out, "Creating directory {} ... done", versions.display()).map_err(write_error)?;
+    if model.exists() {
+        writeln!(io.out, "Keeping the existing model {}", model.display()).map_err(write_error)?;
+    } else {
+        std::fs::create_dir_all(cwd.join("schemas")).map_err(|e| Error::io("create the schemas folder", cwd.join("schemas"), e))?;
+        write_new_file(
+            &model,
+            STARTER_MODEL.replace("./model.schema.json", "https://raw.githubusercontent.com/autogen-sqlite/autogen/main/schemas/model.schema.json").as_str(),
+        )
+        .map_err(|e| Error::io("write the starter model", &model, e))?;
+        writeln!(io.out, "Generating {} ... done", model.display()).map_err(write_error)?;
+    }
+    let text = format!(
+        "# autogen configuration: see `autogen --help`.\ndatabase: sqlite:///./database.db   # AUTOGEN_DATABASE_URL, then DATABASE_URL, override it\nschema: schemas/todo.yaml\nversions: {}\nversion_table: {}\n# exclude: [\"legacy_*\"]            # tables autogen never touches\n# busy_timeout: 5                   # seconds to wait for a locked database\n",
+        crate::config::DEFAULT_VERSIONS,
+        crate::config::DEFAULT_VERSION_TABLE
+    );
+    write_new_file(&config, &text).map_err(|e| Error::io("write", &config, e))?;
+    writeln!(io.out, "Generating {} ... done", config.display()).map_err(write_error)?;
+    writeln!(io.out, "Next: autogen revision --autogenerate -m initial, then autogen upgrade head").map_err(write_error)?;
+    Ok(Outcome::Done)
+}
+
+/// `autogen heads`.
+pub fn heads(ctx: &Context, io: &mut Io) -> Result<Outcome> {
+    let history = crate::revisions::History::load(&ctx.config.versions)?;
+    for id in history.heads() {
+        let rev = &history.revisions[&id];
+        writeln!(io.out, "{id} (head), {}", rev.message.lines().next().unwrap_or("")).map_err(write_error)?;
+    }
+    Ok(Outcome::Done)
+}
+
+/// `autogen show REV`: one revision whole (REV may be `head` or `current`).
+pub fn show(ctx: &Context, spec: &str, io: &mut Io) -> Result<Outcome> {
+    let history = crate::revisions::History::load(&ctx.config.versions)?;
+    let ids: Vec<String> = match spec {
+        "head" | "heads" => history.heads(),
+        "current" => {
+            let path = ctx.database_path()?;
+            if !path.exists() {
+                return Err(Error::Db(crate::db::DbError::Missing(path.to_path_buf())));
+            }
+            let conn = db::open_read(path, ctx.config.busy_timeout)?;
+            crate::runner::current_heads(&conn, &ctx.config.version_table).map_err(|e| crate::db::DbError::classify(path, ctx.config.busy_timeout, e))?
+        }
+        other => vec![history.resolve(other)?.id.clone()],
+    };
+    for id in ids {
+        let rev = &history.revisions[&id];
+        let text = std::fs::read_to_string(&rev.path).map_err(|e| Error::io("read", &rev.path, e))?;
+        writeln!(
+            io.out,
+            "Rev: {id}\nParent: {}\nPath: {}\n\n{text}",
+            if rev.parents.is_empty() { "<base>".into() } else { rev.parents.join(", ") },
+            rev.path.display()
+        )
+        .map_err(write_error)?;
+    }
+    Ok(Outcome::Done)
+}
+
+/// `autogen merge -m MSG REV REV...`: a revision with several parents.
+pub fn merge(ctx: &Context, message: &str, revs: &[String], rev_id: Option<&str>, io: &mut Io) -> Result<Outcome> {
+    use crate::revisions::{self, History, NewRevision, RevisionError};
+    let history = History::load(&ctx.config.versions)?;
+    let mut parents = Vec::new();
+    for spec in revs {
+        let ids = if spec == "heads" { history.heads() } else { vec![history.resolve(spec)?.id.clone()] };
+        for id in ids {
+            if !parents.contains(&id) {
+                parents.push(id);
+            }
+        }
+    }
+    if parents.len() < 2 {
+        return Err(Error::Usage("merge joins two or more revisions: name them, or say `heads`".into()));
+    }
+    let id = match rev_id {
+        Some(id) if !revisions::is_valid_id(id) => return Err(RevisionError::InvalidNewId(id.to_string()).into()),
+        Some(id) => id.to_string(),
+        None => revisions::random_id(),
+    };
+    if history.revisions.contains_key(&id) {
+        return Err(RevisionError::Taken(id).into());
+    }
+    let new = NewRevision {
+        id: &id,
+        parents: &parents,
+        message,
+        up: "-- A merge point: nothing to run.",
+        down: "-- A merge point: nothing to run.",
+        epoch: revisions::now_epoch(),
+    };
+    let path = ctx.config.versions.join(new.file_name());
+    std::fs::create_dir_all(&ctx.config.versions).map_err(|e| Error::io("create the versions folder", &ctx.config.versions, e))?;
+    write_new_file(&path, &new.text()).map_err(|source| RevisionError::Write { path: path.clone(), source })?;
+    writeln!(io.out, "Generating {} ... done", path.display()).map_err(write_error)?;
+    Ok(Outcome::Done)
+}
+
+/// `autogen check --replay`: base to head in an in-memory database, compared
+/// with the model. Needs no database file.
+pub fn check_replay(ctx: &Context, io: &mut Io) -> Result<Outcome> {
+    let history = crate::revisions::History::load(&ctx.config.versions)?;
+    let loaded = ctx.model()?;
+    let conn = rusqlite::Connection::open_in_memory().map_err(|e| Error::Db(crate::db::DbError::Sqlite { path: ":memory:".into(), source: e }))?;
+    for id in &history.order {
+        let rev = &history.revisions[id];
+        crate::runner::apply_sql(&conn, &rev.up, id, &rev.path.display().to_string())?;
+    }
+    let replayed = introspect::introspect(&conn, &ctx.filter()).map_err(|source| Error::Introspect { path: ":memory:".into(), source })?;
+    let d = loaded.diff_from(&replayed)?;
+    if d.is_empty() {
+        writeln!(io.out, "No changes: replaying {} revision(s) from base gives the model.", history.order.len()).map_err(write_error)?;
+        return Ok(Outcome::Done);
+    }
+    crate::report::write_text(&d, &loaded.schema, io.out).map_err(write_error)?;
+    writeln!(io.out, "\nReplaying the revisions does not give the model: run `autogen revision --autogenerate -m MESSAGE`.").map_err(write_error)?;
+    Ok(Outcome::Differences)
+}

@@ -520,3 +520,93 @@ pub fn apply_sql(conn: &Connection, sql: &str, revision: &str, file: &str) -> Re
     }
     guard.restore().map_err(db)
 }
+
+/// `upgrade/downgrade [FROM:]TO --sql`: the script, with no database read.
+/// Without FROM an upgrade starts at base, as Alembic's offline mode does;
+/// a downgrade needs FROM.
+pub fn offline(ctx: &Context, range: &str, direction: Direction, io: &mut Io) -> Result<Outcome> {
+    let history = History::load(&ctx.config.versions)?;
+    let (from, to) = match range.split_once(':') {
+        Some((f, t)) => (Some(f), t),
+        None => (None, range),
+    };
+    let start = match (from, direction) {
+        (None, Direction::Up) | (Some("base"), _) => BTreeSet::new(),
+        (None, Direction::Down) => {
+            return Err(RunError::Target(format!("`downgrade {range} --sql` needs the starting revision: give a range such as `head:{range}`")).into())
+        }
+        (Some(spec), _) => match Target::parse(spec) {
+            Target::Head => {
+                let heads = history.heads();
+                if heads.len() > 1 {
+                    return Err(RevisionError::SeveralHeads(heads).into());
+                }
+                heads.iter().flat_map(|h| history.ancestors_of(h)).collect()
+            }
+            Target::Heads => history.heads().iter().flat_map(|h| history.ancestors_of(h)).collect(),
+            _ => history.ancestors_of(&history.resolve(spec)?.id),
+        },
+    };
+    let steps = steps_to(&history, &start, &Target::parse(to), direction)?;
+    let script = offline_script(&history, &start, &steps, direction, &ctx.config.version_table);
+    io.out.write_all(script.as_bytes()).map_err(write_error)?;
+    Ok(Outcome::Done)
+}
+
+/// `autogen stamp REV`: the version table set without running anything
+/// (`base` empties it; `--purge` first clears whatever is there, even ids
+/// no file has).
+pub fn stamp(ctx: &Context, spec: &str, purge: bool, io: &mut Io) -> Result<Outcome> {
+    let history = History::load(&ctx.config.versions)?;
+    let heads: Vec<String> = match spec {
+        "base" => Vec::new(),
+        "head" | "heads" => history.heads(),
+        other => vec![history.resolve(other)?.id.clone()],
+    };
+    if spec == "head" && heads.len() > 1 {
+        return Err(RevisionError::SeveralHeads(heads).into());
+    }
+    let path = ctx.database_path()?;
+    let conn = db::open_write(path, ctx.config.busy_timeout)?;
+    let fail = |e: rusqlite::Error| Error::Db(DbError::classify(path, ctx.config.busy_timeout, e));
+    conn.execute_batch("BEGIN IMMEDIATE").map_err(fail)?;
+    let result = (|| -> Result<()> {
+        for stmt in create_version_tables(&ctx.config.version_table) {
+            conn.execute_batch(&stmt).map_err(fail)?;
+        }
+        if !purge {
+            // Fails on ids that no file has, unless --purge says to drop them.
+            history.applied_set(&current_heads(&conn, &ctx.config.version_table).map_err(fail)?)?;
+        }
+        let applied: BTreeSet<String> = heads.iter().flat_map(|h| history.ancestors_of(h)).collect();
+        let mut sql = vec![Query::delete().from_table(Alias::new(&ctx.config.version_table)).to_string(SqliteQueryBuilder)];
+        sql.push(Query::delete().from_table(Alias::new(checksum_table(&ctx.config.version_table))).to_string(SqliteQueryBuilder));
+        for id in &heads {
+            let mut insert = Query::insert();
+            insert.into_table(Alias::new(&ctx.config.version_table)).columns([Alias::new("version_num")]);
+            if insert.values([id.as_str().into()]).is_ok() {
+                sql.push(insert.to_string(SqliteQueryBuilder));
+            }
+        }
+        for id in &applied {
+            let mut insert = Query::insert();
+            insert.into_table(Alias::new(checksum_table(&ctx.config.version_table))).columns([Alias::new("revision"), Alias::new("checksum")]);
+            if insert.values([id.as_str().into(), history.revisions[id].checksum.as_str().into()]).is_ok() {
+                sql.push(insert.to_string(SqliteQueryBuilder));
+            }
+        }
+        for stmt in sql {
+            conn.execute_batch(&stmt).map_err(fail)?;
+        }
+        Ok(())
+    })();
+    match result {
+        Ok(()) => conn.execute_batch("COMMIT").map_err(fail)?,
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            return Err(e);
+        }
+    }
+    writeln!(io.err, "Stamped the database at {}.", describe_heads(&heads)).map_err(write_error)?;
+    Ok(Outcome::Done)
+}

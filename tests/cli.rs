@@ -318,12 +318,20 @@ fn inspect_output_is_a_model_that_checks_clean() {
     assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
 }
 
+const COMMANDS: [&str; 14] =
+    ["init", "diff", "check", "inspect", "revision", "upgrade", "downgrade", "current", "history", "heads", "show", "stamp", "merge", "help"];
+
 #[test]
 fn help_has_an_example_for_every_command() {
     let p = Project::new(TODO);
-    for cmd in ["diff", "check", "inspect", "revision", "upgrade", "downgrade", "current", "history"] {
+    let mut all = p.ok(&["--help"]);
+    for cmd in COMMANDS.iter().filter(|c| **c != "help") {
         let help = p.ok(&[cmd, "--help"]);
         assert!(help.contains("Examples:") && help.contains(&format!("autogen {cmd}")), "{cmd}: {help}");
+        all.push_str(&format!("\n===== autogen {cmd} --help =====\n{help}"));
     }
+    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false, omit_expression => true}, {
+        insta::assert_snapshot!("help", all);
+    });
     let _ = Path::new(".");
 }
