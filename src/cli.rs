@@ -122,8 +122,12 @@ enum Command {
     #[command(after_help = "Examples:\n  autogen current\n  autogen current -v")]
     Current,
     /// Show the revisions, newest first, marking head and current
-    #[command(after_help = "Examples:\n  autogen history\n  autogen history -v")]
-    History,
+    #[command(after_help = "Examples:\n  autogen history\n  autogen history -v\n  autogen history -r 1a2b:head\n  autogen history -r :current")]
+    History {
+        /// Only the revisions from START to END (either may be empty, base, head, current or an id)
+        #[arg(short = 'r', long = "rev-range", value_name = "START:END", allow_hyphen_values = true)]
+        range: Option<String>,
+    },
     /// Show the heads of the revision graph
     #[command(after_help = "Examples:\n  autogen heads")]
     Heads,
@@ -206,7 +210,7 @@ fn dispatch(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resu
         Command::Check { replay: true } => commands::check_replay(&ctx, &mut io)?,
         Command::Inspect => commands::inspect(&ctx, &mut io)?,
         Command::Current => commands::current(&ctx, cli.verbose, &mut io)?,
-        Command::History => commands::history(&ctx, cli.verbose, &mut io)?,
+        Command::History { range } => commands::history(&ctx, cli.verbose, range.as_deref(), &mut io)?,
         Command::Revision { message, autogenerate, rev_id, allow_empty, rehearse_data } => {
             let opts = RevisionOptions {
                 message: message.clone(),

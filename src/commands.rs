@@ -293,8 +293,10 @@ pub fn current(ctx: &Context, verbose: bool, io: &mut Io) -> Result<Outcome> {
     Ok(Outcome::Done)
 }
 
-/// `autogen history`: the revisions, newest first, marking head and current.
-pub fn history(ctx: &Context, verbose: bool, io: &mut Io) -> Result<Outcome> {
+/// `autogen history`: the revisions, newest first, marking head and current;
+/// `range` (`START:END`, either side may be empty, `base`, `head`,
+/// `current` or a revision) keeps what lies between, both ends included.
+pub fn history(ctx: &Context, verbose: bool, range: Option<&str>, io: &mut Io) -> Result<Outcome> {
     let history = crate::revisions::History::load(&ctx.config.versions)?;
     let path = ctx.database_path().ok().filter(|p| p.exists());
     let current: Vec<String> = match path {
@@ -305,7 +307,16 @@ pub fn history(ctx: &Context, verbose: bool, io: &mut Io) -> Result<Outcome> {
         None => Vec::new(),
     };
     let heads = history.heads();
-    for id in history.order.iter().rev() {
+    let (start, end) = match range {
+        Some(r) => {
+            let (s, e) = r.split_once(':').ok_or_else(|| Error::Usage(format!("`-r {r}` should be START:END, either side may be empty")))?;
+            (range_end(&history, s, &current)?, range_end(&history, e, &current)?)
+        }
+        None => (None, None),
+    };
+    let below_end = |id: &String| end.as_ref().is_none_or(|e| e.iter().any(|e| history.ancestors_of(e).contains(id)));
+    let above_start = |id: &String| start.as_ref().is_none_or(|s| s.iter().any(|s| history.ancestors_of(id).contains(s)));
+    for id in history.order.iter().rev().filter(|id| below_end(id) && above_start(id)) {
         let rev = &history.revisions[id];
         let parents = if rev.parents.is_empty() { "<base>".to_string() } else { rev.parents.join(", ") };
         let mut marks = Vec::new();
@@ -359,6 +370,16 @@ pub fn init(cwd: &Path, io: &mut Io) -> Result<Outcome> {
     writeln!(io.out, "Generating {} ... done", config.display()).map_err(write_error)?;
     writeln!(io.out, "Next: autogen revision --autogenerate -m initial, then autogen upgrade head").map_err(write_error)?;
     Ok(Outcome::Done)
+}
+
+/// One end of a history range: None for "no bound" (empty or `base`).
+fn range_end(history: &crate::revisions::History, spec: &str, current: &[String]) -> Result<Option<Vec<String>>> {
+    Ok(match spec.trim() {
+        "" | "base" => None,
+        "head" | "heads" => Some(history.heads()),
+        "current" => Some(current.to_vec()),
+        other => Some(vec![history.resolve(other)?.id.clone()]),
+    })
 }
 
 /// `autogen heads`.

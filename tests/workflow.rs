@@ -63,6 +63,10 @@ fn init_then_the_guide_in_an_empty_folder() {
     ok(d, &["upgrade"]);
     assert!(ok(d, &["history"]).lines().next().unwrap().contains("bbb222 -> ccc333 (head, current), add bio"));
     assert_eq!(ok(d, &["heads"]).trim(), "ccc333 (head), add bio");
+    let ranged = ok(d, &["history", "-r", "bbb:head"]);
+    assert_eq!(ranged.lines().count(), 2, "{ranged}");
+    assert!(ranged.contains("ccc333") && ranged.contains("bbb222") && !ranged.contains("-> aaa111"), "{ranged}");
+    assert_eq!(ok(d, &["history", "-r", ":aaa111"]).lines().count(), 1);
     assert!(ok(d, &["show", "ccc"]).contains("ALTER TABLE \"users\" ADD COLUMN \"bio\" TEXT;"));
     assert!(ok(d, &["show", "current"]).contains("Rev: ccc333"));
 
