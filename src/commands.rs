@@ -68,6 +68,17 @@ impl Context {
         Filter { ignore: crate::runner::own_tables(&self.config.version_table), exclude: self.config.exclude.clone() }
     }
 
+    /// The heads recorded in the database; none when it does not exist yet
+    /// (which is not created).
+    pub fn database_heads(&self) -> Result<Vec<String>> {
+        let path = self.database_path()?;
+        if !path.exists() {
+            return Ok(Vec::new());
+        }
+        let conn = db::open_read(path, self.config.busy_timeout)?;
+        Ok(crate::runner::current_heads(&conn, &self.config.version_table).map_err(|e| crate::db::DbError::classify(path, self.config.busy_timeout, e))?)
+    }
+
     /// The model, with excluded tables left out like the database's.
     pub fn model(&self) -> Result<Model> {
         let (mut schema, map) = model::load(self.schema_path()?)?;
@@ -156,7 +167,7 @@ pub fn check(ctx: &Context, io: &mut Io) -> Result<Outcome> {
     if !exists {
         note_missing(ctx, io)?;
     }
-    crate::runner::require_head(ctx, exists)?;
+    crate::runner::require_head(ctx)?;
     let d = loaded.diff_from(&db)?;
     let model = loaded.schema;
     if d.is_empty() {
@@ -279,8 +290,7 @@ pub fn current(ctx: &Context, verbose: bool, io: &mut Io) -> Result<Outcome> {
         writeln!(io.err, "note: database `{}` does not exist yet (nothing was created)", path.display()).map_err(write_error)?;
         return Ok(Outcome::Done);
     }
-    let conn = db::open_read(path, ctx.config.busy_timeout)?;
-    let heads = crate::runner::current_heads(&conn, &ctx.config.version_table).map_err(|e| crate::db::DbError::classify(path, ctx.config.busy_timeout, e))?;
+    let heads = ctx.database_heads()?;
     let tips = history.heads();
     for id in &heads {
         let head = if tips.contains(id) { " (head)" } else { "" };
@@ -298,14 +308,8 @@ pub fn current(ctx: &Context, verbose: bool, io: &mut Io) -> Result<Outcome> {
 /// `current` or a revision) keeps what lies between, both ends included.
 pub fn history(ctx: &Context, verbose: bool, range: Option<&str>, io: &mut Io) -> Result<Outcome> {
     let history = crate::revisions::History::load(&ctx.config.versions)?;
-    let path = ctx.database_path().ok().filter(|p| p.exists());
-    let current: Vec<String> = match path {
-        Some(p) => {
-            let conn = db::open_read(p, ctx.config.busy_timeout)?;
-            crate::runner::current_heads(&conn, &ctx.config.version_table).map_err(|e| crate::db::DbError::classify(p, ctx.config.busy_timeout, e))?
-        }
-        None => Vec::new(),
-    };
+    // History needs no database; where there is one, it marks the current.
+    let current = if ctx.config.database.is_some() { ctx.database_heads()? } else { Vec::new() };
     let heads = history.heads();
     let (start, end) = match range {
         Some(r) => {
@@ -354,11 +358,7 @@ pub fn init(cwd: &Path, io: &mut Io) -> Result<Outcome> {
         writeln!(io.out, "Keeping the existing model {}", model.display()).map_err(write_error)?;
     } else {
         std::fs::create_dir_all(cwd.join("schemas")).map_err(|e| Error::io("create the schemas folder", cwd.join("schemas"), e))?;
-        write_new_file(
-            &model,
-            STARTER_MODEL.replace("./model.schema.json", "https://raw.githubusercontent.com/autogen-sqlite/autogen/main/schemas/model.schema.json").as_str(),
-        )
-        .map_err(|e| Error::io("write the starter model", &model, e))?;
+        write_new_file(&model, STARTER_MODEL).map_err(|e| Error::io("write the starter model", &model, e))?;
         writeln!(io.out, "Generating {} ... done", model.display()).map_err(write_error)?;
     }
     let text = format!(
@@ -397,14 +397,7 @@ pub fn show(ctx: &Context, spec: &str, io: &mut Io) -> Result<Outcome> {
     let history = crate::revisions::History::load(&ctx.config.versions)?;
     let ids: Vec<String> = match spec {
         "head" | "heads" => history.heads(),
-        "current" => {
-            let path = ctx.database_path()?;
-            if !path.exists() {
-                return Err(Error::Db(crate::db::DbError::Missing(path.to_path_buf())));
-            }
-            let conn = db::open_read(path, ctx.config.busy_timeout)?;
-            crate::runner::current_heads(&conn, &ctx.config.version_table).map_err(|e| crate::db::DbError::classify(path, ctx.config.busy_timeout, e))?
-        }
+        "current" => ctx.database_heads()?,
         other => vec![history.resolve(other)?.id.clone()],
     };
     for id in ids {

@@ -5,13 +5,9 @@ use std::fmt::Write;
 
 use crate::schema::*;
 
-/// The editor modeline: yaml-language-server reads it to complete and
-/// validate model files against the JSON Schema.
-pub const MODELINE: &str = "# yaml-language-server: $schema=https://raw.githubusercontent.com/autogen-sqlite/autogen/main/schemas/model.schema.json";
-
 pub fn model_yaml(schema: &Schema) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{MODELINE}");
+    out.push_str("# A model file for autogen (written by `autogen inspect`).\n");
     if !schema.unmanaged.is_empty() {
         let _ = writeln!(out, "# not managed by autogen (virtual tables and their shadow tables): {}", schema.unmanaged.join(", "));
     }
@@ -26,7 +22,7 @@ pub fn model_yaml(schema: &Schema) -> String {
     }
     if !schema.views.is_empty() {
         out.push_str("views:\n");
-        for view in crate::plan::views_in_order(schema, schema.views.values()) {
+        for view in crate::plan::views_in_order(schema.views.values()) {
             let _ = writeln!(out, "  - name: {}", scalar(&view.name));
             if !view.columns.is_empty() {
                 let _ = writeln!(out, "    columns: {}", list(&view.columns));

@@ -1140,7 +1140,7 @@ fn build_with_dependencies(conn: &rusqlite::Connection, schema: &Schema, sql: &s
         conn.execute_batch(&render::create_table(t, &t.name))?;
         created.push((true, t.name.clone()));
     }
-    for v in crate::plan::views_in_order(schema, views.into_iter()) {
+    for v in crate::plan::views_in_order(views.into_iter()) {
         if conn.execute_batch(&render::create_view(v)).is_ok() {
             created.push((false, v.name.clone()));
         }

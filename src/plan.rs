@@ -95,7 +95,7 @@ pub fn plan(diff: &Diff, to: &Schema) -> Plan {
     for key in triggers_redone.iter().filter(|k| from.triggers.contains_key(*k)) {
         steps.push(Step::DropTrigger(from.triggers[key].clone()));
     }
-    let old_views: Vec<&View> = views_in_order(from, views_redone.iter().filter_map(|k| from.views.get(k)));
+    let old_views: Vec<&View> = views_in_order(views_redone.iter().filter_map(|k| from.views.get(k)));
     for view in old_views.into_iter().rev() {
         steps.push(Step::DropView(view.clone()));
     }
@@ -140,7 +140,7 @@ pub fn plan(diff: &Diff, to: &Schema) -> Plan {
             }
         }
     }
-    for view in views_in_order(to, views_redone.iter().filter_map(|k| to.views.get(k))) {
+    for view in views_in_order(views_redone.iter().filter_map(|k| to.views.get(k))) {
         steps.push(Step::CreateView(view.clone()));
     }
     for key in triggers_redone.iter().filter(|k| to.triggers.contains_key(*k)) {
@@ -459,13 +459,12 @@ pub fn parents_first(schema: &Schema) -> Vec<&Table> {
 }
 
 /// Views ordered so that a view comes after the views it reads.
-pub fn views_in_order<'a>(schema: &Schema, views: impl Iterator<Item = &'a View>) -> Vec<&'a View> {
+pub fn views_in_order<'a>(views: impl Iterator<Item = &'a View>) -> Vec<&'a View> {
     let mut remaining: Vec<&View> = views.collect();
     remaining.sort_by_key(|v| fold(&v.name));
     let mut out: Vec<&View> = Vec::with_capacity(remaining.len());
     while !remaining.is_empty() {
-        let ready =
-            |v: &View| remaining.iter().all(|other| same_name(&other.name, &v.name) || !lexer::mentions(&v.sql, &other.name)) || schema.views.is_empty();
+        let ready = |v: &View| remaining.iter().all(|other| same_name(&other.name, &v.name) || !lexer::mentions(&v.sql, &other.name));
         let next = remaining.iter().position(|v| ready(v)).unwrap_or(0);
         out.push(remaining.remove(next));
     }

@@ -215,25 +215,9 @@ fn is_plain_default(expr: &str) -> bool {
     match tokens.as_slice() {
         [t] => matches!(t.kind, TokenKind::Number | TokenKind::String | TokenKind::Blob | TokenKind::Word),
         [sign, n] => (sign.is_punct("-") || sign.is_punct("+")) && n.kind == TokenKind::Number,
-        [open, .., close] if open.is_punct("(") && close.is_punct(")") => encloses_all(&tokens),
+        [open, .., close] if open.is_punct("(") && close.is_punct(")") => lexer::closing_paren(&tokens, 0) == Some(tokens.len() - 1),
         _ => false,
     }
-}
-
-/// Whether the first `(` closes at the very end: `(a) + (b)` does not.
-fn encloses_all(tokens: &[lexer::Token]) -> bool {
-    let mut depth = 0usize;
-    for (i, t) in tokens.iter().enumerate() {
-        if t.is_punct("(") {
-            depth += 1;
-        } else if t.is_punct(")") {
-            depth = depth.saturating_sub(1);
-            if depth == 0 {
-                return i == tokens.len() - 1;
-            }
-        }
-    }
-    false
 }
 
 pub fn create_index(index: &Index, table: &Table) -> String {
@@ -324,7 +308,7 @@ pub fn schema_ddl(schema: &Schema) -> Vec<String> {
         out.push(create_table(table, &table.name));
         out.extend(table.indexes.iter().map(|i| create_index(i, table)));
     }
-    for view in crate::plan::views_in_order(schema, schema.views.values()) {
+    for view in crate::plan::views_in_order(schema.views.values()) {
         out.push(create_view(view));
     }
     out.extend(schema.triggers.values().map(|t| t.sql.clone()));

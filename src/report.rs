@@ -38,9 +38,7 @@ pub fn write_text(diff: &Diff, to: &Schema, out: &mut dyn Write) -> io::Result<(
         return Ok(());
     }
     let groups = group(&diff.changes);
-    let tables = groups.iter().filter(|(k, _)| k.starts_with("table")).count();
     writeln!(out, "{} change{} in {} object{}:", diff.changes.len(), plural(diff.changes.len()), groups.len(), plural(groups.len()))?;
-    let _ = tables;
     for (title, changes) in &groups {
         writeln!(out)?;
         writeln!(out, "{HEAD}{title}{HEAD:#}")?;

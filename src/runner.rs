@@ -95,10 +95,10 @@ fn create_version_tables(version_table: &str) -> Vec<String> {
     vec![heads, sums]
 }
 
-/// Statements that set the version table to `heads` and record or forget
-/// `rev`'s checksum. Values are inlined (sea-query renders them as quoted
-/// literals), so the same text serves the runner and `--sql` scripts.
-fn version_statements(version_table: &str, heads: &[String], rev: &Revision, applied: bool) -> Vec<String> {
+/// Statements that set the version table to `heads`. Values are inlined
+/// (sea-query renders them as quoted literals), so the same text serves the
+/// runner and `--sql` scripts.
+fn head_rows(version_table: &str, heads: &[String]) -> Vec<String> {
     let mut out = vec![Query::delete().from_table(Alias::new(version_table)).to_string(SqliteQueryBuilder)];
     for h in heads {
         let mut insert = Query::insert();
@@ -107,15 +107,34 @@ fn version_statements(version_table: &str, heads: &[String], rev: &Revision, app
             out.push(insert.to_string(SqliteQueryBuilder));
         }
     }
+    out
+}
+
+/// Statements that forget checksums (one revision's, or all with None)
+/// and record others.
+fn checksum_rows(version_table: &str, forget: Option<&str>, record: &[(&str, &str)]) -> Vec<String> {
     let sums = Alias::new(checksum_table(version_table));
-    out.push(Query::delete().from_table(sums.clone()).and_where(Expr::col(Alias::new("revision")).eq(rev.id.as_str())).to_string(SqliteQueryBuilder));
-    if applied {
+    let mut delete = Query::delete();
+    delete.from_table(sums.clone());
+    if let Some(id) = forget {
+        delete.and_where(Expr::col(Alias::new("revision")).eq(id));
+    }
+    let mut out = vec![delete.to_string(SqliteQueryBuilder)];
+    for (id, sum) in record {
         let mut insert = Query::insert();
-        insert.into_table(sums).columns([Alias::new("revision"), Alias::new("checksum")]);
-        if insert.values([rev.id.as_str().into(), rev.checksum.as_str().into()]).is_ok() {
+        insert.into_table(sums.clone()).columns([Alias::new("revision"), Alias::new("checksum")]);
+        if insert.values([(*id).into(), (*sum).into()]).is_ok() {
             out.push(insert.to_string(SqliteQueryBuilder));
         }
     }
+    out
+}
+
+/// The version-table statements after running `rev` one way.
+fn version_statements(version_table: &str, heads: &[String], rev: &Revision, applied: bool) -> Vec<String> {
+    let record: &[(&str, &str)] = if applied { &[(rev.id.as_str(), rev.checksum.as_str())] } else { &[] };
+    let mut out = head_rows(version_table, heads);
+    out.extend(checksum_rows(version_table, Some(&rev.id), record));
     out
 }
 
@@ -170,12 +189,7 @@ pub fn steps_to(history: &History, applied: &BTreeSet<String>, target: &Target, 
         }
     };
     match direction {
-        Direction::Up => {
-            if let Some(extra) = applied.iter().find(|a| !wanted.contains(*a)).filter(|_| !matches!(target, Target::Heads)) {
-                let _ = extra;
-            }
-            Ok(history.order.iter().filter(|id| wanted.contains(*id) && !applied.contains(*id)).cloned().collect())
-        }
+        Direction::Up => Ok(history.order.iter().filter(|id| wanted.contains(*id) && !applied.contains(*id)).cloned().collect()),
         Direction::Down => {
             if wanted.iter().any(|w| !applied.contains(w)) {
                 return Err(RunError::Target(format!("the target is not below the current revision: use `autogen upgrade {}`", target_text(target))).into());
@@ -264,7 +278,7 @@ pub fn migrate(ctx: &Context, target: &Target, direction: Direction, io: &mut Io
         writeln!(io.err, "Nothing to do: the database is already at {}.", describe_heads(&heads)).map_err(write_error)?;
         return Ok(Outcome::Done);
     }
-    let guard = ForeignKeysOff::new(&conn).map_err(|e| sql_err(path, e))?;
+    let _off = ForeignKeysOff::new(&conn).map_err(|e| sql_err(path, e))?;
     for id in &steps {
         let rev = &history.revisions[id];
         let ran = run_one(&conn, &history, rev, direction, &ctx.config.version_table).map_err(|e| match e {
@@ -283,7 +297,6 @@ pub fn migrate(ctx: &Context, target: &Target, direction: Direction, io: &mut Io
             .map_err(write_error)?;
         }
     }
-    guard.restore().map_err(|e| sql_err(path, e))?;
     Ok(Outcome::Done)
 }
 
@@ -309,7 +322,7 @@ fn warn_edited(conn: &Connection, history: &History, version_table: &str, io: &m
 }
 
 /// Switches foreign-key enforcement off outside any transaction and puts
-/// the connection's setting back after.
+/// the connection's setting back when dropped, however the run ends.
 pub struct ForeignKeysOff<'c> {
     conn: &'c Connection,
     was_on: bool,
@@ -321,28 +334,35 @@ impl<'c> ForeignKeysOff<'c> {
         conn.execute_batch("PRAGMA foreign_keys = OFF")?;
         Ok(ForeignKeysOff { conn, was_on })
     }
+}
 
-    pub fn restore(self) -> rusqlite::Result<()> {
+impl Drop for ForeignKeysOff<'_> {
+    fn drop(&mut self) {
         let sql = if self.was_on { "PRAGMA foreign_keys = ON" } else { "PRAGMA foreign_keys = OFF" };
-        self.conn.execute_batch(sql)
+        let _ = self.conn.execute_batch(sql);
+    }
+}
+
+/// Runs `body` in one `BEGIN IMMEDIATE` transaction: committed when it
+/// succeeds, rolled back when it fails, so a failure changes nothing.
+fn in_transaction<T, E: From<RunError>>(conn: &Connection, body: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
+    conn.execute_batch("BEGIN IMMEDIATE").map_err(|e| RunError::Db(sql_db(e)))?;
+    match body() {
+        Ok(value) => {
+            conn.execute_batch("COMMIT").map_err(|e| RunError::Db(sql_db(e)))?;
+            Ok(value)
+        }
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e)
+        }
     }
 }
 
 /// Runs one revision in its own transaction. Returns false when another
 /// process applied (or undid) it first.
 fn run_one(conn: &Connection, history: &History, rev: &Revision, direction: Direction, version_table: &str) -> Result<bool> {
-    conn.execute_batch("BEGIN IMMEDIATE").map_err(|e| RunError::Db(sql_db(e)))?;
-    let result = run_in_transaction(conn, history, rev, direction, version_table);
-    match result {
-        Ok(true) => {
-            conn.execute_batch("COMMIT").map_err(|e| RunError::Db(sql_db(e)))?;
-            Ok(true)
-        }
-        Ok(false) | Err(_) => {
-            let _ = conn.execute_batch("ROLLBACK");
-            result
-        }
-    }
+    in_transaction(conn, || run_in_transaction(conn, history, rev, direction, version_table))
 }
 
 fn sql_db(e: rusqlite::Error) -> DbError {
@@ -361,8 +381,9 @@ fn run_in_transaction(conn: &Connection, history: &History, rev: &Revision, dire
         return Ok(false);
     }
     let sql = if direction == Direction::Up { &rev.up } else { &rev.down };
-    execute_script(conn, sql, &rev.id, &rev.path.display().to_string())?;
-    check_foreign_keys(conn, rev)?;
+    let file = rev.path.display().to_string();
+    execute_script(conn, sql, &rev.id, &file)?;
+    check_foreign_keys(conn, &rev.id, &file)?;
     if direction == Direction::Up {
         applied.insert(rev.id.clone());
     } else {
@@ -402,12 +423,13 @@ fn is_transaction_control(stmt: &str) -> bool {
     tokens.first().is_some_and(|t| ["BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE"].iter().any(|k| t.is_keyword(k)))
 }
 
-fn check_foreign_keys(conn: &Connection, rev: &Revision) -> Result<(), RunError> {
+/// `PRAGMA foreign_key_check` before commit: violations abort, listed.
+fn check_foreign_keys(conn: &Connection, revision: &str, file: &str) -> Result<(), RunError> {
     let violations = foreign_key_violations(conn).map_err(|e| RunError::Db(sql_db(e)))?;
     if violations.is_empty() {
         return Ok(());
     }
-    Err(RunError::ForeignKeys { revision: rev.id.clone(), file: rev.path.display().to_string(), violations: violations.join("\n") })
+    Err(RunError::ForeignKeys { revision: revision.into(), file: file.into(), violations: violations.join("\n") })
 }
 
 /// `PRAGMA foreign_key_check`, grouped per child table and parent, with the
@@ -439,18 +461,12 @@ pub fn foreign_key_violations(conn: &Connection) -> rusqlite::Result<Vec<String>
 
 /// `check` compares the model with the database at head: a database behind
 /// its revisions would show their changes as differences, so say that.
-pub fn require_head(ctx: &Context, exists: bool) -> Result<()> {
+pub fn require_head(ctx: &Context) -> Result<()> {
     let history = History::load(&ctx.config.versions)?;
     if history.is_empty() {
         return Ok(());
     }
-    let heads = if exists {
-        let path = ctx.database_path()?;
-        let conn = db::open_read(path, ctx.config.busy_timeout)?;
-        current_heads(&conn, &ctx.config.version_table).map_err(|e| sql_err(path, e))?
-    } else {
-        Vec::new()
-    };
+    let heads = ctx.database_heads()?;
     let mut want = history.heads();
     want.sort();
     let mut have = heads.clone();
@@ -499,26 +515,11 @@ pub fn offline_script(history: &History, start: &BTreeSet<String>, steps: &[Stri
 /// table: foreign keys off outside one transaction, `foreign_key_check`
 /// before commit, rollback on any failure. The rehearsal uses it.
 pub fn apply_sql(conn: &Connection, sql: &str, revision: &str, file: &str) -> Result<(), RunError> {
-    let db = |e: rusqlite::Error| RunError::Db(sql_db(e));
-    let guard = ForeignKeysOff::new(conn).map_err(db)?;
-    conn.execute_batch("BEGIN IMMEDIATE").map_err(db)?;
-    let result = execute_script(conn, sql, revision, file).and_then(|_| {
-        let violations = foreign_key_violations(conn).map_err(db)?;
-        if violations.is_empty() {
-            Ok(())
-        } else {
-            Err(RunError::ForeignKeys { revision: revision.into(), file: file.into(), violations: violations.join("\n") })
-        }
-    });
-    match result {
-        Ok(()) => conn.execute_batch("COMMIT").map_err(db)?,
-        Err(e) => {
-            let _ = conn.execute_batch("ROLLBACK");
-            let _ = guard.restore();
-            return Err(e);
-        }
-    }
-    guard.restore().map_err(db)
+    let _off = ForeignKeysOff::new(conn).map_err(|e| RunError::Db(sql_db(e)))?;
+    in_transaction(conn, || {
+        execute_script(conn, sql, revision, file)?;
+        check_foreign_keys(conn, revision, file)
+    })
 }
 
 /// `upgrade/downgrade [FROM:]TO --sql`: the script, with no database read.
@@ -569,44 +570,24 @@ pub fn stamp(ctx: &Context, spec: &str, purge: bool, io: &mut Io) -> Result<Outc
     let path = ctx.database_path()?;
     let conn = db::open_write(path, ctx.config.busy_timeout)?;
     let fail = |e: rusqlite::Error| Error::Db(DbError::classify(path, ctx.config.busy_timeout, e));
-    conn.execute_batch("BEGIN IMMEDIATE").map_err(fail)?;
-    let result = (|| -> Result<()> {
-        for stmt in create_version_tables(&ctx.config.version_table) {
+    let vt = &ctx.config.version_table;
+    in_transaction(&conn, || -> Result<()> {
+        for stmt in create_version_tables(vt) {
             conn.execute_batch(&stmt).map_err(fail)?;
         }
         if !purge {
             // Fails on ids that no file has, unless --purge says to drop them.
-            history.applied_set(&current_heads(&conn, &ctx.config.version_table).map_err(fail)?)?;
+            history.applied_set(&current_heads(&conn, vt).map_err(fail)?)?;
         }
         let applied: BTreeSet<String> = heads.iter().flat_map(|h| history.ancestors_of(h)).collect();
-        let mut sql = vec![Query::delete().from_table(Alias::new(&ctx.config.version_table)).to_string(SqliteQueryBuilder)];
-        sql.push(Query::delete().from_table(Alias::new(checksum_table(&ctx.config.version_table))).to_string(SqliteQueryBuilder));
-        for id in &heads {
-            let mut insert = Query::insert();
-            insert.into_table(Alias::new(&ctx.config.version_table)).columns([Alias::new("version_num")]);
-            if insert.values([id.as_str().into()]).is_ok() {
-                sql.push(insert.to_string(SqliteQueryBuilder));
-            }
-        }
-        for id in &applied {
-            let mut insert = Query::insert();
-            insert.into_table(Alias::new(checksum_table(&ctx.config.version_table))).columns([Alias::new("revision"), Alias::new("checksum")]);
-            if insert.values([id.as_str().into(), history.revisions[id].checksum.as_str().into()]).is_ok() {
-                sql.push(insert.to_string(SqliteQueryBuilder));
-            }
-        }
+        let record: Vec<(&str, &str)> = applied.iter().map(|id| (id.as_str(), history.revisions[id].checksum.as_str())).collect();
+        let mut sql = head_rows(vt, &heads);
+        sql.extend(checksum_rows(vt, None, &record));
         for stmt in sql {
             conn.execute_batch(&stmt).map_err(fail)?;
         }
         Ok(())
-    })();
-    match result {
-        Ok(()) => conn.execute_batch("COMMIT").map_err(fail)?,
-        Err(e) => {
-            let _ = conn.execute_batch("ROLLBACK");
-            return Err(e);
-        }
-    }
+    })?;
     writeln!(io.err, "Stamped the database at {}.", describe_heads(&heads)).map_err(write_error)?;
     Ok(Outcome::Done)
 }

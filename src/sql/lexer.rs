@@ -348,22 +348,16 @@ pub fn mentions(sql: &str, name: &str) -> bool {
     }
 }
 
-/// `sql` with every identifier naming an old name replaced by the new one,
-/// double-quoted; everything else kept byte for byte. Mirrors what SQLite's
-/// RENAME does to the text of views and triggers.
-pub fn rename_identifiers(sql: &str, renames: &[(String, String)]) -> String {
-    let Ok(tokens) = tokenize(sql) else {
-        return sql.to_string();
-    };
+/// `sql` with some tokens replaced and everything else kept byte for byte;
+/// unreadable SQL comes back as it is.
+fn rewrite(sql: &str, replace: impl Fn(&Token) -> Option<String>) -> String {
+    let Ok(tokens) = tokenize(sql) else { return sql.to_string() };
     let mut out = String::with_capacity(sql.len());
     let mut last = 0;
-    for t in tokens.iter().filter(|t| matches!(t.kind, TokenKind::Word | TokenKind::Quoted)) {
-        let Some(name) = t.name() else { continue };
-        if let Some((_, new)) = renames.iter().find(|(old, _)| old.eq_ignore_ascii_case(&name)) {
+    for t in &tokens {
+        if let Some(new) = replace(t) {
             out.push_str(&sql[last..t.start]);
-            out.push('"');
-            out.push_str(&new.replace('"', "\"\""));
-            out.push('"');
+            out.push_str(&new);
             last = t.end();
         }
     }
@@ -371,27 +365,26 @@ pub fn rename_identifiers(sql: &str, renames: &[(String, String)]) -> String {
     out
 }
 
+/// `sql` with every identifier naming an old name replaced by the new one,
+/// double-quoted. Mirrors what SQLite's RENAME does to the text of views
+/// and triggers.
+pub fn rename_identifiers(sql: &str, renames: &[(String, String)]) -> String {
+    rewrite(sql, |t| {
+        let name = t.name().filter(|_| matches!(t.kind, TokenKind::Word | TokenKind::Quoted))?;
+        let (_, new) = renames.iter().find(|(old, _)| old.eq_ignore_ascii_case(&name))?;
+        Some(format!("\"{}\"", new.replace('"', "\"\"")))
+    })
+}
+
 /// SQLite reads a double-quoted token that names nothing as a string
 /// literal (the "DQS" misfeature), and its RENAME rewrites such tokens to
 /// single quotes. This does that rewrite: `"x"` becomes `'x'` unless
 /// `is_name(x)`.
 pub fn dqs_to_strings(sql: &str, is_name: &dyn Fn(&str) -> bool) -> String {
-    let Ok(tokens) = tokenize(sql) else { return sql.to_string() };
-    let mut out = String::with_capacity(sql.len());
-    let mut last = 0;
-    for t in tokens.iter().filter(|t| t.kind == TokenKind::Quoted && t.text.starts_with('"')) {
+    rewrite(sql, |t| {
         let name = dequote(t.text);
-        if is_name(&name) {
-            continue;
-        }
-        out.push_str(&sql[last..t.start]);
-        out.push('\'');
-        out.push_str(&name.replace('\'', "''"));
-        out.push('\'');
-        last = t.end();
-    }
-    out.push_str(&sql[last..]);
-    out
+        (t.kind == TokenKind::Quoted && t.text.starts_with('"') && !is_name(&name)).then(|| format!("'{}'", name.replace('\'', "''")))
+    })
 }
 
 /// [`normalize_expr`] after [`dqs_to_strings`]: the form two expressions
