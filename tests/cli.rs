@@ -5,7 +5,7 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 struct Project {
     dir: tempfile::TempDir,
@@ -24,15 +24,7 @@ impl Project {
     }
 
     fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_autogen"))
-            .args(args)
-            .current_dir(self.dir.path())
-            .env("SOURCE_DATE_EPOCH", "1795602600")
-            .env("NO_COLOR", "1")
-            .env_remove("DATABASE_URL")
-            .env_remove("AUTOGEN_DATABASE_URL")
-            .output()
-            .unwrap()
+        support::autogen(self.dir.path()).args(args).output().unwrap()
     }
 
     fn ok(&self, args: &[&str]) -> String {
@@ -270,27 +262,13 @@ fn a_failing_migration_changes_nothing() {
         // that break it arrive before it runs.
         p.ok(&["revision", "--autogenerate", "-m", "tighten"]);
         p.db().execute_batch(rows).unwrap();
-        let schema_before: Vec<String> = p
-            .db()
-            .prepare("SELECT sql FROM sqlite_schema ORDER BY name")
-            .unwrap()
-            .query_map([], |r| r.get::<_, Option<String>>(0))
-            .unwrap()
-            .map(|r| r.unwrap().unwrap_or_default())
-            .collect();
+        let schema_before = support::stored_sql(&p.db());
         let rows_before = support::dump(&p.db());
         let out = p.run(&["upgrade"]);
         assert_eq!(out.status.code(), Some(1), "{what}");
         let err = text(&out.stderr);
         assert!(err.contains(expected) && err.contains("rolled back") && err.contains("tighten"), "{what}: {err}");
-        let schema_after: Vec<String> = p
-            .db()
-            .prepare("SELECT sql FROM sqlite_schema ORDER BY name")
-            .unwrap()
-            .query_map([], |r| r.get::<_, Option<String>>(0))
-            .unwrap()
-            .map(|r| r.unwrap().unwrap_or_default())
-            .collect();
+        let schema_after = support::stored_sql(&p.db());
         assert_eq!(schema_after, schema_before, "{what}: schema changed");
         assert_eq!(support::dump(&p.db()), rows_before, "{what}: rows changed");
         support::assert_healthy(&p.db(), what);

@@ -7,18 +7,10 @@
 mod support;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_autogen"))
-        .args(args)
-        .current_dir(dir)
-        .env("SOURCE_DATE_EPOCH", "1795602600")
-        .env("NO_COLOR", "1")
-        .env_remove("DATABASE_URL")
-        .env_remove("AUTOGEN_DATABASE_URL")
-        .output()
-        .unwrap()
+    support::autogen(dir).args(args).output().unwrap()
 }
 
 fn ok(dir: &Path, args: &[&str]) -> String {

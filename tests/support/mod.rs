@@ -187,3 +187,17 @@ pub fn assert_round_trip(conn: &Connection, model: &Schema, m: &Migration, conte
     let again = schema_of(conn);
     assert!(autogen::diff::diff_with_renames(&again, &after, Default::default()).is_empty(), "{context}: a second upgrade gives another schema");
 }
+
+/// The binary, run in `dir` as the tests run it: dates fixed, no colour, no
+/// database URL from the environment.
+pub fn autogen(dir: &Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_autogen"));
+    cmd.current_dir(dir).env("SOURCE_DATE_EPOCH", "1795602600").env("NO_COLOR", "1").env_remove("DATABASE_URL").env_remove("AUTOGEN_DATABASE_URL");
+    cmd
+}
+
+/// Every CREATE statement SQLite stores, by name: the schema to the byte.
+pub fn stored_sql(conn: &Connection) -> Vec<String> {
+    let mut stmt = conn.prepare("SELECT sql FROM sqlite_schema ORDER BY name").unwrap();
+    stmt.query_map([], |r| r.get::<_, Option<String>>(0)).unwrap().map(|r| r.unwrap().unwrap_or_default()).collect()
+}
