@@ -98,6 +98,15 @@ fn init_then_the_guide_in_an_empty_folder() {
     assert_eq!(ok(d, &["current"]).trim(), "");
     ok(d, &["stamp", "head"]);
     assert_eq!(run(d, &["check"]).status.code(), Some(0));
+    assert!(ok(d, &["current", "-v"]).contains("Path: ") && ok(d, &["history", "-v"]).contains("Create Date: 2026-11-25 10:30:00"));
+    assert!(ok(d, &["show", "head"]).starts_with("Rev: ccc333\nParent: bbb222"));
+
+    // A version table naming a revision no file has: refused, unless --purge.
+    rusqlite::Connection::open(d.join("database.db")).unwrap().execute_batch("UPDATE autogen_version SET version_num = 'gone'").unwrap();
+    fails(d, &["upgrade"], "the database is at revision `gone`, which no file in the versions folder has");
+    fails(d, &["stamp", "head"], "revision `gone`");
+    ok(d, &["stamp", "head", "--purge"]);
+    assert_eq!(ok(d, &["current"]).trim(), "ccc333 (head)");
 }
 
 #[test]
