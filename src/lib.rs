@@ -25,6 +25,7 @@
 pub mod commands;
 pub mod config;
 pub mod db;
+pub mod diagnose;
 pub mod diff;
 pub mod emit;
 pub mod error;

@@ -21,8 +21,8 @@ use crate::sql::lexer;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    #[error("revision `{revision}` (`{file}`) failed at statement {index}: {message}\n  statement: {statement}\nThe revision was rolled back; the database is as it was before it.")]
-    Statement { revision: String, file: String, index: usize, statement: String, message: String },
+    #[error("revision `{revision}` (`{file}`) failed at statement {index}: {message}\n  statement: {statement}\n{}The revision was rolled back; the database is as it was before it.", hint.as_ref().map(|h| format!("  {h}\n")).unwrap_or_default())]
+    Statement { revision: String, file: String, index: usize, statement: String, message: String, hint: Option<String> },
     #[error("revision `{revision}` (`{file}`) leaves rows that break foreign keys:\n{violations}\nThe revision was rolled back; the database is as it was before it.")]
     ForeignKeys { revision: String, file: String, violations: String },
     #[error("revision `{revision}` (`{file}`) controls transactions itself (`{statement}`): autogen runs each revision in its own transaction, so remove it")]
@@ -359,10 +359,27 @@ fn in_transaction<T, E: From<RunError>>(conn: &Connection, body: impl FnOnce() -
     }
 }
 
+/// After a rollback, the offending rows of a statement that failed on the
+/// data, counted in the table as it still is.
+fn with_hint(conn: &Connection, script: &str, error: RunError) -> RunError {
+    match error {
+        RunError::Statement { revision, file, index, statement, message, hint: None } => {
+            let statements = lexer::split_statements(script).unwrap_or_default();
+            let hint = crate::diagnose::rows_hint(conn, &message, &statements);
+            RunError::Statement { revision, file, index, statement, message, hint }
+        }
+        other => other,
+    }
+}
+
 /// Runs one revision in its own transaction. Returns false when another
 /// process applied (or undid) it first.
 fn run_one(conn: &Connection, history: &History, rev: &Revision, direction: Direction, version_table: &str) -> Result<bool> {
-    in_transaction(conn, || run_in_transaction(conn, history, rev, direction, version_table))
+    let script = if direction == Direction::Up { &rev.up } else { &rev.down };
+    in_transaction(conn, || run_in_transaction(conn, history, rev, direction, version_table)).map_err(|e| match e {
+        Error::Run(run) => Error::Run(with_hint(conn, script, run)),
+        other => other,
+    })
 }
 
 fn sql_db(e: rusqlite::Error) -> DbError {
@@ -410,7 +427,8 @@ pub fn execute_script(conn: &Connection, sql: &str, revision: &str, file: &str) 
             file: file.into(),
             index: i + 1,
             statement: stmt.to_string(),
-            message: e.to_string(),
+            message: crate::error::sqlite_message(&e),
+            hint: None,
         })?;
     }
     Ok(())
@@ -520,6 +538,7 @@ pub fn apply_sql(conn: &Connection, sql: &str, revision: &str, file: &str) -> Re
         execute_script(conn, sql, revision, file)?;
         check_foreign_keys(conn, revision, file)
     })
+    .map_err(|e| with_hint(conn, sql, e))
 }
 
 /// `upgrade/downgrade [FROM:]TO --sql`: the script, with no database read.

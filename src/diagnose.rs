@@ -1,0 +1,97 @@
+//! When a statement fails on the data (NOT NULL, UNIQUE, CHECK), say which
+//! rows: "3 rows in `users` have NULL `email`; first rowids: 4, 9, 12".
+//! Runs after the rollback, on the table as it still is; a rebuild's
+//! temporary table stands for the table it replaces. Best effort: a query
+//! that cannot run gives no hint, never a second error.
+
+use rusqlite::Connection;
+
+use crate::plan::temp_name;
+use crate::render::ident;
+use crate::sql::ddl::{self, ColumnConstraintKind, Statement, TableConstraint};
+
+/// A sentence about the offending rows, if SQLite's message names a
+/// constraint we can count.
+pub fn rows_hint(conn: &Connection, message: &str, script: &[&str]) -> Option<String> {
+    if let Some(target) = message.strip_prefix("NOT NULL constraint failed: ") {
+        let (table, column) = split_column(target)?;
+        let (count, sample) = sample(conn, &table, &format!("{} IS NULL", ident(&column)))?;
+        return Some(format!("{count} row{} in `{table}` have NULL `{column}`; first rowids: {sample}", plural(count)));
+    }
+    if let Some(targets) = message.strip_prefix("UNIQUE constraint failed: ") {
+        let columns: Vec<(String, String)> = targets.split(", ").filter_map(split_column).collect();
+        let table = columns.first()?.0.clone();
+        let list: Vec<String> = columns.iter().map(|(_, c)| ident(c)).collect();
+        let sql = format!(
+            "SELECT count(*), quote({}) FROM (SELECT {}, count(*) AS n FROM {} GROUP BY {} HAVING n > 1)",
+            list[0],
+            list.join(", "),
+            ident(&table),
+            list.join(", ")
+        );
+        let (groups, first): (i64, String) = conn.query_row(&sql, [], |r| Ok((r.get(0)?, r.get::<_, Option<String>>(1)?.unwrap_or_default()))).ok()?;
+        let names: Vec<String> = columns.iter().map(|(_, c)| format!("`{c}`")).collect();
+        return (groups > 0).then(|| format!("{groups} group{} of rows in `{table}` share a value of {}; first: {first}", plural(groups), names.join(", ")));
+    }
+    if let Some(name) = message.strip_prefix("CHECK constraint failed: ") {
+        let (table, expr) = find_check(script, name)?;
+        let (count, sample) = sample(conn, &table, &format!("NOT ({expr})"))?;
+        return Some(format!("{count} row{} in `{table}` fail CHECK ({expr}); first rowids: {sample}", plural(count)));
+    }
+    None
+}
+
+fn plural(n: i64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// `table.column` as SQLite prints it, the rebuild's temporary name mapped
+/// back to the table it stands for.
+fn split_column(target: &str) -> Option<(String, String)> {
+    let (table, column) = target.trim().rsplit_once('.')?;
+    Some((original(table), column.to_string()))
+}
+
+fn original(table: &str) -> String {
+    let prefix = temp_name("");
+    table.strip_prefix(&prefix).unwrap_or(table).to_string()
+}
+
+/// How many rows match, and the first five rowids.
+fn sample(conn: &Connection, table: &str, condition: &str) -> Option<(i64, String)> {
+    let t = ident(table);
+    let count: i64 = conn.query_row(&format!("SELECT count(*) FROM {t} WHERE {condition}"), [], |r| r.get(0)).ok()?;
+    if count == 0 {
+        return None;
+    }
+    let mut stmt = conn.prepare(&format!("SELECT quote(_rowid_) FROM {t} WHERE {condition} LIMIT 5")).ok()?;
+    let ids: Vec<String> = stmt.query_map([], |r| r.get::<_, String>(0)).ok()?.filter_map(Result::ok).collect();
+    Some((count, ids.join(", ")))
+}
+
+/// The CHECK that SQLite names (by constraint name, or by its text when it
+/// has none) in the script's CREATE TABLE statements, with its table.
+fn find_check(script: &[&str], name: &str) -> Option<(String, String)> {
+    for stmt in script {
+        let Ok(Statement::CreateTable(t)) = ddl::parse_create(stmt) else { continue };
+        let table = original(&t.name);
+        let column_checks = t.columns.iter().flat_map(|c| c.constraints.iter()).filter_map(|c| match &c.kind {
+            ColumnConstraintKind::Check(e) => Some((c.name.clone(), e.clone())),
+            _ => None,
+        });
+        let table_checks = t.constraints.iter().filter_map(|c| match c {
+            TableConstraint::Check { name, expr } => Some((name.clone(), expr.clone())),
+            _ => None,
+        });
+        for (check_name, expr) in column_checks.chain(table_checks) {
+            if check_name.as_deref().is_some_and(|n| n == name) || expr.trim() == name.trim() {
+                return Some((table, expr));
+            }
+        }
+    }
+    None
+}
