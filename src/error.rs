@@ -16,8 +16,9 @@ pub enum Error {
     Introspect { path: PathBuf, source: IntrospectError },
     #[error(transparent)]
     Revision(#[from] crate::revisions::RevisionError),
+    /// Boxed: a failed statement carries its text and a hint.
     #[error(transparent)]
-    Run(#[from] crate::runner::RunError),
+    Run(Box<crate::runner::RunError>),
     #[error(transparent)]
     Rehearsal(#[from] crate::rehearse::RehearsalError),
     #[error("no {what} is configured: {hint}")]
@@ -31,6 +32,12 @@ pub enum Error {
 impl Error {
     pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io { action, path: path.into(), source }
+    }
+}
+
+impl From<crate::runner::RunError> for Error {
+    fn from(e: crate::runner::RunError) -> Self {
+        Error::Run(Box::new(e))
     }
 }
 

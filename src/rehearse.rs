@@ -15,7 +15,7 @@ pub enum RehearsalError {
     #[error("cannot make the scratch copy for the rehearsal: {0}")]
     Copy(rusqlite::Error),
     #[error("rehearsal of the {direction} failed, so no revision was written:\n{source}")]
-    Failed { direction: &'static str, source: RunError },
+    Failed { direction: &'static str, source: Box<RunError> },
     #[error("rehearsal: after the upgrade the database still differs from the model, so no revision was written:\n{}", list(.0))]
     UpgradeDiverges(Vec<String>),
     #[error("rehearsal: the downgrade does not restore the starting schema, so no revision was written:\n{}", list(.0))]
@@ -102,5 +102,5 @@ fn describe(changes: &[Change]) -> Vec<String> {
 }
 
 fn run(conn: &Connection, sql: &str, direction: &'static str) -> Result<(), RehearsalError> {
-    runner::apply_sql(conn, sql, "(new)", direction).map_err(|source| RehearsalError::Failed { direction, source })
+    runner::apply_sql(conn, sql, "(new)", direction).map_err(|source| RehearsalError::Failed { direction, source: Box::new(source) })
 }

@@ -21,8 +21,8 @@ use crate::sql::lexer;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    #[error("revision `{revision}` (`{file}`) failed at statement {index}: {message}\n  statement: {statement}\n{}The revision was rolled back; the database is as it was before it.", hint.as_ref().map(|h| format!("  {h}\n")).unwrap_or_default())]
-    Statement { revision: String, file: String, index: usize, statement: String, message: String, hint: Option<String> },
+    #[error("{0}")]
+    Statement(Box<StatementFailure>),
     #[error("revision `{revision}` (`{file}`) leaves rows that break foreign keys:\n{violations}\nThe revision was rolled back; the database is as it was before it.")]
     ForeignKeys { revision: String, file: String, violations: String },
     #[error("revision `{revision}` (`{file}`) controls transactions itself (`{statement}`): autogen runs each revision in its own transaction, so remove it")]
@@ -33,6 +33,19 @@ pub enum RunError {
     Target(String),
     #[error("{0}")]
     Db(#[from] DbError),
+}
+
+/// A statement of a revision that SQLite refused, with the rows to blame
+/// where they can be counted.
+#[derive(Debug, thiserror::Error)]
+#[error("revision `{revision}` (`{file}`) failed at statement {index}: {message}\n  statement: {statement}\n{}The revision was rolled back; the database is as it was before it.", hint.as_ref().map(|h| format!("  {h}\n")).unwrap_or_default())]
+pub struct StatementFailure {
+    pub revision: String,
+    pub file: String,
+    pub index: usize,
+    pub statement: String,
+    pub message: String,
+    pub hint: Option<String>,
 }
 
 /// The tables autogen keeps for itself: the version table (heads, as
@@ -282,7 +295,10 @@ pub fn migrate(ctx: &Context, target: &Target, direction: Direction, io: &mut Io
     for id in &steps {
         let rev = &history.revisions[id];
         let ran = run_one(&conn, &history, rev, direction, &ctx.config.version_table).map_err(|e| match e {
-            Error::Run(RunError::Db(DbError::Sqlite { source, .. })) => Error::Db(sql_err(path, source)),
+            Error::Run(run) => match *run {
+                RunError::Db(DbError::Sqlite { source, .. }) => Error::Db(sql_err(path, source)),
+                other => Error::from(other),
+            },
             other => other,
         })?;
         if ran {
@@ -363,10 +379,10 @@ fn in_transaction<T, E: From<RunError>>(conn: &Connection, body: impl FnOnce() -
 /// data, counted in the table as it still is.
 fn with_hint(conn: &Connection, script: &str, error: RunError) -> RunError {
     match error {
-        RunError::Statement { revision, file, index, statement, message, hint: None } => {
+        RunError::Statement(mut failure) if failure.hint.is_none() => {
             let statements = lexer::split_statements(script).unwrap_or_default();
-            let hint = crate::diagnose::rows_hint(conn, &message, &statements);
-            RunError::Statement { revision, file, index, statement, message, hint }
+            failure.hint = crate::diagnose::rows_hint(conn, &failure.message, &statements);
+            RunError::Statement(failure)
         }
         other => other,
     }
@@ -377,7 +393,7 @@ fn with_hint(conn: &Connection, script: &str, error: RunError) -> RunError {
 fn run_one(conn: &Connection, history: &History, rev: &Revision, direction: Direction, version_table: &str) -> Result<bool> {
     let script = if direction == Direction::Up { &rev.up } else { &rev.down };
     in_transaction(conn, || run_in_transaction(conn, history, rev, direction, version_table)).map_err(|e| match e {
-        Error::Run(run) => Error::Run(with_hint(conn, script, run)),
+        Error::Run(run) => Error::from(with_hint(conn, script, *run)),
         other => other,
     })
 }
@@ -422,13 +438,15 @@ pub fn execute_script(conn: &Connection, sql: &str, revision: &str, file: &str) 
         if is_transaction_control(stmt) {
             return Err(RunError::TransactionControl { revision: revision.into(), file: file.into(), statement: stmt.to_string() });
         }
-        conn.execute_batch(stmt).map_err(|e| RunError::Statement {
-            revision: revision.into(),
-            file: file.into(),
-            index: i + 1,
-            statement: stmt.to_string(),
-            message: crate::error::sqlite_message(&e),
-            hint: None,
+        conn.execute_batch(stmt).map_err(|e| {
+            RunError::Statement(Box::new(StatementFailure {
+                revision: revision.into(),
+                file: file.into(),
+                index: i + 1,
+                statement: stmt.to_string(),
+                message: crate::error::sqlite_message(&e),
+                hint: None,
+            }))
         })?;
     }
     Ok(())

@@ -47,7 +47,10 @@ fn concurrent_upgrades_apply_each_revision_once() {
     ok(d, &["revision", "--autogenerate", "-m", "items", "--rev-id", "r1"]);
     ok(d, &["revision", "-m", "seed", "--rev-id", "r2"]);
     let seed = std::fs::read_dir(d.join("versions")).unwrap().map(|e| e.unwrap().path()).find(|p| p.to_string_lossy().contains("r2")).unwrap();
-    let text = std::fs::read_to_string(&seed).unwrap().replace("-- Write the upgrade SQL here.", "INSERT INTO items (name) VALUES ('only once');").replace("-- Write the downgrade SQL here.", "DELETE FROM items;");
+    let text = std::fs::read_to_string(&seed)
+        .unwrap()
+        .replace("-- Write the upgrade SQL here.", "INSERT INTO items (name) VALUES ('only once');")
+        .replace("-- Write the downgrade SQL here.", "DELETE FROM items;");
     std::fs::write(&seed, text).unwrap();
     let children: Vec<_> = (0..6).map(|_| support::autogen(d).arg("upgrade").stderr(std::process::Stdio::piped()).spawn().unwrap()).collect();
     for child in children {
@@ -73,9 +76,15 @@ fn kill_9_during_a_long_rebuild_loses_nothing() {
     const ROWS: i64 = 1_500_000;
     rusqlite::Connection::open(d.join("app.db"))
         .unwrap()
-        .execute_batch(&format!("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {ROWS}) INSERT INTO items SELECT i, 'item ' || i FROM n;"))
+        .execute_batch(&format!(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {ROWS}) INSERT INTO items SELECT i, 'item ' || i FROM n;"
+        ))
         .unwrap();
-    std::fs::write(d.join("model.yaml"), ITEMS.replace("VARCHAR(50)}", "TEXT}\n      - {name: status, type: TEXT, nullable: false, server_default: \"'new'\"}")).unwrap();
+    std::fs::write(
+        d.join("model.yaml"),
+        ITEMS.replace("VARCHAR(50)}", "TEXT}\n      - {name: status, type: TEXT, nullable: false, server_default: \"'new'\"}"),
+    )
+    .unwrap();
     ok(d, &["revision", "--autogenerate", "-m", "rebuild", "--rev-id", "next2"]);
     let template = d.join("template.db");
     std::fs::copy(d.join("app.db"), &template).unwrap();
