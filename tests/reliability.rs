@@ -116,3 +116,26 @@ fn kill_9_during_a_long_rebuild_loses_nothing() {
     // At least one kill must have landed inside the rebuild, or the test proves nothing.
     assert!(outcomes.iter().any(|(_, killed, v)| *killed && v == "base1"), "no kill interrupted the rebuild: {outcomes:?}");
 }
+
+/// A database the process cannot write (immutable, which binds even root):
+/// a clear error, and the file as it was.
+#[test]
+fn an_unwritable_database_gives_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    project(d, ITEMS, "1");
+    ok(d, &["revision", "--autogenerate", "-m", "items"]);
+    rusqlite::Connection::open(d.join("app.db")).unwrap().execute_batch("CREATE TABLE keep (x); INSERT INTO keep VALUES (1);").unwrap();
+    let immutable = std::process::Command::new("chattr").arg("+i").arg(d.join("app.db")).status().is_ok_and(|s| s.success());
+    if !immutable {
+        eprintln!("skipped: chattr +i is not available here");
+        return;
+    }
+    let before = std::fs::read(d.join("app.db")).unwrap();
+    let out = support::autogen(d).arg("upgrade").output().unwrap();
+    let _ = std::process::Command::new("chattr").arg("-i").arg(d.join("app.db")).status();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("app.db` is read-only"), "{err}");
+    assert_eq!(std::fs::read(d.join("app.db")).unwrap(), before);
+}

@@ -1,3 +1,4 @@
+//! Ugly-DDL cases kept from the first reader: they must hold for this one too.
 use super::*;
 
 fn table(sql: &str) -> CreateTable {
