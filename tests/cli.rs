@@ -127,7 +127,27 @@ fn read_only_commands_never_create_the_database() {
     let out = p.run(&["inspect"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("does not exist"));
+    assert_eq!(p.run(&["current"]).status.code(), Some(0));
+    assert_eq!(p.run(&["history"]).status.code(), Some(0));
     assert!(!p.path("app.db").exists());
+}
+
+#[test]
+fn hostile_yaml_is_refused_with_limits() {
+    let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..12u8 {
+        let (name, prev) = ((b'a' + i) as char, (b'a' + i - 1) as char);
+        bomb.push_str(&format!("{name}: &{name} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+    }
+    let deep = format!("tables: {}{}\n", "[".repeat(500), "]".repeat(500));
+    for (yaml, expected) in [(bomb, "aliases expand to more than"), (deep, "nesting deeper than 64 levels")] {
+        let p = Project::new(&yaml);
+        let started = std::time::Instant::now();
+        let out = p.run(&["diff"]);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(text(&out.stderr).contains(expected), "{}", text(&out.stderr));
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "a hostile file took {:?}", started.elapsed());
+    }
 }
 
 #[test]
