@@ -87,7 +87,10 @@ pub fn parse(text: &str) -> Result<Option<Node>, YamlError> {
     while let Some(next) = parser.next_event() {
         let (event, span) = next.map_err(|e| {
             let m = e.marker();
-            err((m.line() as u32, m.col() as u32 + 1), e.info())
+            // The parser's own guard against deep flow nesting says it in its terms.
+            let info = e.info();
+            let message = if info.contains("recursion limit") { format!("nesting deeper than {MAX_DEPTH} levels") } else { info };
+            err((m.line() as u32, m.col() as u32 + 1), message)
         })?;
         let (line, column) = position(&span);
         let (node, anchor) = match event {
