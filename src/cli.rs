@@ -175,11 +175,17 @@ pub fn run() -> ExitCode {
     match result {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
         Ok(Outcome::Differences) => ExitCode::from(1),
+        // A reader that stops early (`autogen inspect | head`) is not an error.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             let _ = writeln!(err, "error: {e}");
             ExitCode::from(1)
         }
     }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    matches!(e.downcast_ref::<autogen::Error>(), Some(autogen::Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe)
 }
 
 fn dispatch(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<Outcome> {
