@@ -79,6 +79,21 @@ impl Context {
         Ok(crate::runner::current_heads(&conn, &self.config.version_table).map_err(|e| crate::db::DbError::classify(path, self.config.busy_timeout, e))?)
     }
 
+    /// What the diff will do to the rows that exist, as warnings on
+    /// standard error (nothing when there is no database yet).
+    pub fn warn_about_data(&self, d: &Diff, to: &Schema, io: &mut Io) -> Result<()> {
+        crate::report::write_warnings(d, io.err).map_err(write_error)?;
+        let path = self.database_path()?;
+        if d.is_empty() || !path.exists() {
+            return Ok(());
+        }
+        let conn = db::open_read(path, self.config.busy_timeout)?;
+        for w in crate::warnings::data_warnings(&conn, d, to) {
+            writeln!(io.err, "{}warning:{} {w}", anstyle::AnsiColor::Yellow.on_default().bold().render(), anstyle::Reset.render()).map_err(write_error)?;
+        }
+        Ok(())
+    }
+
     /// The model, with excluded tables left out like the database's.
     pub fn model(&self) -> Result<Model> {
         let (mut schema, map) = model::load(self.schema_path()?)?;
@@ -137,7 +152,7 @@ pub fn diff(ctx: &Context, opts: &DiffOptions, io: &mut Io) -> Result<Outcome> {
     }
     let d = loaded.diff_from(&db)?;
     let model = loaded.schema;
-    crate::report::write_warnings(&d, io.err).map_err(write_error)?;
+    ctx.warn_about_data(&d, &model, io)?;
     if opts.sql {
         let upgrade = crate::revisions::upgrade_sql(&d, &model);
         io.out.write_all(upgrade.as_bytes()).map_err(write_error)?;
@@ -174,7 +189,7 @@ pub fn check(ctx: &Context, io: &mut Io) -> Result<Outcome> {
         writeln!(io.out, "No changes: the database matches the model.").map_err(write_error)?;
         return Ok(Outcome::Done);
     }
-    crate::report::write_warnings(&d, io.err).map_err(write_error)?;
+    ctx.warn_about_data(&d, &model, io)?;
     crate::report::write_text(&d, &model, io.out).map_err(write_error)?;
     writeln!(io.out, "\nThe database and the model differ: run `autogen revision --autogenerate -m MESSAGE`, then `autogen upgrade head`.")
         .map_err(write_error)?;
@@ -267,7 +282,7 @@ fn autogenerate(ctx: &Context, history: &crate::revisions::History, opts: &Revis
     };
     let up_diff = loaded.diff_from(&db)?;
     let model = loaded.schema;
-    crate::report::write_warnings(&up_diff, io.err).map_err(write_error)?;
+    ctx.warn_about_data(&up_diff, &model, io)?;
     if up_diff.is_empty() && !opts.allow_empty {
         writeln!(io.out, "No changes detected: the database matches the model, so no revision was written (--allow-empty writes one anyway).")
             .map_err(write_error)?;

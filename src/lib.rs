@@ -41,6 +41,7 @@ pub mod runner;
 pub mod schema;
 pub mod sql;
 pub mod types;
+pub mod warnings;
 pub mod yaml;
 
 pub use error::{Error, Result};

@@ -333,3 +333,60 @@ fn help_has_an_example_for_every_command() {
     });
     let _ = Path::new(".");
 }
+
+/// `diff` counts, in the live database, what each change does to the rows.
+#[test]
+fn diff_warns_about_the_data_each_change_touches() {
+    let before = "tables:
+  - name: users
+    columns:
+      - {name: id, type: INTEGER, primary_key: true}
+      - {name: email, type: TEXT}
+      - {name: bio, type: TEXT}
+      - {name: age, type: INTEGER}
+      - {name: team_id, type: INTEGER}
+  - name: teams
+    columns:
+      - {name: id, type: INTEGER, primary_key: true}
+  - name: old_logs
+    columns:
+      - {name: msg, type: TEXT}
+";
+    let p = Project::new(before);
+    p.ok(&["revision", "--autogenerate", "-m", "initial"]);
+    p.ok(&["upgrade"]);
+    p.db()
+        .execute_batch(
+            "INSERT INTO teams VALUES (1);
+             INSERT INTO users VALUES (1, 'a@x', 'hi', 30, 1), (2, NULL, 'yo', -1, 7), (3, 'a@x', NULL, 5, 9), (4, NULL, NULL, 40, NULL);
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1234) INSERT INTO old_logs SELECT 'm' || i FROM n;",
+        )
+        .unwrap();
+    p.set_model(
+        "tables:
+  - name: users
+    columns:
+      - {name: id, type: INTEGER, primary_key: true}
+      - {name: email, type: TEXT, nullable: false, unique: true}
+      - {name: age, type: INTEGER}
+      - {name: team_id, type: INTEGER, references: teams.id}
+    check_constraints:
+      - {sql: \"age >= 0\"}
+  - name: teams
+    columns:
+      - {name: id, type: INTEGER, primary_key: true}
+",
+    );
+    let out = p.run(&["diff"]);
+    let err = text(&out.stderr);
+    for expected in [
+        "dropping table `old_logs` discards 1,234 rows",
+        "dropping `users.bio` discards 2 non-null values",
+        "`users.email` becomes NOT NULL but 2 rows hold NULL",
+        "1 group of rows in `users` share a value of `email`",
+        "1 row of `users` fail the new CHECK (age >= 0)",
+        "2 rows of `users` have a `team_id` with no `teams.id`",
+    ] {
+        assert!(err.contains(expected), "expected `{expected}` in:\n{err}");
+    }
+}
