@@ -128,8 +128,18 @@ fn read(path: &Path) -> Result<RawConfig, ConfigError> {
     options.with_snippet = false;
     serde_saphyr::from_str_with_options(&text, options).map_err(|e| {
         let (line, column) = e.location().map(|l| (l.line() as u32, l.column() as u32)).unwrap_or((0, 0));
-        error(path, line, column, crate::model::first_line(&e.to_string()))
+        error(path, line, column, first_line(&e.to_string()))
     })
+}
+
+/// serde-saphyr's Display carries a snippet and advice about its own API;
+/// a message here is one line about the YAML.
+fn first_line(s: &str) -> String {
+    let line = s.lines().next().unwrap_or(s).trim();
+    let line = line.strip_prefix("error: ").unwrap_or(line);
+    let line = line.find(" at line ").map(|i| &line[..i]).unwrap_or(line);
+    let line = line.find(", set DuplicateKeyPolicy").map(|i| &line[..i]).unwrap_or(line);
+    line.to_string()
 }
 
 /// A database setting: `sqlite:///relative.db`, `sqlite:////absolute.db`

@@ -68,16 +68,6 @@ pub fn parse(text: &str, path: &Path) -> Result<(Schema, SourceMap), ModelError>
     Builder::new(path).build(raw)
 }
 
-/// serde-saphyr's Display carries a snippet and advice about its own API;
-/// a message here is one line about the YAML.
-pub(crate) fn first_line(s: &str) -> String {
-    let line = s.lines().next().unwrap_or(s).trim();
-    let line = line.strip_prefix("error: ").unwrap_or(line);
-    let line = line.find(" at line ").map(|i| &line[..i]).unwrap_or(line);
-    let line = line.find(", set DuplicateKeyPolicy").map(|i| &line[..i]).unwrap_or(line);
-    line.to_string()
-}
-
 /// A value of the model file and where it stands.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Spanned<T> {
