@@ -191,7 +191,7 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 fn dispatch(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<Outcome> {
     let cwd = std::env::current_dir()?;
     if let Command::Init = cli.command {
-        return Ok(commands::init(&cwd, &mut Io { out, err })?);
+        return Ok(commands::init(&cwd, &mut Io { out, err, progress: None })?);
     }
     let overrides = Overrides {
         config: cli.config.clone(),
@@ -203,7 +203,7 @@ fn dispatch(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resu
     .with_env();
     let config = config::load(&overrides, &cwd)?;
     let ctx = Context { config, cwd };
-    let mut io = Io { out, err };
+    let mut io = Io { out, err, progress: crate::meter::stderr_sink(cli.quiet) };
     let outcome = match &cli.command {
         Command::Diff { sql, format, exit_code } => {
             let format = match format {

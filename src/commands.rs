@@ -48,6 +48,8 @@ impl Model {
 pub struct Io<'a> {
     pub out: &'a mut dyn Write,
     pub err: &'a mut dyn Write,
+    /// Told how long row copies go while revisions run; `None` for quiet.
+    pub progress: Option<crate::progress::ProgressSink>,
 }
 
 impl Context {
@@ -358,6 +360,10 @@ pub fn history(ctx: &Context, verbose: bool, range: Option<&str>, io: &mut Io) -
 /// The starter model `init` writes: the todo app of the Alembic guide.
 pub const STARTER_MODEL: &str = include_str!("../schemas/todo.yaml");
 
+/// The JSON Schema for model files, which `init` writes beside the starter
+/// model: its first line points editors (yaml-language-server) at it.
+pub const MODEL_SCHEMA: &str = include_str!("../schemas/model.schema.json");
+
 /// `autogen init`: `autogen.yaml`, the versions folder and, if there is
 /// none, a starter model. Refuses to overwrite anything.
 pub fn init(cwd: &Path, io: &mut Io) -> Result<Outcome> {
@@ -375,6 +381,11 @@ pub fn init(cwd: &Path, io: &mut Io) -> Result<Outcome> {
         std::fs::create_dir_all(cwd.join("schemas")).map_err(|e| Error::io("create the schemas folder", cwd.join("schemas"), e))?;
         write_new_file(&model, STARTER_MODEL).map_err(|e| Error::io("write the starter model", &model, e))?;
         writeln!(io.out, "Generating {} ... done", model.display()).map_err(write_error)?;
+    }
+    let json_schema = cwd.join("schemas/model.schema.json");
+    if !json_schema.exists() {
+        write_new_file(&json_schema, MODEL_SCHEMA).map_err(|e| Error::io("write the model's JSON Schema", &json_schema, e))?;
+        writeln!(io.out, "Generating {} ... done", json_schema.display()).map_err(write_error)?;
     }
     let text = format!(
         "# autogen configuration: see `autogen --help`.\ndatabase: sqlite:///./database.db   # AUTOGEN_DATABASE_URL, then DATABASE_URL, override it\nschema: schemas/todo.yaml\nversions: {}\nversion_table: {}\n# exclude: [\"legacy_*\"]            # tables autogen never touches\n# busy_timeout: 5                   # seconds to wait for a locked database\n",

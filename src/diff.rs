@@ -202,6 +202,17 @@ impl Diff {
 
 /// Compares `from` (what is) with `to` (what is wanted), taking renames from
 /// `to`'s `renamed_from` hints.
+///
+/// ```
+/// use std::path::Path;
+/// use autogen::{diff, model};
+/// let (before, _) = model::parse("tables: [{name: t, columns: [{name: a, type: TEXT}]}]", Path::new("a.yaml")).unwrap();
+/// let (after, _) = model::parse("tables: [{name: t, columns: [{name: b, type: TEXT, renamed_from: a}]}]", Path::new("b.yaml")).unwrap();
+/// let changes = diff::diff(&before, &after);
+/// let ops: Vec<String> = changes.changes.iter().map(autogen::plan::describe).collect();
+/// assert_eq!(ops, ["rename column `t.a` to `b`"]);
+/// assert!(diff::diff(&after, &after).is_empty());
+/// ```
 pub fn diff(from: &Schema, to: &Schema) -> Diff {
     let renames = resolve_renames(from, to);
     diff_with_renames(from, to, renames)

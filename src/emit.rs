@@ -5,6 +5,16 @@ use std::fmt::Write;
 
 use crate::schema::*;
 
+///
+/// ```
+/// use autogen::{diff, emit, introspect, model};
+/// let conn = rusqlite::Connection::open_in_memory().unwrap();
+/// conn.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT DEFAULT 'x' CHECK (a <> ''))").unwrap();
+/// let db = introspect::introspect(&conn, &introspect::Filter::default()).unwrap();
+/// let yaml = emit::model_yaml(&db);
+/// let (again, _) = model::parse(&yaml, std::path::Path::new("inspected.yaml")).unwrap();
+/// assert!(diff::diff(&db, &again).is_empty());
+/// ```
 pub fn model_yaml(schema: &Schema) -> String {
     let mut out = String::new();
     out.push_str("# A model file for autogen (written by `autogen inspect`).\n");

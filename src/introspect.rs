@@ -85,6 +85,21 @@ struct XColumn {
 }
 
 /// Reads the whole schema of `conn`'s main database.
+///
+/// ```
+/// use autogen::introspect::{introspect, Filter};
+/// let conn = rusqlite::Connection::open_in_memory().unwrap();
+/// conn.execute_batch(
+///     "CREATE TABLE [users] (id INTEGER PRIMARY KEY, name TEXT COLLATE NOCASE);
+///      CREATE VIRTUAL TABLE notes USING fts5(body);",
+/// ).unwrap();
+/// let schema = introspect(&conn, &Filter::default()).unwrap();
+/// let users = &schema.tables["users"];
+/// assert_eq!(users.name, "users");
+/// assert_eq!(users.columns[1].collate.as_deref(), Some("NOCASE"));
+/// // The FTS5 table and its shadow tables are listed, never managed.
+/// assert!(schema.unmanaged.iter().any(|u| u == "notes"));
+/// ```
 pub fn introspect(conn: &Connection, filter: &Filter) -> Result<Schema, IntrospectError> {
     let rows = schema_rows(conn)?;
     let kinds = table_kinds(conn, &rows)?;

@@ -33,6 +33,7 @@ pub mod introspect;
 pub mod model;
 pub mod normalize;
 pub mod plan;
+pub mod progress;
 pub mod rehearse;
 pub mod render;
 pub mod report;

@@ -2,6 +2,7 @@
 //! outcome to an exit code. Everything else is in the library.
 
 mod cli;
+mod meter;
 
 fn main() -> std::process::ExitCode {
     cli::run()

@@ -47,6 +47,21 @@ impl SourceMap {
 }
 
 /// Reads and checks a model file.
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("model.yaml");
+/// std::fs::write(&path, "tables:\n  - name: notes\n    columns:\n      - {name: id, type: Integer, primary_key: true}\n")?;
+/// let (schema, _) = autogen::model::load(&path)?;
+/// assert_eq!(schema.tables["notes"].columns[0].ty, "INTEGER");
+///
+/// // Errors name the file, line and column.
+/// std::fs::write(&path, "tables:\n  - name: notes\n    colums: []\n")?;
+/// let error = autogen::model::load(&path).unwrap_err().to_string();
+/// assert!(error.contains("model.yaml:3:5"), "{error}");
+/// # Ok(()) }
+/// ```
 pub fn load(path: &Path) -> Result<(Schema, SourceMap), ModelError> {
     let text = std::fs::read_to_string(path).map_err(|e| ModelError {
         file: path.to_path_buf(),
@@ -58,6 +73,20 @@ pub fn load(path: &Path) -> Result<(Schema, SourceMap), ModelError> {
 }
 
 /// Parses model text; `path` is only used in messages.
+///
+/// ```
+/// use std::path::Path;
+/// let yaml = "
+/// tables:
+///   - name: users
+///     columns:
+///       - {name: id, type: Integer, primary_key: true}
+///       - {name: email, type: String(255), nullable: false, unique: true}
+/// ";
+/// let (schema, _) = autogen::model::parse(yaml, Path::new("model.yaml")).unwrap();
+/// let email = &schema.tables["users"].columns[1];
+/// assert_eq!((email.ty.as_str(), email.nullable), ("VARCHAR(255)", false));
+/// ```
 pub fn parse(text: &str, path: &Path) -> Result<(Schema, SourceMap), ModelError> {
     let located = |(line, column): (u32, u32), message: String| ModelError { file: path.to_path_buf(), line, column, message };
     let root = yaml::parse(text).map_err(|e| located((e.line, e.column), e.message))?;
@@ -558,6 +587,11 @@ fn default_index_name(table: &str, columns: &[IndexColumn]) -> Option<String> {
     Some(name)
 }
 
+/// The keys each kind of model object accepts: the model file itself
+/// (`"model"`), then each object kind, named as the JSON Schema for model
+/// files (`schemas/model.schema.json`) names its definitions.
+pub use raw::OBJECT_KEYS;
+
 /// The shapes of the file, read from YAML nodes. Every mapping refuses keys
 /// it does not know, so that `nulable: true` is an error rather than
 /// silently ignored.
@@ -698,6 +732,56 @@ mod raw {
 
     /// The keys of one mapping, taken one by one; whatever is left is an
     /// unknown key.
+    // The keys each kind of object accepts. `OBJECT_KEYS` names them as
+    // `schemas/model.schema.json` names its definitions, and a test keeps
+    // the two in step.
+    const MODEL: &[&str] = &["version", "tables", "views", "triggers"];
+    const TABLE: &[&str] =
+        &["name", "renamed_from", "columns", "indexes", "unique_constraints", "foreign_keys", "check_constraints", "primary_key", "strict", "without_rowid"];
+    const COLUMN: &[&str] = &[
+        "name",
+        "type",
+        "nullable",
+        "primary_key",
+        "autoincrement",
+        "unique",
+        "index",
+        "server_default",
+        "collate",
+        "references",
+        "on_delete",
+        "on_update",
+        "deferrable",
+        "generated",
+        "stored",
+        "renamed_from",
+        "on_conflict",
+    ];
+    const INDEX: &[&str] = &["name", "columns", "unique", "where"];
+    const INDEX_COLUMN: &[&str] = &["column", "expression", "order", "collate"];
+    const UNIQUE: &[&str] = &["name", "columns", "on_conflict"];
+    const FOREIGN_KEY: &[&str] = &["name", "columns", "references", "on_delete", "on_update", "deferrable"];
+    const FOREIGN_KEY_TARGET: &[&str] = &["table", "columns"];
+    const CHECK: &[&str] = &["name", "sql"];
+    const PRIMARY_KEY: &[&str] = &["name", "columns", "on_conflict"];
+    const VIEW: &[&str] = &["name", "columns", "sql"];
+    const TRIGGER: &[&str] = &["name", "sql"];
+
+    pub const OBJECT_KEYS: &[(&str, &[&str])] = &[
+        ("model", MODEL),
+        ("table", TABLE),
+        ("column", COLUMN),
+        ("index", INDEX),
+        ("index_column", INDEX_COLUMN),
+        ("unique", UNIQUE),
+        ("foreign_key", FOREIGN_KEY),
+        ("foreign_key_target", FOREIGN_KEY_TARGET),
+        ("check", CHECK),
+        ("primary_key", PRIMARY_KEY),
+        ("view", VIEW),
+        ("trigger", TRIGGER),
+    ];
+
     struct Fields<'a> {
         node: &'a Node,
         pairs: &'a [(Node, Node)],
@@ -807,7 +891,7 @@ mod raw {
 
     impl ModelFile {
         pub fn read(node: &Node) -> Read<ModelFile> {
-            let mut f = Fields::of(node, &["version", "tables", "views", "triggers"])?;
+            let mut f = Fields::of(node, MODEL)?;
             let version = match f.get("version") {
                 Some(n) => {
                     let s = string(n)?;
@@ -829,19 +913,7 @@ mod raw {
 
     impl Table {
         fn read(node: &Node) -> Read<Table> {
-            const KEYS: &[&str] = &[
-                "name",
-                "renamed_from",
-                "columns",
-                "indexes",
-                "unique_constraints",
-                "foreign_keys",
-                "check_constraints",
-                "primary_key",
-                "strict",
-                "without_rowid",
-            ];
-            let mut f = Fields::of(node, KEYS)?;
+            let mut f = Fields::of(node, TABLE)?;
             let table = Table {
                 name: string(f.required("name")?)?,
                 renamed_from: f.string("renamed_from")?,
@@ -861,26 +933,7 @@ mod raw {
 
     impl Column {
         fn read(node: &Node) -> Read<Column> {
-            const KEYS: &[&str] = &[
-                "name",
-                "type",
-                "nullable",
-                "primary_key",
-                "autoincrement",
-                "unique",
-                "index",
-                "server_default",
-                "collate",
-                "references",
-                "on_delete",
-                "on_update",
-                "deferrable",
-                "generated",
-                "stored",
-                "renamed_from",
-                "on_conflict",
-            ];
-            let mut f = Fields::of(node, KEYS)?;
+            let mut f = Fields::of(node, COLUMN)?;
             let name = string(f.required("name")?)?;
             // `type: ""` is a column without a type; `type:` alone (null) too.
             let ty = match f.get("type") {
@@ -919,7 +972,7 @@ mod raw {
 
     impl Index {
         fn read(node: &Node) -> Read<Index> {
-            let mut f = Fields::of(node, &["name", "columns", "unique", "where"])?;
+            let mut f = Fields::of(node, INDEX)?;
             let index =
                 Index { name: f.string("name")?, columns: f.each("columns", IndexColumn::read)?, unique: f.flag("unique")?, r#where: f.string("where")? };
             f.finish()?;
@@ -932,7 +985,7 @@ mod raw {
             if let Value::Scalar(name, _) = &node.value {
                 return Ok(IndexColumn::Name(name.clone()));
             }
-            let mut f = Fields::of(node, &["column", "expression", "order", "collate"])?;
+            let mut f = Fields::of(node, INDEX_COLUMN)?;
             let full = IndexColumnFull { column: f.text("column")?, expression: f.text("expression")?, order: f.text("order")?, collate: f.text("collate")? };
             f.finish()?;
             Ok(IndexColumn::Full(full))
@@ -941,7 +994,7 @@ mod raw {
 
     impl Unique {
         fn read(node: &Node) -> Read<Unique> {
-            let mut f = Fields::of(node, &["name", "columns", "on_conflict"])?;
+            let mut f = Fields::of(node, UNIQUE)?;
             let u = Unique { name: f.text("name")?, columns: names(f.required("columns")?)?, on_conflict: f.string("on_conflict")? };
             f.finish()?;
             Ok(u)
@@ -950,9 +1003,9 @@ mod raw {
 
     impl ForeignKey {
         fn read(node: &Node) -> Read<ForeignKey> {
-            let mut f = Fields::of(node, &["name", "columns", "references", "on_delete", "on_update", "deferrable"])?;
+            let mut f = Fields::of(node, FOREIGN_KEY)?;
             let target = f.required("references")?;
-            let mut t = Fields::of(target, &["table", "columns"])?;
+            let mut t = Fields::of(target, FOREIGN_KEY_TARGET)?;
             let references = Spanned::new(FkTarget { table: string(t.required("table")?)?.value, columns: t.names("columns")? }, target.at());
             t.finish()?;
             let fk = ForeignKey {
@@ -970,7 +1023,7 @@ mod raw {
 
     impl Check {
         fn read(node: &Node) -> Read<Check> {
-            let mut f = Fields::of(node, &["name", "sql"])?;
+            let mut f = Fields::of(node, CHECK)?;
             let c = Check { name: f.text("name")?, sql: string(f.required("sql")?)? };
             f.finish()?;
             Ok(c)
@@ -982,7 +1035,7 @@ mod raw {
             if let Value::Seq(_) = node.value {
                 return names(node).map(PrimaryKeyDecl::Columns);
             }
-            let mut f = Fields::of(node, &["name", "columns", "on_conflict"])?;
+            let mut f = Fields::of(node, PRIMARY_KEY)?;
             let pk = PrimaryKeyFull { name: f.text("name")?, columns: names(f.required("columns")?)?, on_conflict: f.string("on_conflict")? };
             f.finish()?;
             Ok(PrimaryKeyDecl::Full(pk))
@@ -991,7 +1044,7 @@ mod raw {
 
     impl View {
         fn read(node: &Node) -> Read<View> {
-            let mut f = Fields::of(node, &["name", "columns", "sql"])?;
+            let mut f = Fields::of(node, VIEW)?;
             let v = View { name: string(f.required("name")?)?, columns: f.names("columns")?, sql: string(f.required("sql")?)? };
             f.finish()?;
             Ok(v)
@@ -1000,7 +1053,7 @@ mod raw {
 
     impl Trigger {
         fn read(node: &Node) -> Read<Trigger> {
-            let mut f = Fields::of(node, &["name", "sql"])?;
+            let mut f = Fields::of(node, TRIGGER)?;
             let t = Trigger { name: string(f.required("name")?)?, sql: string(f.required("sql")?)? };
             f.finish()?;
             Ok(t)

@@ -72,6 +72,23 @@ enum TableAction {
 
 /// Plans the migration from `diff.renamed` (the database after the native
 /// renames) to `to`.
+///
+/// A change ALTER TABLE can make stays an ALTER; one it cannot becomes one
+/// rebuild of the table:
+///
+/// ```
+/// use std::path::Path;
+/// use autogen::{diff, model, plan::{self, Step}};
+/// let parse = |yaml: &str| model::parse(yaml, Path::new("m.yaml")).unwrap().0;
+/// let before = parse("tables: [{name: t, columns: [{name: id, type: INTEGER, primary_key: true}, {name: a, type: TEXT}]}]");
+/// let added = parse("tables: [{name: t, columns: [{name: id, type: INTEGER, primary_key: true}, {name: a, type: TEXT}, {name: b, type: TEXT}]}]");
+/// let retyped = parse("tables: [{name: t, columns: [{name: id, type: INTEGER, primary_key: true}, {name: a, type: INTEGER}]}]");
+///
+/// let p = plan::plan(&diff::diff(&before, &added), &added);
+/// assert!(matches!(p.steps.as_slice(), [Step::AddColumn { .. }]));
+/// let p = plan::plan(&diff::diff(&before, &retyped), &retyped);
+/// assert!(matches!(p.steps.as_slice(), [Step::Rebuild(_)]));
+/// ```
 pub fn plan(diff: &Diff, to: &Schema) -> Plan {
     let from = &diff.renamed;
     let names = Names::of(&[from, to]);
@@ -538,6 +555,19 @@ impl Statement {
 
 /// The plan as statements, each with a short comment saying what it does
 /// and why SQLite needs it.
+///
+/// ```
+/// use std::path::Path;
+/// use autogen::{diff, model, plan};
+/// let parse = |yaml: &str| model::parse(yaml, Path::new("m.yaml")).unwrap().0;
+/// let before = parse("tables: [{name: t, columns: [{name: a, type: TEXT}]}]");
+/// let after = parse("tables: [{name: t, columns: [{name: a, type: TEXT, nullable: false, server_default: \"''\"}]}]");
+/// let statements = plan::render(&plan::plan(&diff::diff(&before, &after), &after));
+/// let sql: Vec<&str> = statements.iter().map(|s| s.sql.as_str()).collect();
+/// assert_eq!(sql[0], "CREATE TABLE \"_autogen_tmp_t\" (\n    \"a\" TEXT NOT NULL DEFAULT ''\n)");
+/// assert!(sql.contains(&r#"ALTER TABLE "_autogen_tmp_t" RENAME TO "t""#));
+/// assert!(statements[0].comment.as_deref().unwrap().contains("rebuild"));
+/// ```
 pub fn render(plan: &Plan) -> Vec<Statement> {
     let mut out = Vec::new();
     for step in &plan.steps {

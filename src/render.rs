@@ -7,6 +7,10 @@ use crate::schema::*;
 use crate::sql::lexer::{self, TokenKind};
 
 /// A name as a double-quoted SQLite identifier, inner `"` doubled.
+///
+/// ```
+/// assert_eq!(autogen::render::ident(r#"say "hi"; --"#), r#""say ""hi""; --""#);
+/// ```
 pub fn ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }

@@ -16,6 +16,7 @@ use sea_query::{Alias, ColumnDef, Expr, ExprTrait, Order, Query, SqliteQueryBuil
 use crate::commands::{write_error, Context, Io, Outcome};
 use crate::db::{self, DbError};
 use crate::error::{Error, Result};
+use crate::progress::{self, Watcher};
 use crate::revisions::{History, Revision, RevisionError};
 use crate::sql::lexer;
 
@@ -282,7 +283,8 @@ fn next_down(history: &History, applied: &BTreeSet<String>, n: usize) -> Result<
 pub fn migrate(ctx: &Context, target: &Target, direction: Direction, io: &mut Io) -> Result<Outcome> {
     let history = History::load(&ctx.config.versions)?;
     let path = ctx.database_path()?;
-    let conn = db::open_write(path, ctx.config.busy_timeout)?;
+    let mut conn = db::open_write(path, ctx.config.busy_timeout)?;
+    let watcher = io.progress.clone().map(|sink| Watcher::install(&mut conn, sink)).transpose().map_err(|e| sql_err(path, e))?;
     warn_edited(&conn, &history, &ctx.config.version_table, io)?;
     let heads = current_heads(&conn, &ctx.config.version_table).map_err(|e| sql_err(path, e))?;
     let applied = history.applied_set(&heads)?;
@@ -294,7 +296,7 @@ pub fn migrate(ctx: &Context, target: &Target, direction: Direction, io: &mut Io
     let _off = ForeignKeysOff::new(&conn).map_err(|e| sql_err(path, e))?;
     for id in &steps {
         let rev = &history.revisions[id];
-        let ran = run_one(&conn, &history, rev, direction, &ctx.config.version_table).map_err(|e| match e {
+        let ran = run_one(&conn, &history, rev, direction, &ctx.config.version_table, watcher.as_ref()).map_err(|e| match e {
             Error::Run(run) => match *run {
                 RunError::Db(DbError::Sqlite { source, .. }) => Error::Db(sql_err(path, source)),
                 other => Error::from(other),
@@ -390,9 +392,9 @@ fn with_hint(conn: &Connection, script: &str, error: RunError) -> RunError {
 
 /// Runs one revision in its own transaction. Returns false when another
 /// process applied (or undid) it first.
-fn run_one(conn: &Connection, history: &History, rev: &Revision, direction: Direction, version_table: &str) -> Result<bool> {
+fn run_one(conn: &Connection, history: &History, rev: &Revision, direction: Direction, version_table: &str, progress: Option<&Watcher>) -> Result<bool> {
     let script = if direction == Direction::Up { &rev.up } else { &rev.down };
-    in_transaction(conn, || run_in_transaction(conn, history, rev, direction, version_table)).map_err(|e| match e {
+    in_transaction(conn, || run_in_transaction(conn, history, rev, direction, version_table, progress)).map_err(|e| match e {
         Error::Run(run) => Error::from(with_hint(conn, script, *run)),
         other => other,
     })
@@ -402,7 +404,14 @@ fn sql_db(e: rusqlite::Error) -> DbError {
     DbError::Sqlite { path: Default::default(), source: e }
 }
 
-fn run_in_transaction(conn: &Connection, history: &History, rev: &Revision, direction: Direction, version_table: &str) -> Result<bool> {
+fn run_in_transaction(
+    conn: &Connection,
+    history: &History,
+    rev: &Revision,
+    direction: Direction,
+    version_table: &str,
+    progress: Option<&Watcher>,
+) -> Result<bool> {
     for stmt in create_version_tables(version_table) {
         conn.execute_batch(&stmt).map_err(|e| RunError::Db(sql_db(e)))?;
     }
@@ -415,7 +424,7 @@ fn run_in_transaction(conn: &Connection, history: &History, rev: &Revision, dire
     }
     let sql = if direction == Direction::Up { &rev.up } else { &rev.down };
     let file = rev.path.display().to_string();
-    execute_script(conn, sql, &rev.id, &file)?;
+    execute_script(conn, sql, &rev.id, &file, progress)?;
     check_foreign_keys(conn, &rev.id, &file)?;
     if direction == Direction::Up {
         applied.insert(rev.id.clone());
@@ -431,14 +440,14 @@ fn run_in_transaction(conn: &Connection, history: &History, rev: &Revision, dire
 /// Runs a revision's SQL statement by statement, so a failure names the
 /// statement. Transaction control inside a revision is refused: it would
 /// end the revision's own transaction half way.
-pub fn execute_script(conn: &Connection, sql: &str, revision: &str, file: &str) -> Result<(), RunError> {
+pub fn execute_script(conn: &Connection, sql: &str, revision: &str, file: &str, progress: Option<&Watcher>) -> Result<(), RunError> {
     let statements =
         lexer::split_statements(sql).map_err(|e| RunError::Unsplittable { revision: revision.into(), file: file.into(), message: e.to_string() })?;
     for (i, stmt) in statements.iter().enumerate() {
         if is_transaction_control(stmt) {
             return Err(RunError::TransactionControl { revision: revision.into(), file: file.into(), statement: stmt.to_string() });
         }
-        conn.execute_batch(stmt).map_err(|e| {
+        progress::around(progress, conn, stmt, || conn.execute_batch(stmt)).map_err(|e| {
             RunError::Statement(Box::new(StatementFailure {
                 revision: revision.into(),
                 file: file.into(),
@@ -550,10 +559,23 @@ pub fn offline_script(history: &History, start: &BTreeSet<String>, steps: &[Stri
 /// Runs one script as the runner runs a revision, without the version
 /// table: foreign keys off outside one transaction, `foreign_key_check`
 /// before commit, rollback on any failure. The rehearsal uses it.
+///
+/// ```
+/// use autogen::runner::apply_sql;
+/// let conn = rusqlite::Connection::open_in_memory().unwrap();
+/// conn.execute_batch("CREATE TABLE t (a TEXT); INSERT INTO t VALUES ('x'), (NULL);").unwrap();
+/// // The second statement fails: the first is rolled back with it, and the
+/// // error names the statement and the rows to blame.
+/// let sql = "CREATE TABLE u (a TEXT NOT NULL); INSERT INTO u SELECT a FROM t;";
+/// let error = apply_sql(&conn, sql, "r1", "r1.sql").unwrap_err().to_string();
+/// assert!(error.contains("failed at statement 2"), "{error}");
+/// let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0)).unwrap();
+/// assert_eq!(tables, 1);
+/// ```
 pub fn apply_sql(conn: &Connection, sql: &str, revision: &str, file: &str) -> Result<(), RunError> {
     let _off = ForeignKeysOff::new(conn).map_err(|e| RunError::Db(sql_db(e)))?;
     in_transaction(conn, || {
-        execute_script(conn, sql, revision, file)?;
+        execute_script(conn, sql, revision, file, None)?;
         check_foreign_keys(conn, revision, file)
     })
     .map_err(|e| with_hint(conn, sql, e))

@@ -139,3 +139,37 @@ fn an_unwritable_database_gives_a_clear_error() {
     assert!(err.contains("app.db` is read-only"), "{err}");
     assert_eq!(std::fs::read(d.join("app.db")).unwrap(), before);
 }
+
+/// A long rebuild draws its progress on a terminal (here a pseudo-terminal
+/// from `script`), and nothing when stderr is a pipe or a file.
+#[test]
+fn a_long_rebuild_shows_progress_on_a_terminal_only() {
+    if std::process::Command::new("script").arg("--version").output().is_err() {
+        panic!("this test needs `script` (util-linux) to give autogen a terminal");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    project(d, ITEMS, "5");
+    ok(d, &["revision", "--autogenerate", "-m", "items", "--rev-id", "base1"]);
+    ok(d, &["upgrade"]);
+    rusqlite::Connection::open(d.join("app.db"))
+        .unwrap()
+        .execute_batch("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000000) INSERT INTO items SELECT i, 'item ' || i FROM n;")
+        .unwrap();
+    std::fs::write(d.join("model.yaml"), ITEMS.replace("VARCHAR(50)}", "TEXT, nullable: false, server_default: \"''\"}")).unwrap();
+    ok(d, &["revision", "--autogenerate", "-m", "rebuild", "--rev-id", "next2"]);
+
+    let piped = support::autogen(d).arg("upgrade").output().unwrap();
+    assert!(piped.status.success());
+    assert!(!String::from_utf8_lossy(&piped.stderr).contains("copying"), "progress on a pipe: {}", String::from_utf8_lossy(&piped.stderr));
+    ok(d, &["downgrade", "-1"]);
+
+    let command = format!("'{}' upgrade", env!("CARGO_BIN_EXE_autogen"));
+    let started = Instant::now();
+    let on_terminal = std::process::Command::new("script").current_dir(d).args(["-qec", &command, "/dev/null"]).output().unwrap();
+    let seen = String::from_utf8_lossy(&on_terminal.stdout);
+    assert!(on_terminal.status.success(), "{seen}");
+    assert!(seen.contains("copying `items`: 2,000,000 of 2,000,000 rows (100%)"), "after {:?}: {seen}", started.elapsed());
+    assert!(seen.matches("copying `items`").count() >= 2, "no progress before the end: {seen}");
+    ok(d, &["check"]);
+}
