@@ -102,5 +102,6 @@ fn describe(changes: &[Change]) -> Vec<String> {
 }
 
 fn run(conn: &Connection, sql: &str, direction: &'static str) -> Result<(), RehearsalError> {
-    runner::apply_sql(conn, sql, "(new)", direction).map_err(|source| RehearsalError::Failed { direction, source: Box::new(source) })
+    runner::apply_sql(conn, sql, &format!("the new revision's {direction}"), "")
+        .map_err(|source| RehearsalError::Failed { direction, source: Box::new(source) })
 }

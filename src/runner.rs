@@ -24,11 +24,14 @@ use crate::sql::lexer;
 pub enum RunError {
     #[error("{0}")]
     Statement(Box<StatementFailure>),
-    #[error("revision `{revision}` (`{file}`) leaves rows that break foreign keys:\n{violations}\nThe revision was rolled back; the database is as it was before it.")]
+    #[error(
+        "{} leaves rows that break foreign keys:\n{violations}\nThe revision was rolled back; the database is as it was before it.",
+        subject(revision, file)
+    )]
     ForeignKeys { revision: String, file: String, violations: String },
-    #[error("revision `{revision}` (`{file}`) controls transactions itself (`{statement}`): autogen runs each revision in its own transaction, so remove it")]
+    #[error("{} controls transactions itself (`{statement}`): autogen runs each revision in its own transaction, so remove it", subject(revision, file))]
     TransactionControl { revision: String, file: String, statement: String },
-    #[error("revision `{revision}` (`{file}`) cannot be split into statements: {message}")]
+    #[error("{} cannot be split into statements: {message}", subject(revision, file))]
     Unsplittable { revision: String, file: String, message: String },
     #[error("{0}")]
     Target(String),
@@ -39,7 +42,7 @@ pub enum RunError {
 /// A statement of a revision that SQLite refused, with the rows to blame
 /// where they can be counted.
 #[derive(Debug, thiserror::Error)]
-#[error("revision `{revision}` (`{file}`) failed at statement {index}: {message}\n  statement: {statement}\n{}The revision was rolled back; the database is as it was before it.", hint.as_ref().map(|h| format!("  {h}\n")).unwrap_or_default())]
+#[error("{} failed at statement {index}: {message}\n  statement: {statement}\n{}The revision was rolled back; the database is as it was before it.", subject(revision, file), hint.as_ref().map(|h| format!("  {h}\n")).unwrap_or_default())]
 pub struct StatementFailure {
     pub revision: String,
     pub file: String,
@@ -47,6 +50,16 @@ pub struct StatementFailure {
     pub statement: String,
     pub message: String,
     pub hint: Option<String>,
+}
+
+/// What failed: a revision and its file, or (with no file) a script the
+/// caller has named, such as the rehearsal's "the new revision's upgrade".
+fn subject(revision: &str, file: &str) -> String {
+    if file.is_empty() {
+        revision.to_string()
+    } else {
+        format!("revision `{revision}` (`{file}`)")
+    }
 }
 
 /// The tables autogen keeps for itself: the version table (heads, as
@@ -308,8 +321,8 @@ pub fn migrate(ctx: &Context, target: &Target, direction: Direction, io: &mut Io
             writeln!(
                 io.err,
                 "Running {arrow} {} -> {}: {}",
-                if direction == Direction::Up { rev.parents.join(", ") } else { rev.id.clone() },
-                if direction == Direction::Up { rev.id.clone() } else { rev.parents.join(", ") },
+                if direction == Direction::Up { describe_heads(&rev.parents) } else { rev.id.clone() },
+                if direction == Direction::Up { rev.id.clone() } else { describe_heads(&rev.parents) },
                 rev.message.lines().next().unwrap_or("")
             )
             .map_err(write_error)?;
@@ -320,7 +333,7 @@ pub fn migrate(ctx: &Context, target: &Target, direction: Direction, io: &mut Io
 
 fn describe_heads(heads: &[String]) -> String {
     if heads.is_empty() {
-        "base".to_string()
+        "<base>".to_string()
     } else {
         heads.join(", ")
     }
