@@ -9,6 +9,8 @@
 //! `README_UPDATE=1 cargo test --test readme` rewrites the outputs in
 //! README.md from a run.
 
+mod support;
+
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -113,13 +115,8 @@ fn glob(pattern: &Path) -> Vec<std::path::PathBuf> {
 
 fn run(dir: &Path, command: &str) -> String {
     let bin = Path::new(env!("CARGO_BIN_EXE_autogen")).parent().unwrap();
-    let out = std::process::Command::new("sh")
-        .current_dir(dir)
+    let out = support::in_project(std::process::Command::new("sh"), dir)
         .env("PATH", format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default()))
-        .env("SOURCE_DATE_EPOCH", "1795602600")
-        .env("NO_COLOR", "1")
-        .env_remove("DATABASE_URL")
-        .env_remove("AUTOGEN_DATABASE_URL")
         .args(["-c", &format!("{command} 2>&1")])
         .output()
         .unwrap();

@@ -17,6 +17,16 @@ fn ok(dir: &Path, args: &[&str]) {
     assert!(out.status.success(), "autogen {args:?}: {}", String::from_utf8_lossy(&out.stderr));
 }
 
+/// `rows` rows in `items`, written straight to `app.db`.
+fn fill_items(dir: &Path, rows: i64) {
+    rusqlite::Connection::open(dir.join("app.db"))
+        .unwrap()
+        .execute_batch(&format!(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {rows}) INSERT INTO items SELECT i, 'item ' || i FROM n;"
+        ))
+        .unwrap();
+}
+
 const ITEMS: &str = "tables:\n  - name: items\n    columns:\n      - {name: id, type: INTEGER, primary_key: true}\n      - {name: name, type: VARCHAR(50)}\n";
 
 #[test]
@@ -74,12 +84,7 @@ fn kill_9_during_a_long_rebuild_loses_nothing() {
     ok(d, &["revision", "--autogenerate", "-m", "items", "--rev-id", "base1"]);
     ok(d, &["upgrade"]);
     const ROWS: i64 = 1_500_000;
-    rusqlite::Connection::open(d.join("app.db"))
-        .unwrap()
-        .execute_batch(&format!(
-            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {ROWS}) INSERT INTO items SELECT i, 'item ' || i FROM n;"
-        ))
-        .unwrap();
+    fill_items(d, ROWS);
     std::fs::write(
         d.join("model.yaml"),
         ITEMS.replace("VARCHAR(50)}", "TEXT}\n      - {name: status, type: TEXT, nullable: false, server_default: \"'new'\"}"),
@@ -152,10 +157,7 @@ fn a_long_rebuild_shows_progress_on_a_terminal_only() {
     project(d, ITEMS, "5");
     ok(d, &["revision", "--autogenerate", "-m", "items", "--rev-id", "base1"]);
     ok(d, &["upgrade"]);
-    rusqlite::Connection::open(d.join("app.db"))
-        .unwrap()
-        .execute_batch("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000000) INSERT INTO items SELECT i, 'item ' || i FROM n;")
-        .unwrap();
+    fill_items(d, 2_000_000);
     std::fs::write(d.join("model.yaml"), ITEMS.replace("VARCHAR(50)}", "TEXT, nullable: false, server_default: \"''\"}")).unwrap();
     ok(d, &["revision", "--autogenerate", "-m", "rebuild", "--rev-id", "next2"]);
 

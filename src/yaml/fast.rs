@@ -131,10 +131,9 @@ impl<'a> Reader<'a> {
             let (key, after) = block_key(number, text, indent)?;
             let rest_start = after + text[after..].len() - text[after..].trim_start_matches(' ').len();
             let rest = &text[rest_start..];
+            // `block_key` ends a key only at `: ` or the end of the line, so
+            // a value or comment here is always after a space.
             let value = if rest.is_empty() || rest.starts_with('#') {
-                if rest_start == after && !rest.is_empty() {
-                    return None; // `key:#` is not a comment
-                }
                 self.at += 1;
                 let next = self.current()?;
                 if next.indent > indent {
@@ -149,9 +148,6 @@ impl<'a> Reader<'a> {
                     return None; // an empty value: left to the full parser
                 }
             } else {
-                if rest_start == after {
-                    return None;
-                }
                 let node = self.inline_value(number, text, rest_start)?;
                 self.at += 1;
                 self.no_continuation(indent)?;

@@ -191,7 +191,11 @@ pub fn assert_round_trip(conn: &Connection, model: &Schema, m: &Migration, conte
 /// The binary, run in `dir` as the tests run it: dates fixed, no colour, no
 /// database URL from the environment.
 pub fn autogen(dir: &Path) -> std::process::Command {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_autogen"));
+    in_project(std::process::Command::new(env!("CARGO_BIN_EXE_autogen")), dir)
+}
+
+/// `cmd` run in `dir` with the environment the tests run autogen in.
+pub fn in_project(mut cmd: std::process::Command, dir: &Path) -> std::process::Command {
     cmd.current_dir(dir).env("SOURCE_DATE_EPOCH", "1795602600").env("NO_COLOR", "1").env_remove("DATABASE_URL").env_remove("AUTOGEN_DATABASE_URL");
     cmd
 }
