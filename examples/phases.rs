@@ -1,31 +1,59 @@
 //! Times each phase of `autogen diff` on a model and a database:
 //! `cargo run --release --example phases -- MODEL DB`.
+//! With REHEARSE=1 it also times the parts of a revision's rehearsal.
 use std::path::Path;
 use std::time::Instant;
+
+// The allocator of the `autogen` binary, so that the figures match it.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn lap(label: &str, t: &mut Instant, extra: impl std::fmt::Display) {
+    println!("{label:<18}{:>8.1} ms {extra}", t.elapsed().as_secs_f64() * 1e3);
+    *t = Instant::now();
+}
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let (model_path, db_path) = (Path::new(&args[1]), Path::new(&args[2]));
-    let t = Instant::now();
+    let mut t = Instant::now();
     let text = std::fs::read_to_string(model_path).unwrap();
     let v = autogen::yaml::parse(&text).unwrap();
-    println!("yaml tree         {:>8.1} ms {}", t.elapsed().as_secs_f64() * 1e3, v.is_some());
-    let t = Instant::now();
+    lap("yaml tree", &mut t, v.is_some());
     let (model, map) = autogen::model::parse(&text, model_path).unwrap();
-    println!("load model        {:>8.1} ms", t.elapsed().as_secs_f64() * 1e3);
-    let t = Instant::now();
+    lap("load model", &mut t, "");
     if std::env::var("CHECK").is_ok() {
         autogen::model::check_with_sqlite(&model, &map, &autogen::model::Selection::everything()).unwrap();
+        lap("check with sqlite", &mut t, "");
     }
-    println!("check with sqlite {:>8.1} ms", t.elapsed().as_secs_f64() * 1e3);
-    let t = Instant::now();
     let conn = autogen::db::open_read(db_path, std::time::Duration::from_secs(1)).unwrap();
-    let db = autogen::introspect::introspect(&conn, &Default::default()).unwrap();
-    println!("introspect        {:>8.1} ms", t.elapsed().as_secs_f64() * 1e3);
-    let t = Instant::now();
+    let filter = Default::default();
+    let db = autogen::introspect::introspect(&conn, &filter).unwrap();
+    lap("introspect", &mut t, "");
     let d = autogen::diff::diff(&db, &model);
-    println!("diff              {:>8.1} ms ({} changes)", t.elapsed().as_secs_f64() * 1e3, d.changes.len());
-    let t = Instant::now();
-    let sql = autogen::revisions::upgrade_sql(&d, &model);
-    println!("plan + render     {:>8.1} ms ({} bytes)", t.elapsed().as_secs_f64() * 1e3, sql.len());
+    lap("diff", &mut t, format!("({} changes)", d.changes.len()));
+    let up = autogen::revisions::upgrade_sql(&d, &model);
+    lap("plan + render", &mut t, format!("({} bytes)", up.len()));
+    if std::env::var("REHEARSE").is_err() {
+        return;
+    }
+    let down_diff = autogen::revisions::downgrade_diff(&d, &db, &model);
+    let down = autogen::revisions::upgrade_sql(&down_diff, &db);
+    lap("downgrade sql", &mut t, "");
+    let scratch = autogen::rehearse::scratch_copy(Some(&conn), autogen::rehearse::Copy::Schema).unwrap();
+    lap("scratch copy", &mut t, "");
+    let start = autogen::introspect::introspect(&scratch, &filter).unwrap();
+    lap("introspect start", &mut t, "");
+    autogen::runner::apply_sql(&scratch, &up, "up", "").unwrap();
+    lap("apply upgrade", &mut t, "");
+    let after = autogen::introspect::introspect(&scratch, &filter).unwrap();
+    lap("introspect after", &mut t, "");
+    assert!(autogen::diff::diff(&after, &model).is_empty());
+    lap("diff after", &mut t, "");
+    autogen::runner::apply_sql(&scratch, &down, "down", "").unwrap();
+    lap("apply downgrade", &mut t, "");
+    let back = autogen::introspect::introspect(&scratch, &filter).unwrap();
+    lap("introspect back", &mut t, "");
+    assert!(autogen::diff::diff(&back, &start).is_empty());
+    lap("diff back", &mut t, "");
 }

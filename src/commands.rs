@@ -295,7 +295,7 @@ fn autogenerate(ctx: &Context, history: &crate::revisions::History, opts: &Revis
     let down = crate::revisions::upgrade_sql(&down_diff, &db);
     let copy = if opts.rehearse_data { Copy::Data } else { Copy::Schema };
     let scratch = rehearse::scratch_copy(conn.as_ref(), copy).map_err(rehearse::RehearsalError::Copy)?;
-    rehearse::rehearse(&scratch, &up, &down, &model, &ctx.filter())?;
+    rehearse::rehearse(&scratch, &up, &down, &db, &model, &ctx.filter())?;
     Ok(Some((up, down)))
 }
 

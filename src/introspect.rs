@@ -1,12 +1,14 @@
 //! A live database into a [`Schema`] (sqlite.md, "Introspection").
 //!
-//! PRAGMAs give what they expose: columns, declared types, NOT NULL,
-//! defaults, key positions, generated-column kinds, index keys and order,
-//! foreign-key counts, STRICT and WITHOUT ROWID. The stored CREATE text gives
-//! the rest (constraint names, CHECKs, collations, generated expressions,
-//! index expressions and WHERE, AUTOINCREMENT, conflict clauses), read by
-//! `sql::ddl`. The two are cross-checked: a reader that disagrees with SQLite
-//! is an error, never a silent guess.
+//! The stored CREATE text, read by `sql::ddl`, gives the columns and every
+//! constraint (names, CHECKs, collations, generated expressions, index
+//! expressions and WHERE, AUTOINCREMENT, conflict clauses). PRAGMAs give
+//! what only SQLite knows for sure: which tables are virtual or shadow
+//! tables, and how many columns and foreign keys each table has. The two are
+//! cross-checked: a reader that disagrees with SQLite is an error, never a
+//! silent guess. Debug builds (every test) also compare each column with
+//! `pragma_table_xinfo`; release builds skip that query, which cost as much
+//! as the rest of introspection (one PRAGMA statement compiled per table).
 //!
 //! Each PRAGMA is queried once for all tables, as a table-valued function
 //! joined on `sqlite_schema`: one statement per kind, not one per table.
@@ -102,19 +104,19 @@ struct XColumn {
 /// ```
 pub fn introspect(conn: &Connection, filter: &Filter) -> Result<Schema, IntrospectError> {
     let rows = schema_rows(conn)?;
-    let kinds = table_kinds(conn, &rows)?;
+    let listed = table_list(conn, &rows)?;
     let mut schema = Schema::default();
-    let mut managed: Vec<&SchemaRow> = Vec::new();
+    let mut managed: Vec<(&SchemaRow, i64)> = Vec::new();
     for row in rows.iter().filter(|r| r.kind == "table") {
         if filter.skips(&row.name) {
             continue;
         }
-        match kinds.get(&fold(&row.name)).map(String::as_str) {
-            Some("virtual") | Some("shadow") => schema.unmanaged.push(row.name.clone()),
-            _ => managed.push(row),
+        match listed.get(&fold(&row.name)) {
+            Some(Listed { kind: Kind::Virtual | Kind::Shadow, .. }) => schema.unmanaged.push(row.name.clone()),
+            Some(Listed { ncol, .. }) => managed.push((row, *ncol)),
+            None => return Err(IntrospectError::Mismatch { table: row.name.clone(), message: "PRAGMA table_list does not list it".into() }),
         }
     }
-    let columns = table_columns(conn)?;
     let fk_counts = foreign_key_counts(conn)?;
     // CREATE INDEX statements, by table. Autoindexes of UNIQUE and PRIMARY
     // KEY constraints have no SQL: they are the constraints, read below.
@@ -122,14 +124,10 @@ pub fn introspect(conn: &Connection, filter: &Filter) -> Result<Schema, Introspe
     for row in rows.iter().filter(|r| r.kind == "index" && r.sql.is_some()) {
         index_sql.entry(fold(&row.table)).or_default().push(row);
     }
-    for row in managed {
+    for (row, ncol) in managed {
         let key = fold(&row.name);
-        let table = read_table(
-            row,
-            columns.get(&key).map(Vec::as_slice).unwrap_or(&[]),
-            index_sql.get(&key).map(Vec::as_slice).unwrap_or(&[]),
-            fk_counts.get(&key).copied().unwrap_or(0),
-        )?;
+        let reported = Reported { columns: ncol, foreign_keys: fk_counts.get(&key).copied().unwrap_or(0) };
+        let table = read_table(conn, row, reported, index_sql.get(&key).map(Vec::as_slice).unwrap_or(&[]))?;
         schema.tables.insert(key, table);
     }
     for row in rows.iter().filter(|r| r.kind == "view" && !filter.skips(&r.name)) {
@@ -152,44 +150,167 @@ fn schema_rows(conn: &Connection) -> rusqlite::Result<Vec<SchemaRow>> {
     rows.collect()
 }
 
-/// `table`, `virtual` or `shadow` per table, from `PRAGMA table_list`
-/// (3.37+), which alone knows shadow tables for certain.
-fn table_kinds(conn: &Connection, rows: &[SchemaRow]) -> rusqlite::Result<HashMap<String, String>> {
-    let mut stmt = conn.prepare("SELECT name, type FROM pragma_table_list WHERE schema = 'main'")?;
-    let listed = stmt.query_map([], |r| Ok((fold(&r.get::<_, String>(0)?), r.get::<_, String>(1)?)))?;
-    let mut kinds: HashMap<String, String> = listed.collect::<rusqlite::Result<_>>()?;
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Plain,
+    Virtual,
+    Shadow,
+}
+
+/// A table as `PRAGMA table_list` (3.37+) reports it: its kind, which only
+/// SQLite knows for certain for shadow tables, and its column count.
+struct Listed {
+    kind: Kind,
+    ncol: i64,
+}
+
+fn table_list(conn: &Connection, rows: &[SchemaRow]) -> rusqlite::Result<HashMap<String, Listed>> {
+    let mut stmt = conn.prepare("SELECT name, type, ncol FROM pragma_table_list WHERE schema = 'main'")?;
+    let listed = stmt.query_map([], |r| {
+        let kind = match r.get_ref(1)?.as_str()? {
+            "virtual" => Kind::Virtual,
+            "shadow" => Kind::Shadow,
+            _ => Kind::Plain,
+        };
+        Ok((fold(&r.get::<_, String>(0)?), Listed { kind, ncol: r.get(2)? }))
+    })?;
+    let mut tables: HashMap<String, Listed> = listed.collect::<rusqlite::Result<_>>()?;
     // A virtual table whose module this build lacks may be listed as a plain
     // table: its CREATE text says what it is.
     for row in rows.iter().filter(|r| r.kind == "table") {
         if row.sql.as_deref().is_some_and(|s| s.trim_start().get(..14).is_some_and(|p| p.eq_ignore_ascii_case("create virtual"))) {
-            kinds.insert(fold(&row.name), "virtual".to_string());
+            tables.entry(fold(&row.name)).or_insert(Listed { kind: Kind::Virtual, ncol: 0 }).kind = Kind::Virtual;
         }
     }
-    Ok(kinds)
+    Ok(tables)
 }
 
 /// The tables whose PRAGMA functions can be called: a virtual table whose
 /// module is missing would fail the whole join.
 const PLAIN_TABLES: &str = "SELECT name FROM main.sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND upper(substr(ltrim(sql), 1, 14)) <> 'CREATE VIRTUAL'";
 
-fn table_columns(conn: &Connection) -> rusqlite::Result<HashMap<String, Vec<XColumn>>> {
-    let sql =
-        format!("SELECT m.name, p.name, p.type, p.\"notnull\", p.dflt_value, p.pk, p.hidden FROM ({PLAIN_TABLES}) AS m JOIN pragma_table_xinfo(m.name) AS p");
-    let mut stmt = conn.prepare(&sql)?;
-    let mut out: HashMap<String, Vec<XColumn>> = HashMap::new();
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        let table: String = r.get(0)?;
-        out.entry(fold(&table)).or_default().push(XColumn {
-            name: r.get(1)?,
-            ty: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
-            notnull: r.get::<_, i64>(3)? != 0,
-            default: r.get(4)?,
-            pk: r.get(5)?,
-            hidden: r.get(6)?,
+/// One table's columns as `PRAGMA table_xinfo` reports them.
+fn pragma_columns(conn: &Connection, table: &str) -> rusqlite::Result<Vec<XColumn>> {
+    let mut stmt = conn.prepare_cached("SELECT name, type, \"notnull\", dflt_value, pk, hidden FROM pragma_table_xinfo(?1, 'main')")?;
+    let rows = stmt.query_map([table], |r| {
+        Ok(XColumn {
+            name: r.get(0)?,
+            ty: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+            notnull: r.get::<_, i64>(2)? != 0,
+            default: r.get(3)?,
+            pk: r.get(4)?,
+            hidden: r.get(5)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// The columns as `pragma_table_xinfo` would report them, from the parsed
+/// statement: SQLite fills that pragma from the same text.
+fn declared_columns(parsed: &ddl::CreateTable) -> Vec<XColumn> {
+    let mut table_key: Vec<&str> = parsed
+        .constraints
+        .iter()
+        .find_map(|c| match c {
+            TableConstraint::PrimaryKey { columns, .. } => Some(columns.iter().map(|k| k.column.as_deref().unwrap_or(&k.expr)).collect()),
+            _ => None,
+        })
+        .unwrap_or_default();
+    if parsed.without_rowid {
+        // SQLite drops repeated key columns of a WITHOUT ROWID table.
+        let mut seen: Vec<&str> = Vec::new();
+        table_key.retain(|k| {
+            !seen.iter().any(|s| same_name(s, k)) && {
+                seen.push(k);
+                true
+            }
         });
     }
-    Ok(out)
+    let mut columns: Vec<XColumn> = parsed
+        .columns
+        .iter()
+        .map(|def| {
+            let mut x = XColumn { name: def.name.clone(), ty: declared_type(&def.type_name), notnull: false, default: None, pk: 0, hidden: 0 };
+            for c in &def.constraints {
+                match &c.kind {
+                    ColumnConstraintKind::NotNull { .. } => x.notnull = true,
+                    // A later DEFAULT replaces an earlier one, as in SQLite.
+                    ColumnConstraintKind::Default(text) => x.default = Some(default_text(text)),
+                    ColumnConstraintKind::PrimaryKey { .. } => x.pk = 1,
+                    ColumnConstraintKind::Generated { stored, .. } => x.hidden = if *stored { 3 } else { 2 },
+                    _ => {}
+                }
+            }
+            if let Some(at) = table_key.iter().position(|k| same_name(k, &def.name)) {
+                x.pk = at as i64 + 1;
+            }
+            x
+        })
+        .collect();
+    // SQLite makes key columns NOT NULL in a WITHOUT ROWID table (the key is
+    // its storage key) and in a STRICT table, except a rowid alias there.
+    let keyed = columns.iter().filter(|x| x.pk > 0).count();
+    let alias = |x: &XColumn, def: &ddl::ColumnDef| {
+        let desc = def.constraints.iter().any(|c| matches!(c.kind, ColumnConstraintKind::PrimaryKey { order: Some(ddl::Order::Desc), .. }));
+        keyed == 1 && !parsed.without_rowid && x.ty.eq_ignore_ascii_case("INTEGER") && !desc
+    };
+    for (x, def) in columns.iter_mut().zip(&parsed.columns) {
+        if x.pk > 0 && (parsed.without_rowid || (parsed.strict && !alias(x, def))) {
+            x.notnull = true;
+        }
+    }
+    columns
+}
+
+/// The type as SQLite keeps it: the quotes of a type written as one
+/// quoted token go (`sqlite3DequoteToken`), and then a type that starts
+/// with a quote is cut at its closing quote (`sqlite3Dequote`), so
+/// `"VARCHAR"(10)` is VARCHAR and `[TEXT]` is TEXT.
+fn declared_type(type_name: &str) -> String {
+    let is_quote = |c: char| matches!(c, '"' | '\'' | '`' | '[');
+    let mut t = type_name;
+    if t.len() >= 3 && t.starts_with(is_quote) {
+        if let Some(inner) = t.get(1..t.len() - 1).filter(|i| !i.contains(is_quote)) {
+            t = inner;
+        }
+    }
+    let Some(open) = t.chars().next().filter(|c| is_quote(*c)) else {
+        return t.to_string();
+    };
+    let close = if open == '[' { ']' } else { open };
+    let mut out = String::new();
+    let mut rest = t[1..].chars().peekable();
+    while let Some(c) = rest.next() {
+        if c != close {
+            out.push(c);
+        } else if rest.next_if_eq(&close).is_some() {
+            out.push(close);
+        } else {
+            break;
+        }
+    }
+    out
+}
+
+/// The default as SQLite keeps it: `DEFAULT (expr)` without its
+/// parentheses and the blanks inside them (`sqlite3DbSpanDup`).
+fn default_text(text: &str) -> String {
+    match text.strip_prefix('(').and_then(|t| t.strip_suffix(')')) {
+        Some(inner) => inner.trim_matches(|c: char| c.is_ascii_whitespace() || c == '\x0b').to_string(),
+        None => text.to_string(),
+    }
+}
+
+/// Debug builds (and so every test) check the columns read from the text
+/// against `pragma_table_xinfo`, field by field.
+fn cross_check_columns(conn: &Connection, table: &str, declared: &[XColumn]) -> Result<(), IntrospectError> {
+    let reported = pragma_columns(conn, table)?;
+    let key = |x: &XColumn| (x.name.clone(), normalize_type(&x.ty), x.notnull, x.default.clone(), x.pk, x.hidden);
+    let (ours, theirs): (Vec<_>, Vec<_>) = (declared.iter().map(key).collect(), reported.iter().filter(|x| x.hidden != 1).map(key).collect());
+    if ours != theirs {
+        return Err(IntrospectError::Mismatch { table: table.to_string(), message: format!("the columns read {ours:?}, SQLite reports {theirs:?}") });
+    }
+    Ok(())
 }
 
 fn foreign_key_counts(conn: &Connection) -> rusqlite::Result<HashMap<String, usize>> {
@@ -203,7 +324,13 @@ fn unreadable(kind: &'static str, name: &str, sql: &str, message: impl Into<Stri
     IntrospectError::Unreadable { kind, name: name.to_string(), message: message.into(), sql: sql.to_string() }
 }
 
-fn read_table(row: &SchemaRow, xcolumns: &[XColumn], index_rows: &[&SchemaRow], fk_count: usize) -> Result<Table, IntrospectError> {
+/// What SQLite's PRAGMAs say of a table, to check the reader against.
+struct Reported {
+    columns: i64,
+    foreign_keys: usize,
+}
+
+fn read_table(conn: &Connection, row: &SchemaRow, reported: Reported, index_rows: &[&SchemaRow]) -> Result<Table, IntrospectError> {
     let sql = row.sql.as_deref().unwrap_or_default();
     let parsed = match ddl::parse_create(sql) {
         Ok(Statement::CreateTable(t)) => t,
@@ -211,10 +338,16 @@ fn read_table(row: &SchemaRow, xcolumns: &[XColumn], index_rows: &[&SchemaRow], 
         Err(e) => return Err(unreadable("table", &row.name, sql, e.to_string())),
     };
     let mismatch = |message: String| IntrospectError::Mismatch { table: row.name.clone(), message };
-    let visible: Vec<&XColumn> = xcolumns.iter().filter(|c| c.hidden != 1).collect();
-    if !parsed.as_select && parsed.columns.len() != visible.len() {
-        return Err(mismatch(format!("the statement declares {} columns, SQLite reports {}", parsed.columns.len(), visible.len())));
+    // `AS SELECT` never reaches sqlite_schema (SQLite stores a column list),
+    // but should it, the pragma knows the columns.
+    let xcolumns = if parsed.as_select { pragma_columns(conn, &row.name)? } else { declared_columns(&parsed) };
+    if !parsed.as_select && xcolumns.len() as i64 != reported.columns {
+        return Err(mismatch(format!("the statement declares {} columns, SQLite reports {}", xcolumns.len(), reported.columns)));
     }
+    if cfg!(debug_assertions) && !parsed.as_select {
+        cross_check_columns(conn, &row.name, &xcolumns)?;
+    }
+    let visible: Vec<&XColumn> = xcolumns.iter().filter(|c| c.hidden != 1).collect();
     let declared = |name: &str| parsed.columns.iter().find(|c| same_name(&c.name, name));
     let mut table = Table { name: row.name.clone(), strict: parsed.strict, without_rowid: parsed.without_rowid, ..Table::default() };
     for x in &visible {
@@ -252,8 +385,8 @@ fn read_table(row: &SchemaRow, xcolumns: &[XColumn], index_rows: &[&SchemaRow], 
             TableConstraint::PrimaryKey { .. } => {}
         }
     }
-    if table.foreign_keys.len() != fk_count {
-        return Err(mismatch(format!("the statement declares {} foreign keys, SQLite reports {fk_count}", table.foreign_keys.len())));
+    if table.foreign_keys.len() != reported.foreign_keys {
+        return Err(mismatch(format!("the statement declares {} foreign keys, SQLite reports {}", table.foreign_keys.len(), reported.foreign_keys)));
     }
     for row in index_rows {
         table.indexes.push(read_index(row, &table)?);
@@ -367,6 +500,29 @@ fn read_view(row: &SchemaRow) -> Result<View, IntrospectError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The columns read from the text are what `pragma_table_xinfo` reports,
+    /// on the quirks that decide them; and a disagreement is caught.
+    #[test]
+    fn columns_from_the_text_match_the_pragma() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            r#"CREATE TABLE q (id "INTEGER" PRIMARY KEY, b [TEXT], c `INT`, d "VARCHAR"(10), e DEFAULT ( 3600*12 ), f DEFAULT (0), g DEFAULT -1, h "a""b", k [x y] (3));
+               CREATE TABLE w (a, b COLLATE nocase, PRIMARY KEY (a, a, b)) WITHOUT ROWID;
+               CREATE TABLE s (a INT AS (c * 2) VIRTUAL, b INT AS (c * 2) STORED, c INT PRIMARY KEY) STRICT;
+               CREATE TABLE i (id INTEGER PRIMARY KEY, v ANY) STRICT;
+               CREATE TABLE r (a, b, c, PRIMARY KEY (c, a, c));"#,
+        )
+        .unwrap();
+        for row in schema_rows(&conn).unwrap().into_iter().filter(|r| r.kind == "table") {
+            let Ok(Statement::CreateTable(parsed)) = ddl::parse_create(row.sql.as_deref().unwrap()) else { panic!("{}", row.name) };
+            let declared = declared_columns(&parsed);
+            cross_check_columns(&conn, &row.name, &declared).unwrap();
+            let mut wrong = declared;
+            wrong[0].notnull = !wrong[0].notnull;
+            assert!(matches!(cross_check_columns(&conn, &row.name, &wrong), Err(IntrospectError::Mismatch { .. })), "{}", row.name);
+        }
+    }
 
     #[test]
     fn globs_match_like_exclude_patterns() {

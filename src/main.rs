@@ -7,3 +7,6 @@ mod meter;
 fn main() -> std::process::ExitCode {
     cli::run()
 }
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -44,7 +44,8 @@ fn run_fixture(name: &str) {
 
     for copy in [rehearse::Copy::Schema, rehearse::Copy::Data] {
         let scratch = rehearse::scratch_copy(Some(&conn), copy).unwrap();
-        rehearse::rehearse(&scratch, &m.up, &m.down, &model, &Default::default()).unwrap_or_else(|e| panic!("{name}: rehearsal ({copy:?}): {e}"));
+        rehearse::rehearse(&scratch, &m.up, &m.down, &support::schema_of(&conn), &model, &Default::default())
+            .unwrap_or_else(|e| panic!("{name}: rehearsal ({copy:?}): {e}"));
     }
     support::assert_round_trip(&conn, &model, &m, name);
 }

@@ -141,7 +141,7 @@ proptest! {
         seed(&conn, &start, rows);
         let m = support::generate(&conn, &target);
         let scratch = autogen::rehearse::scratch_copy(Some(&conn), autogen::rehearse::Copy::Data).unwrap();
-        autogen::rehearse::rehearse(&scratch, &m.up, &m.down, &target, &Default::default()).unwrap_or_else(|e| panic!("rehearsal: {e}\n--- up\n{}\n--- down\n{}", m.up, m.down));
+        autogen::rehearse::rehearse(&scratch, &m.up, &m.down, &support::schema_of(&conn), &target, &Default::default()).unwrap_or_else(|e| panic!("rehearsal: {e}\n--- up\n{}\n--- down\n{}", m.up, m.down));
         support::assert_round_trip(&conn, &target, &m, "property");
     }
 }
