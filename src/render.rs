@@ -12,7 +12,16 @@ use crate::sql::lexer::{self, TokenKind};
 /// assert_eq!(autogen::render::ident(r#"say "hi"; --"#), r#""say ""hi""; --""#);
 /// ```
 pub fn ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
+    let mut quoted = String::with_capacity(name.len() + 2);
+    quoted.push('"');
+    for ch in name.chars() {
+        if ch == '"' {
+            quoted.push('"');
+        }
+        quoted.push(ch);
+    }
+    quoted.push('"');
+    quoted
 }
 
 /// A text value as an SQL string literal, inner `'` doubled.
@@ -140,6 +149,11 @@ pub fn type_sql(ty: &str) -> String {
 
 /// parse.y's typetoken: names, then nothing, `(n)` or `(n, m)` with signed numbers.
 fn is_plain_type(ty: &str) -> bool {
+    // The usual case, plain words (`TEXT`, `UNSIGNED BIG INT`), needs no tokenizer.
+    let word = |w: &str| w.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') && w.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if ty.split(' ').all(word) {
+        return true;
+    }
     let Ok(tokens) = lexer::tokenize(ty) else { return false };
     let words = tokens.iter().take_while(|t| t.kind == TokenKind::Word).count();
     let rest = &tokens[words..];
@@ -338,6 +352,10 @@ mod tests {
         assert_eq!(type_sql("DECIMAL(+1,-10)"), "DECIMAL(+1,-10)");
         assert_eq!(type_sql("VARCHAR(+1,-10,5)"), "\"VARCHAR(+1,-10,5)\"");
         assert_eq!(type_sql("CHAR.3"), "\"CHAR.3\"");
+        assert_eq!(type_sql("_T2 X"), "_T2 X");
+        assert_eq!(type_sql("INT 9"), "\"INT 9\"");
+        assert_eq!(type_sql("9X"), "\"9X\"");
+        assert_eq!(ident("a\"b"), "\"a\"\"b\"");
     }
 
     #[test]

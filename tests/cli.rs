@@ -79,6 +79,9 @@ fn every_bad_model_names_file_line_and_column() {
         ("tables:\n  - name: u\n    columns:\n      - {name: id, type: INT, primary_key: true}\n  - name: t\n    columns:\n      - {name: a, type: INT, references: u.nope}\n", "model.yaml:7:42: foreign key on `t` references `u.nope`, which does not exist"),
         ("tables:\n  - name: t\n    columns:\n      - {name: a, type: INT, server_default: \"1 +\"}\n", "model.yaml:4:16: `t.a`: server_default `1 +` is not a valid SQL expression"),
         ("tables:\n  - name: t\n    columns:\n      - {name: a, type: INT}\n    indexes:\n      - {name: ix, columns: [a], where: \"a >\"}\n", "model.yaml:6:9: index `ix` on `t`: SQLite rejects it"),
+        // Caught when SQLite compiles the index, not when it parses it.
+        ("tables:\n  - name: t\n    columns:\n      - {name: a, type: INT}\n    indexes:\n      - {name: ix, columns: [{expression: \"lower(b)\"}]}\n", "model.yaml:6:9: index `ix` on `t`: SQLite rejects it: no such column: b"),
+        ("tables:\n  - name: t\n    columns:\n      - {name: a, type: INT}\n    indexes:\n      - {name: ix, columns: [{expression: \"a + random()\"}]}\n", "model.yaml:6:9: index `ix` on `t`: SQLite rejects it: non-deterministic functions prohibited in index expressions"),
         ("tables:\n  - name: t\n    columns: [\n", "model.yaml:3:14: unclosed bracket"),
         ("tables:\n  - name: t\n    name: u\n    columns:\n      - {name: a, type: INT}\n", "model.yaml:3:5: duplicate mapping key: name"),
         ("tables:\n  - name: t\n    columns:\n      - {name: a, type: TEXT, primary_key: true, autoincrement: true}\n", "model.yaml:4:16: `t.a`: AUTOINCREMENT is only allowed"),
