@@ -408,15 +408,15 @@ fn same_names(a: &[String], b: &[String]) -> bool {
 fn compare_tables(from: &Schema, to: &Schema, names: &Names, changes: &mut Vec<Change>, suggestions: &mut Vec<String>) {
     // Added tables parents first, removed ones children first: the order
     // they are created and dropped in.
-    // (Sorted only when there is any: the sort costs more than the rest.)
+    // The dependency sort runs only when a table comes or goes: on a large
+    // schema it costs as much as comparing every table.
     let gains = |from: &Schema, to: &Schema| to.tables.keys().any(|k| !from.tables.contains_key(k));
-    let added: Vec<&Table> = match gains(from, to) {
-        true => crate::plan::parents_first(to).into_iter().filter(|t| !from.tables.contains_key(&fold(&t.name))).collect(),
-        false => Vec::new(),
-    };
-    let removed: Vec<&Table> = match gains(to, from) {
-        true => crate::plan::parents_first(from).into_iter().rev().filter(|t| !to.tables.contains_key(&fold(&t.name))).collect(),
-        false => Vec::new(),
+    let added: Vec<&Table> =
+        if gains(from, to) { crate::plan::parents_first(to).into_iter().filter(|t| !from.tables.contains_key(&fold(&t.name))).collect() } else { Vec::new() };
+    let removed: Vec<&Table> = if gains(to, from) {
+        crate::plan::parents_first(from).into_iter().rev().filter(|t| !to.tables.contains_key(&fold(&t.name))).collect()
+    } else {
+        Vec::new()
     };
     suggest_table_renames(&added, &removed, suggestions);
     for table in &added {

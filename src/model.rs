@@ -1116,8 +1116,8 @@ pub fn check_with_sqlite(schema: &Schema, map: &SourceMap, selection: &Selection
     use crate::render;
     let conn = rusqlite::Connection::open_in_memory().map_err(|e| map.error(None, format!("cannot open an in-memory database: {e}")))?;
     let sqlite = |e: rusqlite::Error| crate::error::sqlite_message(&e);
-    // One transaction, never committed: the scratch is thrown away, and a
-    // commit per statement costs more than the statement.
+    // One transaction, never committed: the database is thrown away, so a
+    // commit after every statement would be wasted work.
     conn.execute_batch("BEGIN").map_err(|e| map.error(None, format!("cannot use an in-memory database: {e}")))?;
     for (key, table) in schema.tables.iter().filter(|(k, _)| selection.table(k)) {
         if let Err(e) = conn.execute_batch(&render::create_table(table, &table.name)) {
