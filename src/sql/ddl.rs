@@ -1019,7 +1019,7 @@ mod tests {
     use super::*;
     use ColumnConstraintKind as K;
 
-    fn table(sql: &str) -> CreateTable {
+    pub(super) fn table(sql: &str) -> CreateTable {
         match parse_create(sql) {
             Ok(Statement::CreateTable(t)) => t,
             other => panic!("{sql}: {other:?}"),
@@ -1047,7 +1047,7 @@ mod tests {
         }
     }
 
-    fn names(t: &CreateTable) -> Vec<&str> {
+    pub(super) fn names(t: &CreateTable) -> Vec<&str> {
         t.columns.iter().map(|c| c.name.as_str()).collect()
     }
 

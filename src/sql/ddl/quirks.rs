@@ -1,16 +1,6 @@
 //! Ugly-DDL cases kept from the first reader: they must hold for this one too.
+use super::tests::{names, table};
 use super::*;
-
-fn table(sql: &str) -> CreateTable {
-    match parse_create(sql) {
-        Ok(Statement::CreateTable(t)) => t,
-        other => panic!("{sql}: {other:?}"),
-    }
-}
-
-fn names(t: &CreateTable) -> Vec<&str> {
-    t.columns.iter().map(|c| c.name.as_str()).collect()
-}
 
 #[test]
 fn quoting_and_comments_anywhere() {
