@@ -38,9 +38,30 @@ impl Model {
     /// The model compared with `db`, after SQLite has checked what differs
     /// (errors point at the model entry).
     pub fn diff_from(&self, db: &Schema) -> Result<Diff> {
+        self.diff_then(db, |_| Ok(())).map(|(d, ())| d)
+    }
+
+    /// The model compared with `db`, and `then` run on that comparison
+    /// while SQLite checks what differs on another thread. The check's
+    /// error wins over `then`'s: it points at the model entry, and `then`
+    /// (rendering, the rehearsal) only fails on a model SQLite refuses if
+    /// the check fails too. On 1000 changed tables the check is about as
+    /// long as everything else after the reading, and the machine has a
+    /// second core.
+    pub fn diff_then<T>(&self, db: &Schema, then: impl FnOnce(&Diff) -> Result<T>) -> Result<(Diff, T)> {
         let d = diff::diff(db, &self.schema);
-        model::check_with_sqlite(&self.schema, &self.map, &model::Selection::changed_by(&d))?;
-        Ok(d)
+        let selection = model::Selection::changed_by(&d);
+        let check = model::Check::new(&self.schema, &self.map, &selection);
+        let out = std::thread::scope(|s| {
+            let helper = s.spawn(|| check.work());
+            let out = then(&d);
+            // Done with its own work, this thread builds what tables are left.
+            check.work();
+            helper.join().map(|()| out)
+        })
+        .map_err(|_| Error::Usage("checking the model with SQLite failed".into()))?;
+        check.finish()?;
+        Ok((d, out?))
     }
 }
 
@@ -81,19 +102,14 @@ impl Context {
         Ok(crate::runner::current_heads(&conn, &self.config.version_table).map_err(|e| crate::db::DbError::classify(path, self.config.busy_timeout, e))?)
     }
 
-    /// What the diff will do to the rows that exist, as warnings on
-    /// standard error (nothing when there is no database yet).
-    pub fn warn_about_data(&self, d: &Diff, to: &Schema, io: &mut Io) -> Result<()> {
-        crate::report::write_warnings(d, io.err).map_err(write_error)?;
-        let path = self.database_path()?;
-        if d.is_empty() || !path.exists() {
-            return Ok(());
+    /// What the diff will do to the rows that exist (nothing when there is
+    /// no database yet), to be written by [`write_warnings`] once the model
+    /// has been checked.
+    pub fn data_warnings(conn: Option<&rusqlite::Connection>, d: &Diff, to: &Schema) -> Vec<String> {
+        match conn {
+            Some(conn) if !d.is_empty() => crate::warnings::data_warnings(conn, d, to),
+            _ => Vec::new(),
         }
-        let conn = db::open_read(path, self.config.busy_timeout)?;
-        for w in crate::warnings::data_warnings(&conn, d, to) {
-            writeln!(io.err, "{}warning:{} {w}", anstyle::AnsiColor::Yellow.on_default().bold().render(), anstyle::Reset.render()).map_err(write_error)?;
-        }
-        Ok(())
     }
 
     /// The model, with excluded tables left out like the database's.
@@ -104,16 +120,18 @@ impl Context {
         Ok(Model { schema, map })
     }
 
-    /// The database's schema; a missing database reads as empty and is not
-    /// created (read-only commands never create a file).
-    pub fn database_schema(&self) -> Result<(Schema, bool)> {
+    /// The database, open for reading, and its schema; `None` when the file
+    /// does not exist (read-only commands never create one). `check` runs
+    /// on the connection before the schema is read.
+    pub fn database(&self, check: impl FnOnce(&rusqlite::Connection) -> Result<()>) -> Result<Option<(rusqlite::Connection, Schema)>> {
         let path = self.database_path()?;
         if !path.exists() {
-            return Ok((Schema::default(), false));
+            return Ok(None);
         }
         let conn = db::open_read(path, self.config.busy_timeout)?;
+        check(&conn)?;
         let schema = introspect::introspect(&conn, &self.filter()).map_err(|source| Error::Introspect { path: path.to_path_buf(), source })?;
-        Ok((schema, true))
+        Ok(Some((conn, schema)))
     }
 }
 
@@ -131,36 +149,61 @@ pub struct DiffOptions {
     pub exit_code: bool,
 }
 
+/// The model and the database as a command reads them.
+pub struct Read {
+    pub model: Model,
+    /// The database's schema (empty when there is no database yet).
+    pub db: Schema,
+    /// The open database; `None` when the file does not exist.
+    pub conn: Option<rusqlite::Connection>,
+}
+
 impl Context {
-    /// The model and the database's schema, read side by side: parsing the
-    /// model and introspecting the database are independent and each takes
-    /// about half the time of a large `diff`.
-    pub fn model_and_database(&self) -> Result<(Model, Schema, bool)> {
+    /// The model and the database, read side by side: parsing the model
+    /// and introspecting the database are independent and each takes
+    /// about half the time of a large `diff`. `check` runs on the database
+    /// connection before it is introspected; a model error is reported
+    /// before the database's.
+    pub fn model_and_database(&self, check: impl FnOnce(&rusqlite::Connection) -> Result<()>) -> Result<Read> {
         let (model, database) = std::thread::scope(|s| {
             let model = s.spawn(|| self.model());
-            let database = self.database_schema();
+            let database = self.database(check);
             (model.join().unwrap_or_else(|_| Err(Error::Usage("reading the model failed".into()))), database)
         });
-        let (db, exists) = database?;
-        Ok((model?, db, exists))
+        let model = model?;
+        Ok(match database? {
+            Some((conn, db)) => Read { model, db, conn: Some(conn) },
+            None => Read { model, db: Schema::default(), conn: None },
+        })
     }
+}
+
+/// Writes the diff's own warnings, then those about the rows.
+fn write_warnings(d: &Diff, data: &[String], io: &mut Io) -> Result<()> {
+    crate::report::write_warnings(d, io.err).map_err(write_error)?;
+    for w in data {
+        writeln!(io.err, "{}warning:{} {w}", anstyle::AnsiColor::Yellow.on_default().bold().render(), anstyle::Reset.render()).map_err(write_error)?;
+    }
+    Ok(())
 }
 
 /// `autogen diff`: the model against the database.
 pub fn diff(ctx: &Context, opts: &DiffOptions, io: &mut Io) -> Result<Outcome> {
-    let (loaded, db, exists) = ctx.model_and_database()?;
-    if !exists {
+    let read = ctx.model_and_database(|_| Ok(()))?;
+    if read.conn.is_none() {
         note_missing(ctx, io)?;
     }
-    let d = loaded.diff_from(&db)?;
-    let model = loaded.schema;
-    ctx.warn_about_data(&d, &model, io)?;
-    if opts.sql {
-        let upgrade = crate::revisions::upgrade_sql(&d, &model);
+    let model = &read.model.schema;
+    let (d, (warnings, upgrade)) = read.model.diff_then(&read.db, |d| {
+        let warnings = Context::data_warnings(read.conn.as_ref(), d, model);
+        Ok((warnings, opts.sql.then(|| crate::revisions::upgrade_sql(d, model))))
+    })?;
+    write_warnings(&d, &warnings, io)?;
+    if let Some(upgrade) = upgrade {
         io.out.write_all(upgrade.as_bytes()).map_err(write_error)?;
     } else {
         match opts.format {
-            Format::Text => crate::report::write_text(&d, &model, io.out),
+            Format::Text => crate::report::write_text(&d, model, io.out),
             Format::Json => crate::report::write_json(&d, io.out),
         }
         .map_err(write_error)?;
@@ -180,19 +223,19 @@ pub(crate) fn write_error(e: std::io::Error) -> Error {
 
 /// `autogen check`: exit 0 when the database (at head) matches the model.
 pub fn check(ctx: &Context, io: &mut Io) -> Result<Outcome> {
-    let (loaded, db, exists) = ctx.model_and_database()?;
-    if !exists {
+    let read = ctx.model_and_database(|_| Ok(()))?;
+    if read.conn.is_none() {
         note_missing(ctx, io)?;
     }
     crate::runner::require_head(ctx)?;
-    let d = loaded.diff_from(&db)?;
-    let model = loaded.schema;
+    let model = &read.model.schema;
+    let (d, warnings) = read.model.diff_then(&read.db, |d| Ok(Context::data_warnings(read.conn.as_ref(), d, model)))?;
     if d.is_empty() {
         writeln!(io.out, "No changes: the database matches the model.").map_err(write_error)?;
         return Ok(Outcome::Done);
     }
-    ctx.warn_about_data(&d, &model, io)?;
-    crate::report::write_text(&d, &model, io.out).map_err(write_error)?;
+    write_warnings(&d, &warnings, io)?;
+    crate::report::write_text(&d, model, io.out).map_err(write_error)?;
     writeln!(io.out, "\nThe database and the model differ: run `autogen revision --autogenerate -m MESSAGE`, then `autogen upgrade head`.")
         .map_err(write_error)?;
     Ok(Outcome::Differences)
@@ -258,45 +301,52 @@ fn write_new_file(path: &Path, text: &str) -> std::io::Result<()> {
 /// The upgrade and downgrade SQL for the model, rehearsed; None when there
 /// is nothing to do (and it said so).
 fn autogenerate(ctx: &Context, history: &crate::revisions::History, opts: &RevisionOptions, io: &mut Io) -> Result<Option<(String, String)>> {
-    use crate::rehearse::{self, Copy};
-    let loaded = ctx.model()?;
-    let path = ctx.database_path()?;
-    let conn = if path.exists() { Some(db::open_read(path, ctx.config.busy_timeout)?) } else { None };
-    let heads = match &conn {
-        Some(c) => crate::runner::current_heads(c, &ctx.config.version_table).map_err(|e| crate::db::DbError::classify(path, ctx.config.busy_timeout, e))?,
-        None => Vec::new(),
-    };
+    use crate::revisions::RevisionError;
     let mut want = history.heads();
     want.sort();
-    if heads != want {
-        let show = |h: &[String]| {
-            if h.is_empty() {
-                "base".to_string()
-            } else {
-                h.join(", ")
-            }
-        };
-        return Err(crate::revisions::RevisionError::NotAtHead { current: show(&heads), head: show(&want) }.into());
-    }
-    let db = match &conn {
-        Some(c) => introspect::introspect(c, &ctx.filter()).map_err(|source| Error::Introspect { path: path.to_path_buf(), source })?,
-        None => Schema::default(),
+    let show = |h: &[String]| if h.is_empty() { "base".to_string() } else { h.join(", ") };
+    let path = ctx.database_path()?;
+    let at_head = |conn: &rusqlite::Connection| -> Result<()> {
+        let heads =
+            crate::runner::current_heads(conn, &ctx.config.version_table).map_err(|e| crate::db::DbError::classify(path, ctx.config.busy_timeout, e))?;
+        if heads != want {
+            return Err(RevisionError::NotAtHead { current: show(&heads), head: show(&want) }.into());
+        }
+        Ok(())
     };
-    let up_diff = loaded.diff_from(&db)?;
-    let model = loaded.schema;
-    ctx.warn_about_data(&up_diff, &model, io)?;
-    if up_diff.is_empty() && !opts.allow_empty {
+    let read = ctx.model_and_database(at_head)?;
+    if read.conn.is_none() && !want.is_empty() {
+        return Err(RevisionError::NotAtHead { current: show(&[]), head: show(&want) }.into());
+    }
+    let (model, db) = (&read.model.schema, &read.db);
+    // The warnings come back even when the rehearsal fails: they often say why.
+    let (up_diff, (warnings, generated)) = read.model.diff_then(db, |d| {
+        let warnings = Context::data_warnings(read.conn.as_ref(), d, model);
+        if d.is_empty() && !opts.allow_empty {
+            return Ok((warnings, Ok(None)));
+        }
+        Ok((warnings, rehearsed_sql(ctx, opts, &read, d).map(Some)))
+    })?;
+    write_warnings(&up_diff, &warnings, io)?;
+    let generated = generated?;
+    if generated.is_none() {
         writeln!(io.out, "No changes detected: the database matches the model, so no revision was written (--allow-empty writes one anyway).")
             .map_err(write_error)?;
-        return Ok(None);
     }
-    let up = crate::revisions::upgrade_sql(&up_diff, &model);
-    let down_diff = crate::revisions::downgrade_diff(&up_diff, &db, &model);
-    let down = crate::revisions::upgrade_sql(&down_diff, &db);
+    Ok(generated)
+}
+
+/// The upgrade and downgrade SQL for `d`, run on a scratch copy first.
+fn rehearsed_sql(ctx: &Context, opts: &RevisionOptions, read: &Read, d: &Diff) -> Result<(String, String)> {
+    use crate::rehearse::{self, Copy};
+    use crate::revisions::{downgrade_diff, upgrade_sql};
+    let (model, db) = (&read.model.schema, &read.db);
+    let up = upgrade_sql(d, model);
+    let down = upgrade_sql(&downgrade_diff(d, db, model), db);
     let copy = if opts.rehearse_data { Copy::Data } else { Copy::Schema };
-    let scratch = rehearse::scratch_copy(conn.as_ref(), copy).map_err(rehearse::RehearsalError::Copy)?;
-    rehearse::rehearse(&scratch, &up, &down, &db, &model, &ctx.filter())?;
-    Ok(Some((up, down)))
+    let scratch = rehearse::scratch_copy(read.conn.as_ref(), copy).map_err(rehearse::RehearsalError::Copy)?;
+    rehearse::rehearse(&scratch, &up, &down, db, model, &ctx.filter())?;
+    Ok((up, down))
 }
 
 /// `autogen current`: the revision(s) the database is at.

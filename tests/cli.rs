@@ -97,6 +97,28 @@ fn every_bad_model_names_file_line_and_column() {
     }
 }
 
+/// SQLite checks the changed tables on two threads, in batches; whichever
+/// finds an error, the one reported is the first in the file (the schema
+/// keeps tables by name, where `t60` comes before `t7`).
+#[test]
+fn the_first_error_in_the_file_is_the_one_reported() {
+    let mut model = String::from("tables:\n");
+    for i in 0..100 {
+        model.push_str(&format!("  - name: t{i}\n    columns:\n      - {{name: a, type: INT}}\n"));
+        if i == 7 || i == 60 {
+            model.push_str("      - {name: b, type: INT, server_default: \"a + 1\"}\n");
+        }
+    }
+    let p = Project::new(&model);
+    let first = "model.yaml:26:16: `t7.b`: server_default `a + 1` is not a valid SQL expression: default value of column [b] is not constant";
+    for args in [&["diff"][..], &["revision", "--autogenerate", "-m", "x"]] {
+        let out = p.run(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(text(&out.stderr).contains(first), "{args:?}: {}", text(&out.stderr));
+    }
+    assert!(p.revisions().is_empty() && !p.path("app.db").exists(), "nothing may be written");
+}
+
 #[test]
 fn a_bad_config_is_named_with_its_place() {
     let p = Project::new(TODO);
