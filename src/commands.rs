@@ -103,8 +103,7 @@ impl Context {
     }
 
     /// What the diff will do to the rows that exist (nothing when there is
-    /// no database yet), to be written by [`write_warnings`] once the model
-    /// has been checked.
+    /// no database yet), to be written once the model has been checked.
     pub fn data_warnings(conn: Option<&rusqlite::Connection>, d: &Diff, to: &Schema) -> Vec<String> {
         match conn {
             Some(conn) if !d.is_empty() => crate::warnings::data_warnings(conn, d, to),
