@@ -146,13 +146,7 @@ fn bench_revision(dir: &Path, runs: usize) {
         std::fs::write(&path, &model).unwrap();
         // The same comparison and rendering without the rehearsal: what
         // Alembic's figure covers.
-        let mut generate = Vec::new();
-        for _ in 0..runs {
-            let mut c = autogen();
-            c.arg("--schema").arg(&path).arg("--database").arg(&db).args(["diff", "--sql"]);
-            generate.push(time(c));
-        }
-        let g = stats("diff --sql (compare + render, no rehearsal)", generate);
+        let g = stats("diff --sql (compare + render, no rehearsal)", diff_sql_times(&path, &db, runs));
         // Every rebuild's RENAME makes SQLite re-read the whole schema, so a
         // rehearsal of 1000 rebuilds takes minutes: run it once.
         let rehearsed_runs = if changed >= 1000 { 1 } else { runs.min(3) };
@@ -172,6 +166,18 @@ fn bench_revision(dir: &Path, runs: usize) {
             );
         }
     }
+}
+
+/// `runs` timings of `autogen diff --sql`: the comparison and rendering of
+/// `revision --autogenerate` without its rehearsal.
+fn diff_sql_times(model: &Path, db: &Path, runs: usize) -> Vec<Duration> {
+    (0..runs)
+        .map(|_| {
+            let mut c = autogen();
+            c.arg("--schema").arg(model).arg("--database").arg(db).args(["diff", "--sql"]);
+            time(c)
+        })
+        .collect()
 }
 
 fn bench_rebuild(dir: &Path, runs: usize) {
@@ -258,13 +264,7 @@ fn bench_alembic(dir: &Path, alembic: &Path, runs: usize) {
         }
         theirs.remove(0);
         let a = stats("Alembic revision --autogenerate", theirs);
-        let mut generate = Vec::new();
-        for _ in 0..runs {
-            let mut c = autogen();
-            c.arg("--schema").arg(&model).arg("--database").arg(&db).args(["diff", "--sql"]);
-            generate.push(time(c));
-        }
-        let g = stats("autogen diff --sql (compare + render)", generate);
+        let g = stats("autogen diff --sql (compare + render)", diff_sql_times(&model, &db, runs));
         let versions = dir.join(format!("alembic_{name}_ours"));
         let _ = std::fs::remove_dir_all(&versions);
         let mut c = autogen();
