@@ -38,7 +38,7 @@ impl Model {
     /// The model compared with `db`, after SQLite has checked what differs
     /// (errors point at the model entry).
     pub fn diff_from(&self, db: &Schema) -> Result<Diff> {
-        self.diff_then(db, |_| Ok(())).map(|(d, ())| d)
+        self.diff_then(db, |_, _| Ok(())).map(|(d, ())| d)
     }
 
     /// The model compared with `db`, and `then` run on that comparison
@@ -47,14 +47,21 @@ impl Model {
     /// (rendering, the rehearsal) only fails on a model SQLite refuses if
     /// the check fails too. On 1000 changed tables the check is about as
     /// long as everything else after the reading, and the machine has a
-    /// second core.
-    pub fn diff_then<T>(&self, db: &Schema, then: impl FnOnce(&Diff) -> Result<T>) -> Result<(Diff, T)> {
+    /// second core. `then` is told through [`Abandoned`] when a table has
+    /// failed the check, so that a long rehearsal can stop early.
+    pub fn diff_then<T>(&self, db: &Schema, then: impl FnOnce(&Diff, &Abandoned) -> Result<T>) -> Result<(Diff, T)> {
         let d = diff::diff(db, &self.schema);
         let selection = model::Selection::changed_by(&d);
         let check = model::Check::new(&self.schema, &self.map, &selection);
+        let abandoned = Abandoned::default();
         let out = std::thread::scope(|s| {
-            let helper = s.spawn(|| check.work());
-            let out = then(&d);
+            let helper = s.spawn(|| {
+                check.work();
+                if check.failed() {
+                    abandoned.0.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+            });
+            let out = then(&d, &abandoned);
             // Done with its own work, this thread builds what tables are left.
             check.work();
             helper.join().map(|()| out)
@@ -62,6 +69,20 @@ impl Model {
         .map_err(|_| Error::Usage("checking the model with SQLite failed".into()))?;
         check.finish()?;
         Ok((d, out?))
+    }
+}
+
+/// Set once the model has failed SQLite's check: whatever runs beside the
+/// check is wasted work from then on, and its result will not be used.
+#[derive(Clone, Default)]
+pub struct Abandoned(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl Abandoned {
+    /// Makes `conn` stop what it runs, with an "interrupted" error, once
+    /// this is set (polled every few thousand SQLite instructions).
+    fn stop(&self, conn: &mut rusqlite::Connection) -> rusqlite::Result<()> {
+        let flag = self.0.clone();
+        conn.progress_handler(10_000, Some(move || flag.load(std::sync::atomic::Ordering::Relaxed)))
     }
 }
 
@@ -193,7 +214,7 @@ pub fn diff(ctx: &Context, opts: &DiffOptions, io: &mut Io) -> Result<Outcome> {
         note_missing(ctx, io)?;
     }
     let model = &read.model.schema;
-    let (d, (warnings, upgrade)) = read.model.diff_then(&read.db, |d| {
+    let (d, (warnings, upgrade)) = read.model.diff_then(&read.db, |d, _| {
         let warnings = Context::data_warnings(read.conn.as_ref(), d, model);
         Ok((warnings, opts.sql.then(|| crate::revisions::upgrade_sql(d, model))))
     })?;
@@ -228,7 +249,7 @@ pub fn check(ctx: &Context, io: &mut Io) -> Result<Outcome> {
     }
     crate::runner::require_head(ctx)?;
     let model = &read.model.schema;
-    let (d, warnings) = read.model.diff_then(&read.db, |d| Ok(Context::data_warnings(read.conn.as_ref(), d, model)))?;
+    let (d, warnings) = read.model.diff_then(&read.db, |d, _| Ok(Context::data_warnings(read.conn.as_ref(), d, model)))?;
     if d.is_empty() {
         writeln!(io.out, "No changes: the database matches the model.").map_err(write_error)?;
         return Ok(Outcome::Done);
@@ -319,12 +340,12 @@ fn autogenerate(ctx: &Context, history: &crate::revisions::History, opts: &Revis
     }
     let (model, db) = (&read.model.schema, &read.db);
     // The warnings come back even when the rehearsal fails: they often say why.
-    let (up_diff, (warnings, generated)) = read.model.diff_then(db, |d| {
+    let (up_diff, (warnings, generated)) = read.model.diff_then(db, |d, abandoned| {
         let warnings = Context::data_warnings(read.conn.as_ref(), d, model);
         if d.is_empty() && !opts.allow_empty {
             return Ok((warnings, Ok(None)));
         }
-        Ok((warnings, rehearsed_sql(ctx, opts, &read, d).map(Some)))
+        Ok((warnings, rehearsed_sql(ctx, opts, &read, d, abandoned).map(Some)))
     })?;
     write_warnings(&up_diff, &warnings, io)?;
     let generated = generated?;
@@ -336,14 +357,16 @@ fn autogenerate(ctx: &Context, history: &crate::revisions::History, opts: &Revis
 }
 
 /// The upgrade and downgrade SQL for `d`, run on a scratch copy first.
-fn rehearsed_sql(ctx: &Context, opts: &RevisionOptions, read: &Read, d: &Diff) -> Result<(String, String)> {
+fn rehearsed_sql(ctx: &Context, opts: &RevisionOptions, read: &Read, d: &Diff, abandoned: &Abandoned) -> Result<(String, String)> {
     use crate::rehearse::{self, Copy};
     use crate::revisions::{downgrade_diff, upgrade_sql};
     let (model, db) = (&read.model.schema, &read.db);
     let up = upgrade_sql(d, model);
     let down = upgrade_sql(&downgrade_diff(d, db, model), db);
     let copy = if opts.rehearse_data { Copy::Data } else { Copy::Schema };
-    let scratch = rehearse::scratch_copy(read.conn.as_ref(), copy).map_err(rehearse::RehearsalError::Copy)?;
+    let mut scratch = rehearse::scratch_copy(read.conn.as_ref(), copy).map_err(rehearse::RehearsalError::Copy)?;
+    // The scratch is thrown away: stopping it midway loses nothing.
+    abandoned.stop(&mut scratch).map_err(rehearse::RehearsalError::Copy)?;
     rehearse::rehearse(&scratch, &up, &down, db, model, &ctx.filter())?;
     Ok((up, down))
 }

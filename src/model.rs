@@ -1178,6 +1178,11 @@ impl<'a> Check<'a> {
         }
     }
 
+    /// Whether a table has failed so far.
+    pub fn failed(&self) -> bool {
+        self.failed.load(std::sync::atomic::Ordering::Relaxed) != usize::MAX
+    }
+
     fn fail(&self, i: usize, e: ModelError) {
         self.failed.fetch_min(i, std::sync::atomic::Ordering::Relaxed);
         self.errors.lock().unwrap_or_else(|p| p.into_inner()).push((i, e));
