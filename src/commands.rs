@@ -74,7 +74,7 @@ impl Model {
 
 /// Set once the model has failed SQLite's check: whatever runs beside the
 /// check is wasted work from then on, and its result will not be used.
-#[derive(Clone, Default)]
+#[derive(Default)]
 pub struct Abandoned(std::sync::Arc<std::sync::atomic::AtomicBool>);
 
 impl Abandoned {
