@@ -1102,6 +1102,14 @@ impl Selection {
     fn table(&self, key: &str) -> bool {
         self.all || self.tables.contains(key)
     }
+
+    fn view(&self, key: &str) -> bool {
+        self.all || self.views.contains(key)
+    }
+
+    fn trigger(&self, key: &str) -> bool {
+        self.all || self.triggers.contains(key)
+    }
 }
 
 /// Builds the selected objects of the model in an in-memory SQLite: what
@@ -1225,7 +1233,7 @@ impl<'a> Check<'a> {
             return Ok(());
         }
         let conn = in_memory(map)?;
-        for (key, view) in in_file_order(schema.views.iter().filter(|(k, _)| selection.all || selection.views.contains(*k)), &map.views) {
+        for (key, view) in in_file_order(schema.views.iter().filter(|(k, _)| selection.view(k)), &map.views) {
             let at = map.views.get(key).copied();
             let built = build_with_dependencies(&conn, schema, &view.sql).and_then(|created| {
                 let result = conn
@@ -1239,7 +1247,7 @@ impl<'a> Check<'a> {
                 return Err(map.error(at, format!("view `{}`: SQLite rejects it: {}", view.name, sqlite_message(&e))));
             }
         }
-        for (key, trigger) in in_file_order(schema.triggers.iter().filter(|(k, _)| selection.all || selection.triggers.contains(*k)), &map.triggers) {
+        for (key, trigger) in in_file_order(schema.triggers.iter().filter(|(k, _)| selection.trigger(k)), &map.triggers) {
             let at = map.triggers.get(key).copied();
             let built = build_with_dependencies(&conn, schema, &trigger.table).and_then(|created| {
                 let result = conn.execute_batch(&trigger.sql);
