@@ -135,7 +135,9 @@ impl Ids {
         let mut i = 0;
         while i < bytes.len() {
             let run = bytes[i..].iter().take_while(|b| is_hex(**b)).count();
-            if run == 12 && bytes[i..i + 12].iter().any(|b| b.is_ascii_alphabetic()) {
+            // An id can be all digits (about one in 300 is), so a run of
+            // 12 is an id whatever it holds; the README has no other.
+            if run == 12 {
                 let next = self.0.len() + 1;
                 let n = *self.0.entry(text[i..i + 12].to_string()).or_insert(next);
                 out.push_str(&format!("<id {n}>"));
