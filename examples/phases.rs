@@ -18,41 +18,41 @@ fn main() {
     let (model_path, db_path) = (Path::new(&args[1]), Path::new(&args[2]));
     let mut t = Instant::now();
     let text = std::fs::read_to_string(model_path).unwrap();
-    let v = autogen::yaml::parse(&text).unwrap();
+    let v = autogen::source::model::yaml::parse(&text).unwrap();
     lap("yaml tree", &mut t, v.is_some());
-    let (model, map) = autogen::model::parse(&text, model_path).unwrap();
+    let (model, map) = autogen::source::model::parse(&text, model_path).unwrap();
     lap("load model", &mut t, "");
     if std::env::var("CHECK").is_ok() {
-        autogen::model::check_with_sqlite(&model, &map, &autogen::model::Selection::everything()).unwrap();
+        autogen::verify::model_check::check_with_sqlite(&model, &map, &autogen::verify::model_check::Selection::everything()).unwrap();
         lap("check with sqlite", &mut t, "");
     }
-    let conn = autogen::db::open_read(db_path, std::time::Duration::from_secs(1)).unwrap();
+    let conn = autogen::engine::open::open_read(db_path, std::time::Duration::from_secs(1)).unwrap();
     let filter = Default::default();
-    let db = autogen::introspect::introspect(&conn, &filter).unwrap();
+    let db = autogen::source::introspect::introspect(&conn, &filter).unwrap();
     lap("introspect", &mut t, "");
     let d = autogen::diff::diff(&db, &model);
     lap("diff", &mut t, format!("({} changes)", d.changes.len()));
-    let up = autogen::revisions::upgrade_sql(&d, &model);
+    let up = autogen::migrate::revision::upgrade_sql(&d, &model);
     lap("plan + render", &mut t, format!("({} bytes)", up.len()));
     if std::env::var("REHEARSE").is_err() {
         return;
     }
-    let down_diff = autogen::revisions::downgrade_diff(&d, &db, &model);
-    let down = autogen::revisions::upgrade_sql(&down_diff, &db);
+    let down_diff = autogen::migrate::revision::downgrade_diff(&d, &db, &model);
+    let down = autogen::migrate::revision::upgrade_sql(&down_diff, &db);
     lap("downgrade sql", &mut t, "");
-    let scratch = autogen::rehearse::scratch_copy(Some(&conn), autogen::rehearse::Copy::Schema).unwrap();
+    let scratch = autogen::verify::rehearse::scratch_copy(Some(&conn), autogen::verify::rehearse::Copy::Schema).unwrap();
     lap("scratch copy", &mut t, "");
-    let start = autogen::introspect::introspect(&scratch, &filter).unwrap();
+    let start = autogen::source::introspect::introspect(&scratch, &filter).unwrap();
     lap("introspect start", &mut t, "");
-    autogen::runner::apply_sql(&scratch, &up, "up", "").unwrap();
+    autogen::migrate::run::apply_sql(&scratch, &up, "up", "").unwrap();
     lap("apply upgrade", &mut t, "");
-    let after = autogen::introspect::introspect(&scratch, &filter).unwrap();
+    let after = autogen::source::introspect::introspect(&scratch, &filter).unwrap();
     lap("introspect after", &mut t, "");
     assert!(autogen::diff::diff(&after, &model).is_empty());
     lap("diff after", &mut t, "");
-    autogen::runner::apply_sql(&scratch, &down, "down", "").unwrap();
+    autogen::migrate::run::apply_sql(&scratch, &down, "down", "").unwrap();
     lap("apply downgrade", &mut t, "");
-    let back = autogen::introspect::introspect(&scratch, &filter).unwrap();
+    let back = autogen::source::introspect::introspect(&scratch, &filter).unwrap();
     lap("introspect back", &mut t, "");
     assert!(autogen::diff::diff(&back, &start).is_empty());
     lap("diff back", &mut t, "");

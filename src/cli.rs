@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anstream::ColorChoice;
-use autogen::commands::{self, Context, DiffOptions, Format, Io, Outcome, RevisionOptions};
-use autogen::config::{self, Overrides};
-use autogen::runner::{Direction, Target};
+use autogen::app::{self as commands, Context, DiffOptions, Format, Io, Outcome, RevisionOptions};
+use autogen::app::config::{self, Overrides};
+use autogen::migrate::run::{Direction, Target};
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Parser)]
@@ -227,14 +227,14 @@ fn dispatch(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resu
             };
             commands::revision(&ctx, &opts, &mut io)?
         }
-        Command::Upgrade { target, sql: false } => autogen::runner::migrate(&ctx, &Target::parse(target), Direction::Up, &mut io)?,
-        Command::Downgrade { target, sql: false } => autogen::runner::migrate(&ctx, &Target::parse(target), Direction::Down, &mut io)?,
-        Command::Upgrade { target, sql: true } => autogen::runner::offline(&ctx, target, Direction::Up, &mut io)?,
-        Command::Downgrade { target, sql: true } => autogen::runner::offline(&ctx, target, Direction::Down, &mut io)?,
+        Command::Upgrade { target, sql: false } => autogen::migrate::run::migrate(&ctx, &Target::parse(target), Direction::Up, &mut io)?,
+        Command::Downgrade { target, sql: false } => autogen::migrate::run::migrate(&ctx, &Target::parse(target), Direction::Down, &mut io)?,
+        Command::Upgrade { target, sql: true } => autogen::migrate::run::offline(&ctx, target, Direction::Up, &mut io)?,
+        Command::Downgrade { target, sql: true } => autogen::migrate::run::offline(&ctx, target, Direction::Down, &mut io)?,
         Command::Init => commands::init(&ctx.cwd, &mut io)?,
         Command::Heads => commands::heads(&ctx, &mut io)?,
         Command::Show { rev } => commands::show(&ctx, rev, &mut io)?,
-        Command::Stamp { rev, purge } => autogen::runner::stamp(&ctx, rev, *purge, &mut io)?,
+        Command::Stamp { rev, purge } => autogen::migrate::run::stamp(&ctx, rev, *purge, &mut io)?,
         Command::Merge { message, revs, rev_id } => commands::merge(&ctx, message, revs, rev_id.as_deref(), &mut io)?,
     };
     Ok(outcome)

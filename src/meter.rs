@@ -6,8 +6,8 @@ use std::io::{IsTerminal, Write};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use autogen::progress::{Copying, ProgressSink};
-use autogen::warnings::thousands;
+use autogen::engine::progress::{Copying, ProgressSink};
+use autogen::verify::warnings::thousands;
 
 /// How long a copy runs before its progress is shown.
 const DELAY: Duration = Duration::from_millis(700);

@@ -5,7 +5,8 @@ mod support;
 
 use std::path::Path;
 
-use autogen::{diff, emit, model, plan};
+use autogen::{diff, plan};
+use autogen::source::model::{self, write as emit};
 
 #[test]
 fn inspect_then_check_is_empty_for_every_corpus_schema() {
@@ -14,7 +15,7 @@ fn inspect_then_check_is_empty_for_every_corpus_schema() {
     for (name, sql) in &corpus {
         let conn = rusqlite::Connection::open_in_memory().unwrap();
         conn.execute_batch(sql).unwrap_or_else(|e| panic!("{name}: corpus script fails: {e}"));
-        let db = match autogen::introspect::introspect(&conn, &Default::default()) {
+        let db = match autogen::source::introspect::introspect(&conn, &Default::default()) {
             Ok(s) => s,
             Err(e) => {
                 failures.push(format!("{name}: introspect: {e}"));
@@ -68,7 +69,7 @@ fn every_corpus_table_survives_a_rebuild() {
             }
             table.columns.push(column);
         }
-        if let Err(e) = autogen::model::check_with_sqlite(&model, &Default::default(), &autogen::model::Selection::everything()) {
+        if let Err(e) = autogen::verify::model_check::check_with_sqlite(&model, &Default::default(), &autogen::verify::model_check::Selection::everything()) {
             // Adding a column can break a `SELECT *` compound view: such a
             // model is refused before anything is planned.
             refused.push(format!("{name}: {e}"));

@@ -7,7 +7,9 @@ mod support;
 
 use std::path::{Path, PathBuf};
 
-use autogen::{model, rehearse, report};
+use autogen::app::report;
+use autogen::source::model;
+use autogen::verify::rehearse;
 
 fn fixture_dir(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name)
@@ -17,7 +19,7 @@ fn run_fixture(name: &str) {
     let dir = fixture_dir(name);
     let before = std::fs::read_to_string(dir.join("before.sql")).unwrap();
     let (model, map) = model::load(&dir.join("model.yaml")).unwrap_or_else(|e| panic!("{e}"));
-    model::check_with_sqlite(&model, &map, &model::Selection::everything()).unwrap_or_else(|e| panic!("{e}"));
+    autogen::verify::model_check::check_with_sqlite(&model, &map, &autogen::verify::model_check::Selection::everything()).unwrap_or_else(|e| panic!("{e}"));
 
     let tmp = tempfile::tempdir().unwrap();
     let conn = rusqlite::Connection::open(tmp.path().join("app.db")).unwrap();

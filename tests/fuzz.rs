@@ -78,13 +78,13 @@ proptest! {
     fn the_model_loader_never_panics(pick in any::<usize>(), ops in proptest::collection::vec((any::<usize>(), any::<usize>(), any::<u8>()), 0..6)) {
         let (_, models) = seeds();
         let input = mutate(&models[pick % models.len()], &ops);
-        let _ = autogen::model::parse(&input, Path::new("fuzz.yaml"));
+        let _ = autogen::source::model::parse(&input, Path::new("fuzz.yaml"));
     }
 
     #[test]
     fn arbitrary_text_never_panics(input in ".{0,300}") {
         let _ = autogen::sql::ddl::parse_create(&input);
-        let _ = autogen::model::parse(&input, Path::new("fuzz.yaml"));
-        let _ = autogen::yaml::parse(&input);
+        let _ = autogen::source::model::parse(&input, Path::new("fuzz.yaml"));
+        let _ = autogen::source::model::yaml::parse(&input);
     }
 }

@@ -9,7 +9,7 @@ mod support;
 
 use std::path::{Path, PathBuf};
 
-use autogen::yaml::{self, Node, Value as Yaml};
+use autogen::source::model::yaml::{self, Node, Value as Yaml};
 use serde_json::{json, Value};
 
 fn root() -> &'static Path {
@@ -70,7 +70,7 @@ fn yaml_to_json(text: &str) -> Value {
 }
 
 fn loader_accepts(text: &str) -> Result<(), String> {
-    autogen::model::parse(text, Path::new("model.yaml")).map(|_| ()).map_err(|e| e.to_string())
+    autogen::source::model::parse(text, Path::new("model.yaml")).map(|_| ()).map_err(|e| e.to_string())
 }
 
 fn schema_errors(validator: &jsonschema::Validator, instance: &Value) -> Vec<String> {
@@ -81,7 +81,7 @@ fn schema_errors(validator: &jsonschema::Validator, instance: &Value) -> Vec<Str
 fn each_definition_lists_exactly_the_keys_the_loader_reads() {
     let schema = schema();
     let definitions = schema["definitions"].as_object().expect("definitions");
-    for (kind, keys) in autogen::model::OBJECT_KEYS {
+    for (kind, keys) in autogen::source::model::OBJECT_KEYS {
         let object = if *kind == "model" { &schema } else { definitions.get(*kind).unwrap_or_else(|| panic!("no definition `{kind}` in the schema")) };
         assert_eq!(object["type"], "object", "`{kind}`");
         assert_eq!(object["additionalProperties"], false, "`{kind}` must refuse unknown keys, as the loader does");
@@ -95,7 +95,7 @@ fn each_definition_lists_exactly_the_keys_the_loader_reads() {
         }
     }
     let mut kinds: Vec<&str> = definitions.keys().map(String::as_str).collect();
-    let mut known: Vec<&str> = autogen::model::OBJECT_KEYS.iter().map(|(k, _)| *k).filter(|k| *k != "model").collect();
+    let mut known: Vec<&str> = autogen::source::model::OBJECT_KEYS.iter().map(|(k, _)| *k).filter(|k| *k != "model").collect();
     kinds.sort();
     known.sort();
     assert_eq!(kinds, known, "definitions the loader has no kind for");
@@ -119,7 +119,7 @@ fn every_model_the_loader_accepts_validates() {
     assert!(files.len() > 20, "only {} model files", files.len());
     for path in files {
         let text = std::fs::read_to_string(&path).unwrap();
-        autogen::model::parse(&text, &path).unwrap_or_else(|e| panic!("{e}"));
+        autogen::source::model::parse(&text, &path).unwrap_or_else(|e| panic!("{e}"));
         let errors = schema_errors(&validator, &yaml_to_json(&text));
         assert!(errors.is_empty(), "{}: {errors:#?}", path.display());
     }
@@ -128,7 +128,7 @@ fn every_model_the_loader_accepts_validates() {
     for (name, sql) in support::corpus() {
         let conn = rusqlite::Connection::open_in_memory().unwrap();
         conn.execute_batch(&sql).unwrap();
-        let text = autogen::emit::model_yaml(&support::schema_of(&conn));
+        let text = autogen::source::model::write::model_yaml(&support::schema_of(&conn));
         let errors = schema_errors(&validator, &yaml_to_json(&text));
         assert!(errors.is_empty(), "inspect of {name}: {errors:#?}\n{text}");
         checked += 1;
@@ -189,7 +189,7 @@ fn an_unknown_or_misspelt_key_is_refused_by_both() {
     loader_accepts(&model.to_string()).unwrap();
     assert_eq!(schema_errors(&validator, &model), Vec::<String>::new());
     let mut kinds: Vec<&str> = places.iter().map(|(k, _)| *k).collect();
-    let mut all: Vec<&str> = autogen::model::OBJECT_KEYS.iter().map(|(k, _)| *k).collect();
+    let mut all: Vec<&str> = autogen::source::model::OBJECT_KEYS.iter().map(|(k, _)| *k).collect();
     kinds.sort();
     all.sort();
     assert_eq!(kinds, all, "every kind has a place in the test model");

@@ -32,7 +32,7 @@ fn a_100k_row_table_with_cascading_children_is_rebuilt_without_loss() {
     indexes:
       - {name: ix_todos_owner, columns: [owner_id]}
 ";
-    let (model, _) = autogen::model::parse(yaml, Path::new("large.yaml")).unwrap();
+    let (model, _) = autogen::source::model::parse(yaml, Path::new("large.yaml")).unwrap();
     let m = support::generate(&conn, &model);
     assert!(m.up.contains("INSERT INTO \"_autogen_tmp_users\""), "{}", m.up);
     support::assert_round_trip(&conn, &model, &m, "100k rows");

@@ -10,8 +10,8 @@ fn assert_in_sync(name: &str, ddl: &str, yaml: &str) {
     let conn = rusqlite::Connection::open_in_memory().unwrap();
     conn.execute_batch(ddl).unwrap_or_else(|e| panic!("{name}: {e}"));
     let db = support::schema_of(&conn);
-    let (model, map) = autogen::model::parse(yaml, Path::new(name)).unwrap_or_else(|e| panic!("{e}"));
-    autogen::model::check_with_sqlite(&model, &map, &autogen::model::Selection::everything()).unwrap_or_else(|e| panic!("{e}"));
+    let (model, map) = autogen::source::model::parse(yaml, Path::new(name)).unwrap_or_else(|e| panic!("{e}"));
+    autogen::verify::model_check::check_with_sqlite(&model, &map, &autogen::verify::model_check::Selection::everything()).unwrap_or_else(|e| panic!("{e}"));
     let d = autogen::diff::diff(&db, &model);
     let changes: Vec<String> = d.changes.iter().map(autogen::plan::describe).collect();
     assert!(changes.is_empty(), "{name}: false positives: {changes:#?}");
@@ -177,11 +177,11 @@ triggers:
 fn virtual_shadow_and_excluded_tables_are_not_managed() {
     let conn = rusqlite::Connection::open_in_memory().unwrap();
     conn.execute_batch("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); CREATE VIRTUAL TABLE notes_fts USING fts5(body); CREATE TABLE legacy_users (x); CREATE TABLE spatial_ref_sys (y);").unwrap();
-    let filter = autogen::introspect::Filter { ignore: vec![], exclude: vec!["legacy_*".into(), "spatial_*".into()] };
-    let db = autogen::introspect::introspect(&conn, &filter).unwrap();
+    let filter = autogen::source::introspect::Filter { ignore: vec![], exclude: vec!["legacy_*".into(), "spatial_*".into()] };
+    let db = autogen::source::introspect::introspect(&conn, &filter).unwrap();
     assert_eq!(db.tables.keys().collect::<Vec<_>>(), ["notes"]);
     assert!(db.unmanaged.contains(&"notes_fts".to_string()) && db.unmanaged.iter().any(|t| t.starts_with("notes_fts_")), "{:?}", db.unmanaged);
-    let (model, _) = autogen::model::parse(
+    let (model, _) = autogen::source::model::parse(
         "tables:\n  - name: notes\n    columns:\n      - {name: id, type: INTEGER, primary_key: true}\n      - {name: body, type: TEXT}\n",
         Path::new("m.yaml"),
     )

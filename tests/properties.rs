@@ -104,7 +104,7 @@ fn build(spec: &[Option<TableSpec>]) -> Schema {
         }
         schema.tables.insert(name, table);
     }
-    autogen::normalize::normalize(&mut schema);
+    autogen::schema::normalize::normalize(&mut schema);
     schema
 }
 
@@ -114,14 +114,14 @@ fn seed(conn: &rusqlite::Connection, schema: &Schema, rows: usize) {
     for table in schema.tables.values() {
         for n in 1..=rows as i64 {
             let cols: Vec<&Column> = table.columns.iter().filter(|c| c.name != "parent_id").collect();
-            let names: Vec<String> = cols.iter().map(|c| autogen::render::ident(&c.name)).collect();
+            let names: Vec<String> = cols.iter().map(|c| autogen::sql::quote::ident(&c.name)).collect();
             let values: Vec<String> = cols.iter().map(|c| if c.ty == "TEXT" { format!("'{n}'") } else { n.to_string() }).collect();
-            conn.execute(&format!("INSERT INTO {} ({}) VALUES ({})", autogen::render::ident(&table.name), names.join(", "), values.join(", ")), []).unwrap();
+            conn.execute(&format!("INSERT INTO {} ({}) VALUES ({})", autogen::sql::quote::ident(&table.name), names.join(", "), values.join(", ")), []).unwrap();
         }
         if table.is_autoincrement() && rows > 0 {
             // Deleted ids must never come back: leave the counter above the rows.
-            conn.execute(&format!("INSERT INTO {} (id) VALUES (1000)", autogen::render::ident(&table.name)), []).ok();
-            conn.execute(&format!("DELETE FROM {} WHERE id = 1000", autogen::render::ident(&table.name)), []).ok();
+            conn.execute(&format!("INSERT INTO {} (id) VALUES (1000)", autogen::sql::quote::ident(&table.name)), []).ok();
+            conn.execute(&format!("DELETE FROM {} WHERE id = 1000", autogen::sql::quote::ident(&table.name)), []).ok();
         }
     }
 }
@@ -135,13 +135,13 @@ proptest! {
         let target = build(&to);
         let conn = rusqlite::Connection::open_in_memory().unwrap();
         conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
-        for stmt in autogen::render::schema_ddl(&start) {
+        for stmt in autogen::schema::ddl::schema_ddl(&start) {
             conn.execute_batch(&stmt).unwrap_or_else(|e| panic!("{e}: {stmt}"));
         }
         seed(&conn, &start, rows);
         let m = support::generate(&conn, &target);
-        let scratch = autogen::rehearse::scratch_copy(Some(&conn), autogen::rehearse::Copy::Data).unwrap();
-        autogen::rehearse::rehearse(&scratch, &m.up, &m.down, &support::schema_of(&conn), &target, &Default::default()).unwrap_or_else(|e| panic!("rehearsal: {e}\n--- up\n{}\n--- down\n{}", m.up, m.down));
+        let scratch = autogen::verify::rehearse::scratch_copy(Some(&conn), autogen::verify::rehearse::Copy::Data).unwrap();
+        autogen::verify::rehearse::rehearse(&scratch, &m.up, &m.down, &support::schema_of(&conn), &target, &Default::default()).unwrap_or_else(|e| panic!("rehearsal: {e}\n--- up\n{}\n--- down\n{}", m.up, m.down));
         support::assert_round_trip(&conn, &target, &m, "property");
     }
 }

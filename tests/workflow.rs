@@ -118,7 +118,7 @@ fn a_branch_and_its_merge() {
     ok(d, &["upgrade"]);
     // Two developers branch from the same head.
     for (id, sql) in [("left", "CREATE TABLE l (x)"), ("right", "CREATE TABLE r (y)")] {
-        let text = autogen::revisions::NewRevision {
+        let text = autogen::migrate::revision::NewRevision {
             id,
             parents: &["root".to_string()],
             message: id,

@@ -12,12 +12,13 @@
 use super::lexer::{self, error, ParseError, Token, TokenKind};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Statement {
-    CreateTable(CreateTable),
-    CreateIndex(CreateIndex),
-    CreateView(CreateView),
-    CreateTrigger(CreateTrigger),
-    CreateVirtualTable(CreateVirtualTable),
+/// One CREATE statement, read.
+pub enum Create {
+    Table(CreateTable),
+    Index(CreateIndex),
+    View(CreateView),
+    Trigger(CreateTrigger),
+    VirtualTable(CreateVirtualTable),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -212,7 +213,7 @@ pub struct CreateVirtualTable {
 
 /// Reads one CREATE TABLE, INDEX, VIEW, TRIGGER or VIRTUAL TABLE
 /// statement; trailing `;` are allowed, anything else after it is not.
-pub fn parse_create(sql: &str) -> Result<Statement, ParseError> {
+pub fn parse_create(sql: &str) -> Result<Create, ParseError> {
     let mut p = Parser { sql, tokens: lexer::tokenize(sql)?, pos: 0 };
     let statement = p.create()?;
     p.finish()?;
@@ -403,29 +404,29 @@ impl<'a> Parser<'a> {
 
 /// The statements: `CREATE [TEMP|TEMPORARY] ...`.
 impl Parser<'_> {
-    fn create(&mut self) -> Result<Statement, ParseError> {
+    fn create(&mut self) -> Result<Create, ParseError> {
         self.expect_keyword("CREATE", "at the start of the statement")?;
         // TEMP changes where the object lives, not what it is.
         if !self.eat_keyword("TEMP") {
             self.eat_keyword("TEMPORARY");
         }
         if self.eat_keyword("TABLE") {
-            return self.create_table().map(Statement::CreateTable);
+            return self.create_table().map(Create::Table);
         }
         if self.eat_keywords(&["VIRTUAL", "TABLE"]) {
-            return self.create_virtual_table().map(Statement::CreateVirtualTable);
+            return self.create_virtual_table().map(Create::VirtualTable);
         }
         if self.eat_keywords(&["UNIQUE", "INDEX"]) {
-            return self.create_index(true).map(Statement::CreateIndex);
+            return self.create_index(true).map(Create::Index);
         }
         if self.eat_keyword("INDEX") {
-            return self.create_index(false).map(Statement::CreateIndex);
+            return self.create_index(false).map(Create::Index);
         }
         if self.eat_keyword("VIEW") {
-            return self.create_view().map(Statement::CreateView);
+            return self.create_view().map(Create::View);
         }
         if self.eat_keyword("TRIGGER") {
-            return self.create_trigger().map(Statement::CreateTrigger);
+            return self.create_trigger().map(Create::Trigger);
         }
         self.fail("TABLE, INDEX, VIEW, TRIGGER or VIRTUAL TABLE after CREATE")
     }
@@ -1021,28 +1022,28 @@ mod tests {
 
     pub(super) fn table(sql: &str) -> CreateTable {
         match parse_create(sql) {
-            Ok(Statement::CreateTable(t)) => t,
+            Ok(Create::Table(t)) => t,
             other => panic!("{sql}: {other:?}"),
         }
     }
 
     fn index(sql: &str) -> CreateIndex {
         match parse_create(sql) {
-            Ok(Statement::CreateIndex(i)) => i,
+            Ok(Create::Index(i)) => i,
             other => panic!("{sql}: {other:?}"),
         }
     }
 
     fn view(sql: &str) -> CreateView {
         match parse_create(sql) {
-            Ok(Statement::CreateView(v)) => v,
+            Ok(Create::View(v)) => v,
             other => panic!("{sql}: {other:?}"),
         }
     }
 
     fn trigger(sql: &str) -> CreateTrigger {
         match parse_create(sql) {
-            Ok(Statement::CreateTrigger(t)) => t,
+            Ok(Create::Trigger(t)) => t,
             other => panic!("{sql}: {other:?}"),
         }
     }
@@ -1467,11 +1468,11 @@ mod tests {
         assert!(t.as_select && t.columns.is_empty());
         assert_eq!(t.name, "t2");
         match parse_create("CREATE VIRTUAL TABLE IF NOT EXISTS main.ft USING fts5(a, b, tokenize = 'porter (x')") {
-            Ok(Statement::CreateVirtualTable(v)) => assert_eq!((v.name.as_str(), v.module.as_str()), ("ft", "fts5")),
+            Ok(Create::VirtualTable(v)) => assert_eq!((v.name.as_str(), v.module.as_str()), ("ft", "fts5")),
             other => panic!("{other:?}"),
         }
         match parse_create("CREATE VIRTUAL TABLE s USING series") {
-            Ok(Statement::CreateVirtualTable(v)) => assert_eq!(v.module, "series"),
+            Ok(Create::VirtualTable(v)) => assert_eq!(v.module, "series"),
             other => panic!("{other:?}"),
         }
     }
@@ -1617,15 +1618,15 @@ mod tests {
                 let what = format!("{} {} `{}`", o.file, o.kind, o.name);
                 match (o.kind.as_str(), parse_create(&o.sql)) {
                     (_, Err(e)) => failures.push(format!("{what}: {e}\n{}", o.sql)),
-                    ("table", Ok(Statement::CreateTable(t))) => failures.extend(check_table(&what, &o, &t)),
-                    ("table", Ok(Statement::CreateVirtualTable(v))) if v.name.eq_ignore_ascii_case(&o.name) => {}
-                    ("index", Ok(Statement::CreateIndex(i))) if i.name.eq_ignore_ascii_case(&o.name) && i.table.eq_ignore_ascii_case(&o.tbl_name) => {
+                    ("table", Ok(Create::Table(t))) => failures.extend(check_table(&what, &o, &t)),
+                    ("table", Ok(Create::VirtualTable(v))) if v.name.eq_ignore_ascii_case(&o.name) => {}
+                    ("index", Ok(Create::Index(i))) if i.name.eq_ignore_ascii_case(&o.name) && i.table.eq_ignore_ascii_case(&o.tbl_name) => {
                         assert!(!i.columns.is_empty(), "{what}");
                     }
-                    ("view", Ok(Statement::CreateView(v))) if v.name.eq_ignore_ascii_case(&o.name) => {
+                    ("view", Ok(Create::View(v))) if v.name.eq_ignore_ascii_case(&o.name) => {
                         assert!(v.select.len() > 6 && !v.select.ends_with(';'), "{what}");
                     }
-                    ("trigger", Ok(Statement::CreateTrigger(t))) if t.name.eq_ignore_ascii_case(&o.name) && t.table.eq_ignore_ascii_case(&o.tbl_name) => {}
+                    ("trigger", Ok(Create::Trigger(t))) if t.name.eq_ignore_ascii_case(&o.name) && t.table.eq_ignore_ascii_case(&o.tbl_name) => {}
                     (_, Ok(other)) => failures.push(format!("{what}: read as {other:?}")),
                 }
             }

@@ -584,7 +584,7 @@ pub fn rename_identifiers(sql: &str, renames: &[(String, String)]) -> String {
             continue;
         };
         out.push_str(sql.get(last..t.start).unwrap_or_default());
-        out.push_str(&format!("\"{}\"", new.replace('"', "\"\"")));
+        out.push_str(&super::quote::ident(new));
         last = t.end();
     }
     out.push_str(sql.get(last..).unwrap_or_default());
@@ -607,7 +607,7 @@ pub fn dqs_to_strings(sql: &str, is_name: &dyn Fn(&str) -> bool) -> String {
             continue;
         }
         out.push_str(sql.get(last..t.start).unwrap_or_default());
-        out.push_str(&format!("'{}'", name.replace('\'', "''")));
+        out.push_str(&super::quote::literal(&name));
         last = t.end();
     }
     out.push_str(sql.get(last..).unwrap_or_default());

@@ -8,9 +8,20 @@
 
 pub mod ddl;
 pub mod lexer;
+pub mod quote;
 
 pub use ddl::{
     parse_create, ColumnConstraint, ColumnConstraintKind, ColumnDef, Conflict, CreateIndex, CreateTable, CreateTrigger, CreateView, CreateVirtualTable,
-    Deferrable, FkAction, ForeignKeyClause, IndexedColumn, Order, Statement, TableConstraint,
+    Deferrable, FkAction, ForeignKeyClause, IndexedColumn, Order, Create, TableConstraint,
 };
 pub use lexer::{mentions, normalize, normalize_expr, split_statements, tokenize, ParseError, Token, TokenKind};
+
+/// SQLite's own words for an error, without the SQL text rusqlite appends
+/// (the messages here name the object instead).
+pub fn sqlite_message(e: &rusqlite::Error) -> String {
+    match e {
+        rusqlite::Error::SqliteFailure(_, Some(msg)) => msg.clone(),
+        rusqlite::Error::SqlInputError { msg, .. } => msg.clone(),
+        other => other.to_string(),
+    }
+}

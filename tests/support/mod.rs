@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use autogen::introspect::{self, Filter};
+use autogen::source::introspect::{self, Filter};
 use autogen::schema::Schema;
 use rusqlite::Connection;
 
@@ -37,7 +37,7 @@ pub fn row_counts(conn: &Connection) -> Vec<(String, i64)> {
     names
         .into_iter()
         .map(|n| {
-            let count = conn.query_row(&format!("SELECT count(*) FROM {}", autogen::render::ident(&n)), [], |r| r.get(0)).unwrap_or(-1);
+            let count = conn.query_row(&format!("SELECT count(*) FROM {}", autogen::sql::quote::ident(&n)), [], |r| r.get(0)).unwrap_or(-1);
             (n, count)
         })
         .collect()
@@ -47,7 +47,7 @@ pub fn row_counts(conn: &Connection) -> Vec<(String, i64)> {
 pub fn assert_healthy(conn: &Connection, context: &str) {
     let integrity: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
     assert_eq!(integrity, "ok", "{context}: integrity_check");
-    let violations = autogen::runner::foreign_key_violations(conn).unwrap();
+    let violations = autogen::migrate::run::foreign_key_violations(conn).unwrap();
     assert!(violations.is_empty(), "{context}: foreign_key_check: {violations:?}");
 }
 
@@ -67,7 +67,7 @@ fn dump_as(conn: &Connection, how: &str) -> Vec<(String, Vec<String>)> {
     row_counts(conn)
         .into_iter()
         .map(|(table, _)| {
-            let t = autogen::render::ident(&table);
+            let t = autogen::sql::quote::ident(&table);
             let cols: Vec<String> = conn
                 .prepare("SELECT name FROM pragma_table_xinfo(?1) WHERE hidden IN (0, 2, 3) ORDER BY cid")
                 .unwrap()
@@ -80,9 +80,9 @@ fn dump_as(conn: &Connection, how: &str) -> Vec<(String, Vec<String>)> {
             let select: Vec<String> = names
                 .iter()
                 .map(|c| match how {
-                    "quote" => format!("quote({})", autogen::render::ident(c)),
+                    "quote" => format!("quote({})", autogen::sql::quote::ident(c)),
                     _ => {
-                        let c = autogen::render::ident(c);
+                        let c = autogen::sql::quote::ident(c);
                         format!("coalesce(CASE typeof({c}) WHEN 'blob' THEN quote({c}) ELSE CAST({c} AS TEXT) END, 'NULL')")
                     }
                 })
@@ -112,9 +112,9 @@ pub struct Migration {
 pub fn generate(conn: &Connection, model: &Schema) -> Migration {
     let db = schema_of(conn);
     let diff = autogen::diff::diff(&db, model);
-    let up = autogen::revisions::upgrade_sql(&diff, model);
-    let down_diff = autogen::revisions::downgrade_diff(&diff, &db, model);
-    let down = autogen::revisions::upgrade_sql(&down_diff, &db);
+    let up = autogen::migrate::revision::upgrade_sql(&diff, model);
+    let down_diff = autogen::migrate::revision::downgrade_diff(&diff, &db, model);
+    let down = autogen::migrate::revision::upgrade_sql(&down_diff, &db);
     Migration { up, down, diff }
 }
 
@@ -130,7 +130,7 @@ pub fn assert_round_trip(conn: &Connection, model: &Schema, m: &Migration, conte
     let start_rows = dump(conn);
     let start_text = dump_text(conn);
     let start_counts = row_counts(conn);
-    autogen::runner::apply_sql(conn, &m.up, "up", context).unwrap_or_else(|e| panic!("{context}: upgrade failed: {e}\n{}", m.up));
+    autogen::migrate::run::apply_sql(conn, &m.up, "up", context).unwrap_or_else(|e| panic!("{context}: upgrade failed: {e}\n{}", m.up));
     assert_healthy(conn, &format!("{context} after upgrade"));
     let after = schema_of(conn);
     let left = autogen::diff::diff(&after, model);
@@ -152,7 +152,7 @@ pub fn assert_round_trip(conn: &Connection, model: &Schema, m: &Migration, conte
             );
         }
     }
-    autogen::runner::apply_sql(conn, &m.down, "down", context).unwrap_or_else(|e| panic!("{context}: downgrade failed: {e}\n{}", m.down));
+    autogen::migrate::run::apply_sql(conn, &m.down, "down", context).unwrap_or_else(|e| panic!("{context}: downgrade failed: {e}\n{}", m.down));
     assert_healthy(conn, &format!("{context} after downgrade"));
     let back = schema_of(conn);
     let left = autogen::diff::diff_with_renames(&back, &start, Default::default());
@@ -183,7 +183,7 @@ pub fn assert_round_trip(conn: &Connection, model: &Schema, m: &Migration, conte
             assert_eq!(dump(conn), start_rows, "{context}: rows after the downgrade");
         }
     }
-    autogen::runner::apply_sql(conn, &m.up, "up", context).unwrap_or_else(|e| panic!("{context}: second upgrade failed: {e}"));
+    autogen::migrate::run::apply_sql(conn, &m.up, "up", context).unwrap_or_else(|e| panic!("{context}: second upgrade failed: {e}"));
     let again = schema_of(conn);
     assert!(autogen::diff::diff_with_renames(&again, &after, Default::default()).is_empty(), "{context}: a second upgrade gives another schema");
 }

@@ -126,7 +126,7 @@ fn create_table_as_select() {
 
 #[test]
 fn indexes_partial_and_on_expressions() {
-    let Ok(Statement::CreateIndex(i)) =
+    let Ok(Create::Index(i)) =
         parse_create("CREATE UNIQUE INDEX IF NOT EXISTS main.\"ix\" ON t (lower(title) COLLATE NOCASE DESC, [b] ASC, a+b) WHERE done = 0 AND (x IS NOT NULL)")
     else {
         panic!()
@@ -145,23 +145,23 @@ fn indexes_partial_and_on_expressions() {
 
 #[test]
 fn views_with_column_lists_and_ctes() {
-    let Ok(Statement::CreateView(v)) = parse_create("CREATE VIEW v1(x, \"y z\") AS WITH c(a) AS (SELECT 1) SELECT a, a FROM c;") else { panic!() };
+    let Ok(Create::View(v)) = parse_create("CREATE VIEW v1(x, \"y z\") AS WITH c(a) AS (SELECT 1) SELECT a, a FROM c;") else { panic!() };
     assert_eq!(v.columns, ["x", "y z"]);
     assert_eq!(v.select, "WITH c(a) AS (SELECT 1) SELECT a, a FROM c");
 }
 
 #[test]
 fn triggers_find_their_table() {
-    let Ok(Statement::CreateTrigger(t)) = parse_create("CREATE TRIGGER IF NOT EXISTS r1 BEFORE UPDATE OF a, b ON \"my t\" FOR EACH ROW WHEN new.a > 0 BEGIN SELECT CASE WHEN 1 THEN RAISE(ABORT, 'x') END; UPDATE t SET a = 1; END") else { panic!() };
+    let Ok(Create::Trigger(t)) = parse_create("CREATE TRIGGER IF NOT EXISTS r1 BEFORE UPDATE OF a, b ON \"my t\" FOR EACH ROW WHEN new.a > 0 BEGIN SELECT CASE WHEN 1 THEN RAISE(ABORT, 'x') END; UPDATE t SET a = 1; END") else { panic!() };
     assert_eq!(t.name, "r1");
     assert_eq!(t.table, "my t");
-    let Ok(Statement::CreateTrigger(t)) = parse_create("CREATE TRIGGER r2 INSTEAD OF DELETE ON v BEGIN DELETE FROM t; END") else { panic!() };
+    let Ok(Create::Trigger(t)) = parse_create("CREATE TRIGGER r2 INSTEAD OF DELETE ON v BEGIN DELETE FROM t; END") else { panic!() };
     assert_eq!(t.table, "v");
 }
 
 #[test]
 fn virtual_tables_are_recognized() {
-    let Ok(Statement::CreateVirtualTable(v)) = parse_create("CREATE VIRTUAL TABLE docs USING fts5(title, body, tokenize = 'porter')") else { panic!() };
+    let Ok(Create::VirtualTable(v)) = parse_create("CREATE VIRTUAL TABLE docs USING fts5(title, body, tokenize = 'porter')") else { panic!() };
     assert_eq!((v.name.as_str(), v.module.as_str()), ("docs", "fts5"));
 }
 

@@ -16,7 +16,6 @@ use std::sync::{Arc, Mutex};
 
 use rusqlite::Connection;
 
-use crate::render;
 use crate::sql::lexer::{self, Token};
 
 /// Where a copy stands. Reported repeatedly while a copy runs, then once
@@ -127,7 +126,7 @@ pub fn around<T>(watcher: Option<&Watcher>, conn: &Connection, statement: &str, 
 }
 
 fn row_count(conn: &Connection, table: &str) -> rusqlite::Result<u64> {
-    let sql = format!("SELECT count(*) FROM {}", render::ident(table));
+    let sql = format!("SELECT count(*) FROM {}", crate::sql::quote::ident(table));
     conn.query_row(&sql, [], |r| r.get::<_, i64>(0)).map(|n| n.max(0) as u64)
 }
 

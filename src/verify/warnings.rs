@@ -6,7 +6,7 @@
 use rusqlite::Connection;
 
 use crate::diff::{Change, Diff};
-use crate::render::ident;
+use crate::sql::quote::ident;
 use crate::schema::*;
 
 /// One sentence per change that touches existing data.
@@ -64,7 +64,7 @@ fn warning(conn: &Connection, diff: &Diff, to: &Schema, change: &Change) -> Opti
             })
         }
         Change::AddConstraint { table, kind: "unique", definition, .. } => {
-            let u = to.table(table)?.uniques.iter().find(|u| crate::render::unique_definition(u) == *definition)?;
+            let u = to.table(table)?.uniques.iter().find(|u| crate::schema::ddl::unique_definition(u) == *definition)?;
             let cols: Vec<String> = u.columns.iter().map(|c| ident(&stored_column(diff, table, c))).collect();
             let t = ident(&stored_name(diff, table));
             let not_null = cols.iter().map(|c| format!("{c} IS NOT NULL")).collect::<Vec<_>>().join(" AND ");
@@ -73,13 +73,13 @@ fn warning(conn: &Connection, diff: &Diff, to: &Schema, change: &Change) -> Opti
             (n > 0).then(|| format!("{} group{} of rows in `{table}` share a value of {}: the new UNIQUE will fail", thousands(n), plural(n), names.join(", ")))
         }
         Change::AddConstraint { table, kind: "check", definition, .. } => {
-            let check = to.table(table)?.checks.iter().find(|c| crate::render::check_definition(c) == *definition)?;
+            let check = to.table(table)?.checks.iter().find(|c| crate::schema::ddl::check_definition(c) == *definition)?;
             let t = ident(&stored_name(diff, table));
             let n = count(conn, &format!("SELECT count(*) FROM {t} WHERE NOT ({})", check.expr))?;
             (n > 0).then(|| format!("{} row{} of `{table}` fail the new CHECK ({}): the upgrade will fail", thousands(n), plural(n), check.expr))
         }
         Change::AddFk { table, definition, .. } => {
-            let fk = to.table(table)?.foreign_keys.iter().find(|f| crate::render::fk_definition(f) == *definition)?;
+            let fk = to.table(table)?.foreign_keys.iter().find(|f| crate::schema::ddl::fk_definition(f) == *definition)?;
             let ([col], [parent_col]) = (fk.columns.as_slice(), fk.ref_columns.as_slice()) else { return None };
             let (t, c) = (ident(&stored_name(diff, table)), ident(&stored_column(diff, table, col)));
             let parent = ident(&stored_name(diff, &fk.ref_table));

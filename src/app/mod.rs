@@ -5,12 +5,16 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::config::Config;
-use crate::db;
+pub mod config;
+pub mod error;
+pub mod report;
+
+use config::Config;
+use crate::engine::open;
 use crate::diff::{self, Diff};
-use crate::error::{Error, Result};
-use crate::introspect::{self, Filter};
-use crate::model;
+use error::{Error, Result};
+use crate::source::introspect::{self, Filter};
+use crate::source::model;
 use crate::schema::Schema;
 
 /// What a command found, for the exit code: `Differences` is exit 1 for
@@ -51,8 +55,8 @@ impl Model {
     /// failed the check, so that a long rehearsal can stop early.
     pub fn diff_then<T>(&self, db: &Schema, then: impl FnOnce(&Diff, &Abandoned) -> Result<T>) -> Result<(Diff, T)> {
         let d = diff::diff(db, &self.schema);
-        let selection = model::Selection::changed_by(&d);
-        let check = model::Check::new(&self.schema, &self.map, &selection);
+        let selection = crate::verify::model_check::Selection::changed_by(&d);
+        let check = crate::verify::model_check::Check::new(&self.schema, &self.map, &selection);
         let abandoned = Abandoned::default();
         let out = std::thread::scope(|s| {
             let helper = s.spawn(|| {
@@ -91,7 +95,7 @@ pub struct Io<'a> {
     pub out: &'a mut dyn Write,
     pub err: &'a mut dyn Write,
     /// Told how long row copies go while revisions run; `None` for quiet.
-    pub progress: Option<crate::progress::ProgressSink>,
+    pub progress: Option<crate::engine::progress::ProgressSink>,
 }
 
 impl Context {
@@ -109,7 +113,7 @@ impl Context {
     /// What autogen never touches: `sqlite_*`, its own version tables and
     /// the `exclude` globs.
     pub fn filter(&self) -> Filter {
-        Filter { ignore: crate::runner::own_tables(&self.config.version_table), exclude: self.config.exclude.clone() }
+        Filter { ignore: crate::migrate::run::own_tables(&self.config.version_table), exclude: self.config.exclude.clone() }
     }
 
     /// The heads recorded in the database; none when it does not exist yet
@@ -119,15 +123,15 @@ impl Context {
         if !path.exists() {
             return Ok(Vec::new());
         }
-        let conn = db::open_read(path, self.config.busy_timeout)?;
-        Ok(crate::runner::current_heads(&conn, &self.config.version_table).map_err(|e| crate::db::DbError::classify(path, self.config.busy_timeout, e))?)
+        let conn = open::open_read(path, self.config.busy_timeout)?;
+        Ok(crate::migrate::run::current_heads(&conn, &self.config.version_table).map_err(|e| crate::engine::open::DbError::classify(path, self.config.busy_timeout, e))?)
     }
 
     /// What the diff will do to the rows that exist (nothing when there is
     /// no database yet), to be written once the model has been checked.
     pub fn data_warnings(conn: Option<&rusqlite::Connection>, d: &Diff, to: &Schema) -> Vec<String> {
         match conn {
-            Some(conn) if !d.is_empty() => crate::warnings::data_warnings(conn, d, to),
+            Some(conn) if !d.is_empty() => crate::verify::warnings::data_warnings(conn, d, to),
             _ => Vec::new(),
         }
     }
@@ -148,7 +152,7 @@ impl Context {
         if !path.exists() {
             return Ok(None);
         }
-        let conn = db::open_read(path, self.config.busy_timeout)?;
+        let conn = open::open_read(path, self.config.busy_timeout)?;
         check(&conn)?;
         let schema = introspect::introspect(&conn, &self.filter()).map_err(|source| Error::Introspect { path: path.to_path_buf(), source })?;
         Ok(Some((conn, schema)))
@@ -200,7 +204,7 @@ impl Context {
 
 /// Writes the diff's own warnings, then those about the rows.
 fn write_warnings(d: &Diff, data: &[String], io: &mut Io) -> Result<()> {
-    crate::report::write_warnings(d, io.err).map_err(write_error)?;
+    crate::app::report::write_warnings(d, io.err).map_err(write_error)?;
     for w in data {
         writeln!(io.err, "{}warning:{} {w}", anstyle::AnsiColor::Yellow.on_default().bold().render(), anstyle::Reset.render()).map_err(write_error)?;
     }
@@ -216,15 +220,15 @@ pub fn diff(ctx: &Context, opts: &DiffOptions, io: &mut Io) -> Result<Outcome> {
     let model = &read.model.schema;
     let (d, (warnings, upgrade)) = read.model.diff_then(&read.db, |d, _| {
         let warnings = Context::data_warnings(read.conn.as_ref(), d, model);
-        Ok((warnings, opts.sql.then(|| crate::revisions::upgrade_sql(d, model))))
+        Ok((warnings, opts.sql.then(|| crate::migrate::revision::upgrade_sql(d, model))))
     })?;
     write_warnings(&d, &warnings, io)?;
     if let Some(upgrade) = upgrade {
         io.out.write_all(upgrade.as_bytes()).map_err(write_error)?;
     } else {
         match opts.format {
-            Format::Text => crate::report::write_text(&d, model, io.out),
-            Format::Json => crate::report::write_json(&d, io.out),
+            Format::Text => crate::app::report::write_text(&d, model, io.out),
+            Format::Json => crate::app::report::write_json(&d, io.out),
         }
         .map_err(write_error)?;
     }
@@ -247,7 +251,7 @@ pub fn check(ctx: &Context, io: &mut Io) -> Result<Outcome> {
     if read.conn.is_none() {
         note_missing(ctx, io)?;
     }
-    crate::runner::require_head(ctx)?;
+    crate::migrate::run::require_head(ctx)?;
     let model = &read.model.schema;
     let (d, warnings) = read.model.diff_then(&read.db, |d, _| Ok(Context::data_warnings(read.conn.as_ref(), d, model)))?;
     if d.is_empty() {
@@ -255,7 +259,7 @@ pub fn check(ctx: &Context, io: &mut Io) -> Result<Outcome> {
         return Ok(Outcome::Done);
     }
     write_warnings(&d, &warnings, io)?;
-    crate::report::write_text(&d, model, io.out).map_err(write_error)?;
+    crate::app::report::write_text(&d, model, io.out).map_err(write_error)?;
     writeln!(io.out, "\nThe database and the model differ: run `autogen revision --autogenerate -m MESSAGE`, then `autogen upgrade head`.")
         .map_err(write_error)?;
     Ok(Outcome::Differences)
@@ -264,9 +268,9 @@ pub fn check(ctx: &Context, io: &mut Io) -> Result<Outcome> {
 /// `autogen inspect`: the database as a model file.
 pub fn inspect(ctx: &Context, io: &mut Io) -> Result<Outcome> {
     let path = ctx.database_path()?;
-    let conn = db::open_read(path, ctx.config.busy_timeout)?;
+    let conn = open::open_read(path, ctx.config.busy_timeout)?;
     let schema = introspect::introspect(&conn, &ctx.filter()).map_err(|source| Error::Introspect { path: path.to_path_buf(), source })?;
-    io.out.write_all(crate::emit::model_yaml(&schema).as_bytes()).map_err(write_error)?;
+    io.out.write_all(crate::source::model::write::model_yaml(&schema).as_bytes()).map_err(write_error)?;
     Ok(Outcome::Done)
 }
 
@@ -281,16 +285,16 @@ pub struct RevisionOptions {
 
 /// `autogen revision`: a new revision file on top of the head.
 pub fn revision(ctx: &Context, opts: &RevisionOptions, io: &mut Io) -> Result<Outcome> {
-    use crate::revisions::{self, History, NewRevision, RevisionError};
+    use crate::migrate::revision::{History, NewRevision, RevisionError};
     let history = History::load(&ctx.config.versions)?;
     let heads = history.heads();
     if heads.len() > 1 {
         return Err(RevisionError::SeveralHeads(heads).into());
     }
     let id = match &opts.rev_id {
-        Some(id) if !revisions::is_valid_id(id) => return Err(RevisionError::InvalidNewId(id.clone()).into()),
+        Some(id) if !crate::migrate::revision::is_valid_id(id) => return Err(RevisionError::InvalidNewId(id.clone()).into()),
         Some(id) => id.clone(),
-        None => revisions::random_id(),
+        None => crate::migrate::revision::random_id(),
     };
     if history.revisions.contains_key(&id) {
         return Err(RevisionError::Taken(id).into());
@@ -303,7 +307,7 @@ pub fn revision(ctx: &Context, opts: &RevisionOptions, io: &mut Io) -> Result<Ou
     } else {
         ("-- Write the upgrade SQL here.".to_string(), "-- Write the downgrade SQL here.".to_string())
     };
-    let new = NewRevision { id: &id, parents: &heads, message: &opts.message, up: &up, down: &down, epoch: revisions::now_epoch() };
+    let new = NewRevision { id: &id, parents: &heads, message: &opts.message, up: &up, down: &down, epoch: crate::migrate::revision::now_epoch() };
     let dir = &ctx.config.versions;
     std::fs::create_dir_all(dir).map_err(|e| Error::io("create the versions folder", dir, e))?;
     let path = dir.join(new.file_name());
@@ -320,15 +324,15 @@ fn write_new_file(path: &Path, text: &str) -> std::io::Result<()> {
 
 /// The upgrade and downgrade SQL for the model, rehearsed; None when there
 /// is nothing to do (and it said so).
-fn autogenerate(ctx: &Context, history: &crate::revisions::History, opts: &RevisionOptions, io: &mut Io) -> Result<Option<(String, String)>> {
-    use crate::revisions::RevisionError;
+fn autogenerate(ctx: &Context, history: &crate::migrate::revision::History, opts: &RevisionOptions, io: &mut Io) -> Result<Option<(String, String)>> {
+    use crate::migrate::revision::RevisionError;
     let mut want = history.heads();
     want.sort();
     let show = |h: &[String]| if h.is_empty() { "base".to_string() } else { h.join(", ") };
     let path = ctx.database_path()?;
     let at_head = |conn: &rusqlite::Connection| -> Result<()> {
         let heads =
-            crate::runner::current_heads(conn, &ctx.config.version_table).map_err(|e| crate::db::DbError::classify(path, ctx.config.busy_timeout, e))?;
+            crate::migrate::run::current_heads(conn, &ctx.config.version_table).map_err(|e| crate::engine::open::DbError::classify(path, ctx.config.busy_timeout, e))?;
         if heads != want {
             return Err(RevisionError::NotAtHead { current: show(&heads), head: show(&want) }.into());
         }
@@ -358,8 +362,8 @@ fn autogenerate(ctx: &Context, history: &crate::revisions::History, opts: &Revis
 
 /// The upgrade and downgrade SQL for `d`, run on a scratch copy first.
 fn rehearsed_sql(ctx: &Context, opts: &RevisionOptions, read: &Read, d: &Diff, abandoned: &Abandoned) -> Result<(String, String)> {
-    use crate::rehearse::{self, Copy};
-    use crate::revisions::{downgrade_diff, upgrade_sql};
+    use crate::verify::rehearse::{self, Copy};
+    use crate::migrate::revision::{downgrade_diff, upgrade_sql};
     let (model, db) = (&read.model.schema, &read.db);
     let up = upgrade_sql(d, model);
     let down = upgrade_sql(&downgrade_diff(d, db, model), db);
@@ -373,7 +377,7 @@ fn rehearsed_sql(ctx: &Context, opts: &RevisionOptions, read: &Read, d: &Diff, a
 
 /// `autogen current`: the revision(s) the database is at.
 pub fn current(ctx: &Context, verbose: bool, io: &mut Io) -> Result<Outcome> {
-    let history = crate::revisions::History::load(&ctx.config.versions)?;
+    let history = crate::migrate::revision::History::load(&ctx.config.versions)?;
     let path = ctx.database_path()?;
     if !path.exists() {
         writeln!(io.err, "note: database `{}` does not exist yet (nothing was created)", path.display()).map_err(write_error)?;
@@ -396,7 +400,7 @@ pub fn current(ctx: &Context, verbose: bool, io: &mut Io) -> Result<Outcome> {
 /// `range` (`START:END`, either side may be empty, `base`, `head`,
 /// `current` or a revision) keeps what lies between, both ends included.
 pub fn history(ctx: &Context, verbose: bool, range: Option<&str>, io: &mut Io) -> Result<Outcome> {
-    let history = crate::revisions::History::load(&ctx.config.versions)?;
+    let history = crate::migrate::revision::History::load(&ctx.config.versions)?;
     // History needs no database; where there is one, it marks the current.
     let current = if ctx.config.database.is_some() { ctx.database_heads()? } else { Vec::new() };
     let heads = history.heads();
@@ -430,20 +434,20 @@ pub fn history(ctx: &Context, verbose: bool, range: Option<&str>, io: &mut Io) -
 }
 
 /// The starter model `init` writes: the todo app of the Alembic guide.
-pub const STARTER_MODEL: &str = include_str!("../schemas/todo.yaml");
+pub const STARTER_MODEL: &str = include_str!("../../schemas/todo.yaml");
 
 /// The JSON Schema for model files, which `init` writes beside the starter
 /// model: its first line points editors (yaml-language-server) at it.
-pub const MODEL_SCHEMA: &str = include_str!("../schemas/model.schema.json");
+pub const MODEL_SCHEMA: &str = include_str!("../../schemas/model.schema.json");
 
 /// `autogen init`: `autogen.yaml`, the versions folder and, if there is
 /// none, a starter model. Refuses to overwrite anything.
 pub fn init(cwd: &Path, io: &mut Io) -> Result<Outcome> {
-    let config = cwd.join(crate::config::FILE_NAME);
+    let config = cwd.join(crate::app::config::FILE_NAME);
     if config.exists() {
         return Err(Error::Usage(format!("`{}` exists already; init writes nothing over it", config.display())));
     }
-    let versions = cwd.join(crate::config::DEFAULT_VERSIONS);
+    let versions = cwd.join(crate::app::config::DEFAULT_VERSIONS);
     let model = cwd.join("schemas/todo.yaml");
     std::fs::create_dir_all(&versions).map_err(|e| Error::io("create the versions folder", &versions, e))?;
     writeln!(io.out, "Creating directory {} ... done", versions.display()).map_err(write_error)?;
@@ -461,8 +465,8 @@ pub fn init(cwd: &Path, io: &mut Io) -> Result<Outcome> {
     }
     let text = format!(
         "# autogen configuration: see `autogen --help`.\ndatabase: sqlite:///./database.db   # AUTOGEN_DATABASE_URL, then DATABASE_URL, override it\nschema: schemas/todo.yaml\nversions: {}\nversion_table: {}\n# exclude: [\"legacy_*\"]            # tables autogen never touches\n# busy_timeout: 5                   # seconds to wait for a locked database\n",
-        crate::config::DEFAULT_VERSIONS,
-        crate::config::DEFAULT_VERSION_TABLE
+        crate::app::config::DEFAULT_VERSIONS,
+        crate::app::config::DEFAULT_VERSION_TABLE
     );
     write_new_file(&config, &text).map_err(|e| Error::io("write", &config, e))?;
     writeln!(io.out, "Generating {} ... done", config.display()).map_err(write_error)?;
@@ -471,7 +475,7 @@ pub fn init(cwd: &Path, io: &mut Io) -> Result<Outcome> {
 }
 
 /// One end of a history range: None for "no bound" (empty or `base`).
-fn range_end(history: &crate::revisions::History, spec: &str, current: &[String]) -> Result<Option<Vec<String>>> {
+fn range_end(history: &crate::migrate::revision::History, spec: &str, current: &[String]) -> Result<Option<Vec<String>>> {
     Ok(match spec.trim() {
         "" | "base" => None,
         "head" | "heads" => Some(history.heads()),
@@ -482,7 +486,7 @@ fn range_end(history: &crate::revisions::History, spec: &str, current: &[String]
 
 /// `autogen heads`.
 pub fn heads(ctx: &Context, io: &mut Io) -> Result<Outcome> {
-    let history = crate::revisions::History::load(&ctx.config.versions)?;
+    let history = crate::migrate::revision::History::load(&ctx.config.versions)?;
     for id in history.heads() {
         let rev = &history.revisions[&id];
         writeln!(io.out, "{id} (head), {}", rev.message.lines().next().unwrap_or("")).map_err(write_error)?;
@@ -492,7 +496,7 @@ pub fn heads(ctx: &Context, io: &mut Io) -> Result<Outcome> {
 
 /// `autogen show REV`: one revision whole (REV may be `head` or `current`).
 pub fn show(ctx: &Context, spec: &str, io: &mut Io) -> Result<Outcome> {
-    let history = crate::revisions::History::load(&ctx.config.versions)?;
+    let history = crate::migrate::revision::History::load(&ctx.config.versions)?;
     let ids: Vec<String> = match spec {
         "head" | "heads" => history.heads(),
         "current" => ctx.database_heads()?,
@@ -514,7 +518,7 @@ pub fn show(ctx: &Context, spec: &str, io: &mut Io) -> Result<Outcome> {
 
 /// `autogen merge -m MSG REV REV...`: a revision with several parents.
 pub fn merge(ctx: &Context, message: &str, revs: &[String], rev_id: Option<&str>, io: &mut Io) -> Result<Outcome> {
-    use crate::revisions::{self, History, NewRevision, RevisionError};
+    use crate::migrate::revision::{History, NewRevision, RevisionError};
     let history = History::load(&ctx.config.versions)?;
     let mut parents = Vec::new();
     for spec in revs {
@@ -529,9 +533,9 @@ pub fn merge(ctx: &Context, message: &str, revs: &[String], rev_id: Option<&str>
         return Err(Error::Usage("merge joins two or more revisions: name them, or say `heads`".into()));
     }
     let id = match rev_id {
-        Some(id) if !revisions::is_valid_id(id) => return Err(RevisionError::InvalidNewId(id.to_string()).into()),
+        Some(id) if !crate::migrate::revision::is_valid_id(id) => return Err(RevisionError::InvalidNewId(id.to_string()).into()),
         Some(id) => id.to_string(),
-        None => revisions::random_id(),
+        None => crate::migrate::revision::random_id(),
     };
     if history.revisions.contains_key(&id) {
         return Err(RevisionError::Taken(id).into());
@@ -542,7 +546,7 @@ pub fn merge(ctx: &Context, message: &str, revs: &[String], rev_id: Option<&str>
         message,
         up: "-- A merge point: nothing to run.",
         down: "-- A merge point: nothing to run.",
-        epoch: revisions::now_epoch(),
+        epoch: crate::migrate::revision::now_epoch(),
     };
     let path = ctx.config.versions.join(new.file_name());
     std::fs::create_dir_all(&ctx.config.versions).map_err(|e| Error::io("create the versions folder", &ctx.config.versions, e))?;
@@ -554,12 +558,12 @@ pub fn merge(ctx: &Context, message: &str, revs: &[String], rev_id: Option<&str>
 /// `autogen check --replay`: base to head in an in-memory database, compared
 /// with the model. Needs no database file.
 pub fn check_replay(ctx: &Context, io: &mut Io) -> Result<Outcome> {
-    let history = crate::revisions::History::load(&ctx.config.versions)?;
+    let history = crate::migrate::revision::History::load(&ctx.config.versions)?;
     let loaded = ctx.model()?;
-    let conn = rusqlite::Connection::open_in_memory().map_err(|e| Error::Db(crate::db::DbError::Sqlite { path: ":memory:".into(), source: e }))?;
+    let conn = rusqlite::Connection::open_in_memory().map_err(|e| Error::Db(crate::engine::open::DbError::Sqlite { path: ":memory:".into(), source: e }))?;
     for id in &history.order {
         let rev = &history.revisions[id];
-        crate::runner::apply_sql(&conn, &rev.up, id, &rev.path.display().to_string())?;
+        crate::migrate::run::apply_sql(&conn, &rev.up, id, &rev.path.display().to_string())?;
     }
     let replayed = introspect::introspect(&conn, &ctx.filter()).map_err(|source| Error::Introspect { path: ":memory:".into(), source })?;
     let d = loaded.diff_from(&replayed)?;
@@ -567,7 +571,7 @@ pub fn check_replay(ctx: &Context, io: &mut Io) -> Result<Outcome> {
         writeln!(io.out, "No changes: replaying {} revision(s) from base gives the model.", history.order.len()).map_err(write_error)?;
         return Ok(Outcome::Done);
     }
-    crate::report::write_text(&d, &loaded.schema, io.out).map_err(write_error)?;
+    crate::app::report::write_text(&d, &loaded.schema, io.out).map_err(write_error)?;
     writeln!(io.out, "\nReplaying the revisions does not give the model: run `autogen revision --autogenerate -m MESSAGE`.").map_err(write_error)?;
     Ok(Outcome::Differences)
 }

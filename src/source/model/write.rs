@@ -26,13 +26,13 @@ pub fn model_yaml(schema: &Schema) -> String {
         out.push_str("tables: []\n");
     } else {
         out.push_str("tables:\n");
-        for table in crate::plan::parents_first(schema) {
+        for table in crate::schema::order::parents_first(schema) {
             write_table(&mut out, table);
         }
     }
     if !schema.views.is_empty() {
         out.push_str("views:\n");
-        for view in crate::plan::views_in_order(schema.views.values()) {
+        for view in crate::schema::order::views_in_order(schema.views.values()) {
             let _ = writeln!(out, "  - name: {}", scalar(&view.name));
             if !view.columns.is_empty() {
                 let _ = writeln!(out, "    columns: {}", list(&view.columns));

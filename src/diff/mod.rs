@@ -412,9 +412,9 @@ fn compare_tables(from: &Schema, to: &Schema, names: &Names, changes: &mut Vec<C
     // schema it costs as much as comparing every table.
     let gains = |from: &Schema, to: &Schema| to.tables.keys().any(|k| !from.tables.contains_key(k));
     let added: Vec<&Table> =
-        if gains(from, to) { crate::plan::parents_first(to).into_iter().filter(|t| !from.tables.contains_key(&fold(&t.name))).collect() } else { Vec::new() };
+        if gains(from, to) { crate::schema::order::parents_first(to).into_iter().filter(|t| !from.tables.contains_key(&fold(&t.name))).collect() } else { Vec::new() };
     let removed: Vec<&Table> = if gains(to, from) {
-        crate::plan::parents_first(from).into_iter().rev().filter(|t| !to.tables.contains_key(&fold(&t.name))).collect()
+        crate::schema::order::parents_first(from).into_iter().rev().filter(|t| !to.tables.contains_key(&fold(&t.name))).collect()
     } else {
         Vec::new()
     };
@@ -570,13 +570,13 @@ fn compare_indexes(have: &Table, want: &Table, names: &Names, changes: &mut Vec<
     for h in &have.indexes {
         let kept = want.indexes.iter().any(|w| same_name(&w.name, &h.name) && same_index(h, w, names));
         if !kept {
-            changes.push(Change::RemoveIndex { table: t.clone(), index: h.name.clone(), unique: h.unique, definition: crate::render::index_definition(h) });
+            changes.push(Change::RemoveIndex { table: t.clone(), index: h.name.clone(), unique: h.unique, definition: crate::schema::ddl::index_definition(h) });
         }
     }
     for w in &want.indexes {
         let kept = have.indexes.iter().any(|h| same_name(&w.name, &h.name) && same_index(h, w, names));
         if !kept {
-            changes.push(Change::AddIndex { table: t.clone(), index: w.name.clone(), unique: w.unique, definition: crate::render::index_definition(w) });
+            changes.push(Change::AddIndex { table: t.clone(), index: w.name.clone(), unique: w.unique, definition: crate::schema::ddl::index_definition(w) });
         }
     }
 }
@@ -610,26 +610,26 @@ fn compare_constraints(have: &Table, want: &Table, names: &Names, changes: &mut 
             table: t.clone(),
             constraint: u.name.clone(),
             kind: "unique",
-            definition: crate::render::unique_definition(u),
+            definition: crate::schema::ddl::unique_definition(u),
         });
     }
     for u in new {
-        changes.push(Change::AddConstraint { table: t.clone(), constraint: u.name.clone(), kind: "unique", definition: crate::render::unique_definition(u) });
+        changes.push(Change::AddConstraint { table: t.clone(), constraint: u.name.clone(), kind: "unique", definition: crate::schema::ddl::unique_definition(u) });
     }
     let same_check = |h: &CheckConstraint, w: &CheckConstraint| same_sql(&h.expr, &w.expr, names) && name_matches(h.name.as_deref(), w.name.as_deref());
     let (gone, new) = match_up(&have.checks, &want.checks, same_check);
     for c in gone {
-        changes.push(Change::RemoveConstraint { table: t.clone(), constraint: c.name.clone(), kind: "check", definition: crate::render::check_definition(c) });
+        changes.push(Change::RemoveConstraint { table: t.clone(), constraint: c.name.clone(), kind: "check", definition: crate::schema::ddl::check_definition(c) });
     }
     for c in new {
-        changes.push(Change::AddConstraint { table: t.clone(), constraint: c.name.clone(), kind: "check", definition: crate::render::check_definition(c) });
+        changes.push(Change::AddConstraint { table: t.clone(), constraint: c.name.clone(), kind: "check", definition: crate::schema::ddl::check_definition(c) });
     }
     let (gone, new) = match_up(&have.foreign_keys, &want.foreign_keys, same_fk);
     for f in gone {
-        changes.push(Change::RemoveFk { table: t.clone(), constraint: f.name.clone(), definition: crate::render::fk_definition(f) });
+        changes.push(Change::RemoveFk { table: t.clone(), constraint: f.name.clone(), definition: crate::schema::ddl::fk_definition(f) });
     }
     for f in new {
-        changes.push(Change::AddFk { table: t.clone(), constraint: f.name.clone(), definition: crate::render::fk_definition(f) });
+        changes.push(Change::AddFk { table: t.clone(), constraint: f.name.clone(), definition: crate::schema::ddl::fk_definition(f) });
     }
 }
 

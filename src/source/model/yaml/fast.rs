@@ -430,8 +430,8 @@ mod tests {
         for script in scripts {
             let conn = rusqlite::Connection::open_in_memory().unwrap();
             if conn.execute_batch(&std::fs::read_to_string(&script).unwrap()).is_ok() {
-                let schema = crate::introspect::introspect(&conn, &Default::default()).unwrap();
-                out.push((script.display().to_string(), crate::emit::model_yaml(&schema)));
+                let schema = crate::source::introspect::introspect(&conn, &Default::default()).unwrap();
+                out.push((script.display().to_string(), crate::source::model::write::model_yaml(&schema)));
             }
         }
         for (i, text) in CORNERS.iter().enumerate() {

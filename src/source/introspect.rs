@@ -18,8 +18,8 @@ use std::collections::HashMap;
 use rusqlite::Connection;
 
 use crate::schema::*;
-use crate::sql::ddl::{self, ColumnConstraintKind, Statement, TableConstraint};
-use crate::types::normalize_type;
+use crate::sql::ddl::{self, ColumnConstraintKind, Create, TableConstraint};
+use crate::schema::types::normalize_type;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IntrospectError {
@@ -140,7 +140,7 @@ pub fn introspect(conn: &Connection, filter: &Filter) -> Result<Schema, Introspe
         schema.triggers.insert(fold(&row.name), Trigger { name: row.name.clone(), table: row.table.clone(), sql });
     }
     schema.unmanaged.sort();
-    crate::normalize::normalize(&mut schema);
+    crate::schema::normalize::normalize(&mut schema);
     Ok(schema)
 }
 
@@ -333,7 +333,7 @@ struct Reported {
 fn read_table(conn: &Connection, row: &SchemaRow, reported: Reported, index_rows: &[&SchemaRow]) -> Result<Table, IntrospectError> {
     let sql = row.sql.as_deref().unwrap_or_default();
     let parsed = match ddl::parse_create(sql) {
-        Ok(Statement::CreateTable(t)) => t,
+        Ok(Create::Table(t)) => t,
         Ok(_) => return Err(unreadable("table", &row.name, sql, "it is not a CREATE TABLE statement")),
         Err(e) => return Err(unreadable("table", &row.name, sql, e.to_string())),
     };
@@ -464,7 +464,7 @@ fn foreign_key(name: Option<String>, columns: Vec<String>, clause: &ddl::Foreign
 fn read_index(row: &SchemaRow, table: &Table) -> Result<Index, IntrospectError> {
     let sql = row.sql.as_deref().unwrap_or_default();
     let parsed = match ddl::parse_create(sql) {
-        Ok(Statement::CreateIndex(i)) => i,
+        Ok(Create::Index(i)) => i,
         Ok(_) => return Err(unreadable("index", &row.name, sql, "it is not a CREATE INDEX statement")),
         Err(e) => return Err(unreadable("index", &row.name, sql, e.to_string())),
     };
@@ -491,7 +491,7 @@ fn read_index(row: &SchemaRow, table: &Table) -> Result<Index, IntrospectError> 
 fn read_view(row: &SchemaRow) -> Result<View, IntrospectError> {
     let sql = row.sql.as_deref().unwrap_or_default();
     match ddl::parse_create(sql) {
-        Ok(Statement::CreateView(v)) => Ok(View { name: row.name.clone(), columns: v.columns, sql: v.select }),
+        Ok(Create::View(v)) => Ok(View { name: row.name.clone(), columns: v.columns, sql: v.select }),
         Ok(_) => Err(unreadable("view", &row.name, sql, "it is not a CREATE VIEW statement")),
         Err(e) => Err(unreadable("view", &row.name, sql, e.to_string())),
     }
@@ -515,7 +515,7 @@ mod tests {
         )
         .unwrap();
         for row in schema_rows(&conn).unwrap().into_iter().filter(|r| r.kind == "table") {
-            let Ok(Statement::CreateTable(parsed)) = ddl::parse_create(row.sql.as_deref().unwrap()) else { panic!("{}", row.name) };
+            let Ok(Create::Table(parsed)) = ddl::parse_create(row.sql.as_deref().unwrap()) else { panic!("{}", row.name) };
             let declared = declared_columns(&parsed);
             cross_check_columns(&conn, &row.name, &declared).unwrap();
             let mut wrong = declared;

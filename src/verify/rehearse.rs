@@ -6,8 +6,8 @@
 use rusqlite::Connection;
 
 use crate::diff::{self, Change, Renames};
-use crate::introspect::{self, Filter};
-use crate::runner::{self, RunError};
+use crate::source::introspect::{self, Filter};
+use crate::migrate::run::RunError;
 use crate::schema::Schema;
 
 #[derive(Debug, thiserror::Error)]
@@ -103,6 +103,6 @@ fn describe(changes: &[Change]) -> Vec<String> {
 }
 
 fn run(conn: &Connection, sql: &str, direction: &'static str) -> Result<(), RehearsalError> {
-    runner::apply_sql(conn, sql, &format!("the new revision's {direction}"), "")
+    crate::migrate::run::apply_sql(conn, sql, &format!("the new revision's {direction}"), "")
         .map_err(|source| RehearsalError::Failed { direction, source: Box::new(source) })
 }

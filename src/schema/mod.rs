@@ -1,5 +1,7 @@
 //! The one schema value that both sources (the YAML model and a live database)
-//! become. Everything downstream (diff, plan, render) works on this alone.
+//! become. Everything downstream (diff, plan, render) works on this alone:
+//! its normal form ([`normalize`]), type aliases ([`types`]), dependency
+//! order ([`order`]) and its objects written as DDL ([`ddl`]).
 //!
 //! Values here are *normalized*: two schemas that SQLite would treat the same
 //! compare equal field by field, except for the few comparisons that need
@@ -7,6 +9,11 @@
 //! live in `diff`.
 
 use std::collections::BTreeMap;
+
+pub mod ddl;
+pub mod normalize;
+pub mod order;
+pub mod types;
 
 pub use crate::sql::ddl::{Conflict, FkAction};
 

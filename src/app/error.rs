@@ -2,9 +2,9 @@
 
 use std::path::PathBuf;
 
-use crate::db::DbError;
-use crate::introspect::IntrospectError;
-use crate::model::ModelError;
+use crate::engine::open::DbError;
+use crate::source::introspect::IntrospectError;
+use crate::source::model::ModelError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -15,12 +15,12 @@ pub enum Error {
     #[error("database `{}`: {}", .path.display(), .source)]
     Introspect { path: PathBuf, source: IntrospectError },
     #[error(transparent)]
-    Revision(#[from] crate::revisions::RevisionError),
+    Revision(#[from] crate::migrate::revision::RevisionError),
     /// Boxed: a failed statement carries its text and a hint.
     #[error(transparent)]
-    Run(Box<crate::runner::RunError>),
+    Run(Box<crate::migrate::run::RunError>),
     #[error(transparent)]
-    Rehearsal(#[from] crate::rehearse::RehearsalError),
+    Rehearsal(#[from] crate::verify::rehearse::RehearsalError),
     #[error("no {what} is configured: {hint}")]
     NotConfigured { what: &'static str, hint: &'static str },
     #[error("cannot {action} `{}`: {}", .path.display(), .source)]
@@ -35,20 +35,10 @@ impl Error {
     }
 }
 
-impl From<crate::runner::RunError> for Error {
-    fn from(e: crate::runner::RunError) -> Self {
+impl From<crate::migrate::run::RunError> for Error {
+    fn from(e: crate::migrate::run::RunError) -> Self {
         Error::Run(Box::new(e))
     }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
-
-/// SQLite's own words for an error, without the SQL text rusqlite appends
-/// (the messages here name the object instead).
-pub fn sqlite_message(e: &rusqlite::Error) -> String {
-    match e {
-        rusqlite::Error::SqliteFailure(_, Some(msg)) => msg.clone(),
-        rusqlite::Error::SqlInputError { msg, .. } => msg.clone(),
-        other => other.to_string(),
-    }
-}

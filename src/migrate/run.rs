@@ -13,11 +13,11 @@ use std::collections::BTreeSet;
 use rusqlite::Connection;
 use sea_query::{Alias, ColumnDef, Expr, ExprTrait, Order, Query, SqliteQueryBuilder, Table};
 
-use crate::commands::{write_error, Context, Io, Outcome};
-use crate::db::{self, DbError};
-use crate::error::{Error, Result};
-use crate::progress::{self, Watcher};
-use crate::revisions::{History, Revision, RevisionError};
+use crate::app::{write_error, Context, Io, Outcome};
+use crate::engine::open::DbError;
+use crate::app::error::{Error, Result};
+use crate::engine::progress::{self, Watcher};
+use crate::migrate::revision::{History, Revision, RevisionError};
 use crate::sql::lexer;
 
 #[derive(Debug, thiserror::Error)]
@@ -296,7 +296,7 @@ fn next_down(history: &History, applied: &BTreeSet<String>, n: usize) -> Result<
 pub fn migrate(ctx: &Context, target: &Target, direction: Direction, io: &mut Io) -> Result<Outcome> {
     let history = History::load(&ctx.config.versions)?;
     let path = ctx.database_path()?;
-    let mut conn = db::open_write(path, ctx.config.busy_timeout)?;
+    let mut conn = crate::engine::open::open_write(path, ctx.config.busy_timeout)?;
     let watcher = io.progress.clone().map(|sink| Watcher::install(&mut conn, sink)).transpose().map_err(|e| sql_err(path, e))?;
     warn_edited(&conn, &history, &ctx.config.version_table, io)?;
     let heads = current_heads(&conn, &ctx.config.version_table).map_err(|e| sql_err(path, e))?;
@@ -396,7 +396,7 @@ fn with_hint(conn: &Connection, script: &str, error: RunError) -> RunError {
     match error {
         RunError::Statement(mut failure) if failure.hint.is_none() => {
             let statements = lexer::split_statements(script).unwrap_or_default();
-            failure.hint = crate::diagnose::rows_hint(conn, &failure.message, &statements);
+            failure.hint = crate::engine::diagnose::rows_hint(conn, &failure.message, &statements);
             RunError::Statement(failure)
         }
         other => other,
@@ -466,7 +466,7 @@ pub fn execute_script(conn: &Connection, sql: &str, revision: &str, file: &str, 
                 file: file.into(),
                 index: i + 1,
                 statement: stmt.to_string(),
-                message: crate::error::sqlite_message(&e),
+                message: crate::sql::sqlite_message(&e),
                 hint: None,
             }))
         })?;
@@ -640,7 +640,7 @@ pub fn stamp(ctx: &Context, spec: &str, purge: bool, io: &mut Io) -> Result<Outc
         return Err(RevisionError::SeveralHeads(heads).into());
     }
     let path = ctx.database_path()?;
-    let conn = db::open_write(path, ctx.config.busy_timeout)?;
+    let conn = crate::engine::open::open_write(path, ctx.config.busy_timeout)?;
     let fail = |e: rusqlite::Error| Error::Db(DbError::classify(path, ctx.config.busy_timeout, e));
     let vt = &ctx.config.version_table;
     in_transaction(&conn, || -> Result<()> {

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::model::ModelError as ConfigError;
+use crate::source::model::ModelError as ConfigError;
 
 pub const FILE_NAME: &str = "autogen.yaml";
 pub const DEFAULT_VERSION_TABLE: &str = "autogen_version";

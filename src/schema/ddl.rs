@@ -1,33 +1,11 @@
-//! Schema objects as SQL text. This is the one place that writes identifiers
-//! into SQL: every name goes through [`ident`] (sqlite.md, "Identifiers").
-//! SQL expressions from the model (defaults, checks, WHERE, views, triggers)
-//! are the user's SQL and are written verbatim.
+//! Schema objects as SQL text: the DDL writer. Every name goes through
+//! [`ident`] (sqlite.md, "Identifiers"). SQL expressions from the model
+//! (defaults, checks, WHERE, views, triggers) are the user's SQL and are
+//! written verbatim.
 
-use crate::schema::*;
+use super::*;
 use crate::sql::lexer::{self, TokenKind};
-
-/// A name as a double-quoted SQLite identifier, inner `"` doubled.
-///
-/// ```
-/// assert_eq!(autogen::render::ident(r#"say "hi"; --"#), r#""say ""hi""; --""#);
-/// ```
-pub fn ident(name: &str) -> String {
-    let mut quoted = String::with_capacity(name.len() + 2);
-    quoted.push('"');
-    for ch in name.chars() {
-        if ch == '"' {
-            quoted.push('"');
-        }
-        quoted.push(ch);
-    }
-    quoted.push('"');
-    quoted
-}
-
-/// A text value as an SQL string literal, inner `'` doubled.
-pub fn literal(value: &str) -> String {
-    format!("'{}'", value.replace('\'', "''"))
-}
+use crate::sql::quote::ident;
 
 fn idents(names: &[String]) -> String {
     names.iter().map(|n| ident(n)).collect::<Vec<_>>().join(", ")
@@ -322,11 +300,11 @@ pub fn drop_column(table: &str, column: &str) -> String {
 /// prints and what the rehearsal and `check --replay` build.
 pub fn schema_ddl(schema: &Schema) -> Vec<String> {
     let mut out = Vec::new();
-    for table in crate::plan::parents_first(schema) {
+    for table in crate::schema::order::parents_first(schema) {
         out.push(create_table(table, &table.name));
         out.extend(table.indexes.iter().map(|i| create_index(i, table)));
     }
-    for view in crate::plan::views_in_order(schema.views.values()) {
+    for view in crate::schema::order::views_in_order(schema.views.values()) {
         out.push(create_view(view));
     }
     out.extend(schema.triggers.values().map(|t| t.sql.clone()));
@@ -342,7 +320,7 @@ mod tests {
         assert_eq!(ident("order"), "\"order\"");
         assert_eq!(ident("my \"col\""), "\"my \"\"col\"\"\"");
         assert_eq!(ident("ünï; --x"), "\"ünï; --x\"");
-        assert_eq!(literal("it's"), "'it''s'");
+        assert_eq!(crate::sql::quote::literal("it's"), "'it''s'");
     }
 
     #[test]

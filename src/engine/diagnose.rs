@@ -7,8 +7,8 @@
 use rusqlite::Connection;
 
 use crate::plan::temp_name;
-use crate::render::ident;
-use crate::sql::ddl::{self, ColumnConstraintKind, Statement, TableConstraint};
+use crate::sql::quote::ident;
+use crate::sql::ddl::{self, ColumnConstraintKind, Create, TableConstraint};
 
 /// A sentence about the offending rows, if SQLite's message names a
 /// constraint we can count.
@@ -77,7 +77,7 @@ fn sample(conn: &Connection, table: &str, condition: &str) -> Option<(i64, Strin
 /// has none) in the script's CREATE TABLE statements, with its table.
 fn find_check(script: &[&str], name: &str) -> Option<(String, String)> {
     for stmt in script {
-        let Ok(Statement::CreateTable(t)) = ddl::parse_create(stmt) else { continue };
+        let Ok(Create::Table(t)) = ddl::parse_create(stmt) else { continue };
         let table = original(&t.name);
         let column_checks = t.columns.iter().flat_map(|c| c.constraints.iter()).filter_map(|c| match &c.kind {
             ColumnConstraintKind::Check(e) => Some((c.name.clone(), e.clone())),

@@ -10,7 +10,7 @@ use similar::{ChangeTag, TextDiff};
 
 use crate::diff::{Change, Diff};
 use crate::plan::describe;
-use crate::render;
+use crate::schema::ddl as render;
 use crate::schema::*;
 
 const ADD: Style = AnsiColor::Green.on_default();

@@ -1,0 +1,5 @@
+//! Everything that touches a database.
+
+pub mod diagnose;
+pub mod open;
+pub mod progress;

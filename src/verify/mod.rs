@@ -1,0 +1,6 @@
+//! Before anything is written: the model checked by SQLite, the rows a
+//! change would break, and the rehearsal of a generated revision.
+
+pub mod model_check;
+pub mod rehearse;
+pub mod warnings;

@@ -1,0 +1,302 @@
+//! The model checked by SQLite itself: each model object that differs from
+//! the database is built in an in-memory SQLite, and what SQLite refuses is
+//! an error at the model entry that holds it.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::schema::*;
+use crate::sql::sqlite_message;
+use crate::source::model::{ModelError, SourceMap};
+
+/// Which objects of a model to check with SQLite: those that differ from the
+/// database (what matches the database is SQL that SQLite already took).
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    pub all: bool,
+    pub tables: HashSet<String>,
+    pub views: HashSet<String>,
+    pub triggers: HashSet<String>,
+}
+
+impl Selection {
+    pub fn everything() -> Selection {
+        Selection { all: true, ..Selection::default() }
+    }
+
+    /// The model objects a diff adds or changes.
+    pub fn changed_by(diff: &crate::diff::Diff) -> Selection {
+        use crate::diff::Change;
+        let mut sel = Selection::default();
+        for change in &diff.changes {
+            match change {
+                Change::RemoveTable { .. } | Change::RemoveView { .. } => {}
+                Change::AddView { view } => {
+                    sel.views.insert(fold(view));
+                }
+                Change::AddTrigger { trigger, .. } => {
+                    sel.triggers.insert(fold(trigger));
+                }
+                Change::RemoveTrigger { .. } => {}
+                other => {
+                    sel.tables.insert(fold(other.subject()));
+                }
+            }
+        }
+        sel
+    }
+
+    fn table(&self, key: &str) -> bool {
+        self.all || self.tables.contains(key)
+    }
+
+    fn view(&self, key: &str) -> bool {
+        self.all || self.views.contains(key)
+    }
+
+    fn trigger(&self, key: &str) -> bool {
+        self.all || self.triggers.contains(key)
+    }
+}
+
+/// Builds the selected objects of the model in an in-memory SQLite: what
+/// SQLite itself rejects (an expression it cannot parse, a default that is
+/// not constant, a view over a missing column, a compound SELECT whose
+/// sides differ) is an error at the model entry that holds it, before
+/// anything is planned or written.
+pub fn check_with_sqlite(schema: &Schema, map: &SourceMap, selection: &Selection) -> Result<(), ModelError> {
+    let check = Check::new(schema, map, selection);
+    check.work();
+    check.finish()
+}
+
+/// [`check_with_sqlite`] in parts, so that several threads can share it:
+/// each thread that calls [`Check::work`] builds tables until none are
+/// left, then [`Check::finish`] builds the views and triggers and gives
+/// the first error in file order, whichever thread found it.
+///
+/// Tables are built with only what they need: every CREATE makes SQLite
+/// rescan `sqlite_schema`, so building the whole model in one database
+/// would take time quadratic in its size. A table's CHECKs, defaults and
+/// generated columns cannot name another table, so tables are built side
+/// by side and thrown away in batches (a rollback is cheaper than a DROP).
+pub struct Check<'a> {
+    schema: &'a Schema,
+    map: &'a SourceMap,
+    selection: &'a Selection,
+    tables: Vec<(&'a String, &'a Table)>,
+    /// The next table to build.
+    next: std::sync::atomic::AtomicUsize,
+    /// The lowest failing table so far (`usize::MAX` for none): tables
+    /// after it need not be built.
+    failed: std::sync::atomic::AtomicUsize,
+    errors: std::sync::Mutex<Vec<(usize, ModelError)>>,
+}
+
+impl<'a> Check<'a> {
+    pub fn new(schema: &'a Schema, map: &'a SourceMap, selection: &'a Selection) -> Check<'a> {
+        Check {
+            schema,
+            map,
+            selection,
+            tables: in_file_order(schema.tables.iter().filter(|(k, _)| selection.table(k)), &map.tables),
+            next: 0.into(),
+            failed: usize::MAX.into(),
+            errors: Default::default(),
+        }
+    }
+
+    /// Builds tables until there are none left or one before them failed.
+    pub fn work(&self) {
+        use std::sync::atomic::Ordering::Relaxed;
+        // Tables taken from here since the last rollback.
+        const BATCH: usize = 32;
+        let conn = match in_memory(self.map) {
+            Ok(conn) => conn,
+            Err(e) => return self.fail(0, e),
+        };
+        let mut built = 0;
+        loop {
+            // Taken in order, so every table before a failure is built by someone.
+            let i = self.next.fetch_add(1, Relaxed);
+            if i >= self.tables.len() || i > self.failed.load(Relaxed) {
+                return;
+            }
+            let (key, table) = self.tables[i];
+            if let Err(e) = self.build_table(&conn, key, table) {
+                self.fail(i, e);
+            }
+            built += 1;
+            if built % BATCH == 0 {
+                let _ = conn.execute_batch("ROLLBACK TO batch");
+            }
+        }
+    }
+
+    /// Whether a table has failed so far.
+    pub fn failed(&self) -> bool {
+        self.failed.load(std::sync::atomic::Ordering::Relaxed) != usize::MAX
+    }
+
+    fn fail(&self, i: usize, e: ModelError) {
+        self.failed.fetch_min(i, std::sync::atomic::Ordering::Relaxed);
+        self.errors.lock().unwrap_or_else(|p| p.into_inner()).push((i, e));
+    }
+
+    fn build_table(&self, conn: &rusqlite::Connection, key: &str, table: &Table) -> Result<(), ModelError> {
+        use crate::schema::ddl as render;
+        let map = self.map;
+        let to_compile: Vec<&Index> = table.indexes.iter().filter(|i| !plain_index(i)).collect();
+        // SQLite checks a CREATE TABLE while compiling it (sqlite3EndTable
+        // resolves CHECKs, defaults and generated columns); running it only
+        // stores the table, which only an index to compile needs.
+        let sql = render::create_table(table, &table.name);
+        let built = if to_compile.is_empty() { conn.prepare(&sql).map(|_| ()) } else { conn.execute_batch(&sql) };
+        if let Err(e) = built {
+            return Err(column_error(table, map)
+                .unwrap_or_else(|| map.error(map.tables.get(key).copied(), format!("table `{}`: SQLite rejects it: {}", table.name, sqlite_message(&e)))));
+        }
+        // Compiling a CREATE INDEX resolves its columns and expressions;
+        // running it would only build an empty index.
+        for index in to_compile {
+            if let Err(e) = conn.prepare(&render::create_index(index, table)) {
+                let at = map.indexes.get(&fold(&index.name)).or(map.tables.get(key)).copied();
+                return Err(map.error(at, format!("index `{}` on `{}`: SQLite rejects it: {}", index.name, table.name, sqlite_message(&e))));
+            }
+        }
+        Ok(())
+    }
+
+    /// The first table error in file order, else the views and triggers
+    /// built, each with the tables and views it reads.
+    pub fn finish(self) -> Result<(), ModelError> {
+        use crate::schema::ddl as render;
+        let errors = self.errors.into_inner().unwrap_or_else(|p| p.into_inner());
+        if let Some((_, e)) = errors.into_iter().min_by_key(|(i, _)| *i) {
+            return Err(e);
+        }
+        let (schema, map, selection) = (self.schema, self.map, self.selection);
+        if !selection.all && selection.views.is_empty() && selection.triggers.is_empty() {
+            return Ok(());
+        }
+        let conn = in_memory(map)?;
+        for (key, view) in in_file_order(schema.views.iter().filter(|(k, _)| selection.view(k)), &map.views) {
+            let at = map.views.get(key).copied();
+            let built = build_with_dependencies(&conn, schema, &view.sql).and_then(|created| {
+                let result = conn
+                    .execute_batch(&render::create_view(view))
+                    .and_then(|_| conn.prepare(&format!("SELECT * FROM {} LIMIT 0", crate::sql::quote::ident(&view.name))).map(|_| ()));
+                let _ = conn.execute_batch(&render::drop_view(&view.name));
+                drop_all(&conn, created);
+                result
+            });
+            if let Err(e) = built {
+                return Err(map.error(at, format!("view `{}`: SQLite rejects it: {}", view.name, sqlite_message(&e))));
+            }
+        }
+        for (key, trigger) in in_file_order(schema.triggers.iter().filter(|(k, _)| selection.trigger(k)), &map.triggers) {
+            let at = map.triggers.get(key).copied();
+            let built = build_with_dependencies(&conn, schema, &trigger.table).and_then(|created| {
+                let result = conn.execute_batch(&trigger.sql);
+                let _ = conn.execute_batch(&render::drop_trigger(&trigger.name));
+                drop_all(&conn, created);
+                result
+            });
+            if let Err(e) = built {
+                return Err(map.error(at, format!("trigger `{}`: SQLite rejects it: {}", trigger.name, sqlite_message(&e))));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Entries in the order the model file gives them (the schema keeps them
+/// by name), so that the first error reported is the first in the file.
+fn in_file_order<'a, T>(entries: impl Iterator<Item = (&'a String, &'a T)>, at: &HashMap<String, (u32, u32)>) -> Vec<(&'a String, &'a T)> {
+    let mut entries: Vec<_> = entries.collect();
+    entries.sort_by_key(|(k, _)| at.get(*k).copied().unwrap_or((u32::MAX, u32::MAX)));
+    entries
+}
+
+/// An index SQLite has nothing to say about once the model's own checks
+/// passed: named columns of its table (checked by name when the model is
+/// read), built-in collations, no WHERE. Expressions, other collations and
+/// WHERE clauses are compiled by SQLite.
+fn plain_index(index: &Index) -> bool {
+    index.where_clause.is_none()
+        && index.columns.iter().all(|c| matches!(c.key, IndexKey::Column(_)) && c.collate.as_deref().is_none_or(|c| matches!(c, "BINARY" | "NOCASE" | "RTRIM")))
+}
+
+/// An in-memory database inside a transaction that is never committed (the
+/// database is thrown away, so a commit after every statement would be
+/// wasted work), with a savepoint `batch` to roll back to.
+fn in_memory(map: &SourceMap) -> Result<rusqlite::Connection, ModelError> {
+    let conn = rusqlite::Connection::open_in_memory().map_err(|e| map.error(None, format!("cannot open an in-memory database: {e}")))?;
+    conn.execute_batch("BEGIN; SAVEPOINT batch").map_err(|e| map.error(None, format!("cannot use an in-memory database: {e}")))?;
+    Ok(conn)
+}
+
+/// Creates the tables and views that `sql` names (views through what they
+/// read in turn); returns what it created, views last.
+fn build_with_dependencies(conn: &rusqlite::Connection, schema: &Schema, sql: &str) -> rusqlite::Result<Vec<(bool, String)>> {
+    use crate::schema::ddl as render;
+    let mut tables: Vec<&Table> = Vec::new();
+    let mut views: Vec<&View> = Vec::new();
+    let mut todo = vec![sql.to_string()];
+    while let Some(text) = todo.pop() {
+        for t in schema.tables.values().filter(|t| crate::sql::lexer::mentions(&text, &t.name)) {
+            if !tables.iter().any(|x| std::ptr::eq(*x, t)) {
+                tables.push(t);
+            }
+        }
+        for v in schema.views.values().filter(|v| crate::sql::lexer::mentions(&text, &v.name)) {
+            if !views.iter().any(|x| std::ptr::eq(*x, v)) {
+                views.push(v);
+                todo.push(v.sql.clone());
+            }
+        }
+    }
+    let mut created = Vec::new();
+    for t in tables {
+        conn.execute_batch(&render::create_table(t, &t.name))?;
+        created.push((true, t.name.clone()));
+    }
+    for v in crate::schema::order::views_in_order(views.into_iter()) {
+        if conn.execute_batch(&render::create_view(v)).is_ok() {
+            created.push((false, v.name.clone()));
+        }
+    }
+    Ok(created)
+}
+
+fn drop_all(conn: &rusqlite::Connection, created: Vec<(bool, String)>) {
+    for (is_table, name) in created.into_iter().rev() {
+        let sql = if is_table { crate::schema::ddl::drop_table(&name) } else { crate::schema::ddl::drop_view(&name) };
+        let _ = conn.execute_batch(&sql);
+    }
+}
+
+/// When a table is refused, the column whose default or generated
+/// expression SQLite refuses on its own, if one is.
+fn column_error(table: &Table, map: &SourceMap) -> Option<ModelError> {
+    let conn = rusqlite::Connection::open_in_memory().ok()?;
+    for column in &table.columns {
+        let alone = Table {
+            name: "t".into(),
+            columns: vec![Column { name: column.name.clone(), ty: column.ty.clone(), nullable: true, default: column.default.clone(), ..Column::default() }],
+            ..Table::default()
+        };
+        // Compiled, not run: compiling checks the column, and nothing is
+        // stored to clash with the next column's table.
+        if let Err(e) = conn.prepare(&crate::schema::ddl::create_table(&alone, "t")) {
+            let at = map.columns.get(&(fold(&table.name), fold(&column.name))).copied();
+            let what = match &column.default {
+                Some(d) => {
+                    format!("`{}.{}`: server_default `{d}` is not a valid SQL expression: {}", table.name, column.name, crate::sql::sqlite_message(&e))
+                }
+                None => format!("`{}.{}`: SQLite rejects the column: {}", table.name, column.name, crate::sql::sqlite_message(&e)),
+            };
+            return Some(map.error(at, what));
+        }
+    }
+    None
+}
