@@ -55,7 +55,12 @@ fn autogen() -> Command {
 fn time(mut cmd: Command) -> Duration {
     let t = Instant::now();
     let out = cmd.output().expect("run");
-    assert!(out.status.success() || out.status.code() == Some(1), "{:?}: {}", cmd, String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success() || out.status.code() == Some(1),
+        "{:?}: {}",
+        cmd,
+        String::from_utf8_lossy(&out.stderr)
+    );
     t.elapsed()
 }
 
@@ -81,14 +86,25 @@ fn big_schema(dir: &Path, tables: usize, shape: Shape) -> (PathBuf, String) {
     let mut yaml = String::from("version: 1\ntables:\n");
     for i in 0..tables {
         let (p1, p2) = shape.parents(i, tables);
-        ddl.push_str(&format!("CREATE TABLE t{i} (id INTEGER PRIMARY KEY, c1 TEXT, c2 TEXT, c3 TEXT, c4 TEXT, c5 TEXT, c6 TEXT, c7 TEXT, p1 INTEGER REFERENCES t{p1}(id), p2 INTEGER REFERENCES t{p2}(id));"));
+        ddl.push_str(&format!(
+            "CREATE TABLE t{i} (id INTEGER PRIMARY KEY, c1 TEXT, c2 TEXT, c3 TEXT, c4 TEXT, c5 \
+            TEXT, c6 TEXT, c7 TEXT, p1 INTEGER REFERENCES t{p1}(id), p2 INTEGER REFERENCES t{p2}(id));"
+        ));
         ddl.push_str(&format!("CREATE INDEX ix_t{i}_c1 ON t{i} (c1); CREATE INDEX ix_t{i}_p ON t{i} (p1, p2);"));
-        yaml.push_str(&format!("  - name: t{i}\n    columns:\n      - {{name: id, type: INTEGER, primary_key: true}}\n"));
+        yaml.push_str(&format!(
+            "  - name: t{i}\n    columns:\n      - {{name: id, type: INTEGER, primary_key: true}}\n"
+        ));
         for c in 1..=7 {
             yaml.push_str(&format!("      - {{name: c{c}, type: TEXT}}\n"));
         }
-        yaml.push_str(&format!("      - {{name: p1, type: INTEGER, references: t{p1}.id}}\n      - {{name: p2, type: INTEGER, references: t{p2}.id}}\n"));
-        yaml.push_str(&format!("    indexes:\n      - {{name: ix_t{i}_c1, columns: [c1]}}\n      - {{name: ix_t{i}_p, columns: [p1, p2]}}\n"));
+        yaml.push_str(&format!(
+            "      - {{name: p1, type: INTEGER, references: t{p1}.id}}\n      - {{name: p2, type: \
+            INTEGER, references: t{p2}.id}}\n"
+        ));
+        yaml.push_str(&format!(
+            "    indexes:\n      - {{name: ix_t{i}_c1, columns: [c1]}}\n      - {{name: ix_t{i}_p, \
+            columns: [p1, p2]}}\n"
+        ));
     }
     ddl.push_str("COMMIT;");
     conn.execute_batch(&ddl).unwrap();
@@ -99,8 +115,14 @@ fn big_schema(dir: &Path, tables: usize, shape: Shape) -> (PathBuf, String) {
 /// a widened type (which needs a rebuild).
 fn four_changes(yaml: &str, table: usize) -> String {
     yaml.replace(
-        &format!("  - name: t{table}\n    columns:\n      - {{name: id, type: INTEGER, primary_key: true}}\n      - {{name: c1, type: TEXT}}\n"),
-        &format!("  - name: t{table}\n    columns:\n      - {{name: id, type: INTEGER, primary_key: true}}\n      - {{name: c1, type: VARCHAR(100)}}\n      - {{name: c8, type: TEXT, index: true}}\n"),
+        &format!(
+            "  - name: t{table}\n    columns:\n      - {{name: id, type: INTEGER, primary_key: true}}\n      - \
+            {{name: c1, type: TEXT}}\n"
+        ),
+        &format!(
+            "  - name: t{table}\n    columns:\n      - {{name: id, type: INTEGER, primary_key: true}}\n      - \
+            {{name: c1, type: VARCHAR(100)}}\n      - {{name: c8, type: TEXT, index: true}}\n"
+        ),
     )
     .replace(&format!("      - {{name: ix_t{table}_p, columns: [p1, p2]}}\n"), "")
 }
@@ -154,13 +176,19 @@ fn bench_revision(dir: &Path, runs: usize) {
         for i in 0..rehearsed_runs {
             let versions = dir.join(format!("v{tables}_{changed}_{i}"));
             let mut c = autogen();
-            c.arg("--schema").arg(&path).arg("--database").arg(&db).arg("--versions").arg(&versions).args(["revision", "--autogenerate", "-m", "four"]);
+            c.arg("--schema").arg(&path).arg("--database").arg(&db).arg("--versions").arg(&versions).args([
+                "revision",
+                "--autogenerate",
+                "-m",
+                "four",
+            ]);
             times.push(time(c));
         }
         let r = stats("revision --autogenerate (rehearsal included)", times);
         if changed == tables && tables == 1000 {
             println!(
-                "  Alembic 1.20 (the issue's figure): {ALEMBIC_MS:.0} ms; x faster: compare + render {:.1}, with rehearsal {:.2}  (target: >= 30)",
+                "  Alembic 1.20 (the issue's figure): {ALEMBIC_MS:.0} ms; x faster: compare + render {:.1}, with \
+                    rehearsal {:.2}  (target: >= 30)",
                 ALEMBIC_MS / g,
                 ALEMBIC_MS / r
             );
@@ -188,14 +216,21 @@ fn bench_rebuild(dir: &Path, runs: usize) {
         let conn = rusqlite::Connection::open(path).unwrap();
         conn.execute_batch(&format!(
             "CREATE TABLE items (id INTEGER PRIMARY KEY, name VARCHAR(50), qty INTEGER);
-             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {ROWS}) INSERT INTO items SELECT i, 'item ' || i, i % 100 FROM n;"
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {ROWS}) INSERT INTO items
+                 SELECT i, 'item ' || i, i % 100 FROM n;"
         ))
         .unwrap();
     };
     let template = dir.join("rows_template.db");
     make(&template);
     let model = dir.join("rows.yaml");
-    std::fs::write(&model, "tables:\n  - name: items\n    columns:\n      - {name: id, type: INTEGER, primary_key: true}\n      - {name: name, type: TEXT}\n      - {name: qty, type: INTEGER}\n      - {name: status, type: TEXT, nullable: false, server_default: \"'new'\"}\n").unwrap();
+    std::fs::write(
+        &model,
+        "tables:\n  - name: items\n    columns:\n      - {name: id, type: INTEGER, primary_key: \
+        true}\n      - {name: name, type: TEXT}\n      - {name: qty, type: INTEGER}\n      - {name: status, type: \
+            TEXT, nullable: false, server_default: \"'new'\"}\n",
+    )
+    .unwrap();
     let versions = dir.join("rows_versions");
     let mut gen = autogen();
     gen.arg("--schema").arg(&model).arg("--database").arg(&template).arg("--versions").arg(&versions).args([
@@ -223,7 +258,13 @@ PRAGMA foreign_keys=ON;
         let db = dir.join("rows.db");
         std::fs::copy(&template, &db).unwrap();
         let mut c = autogen();
-        c.arg("--schema").arg(&model).arg("--database").arg(&db).arg("--versions").arg(&versions).args(["upgrade", "head"]);
+        c.arg("--schema")
+            .arg(&model)
+            .arg("--database")
+            .arg(&db)
+            .arg("--versions")
+            .arg(&versions)
+            .args(["upgrade", "head"]);
         ours.push(time(c));
         if have_sqlite3() {
             std::fs::copy(&template, &db).unwrap();
@@ -268,9 +309,18 @@ fn bench_alembic(dir: &Path, alembic: &Path, runs: usize) {
         let versions = dir.join(format!("alembic_{name}_ours"));
         let _ = std::fs::remove_dir_all(&versions);
         let mut c = autogen();
-        c.arg("--schema").arg(&model).arg("--database").arg(&db).arg("--versions").arg(&versions).args(["revision", "--autogenerate", "-m", "four"]);
+        c.arg("--schema").arg(&model).arg("--database").arg(&db).arg("--versions").arg(&versions).args([
+            "revision",
+            "--autogenerate",
+            "-m",
+            "four",
+        ]);
         let r = stats("autogen revision --autogenerate (rehearsed)", vec![time(c)]);
-        println!("  x faster than Alembic: compare + render {:.1}, with rehearsal {:.2}  (target: >= 30)", a / g, a / r);
+        println!(
+            "  x faster than Alembic: compare + render {:.1}, with rehearsal {:.2}  (target: >= 30)",
+            a / g,
+            a / r
+        );
     }
 }
 
@@ -278,7 +328,8 @@ fn bench_alembic(dir: &Path, alembic: &Path, runs: usize) {
 /// changes on every table, as `four_changes` makes it.
 fn write_alembic_project(project: &Path, db: &Path, tables: usize, shape: Shape) {
     std::fs::create_dir_all(project).unwrap();
-    let parents = if shape == Shape::Ring { "(i + N - 1) % N, (i + N - 2) % N" } else { "max(i - 1, 0), max(i - 2, 0)" };
+    let parents =
+        if shape == Shape::Ring { "(i + N - 1) % N, (i + N - 2) % N" } else { "max(i - 1, 0), max(i - 2, 0)" };
     let models = format!(
         r#"from sqlalchemy import MetaData, Table, Column, Integer, Text, String, ForeignKey, Index
 N = {tables}
@@ -318,7 +369,9 @@ def downgrade():
     ${downgrades if downgrades else "pass"}
 "#;
     let ini = format!("[alembic]\nscript_location = {}\ndb = {}\n", project.display(), db.display());
-    for (file, text) in [("models.py", models.as_str()), ("env.py", env), ("script.py.mako", template), ("alembic.ini", ini.as_str())] {
+    for (file, text) in
+        [("models.py", models.as_str()), ("env.py", env), ("script.py.mako", template), ("alembic.ini", ini.as_str())]
+    {
         std::fs::write(project.join(file), text).unwrap();
     }
 }

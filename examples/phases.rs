@@ -18,42 +18,43 @@ fn main() {
     let (model_path, db_path) = (Path::new(&args[1]), Path::new(&args[2]));
     let mut t = Instant::now();
     let text = std::fs::read_to_string(model_path).unwrap();
-    let v = autogen::source::model::yaml::parse(&text).unwrap();
-    lap("yaml tree", &mut t, v.is_some());
-    let (model, map) = autogen::source::model::parse(&text, model_path).unwrap();
+    let loaded = autogen::parse_model(&text, model_path).unwrap();
     lap("load model", &mut t, "");
     if std::env::var("CHECK").is_ok() {
-        autogen::verify::model_check::check_with_sqlite(&model, &map, &autogen::verify::model_check::Selection::everything()).unwrap();
+        autogen::check_model(&loaded, &autogen::Selection::everything()).unwrap();
         lap("check with sqlite", &mut t, "");
     }
-    let conn = autogen::engine::open::open_read(db_path, std::time::Duration::from_secs(1)).unwrap();
+    let model = loaded.schema;
+    let conn = rusqlite::Connection::open(db_path).unwrap();
     let filter = Default::default();
-    let db = autogen::source::introspect::introspect(&conn, &filter).unwrap();
+    let db = autogen::introspect(&conn, &filter).unwrap();
     lap("introspect", &mut t, "");
-    let d = autogen::diff::diff(&db, &model);
+    let d = autogen::diff(&db, &model);
     lap("diff", &mut t, format!("({} changes)", d.changes.len()));
-    let up = autogen::migrate::revision::upgrade_sql(&d, &model);
+    let caps = autogen::Capabilities::SQLITE;
+    let up = autogen::script(&autogen::plan(&d, &model, &caps));
     lap("plan + render", &mut t, format!("({} bytes)", up.len()));
     if std::env::var("REHEARSE").is_err() {
         return;
     }
-    let down_diff = autogen::migrate::revision::downgrade_diff(&d, &db, &model);
-    let down = autogen::migrate::revision::upgrade_sql(&down_diff, &db);
+    let down_diff = autogen::reverse(&d, &db, &model);
+    let down = autogen::script(&autogen::plan(&down_diff, &db, &caps));
     lap("downgrade sql", &mut t, "");
-    let scratch = autogen::verify::rehearse::scratch_copy(Some(&conn), autogen::verify::rehearse::Copy::Schema).unwrap();
+    let engine = autogen::Sqlite::scratch_of(&conn, autogen::ScratchCopy::Schema).unwrap();
+    let scratch = engine.connection();
     lap("scratch copy", &mut t, "");
-    let start = autogen::source::introspect::introspect(&scratch, &filter).unwrap();
+    let start = autogen::introspect(scratch, &filter).unwrap();
     lap("introspect start", &mut t, "");
-    autogen::migrate::run::apply_sql(&scratch, &up, "up", "").unwrap();
+    autogen::apply_script(scratch, &up, "up", "").unwrap();
     lap("apply upgrade", &mut t, "");
-    let after = autogen::source::introspect::introspect(&scratch, &filter).unwrap();
+    let after = autogen::introspect(scratch, &filter).unwrap();
     lap("introspect after", &mut t, "");
-    assert!(autogen::diff::diff(&after, &model).is_empty());
+    assert!(autogen::diff(&after, &model).is_empty());
     lap("diff after", &mut t, "");
-    autogen::migrate::run::apply_sql(&scratch, &down, "down", "").unwrap();
+    autogen::apply_script(scratch, &down, "down", "").unwrap();
     lap("apply downgrade", &mut t, "");
-    let back = autogen::source::introspect::introspect(&scratch, &filter).unwrap();
+    let back = autogen::introspect(scratch, &filter).unwrap();
     lap("introspect back", &mut t, "");
-    assert!(autogen::diff::diff(&back, &start).is_empty());
+    assert!(autogen::diff(&back, &start).is_empty());
     lap("diff back", &mut t, "");
 }

@@ -5,15 +5,22 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anstream::ColorChoice;
-use autogen::app::{self as commands, Context, DiffOptions, Format, Io, Outcome, RevisionOptions};
 use autogen::app::config::{self, Overrides};
-use autogen::migrate::run::{Direction, Target};
+use autogen::app::{
+    self as commands, Context, DiffOptions, Direction, Format, Io, Outcome, Range, RevisionOptions, Target,
+};
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Parser)]
-#[command(name = "autogen", version, about = "Alembic-style autogenerate migrations for SQLite, from a declarative YAML model", propagate_version = true)]
 #[command(
-    after_help = "Examples:\n  autogen init\n  autogen revision --autogenerate -m \"add soft delete to todos\"\n  autogen upgrade head\n  autogen downgrade -1\n  autogen check"
+    name = "autogen",
+    version,
+    about = "Alembic-style autogenerate migrations for SQLite, from a declarative YAML model",
+    propagate_version = true
+)]
+#[command(
+    after_help = "Examples:\n  autogen init\n  autogen revision --autogenerate -m \"add soft delete to todos\"\n  \
+        autogen upgrade head\n  autogen downgrade -1\n  autogen check"
 )]
 struct Cli {
     /// The config file (default: autogen.yaml here or in a parent folder)
@@ -60,7 +67,9 @@ enum Command {
     #[command(after_help = "Examples:\n  autogen init")]
     Init,
     /// Compare the model with the database and show the differences
-    #[command(after_help = "Examples:\n  autogen diff\n  autogen diff --sql\n  autogen diff --format json --exit-code")]
+    #[command(
+        after_help = "Examples:\n  autogen diff\n  autogen diff --sql\n  autogen diff --format json --exit-code"
+    )]
     Diff {
         /// Print the upgrade SQL that `revision --autogenerate` would write
         #[arg(long)]
@@ -82,7 +91,8 @@ enum Command {
     #[command(after_help = "Examples:\n  autogen inspect > schemas/app.yaml")]
     Inspect,
     /// Write a new revision file on top of the head
-    #[command(after_help = "Examples:\n  autogen revision --autogenerate -m \"add soft delete to todos\"\n  autogen revision -m \"backfill titles\"")]
+    #[command(after_help = "Examples:\n  autogen revision --autogenerate -m \"add soft delete to todos\"\n  autogen \
+            revision -m \"backfill titles\"")]
     Revision {
         /// The message: the first line of the file and its slug
         #[arg(short, long)]
@@ -101,8 +111,12 @@ enum Command {
         rehearse_data: bool,
     },
     /// Apply revisions up to TARGET (head, heads, +N, an id or a unique prefix)
-    #[command(after_help = "Examples:\n  autogen upgrade\n  autogen upgrade +1\n  autogen upgrade 5c3f\n  autogen upgrade head --sql")]
+    #[command(
+        after_help = "Examples:\n  autogen upgrade\n  autogen upgrade +1\n  autogen upgrade 5c3f\n  autogen upgrade \
+            head --sql"
+    )]
     Upgrade {
+        /// head (default), heads, +N, a revision id or prefix; FROM:TO with --sql
         #[arg(default_value = "head", allow_hyphen_values = true)]
         target: String,
         /// Print the SQL instead of running it (offline; FROM:TO needs no database)
@@ -110,8 +124,11 @@ enum Command {
         sql: bool,
     },
     /// Undo revisions down to TARGET (-N, base, an id or a unique prefix)
-    #[command(after_help = "Examples:\n  autogen downgrade -1\n  autogen downgrade base\n  autogen downgrade head:base --sql")]
+    #[command(
+        after_help = "Examples:\n  autogen downgrade -1\n  autogen downgrade base\n  autogen downgrade head:base --sql"
+    )]
     Downgrade {
+        /// -N, base, a revision id or prefix; FROM:TO with --sql
         #[arg(allow_hyphen_values = true)]
         target: String,
         /// Print the SQL instead of running it (offline)
@@ -122,28 +139,38 @@ enum Command {
     #[command(after_help = "Examples:\n  autogen current\n  autogen current -v")]
     Current,
     /// Show the revisions, newest first, marking head and current
-    #[command(after_help = "Examples:\n  autogen history\n  autogen history -v\n  autogen history -r 1a2b:head\n  autogen history -r :current")]
+    #[command(
+        after_help = "Examples:\n  autogen history\n  autogen history -v\n  autogen history -r 1a2b:head\n  autogen \
+            history -r :current"
+    )]
     History {
         /// Only the revisions from START to END (either may be empty, base, head, current or an id)
         #[arg(short = 'r', long = "rev-range", value_name = "START:END", allow_hyphen_values = true)]
-        range: Option<String>,
+        range: Option<autogen::app::Span>,
     },
     /// Show the heads of the revision graph
     #[command(after_help = "Examples:\n  autogen heads")]
     Heads,
     /// Show one revision whole (an id, a prefix, head or current)
     #[command(after_help = "Examples:\n  autogen show 5c3f\n  autogen show current")]
-    Show { rev: String },
+    Show {
+        /// A revision id or prefix, head or current
+        rev: Target,
+    },
     /// Set the version table without running anything (base empties it)
     #[command(after_help = "Examples:\n  autogen stamp head\n  autogen stamp base\n  autogen stamp 5c3f --purge")]
     Stamp {
-        rev: String,
+        /// A revision id or prefix, head, heads or base
+        #[arg(allow_hyphen_values = true)]
+        rev: Target,
         /// Clear the version table first, even of ids no file has
         #[arg(long)]
         purge: bool,
     },
     /// Write a revision that joins several heads
-    #[command(after_help = "Examples:\n  autogen merge -m \"merge branches\" heads\n  autogen merge -m \"merge\" 1a2b 3c4d")]
+    #[command(
+        after_help = "Examples:\n  autogen merge -m \"merge branches\" heads\n  autogen merge -m \"merge\" 1a2b 3c4d"
+    )]
     Merge {
         #[arg(short, long)]
         message: String,
@@ -184,8 +211,17 @@ pub fn run() -> ExitCode {
     }
 }
 
+/// A target that does not parse is the user's mistake, told as one.
+fn usage<T>(parsed: Result<T, String>) -> anyhow::Result<T> {
+    parsed.map_err(|e| anyhow::Error::new(autogen::Error::Usage(e)))
+}
+
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    matches!(e.downcast_ref::<autogen::Error>(), Some(autogen::Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe)
+    let io = match e.downcast_ref::<autogen::Error>() {
+        Some(autogen::Error::Io { source, .. }) => Some(source.kind()),
+        _ => None,
+    };
+    io == Some(std::io::ErrorKind::BrokenPipe)
 }
 
 fn dispatch(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<Outcome> {
@@ -216,7 +252,7 @@ fn dispatch(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resu
         Command::Check { replay: true } => commands::check_replay(&ctx, &mut io)?,
         Command::Inspect => commands::inspect(&ctx, &mut io)?,
         Command::Current => commands::current(&ctx, cli.verbose, &mut io)?,
-        Command::History { range } => commands::history(&ctx, cli.verbose, range.as_deref(), &mut io)?,
+        Command::History { range } => commands::history(&ctx, cli.verbose, range.as_ref(), &mut io)?,
         Command::Revision { message, autogenerate, rev_id, allow_empty, rehearse_data } => {
             let opts = RevisionOptions {
                 message: message.clone(),
@@ -227,14 +263,22 @@ fn dispatch(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resu
             };
             commands::revision(&ctx, &opts, &mut io)?
         }
-        Command::Upgrade { target, sql: false } => autogen::migrate::run::migrate(&ctx, &Target::parse(target), Direction::Up, &mut io)?,
-        Command::Downgrade { target, sql: false } => autogen::migrate::run::migrate(&ctx, &Target::parse(target), Direction::Down, &mut io)?,
-        Command::Upgrade { target, sql: true } => autogen::migrate::run::offline(&ctx, target, Direction::Up, &mut io)?,
-        Command::Downgrade { target, sql: true } => autogen::migrate::run::offline(&ctx, target, Direction::Down, &mut io)?,
+        Command::Upgrade { target, sql: false } => {
+            commands::migrate(&ctx, &usage(target.parse::<Target>())?, Direction::Up, &mut io)?
+        }
+        Command::Downgrade { target, sql: false } => {
+            commands::migrate(&ctx, &usage(target.parse::<Target>())?, Direction::Down, &mut io)?
+        }
+        Command::Upgrade { target, sql: true } => {
+            commands::offline(&ctx, &usage(target.parse::<Range>())?, Direction::Up, &mut io)?
+        }
+        Command::Downgrade { target, sql: true } => {
+            commands::offline(&ctx, &usage(target.parse::<Range>())?, Direction::Down, &mut io)?
+        }
         Command::Init => commands::init(&ctx.cwd, &mut io)?,
         Command::Heads => commands::heads(&ctx, &mut io)?,
         Command::Show { rev } => commands::show(&ctx, rev, &mut io)?,
-        Command::Stamp { rev, purge } => autogen::migrate::run::stamp(&ctx, rev, *purge, &mut io)?,
+        Command::Stamp { rev, purge } => commands::stamp(&ctx, rev, *purge, &mut io)?,
         Command::Merge { message, revs, rev_id } => commands::merge(&ctx, message, revs, rev_id.as_deref(), &mut io)?,
     };
     Ok(outcome)

@@ -6,8 +6,8 @@ use std::io::{IsTerminal, Write};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use autogen::engine::progress::{Copying, ProgressSink};
-use autogen::verify::warnings::thousands;
+use autogen::app::thousands;
+use autogen::app::{Copying, ProgressSink};
 
 /// How long a copy runs before its progress is shown.
 const DELAY: Duration = Duration::from_millis(700);
@@ -63,7 +63,12 @@ impl<W: Write> Meter<W> {
 
 fn line(c: &Copying) -> String {
     let percent = (c.copied * 100).checked_div(c.total).unwrap_or(100);
-    format!("  copying `{}`: {} of {} rows ({percent}%)", c.table, thousands(c.copied as i64), thousands(c.total as i64))
+    format!(
+        "  copying `{}`: {} of {} rows ({percent}%)",
+        c.table,
+        thousands(c.copied as i64),
+        thousands(c.total as i64)
+    )
 }
 
 #[cfg(test)]
@@ -95,7 +100,8 @@ mod tests {
         meter.report(&copying(1_000_000, true), t0 + Duration::from_millis(1200));
         assert_eq!(
             String::from_utf8(meter.out).unwrap(),
-            "\r  copying `todos`: 450,000 of 1,000,000 rows (45%)\r  copying `todos`: 600,000 of 1,000,000 rows (60%)\r  copying `todos`: 1,000,000 of 1,000,000 rows (100%)\n"
+            "\r  copying `todos`: 450,000 of 1,000,000 rows (45%)\r  copying `todos`: 600,000 of 1,000,000 rows \
+                (60%)\r  copying `todos`: 1,000,000 of 1,000,000 rows (100%)\n"
         );
     }
 }

@@ -14,7 +14,11 @@ struct Project {
 impl Project {
     fn new(model: &str) -> Project {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("autogen.yaml"), "database: sqlite:///./app.db\nschema: model.yaml\nversions: migrations/versions\n").unwrap();
+        std::fs::write(
+            dir.path().join("autogen.yaml"),
+            "database: sqlite:///./app.db\nschema: model.yaml\nversions: migrations/versions\n",
+        )
+        .unwrap();
         std::fs::write(dir.path().join("model.yaml"), model).unwrap();
         Project { dir }
     }
@@ -69,22 +73,44 @@ const TODO: &str = "tables:
 #[test]
 fn every_bad_model_names_file_line_and_column() {
     let cases: &[(&str, &str)] = &[
-        ("tables:\n  - name: t\n    columns:\n      - {name: a, type: INT, nulable: true}\n", "model.yaml:4:30: unknown field `nulable`"),
+        ("tables:\n  - name: t\n    columns:\n      - {name: a, type: INT, nulable: true}\n", "model.yaml:4:30: \
+            unknown field `nulable`"),
         ("tables:\n  - name: t\n    columns:\n      - {name: a}\n", "model.yaml:4:9: missing field `type`"),
         ("tables:\n  - columns:\n      - {name: a, type: INT}\n", "model.yaml:2:5: missing field `name`"),
-        ("tables:\n  - name: t\n    columns:\n      - {name: a, type: INT}\n      - {name: A, type: INT}\n", "model.yaml:5:16: table `t` has two columns named `A`"),
-        ("tables:\n  - name: t\n    columns:\n      - {name: a, type: INT}\n  - name: T\n    columns:\n      - {name: a, type: INT}\n", "model.yaml:5:11: two tables named `T`"),
-        ("tables:\n  - name: t\n    columns:\n      - {name: a, type: INT}\n    indexes:\n      - {name: ix, columns: [b]}\n", "model.yaml:6:30: table `t` has no column `b`"),
-        ("tables:\n  - name: t\n    columns:\n      - {name: a, type: INT, references: u.id}\n", "model.yaml:4:42: foreign key on `t` references table `u`, which the model does not have"),
-        ("tables:\n  - name: u\n    columns:\n      - {name: id, type: INT, primary_key: true}\n  - name: t\n    columns:\n      - {name: a, type: INT, references: u.nope}\n", "model.yaml:7:42: foreign key on `t` references `u.nope`, which does not exist"),
-        ("tables:\n  - name: t\n    columns:\n      - {name: a, type: INT, server_default: \"1 +\"}\n", "model.yaml:4:16: `t.a`: server_default `1 +` is not a valid SQL expression"),
-        ("tables:\n  - name: t\n    columns:\n      - {name: a, type: INT}\n    indexes:\n      - {name: ix, columns: [a], where: \"a >\"}\n", "model.yaml:6:9: index `ix` on `t`: SQLite rejects it"),
+        (
+            "tables:\n  - name: t\n    columns:\n      - {name: a, type: INT}\n      - {name: A, type: INT}\n",
+            "model.yaml:5:16: table `t` has two columns named `A`",
+        ),
+        ("tables:\n  - name: t\n    columns:\n      - {name: a, type: INT}\n  - name: T\n    columns:\n      - {name: \
+            a, type: INT}\n", "model.yaml:5:11: two tables named `T`"),
+        ("tables:\n  - name: t\n    columns:\n      - {name: a, type: INT}\n    indexes:\n      - {name: ix, columns: \
+            [b]}\n", "model.yaml:6:30: table `t` has no column `b`"),
+        ("tables:\n  - name: t\n    columns:\n      - {name: a, type: INT, references: u.id}\n", "model.yaml:4:42: \
+            foreign key on `t` references table `u`, which the model does not have"),
+        ("tables:\n  - name: u\n    columns:\n      - {name: id, type: INT, primary_key: true}\n  - name: t\n    \
+            columns:\n      - {name: a, type: INT, references: u.nope}\n", "model.yaml:7:42: foreign key on `t` \
+                references `u.nope`, which does not exist"),
+        (
+            "tables:\n  - name: t\n    columns:\n      - {name: a, type: INT, server_default: \"1 +\"}\n",
+            "model.yaml:4:16: `t.a`: server_default `1 +` is not a valid SQL expression",
+        ),
+        ("tables:\n  - name: t\n    columns:\n      - {name: a, type: INT}\n    indexes:\n      - {name: ix, columns: \
+            [a], where: \"a >\"}\n", "model.yaml:6:9: index `ix` on `t`: SQLite rejects it"),
         // Caught when SQLite compiles the index, not when it parses it.
-        ("tables:\n  - name: t\n    columns:\n      - {name: a, type: INT}\n    indexes:\n      - {name: ix, columns: [{expression: \"lower(b)\"}]}\n", "model.yaml:6:9: index `ix` on `t`: SQLite rejects it: no such column: b"),
-        ("tables:\n  - name: t\n    columns:\n      - {name: a, type: INT}\n    indexes:\n      - {name: ix, columns: [{expression: \"a + random()\"}]}\n", "model.yaml:6:9: index `ix` on `t`: SQLite rejects it: non-deterministic functions prohibited in index expressions"),
+        ("tables:\n  - name: t\n    columns:\n      - {name: a, type: INT}\n    indexes:\n      - {name: ix, columns: \
+            [{expression: \"lower(b)\"}]}\n", "model.yaml:6:9: index `ix` on `t`: SQLite rejects it: no such column: \
+                b"),
+        ("tables:\n  - name: t\n    columns:\n      - {name: a, type: INT}\n    indexes:\n      - {name: ix, columns: \
+            [{expression: \"a + random()\"}]}\n", "model.yaml:6:9: index `ix` on `t`: SQLite rejects it: \
+                non-deterministic functions prohibited in index expressions"),
         ("tables:\n  - name: t\n    columns: [\n", "model.yaml:3:14: unclosed bracket"),
-        ("tables:\n  - name: t\n    name: u\n    columns:\n      - {name: a, type: INT}\n", "model.yaml:3:5: duplicate mapping key: name"),
-        ("tables:\n  - name: t\n    columns:\n      - {name: a, type: TEXT, primary_key: true, autoincrement: true}\n", "model.yaml:4:16: `t.a`: AUTOINCREMENT is only allowed"),
+        ("tables:\n  - name: t\n    name: u\n    columns:\n      - {name: a, type: INT}\n", "model.yaml:3:5: \
+            duplicate mapping key: name"),
+        (
+            "tables:\n  - name: t\n    columns:\n      - {name: a, type: TEXT, primary_key: true, \
+                autoincrement: true}\n",
+            "model.yaml:4:16: `t.a`: AUTOINCREMENT is only allowed",
+        ),
     ];
     for (yaml, expected) in cases {
         let p = Project::new(yaml);
@@ -110,7 +136,8 @@ fn the_first_error_in_the_file_is_the_one_reported() {
         }
     }
     let p = Project::new(&model);
-    let first = "model.yaml:26:16: `t7.b`: server_default `a + 1` is not a valid SQL expression: default value of column [b] is not constant";
+    let first = "model.yaml:26:16: `t7.b`: server_default `a + 1` is not a valid SQL expression: default value of \
+        column [b] is not constant";
     for args in [&["diff"][..], &["revision", "--autogenerate", "-m", "x"]] {
         let out = p.run(args);
         assert_eq!(out.status.code(), Some(1), "{args:?}");
@@ -127,7 +154,11 @@ fn a_bad_config_is_named_with_its_place() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("autogen.yaml:2:1: unknown field `schemas`"), "{}", text(&out.stderr));
     let out = p.run(&["-c", "nowhere.yaml", "diff"]);
-    assert!(text(&out.stderr).contains("nowhere.yaml") && text(&out.stderr).contains("config file not found"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("nowhere.yaml") && text(&out.stderr).contains("config file not found"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
@@ -162,7 +193,10 @@ fn hostile_yaml_is_refused_with_limits() {
     let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
     for i in 1..12u8 {
         let (name, prev) = ((b'a' + i) as char, (b'a' + i - 1) as char);
-        bomb.push_str(&format!("{name}: &{name} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+        bomb.push_str(&format!(
+            "{name}: &{name} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, \
+            *{prev}, *{prev}, *{prev}]\n"
+        ));
     }
     let deep = format!("tables: {}{}\n", "[".repeat(500), "]".repeat(500));
     for (yaml, expected) in [(bomb, "aliases expand to more than"), (deep, "nesting deeper than 64 levels")] {
@@ -217,16 +251,30 @@ fn the_alembic_workflow_end_to_end() {
     assert!(out.contains("No changes"), "{out}");
     assert_eq!(p.revisions().len(), 1, "no changes means no file");
 
-    p.db().execute_batch("INSERT INTO users (id, email) VALUES (1, 'a@x'), (2, 'b@x'); INSERT INTO todos (id, title, owner_id) VALUES (1, 't1', 1), (2, 't2', 2), (3, 't3', 2);").unwrap();
+    p.db()
+        .execute_batch(
+            "INSERT INTO users (id, email) VALUES (1, 'a@x'), (2, 'b@x'); INSERT INTO todos (id, title, \
+        owner_id) VALUES (1, 't1', 1), (2, 't2', 2), (3, 't3', 2);",
+        )
+        .unwrap();
     let before = support::dump(&p.db());
     p.set_model(
         &TODO
-            .replace("{name: email, type: TEXT, nullable: false, unique: true}", "{name: email, type: VARCHAR(320), nullable: false, unique: true}")
-            .replace("references: users.id, on_delete: CASCADE}\n", "references: users.id, on_delete: CASCADE}\n      - {name: deleted_at, type: DateTime}\n"),
+            .replace(
+                "{name: email, type: TEXT, nullable: false, unique: true}",
+                "{name: email, type: VARCHAR(320), nullable: false, unique: true}",
+            )
+            .replace(
+                "references: users.id, on_delete: CASCADE}\n",
+                "references: users.id, on_delete: CASCADE}\n      - {name: deleted_at, type: DateTime}\n",
+            ),
     );
     assert_eq!(p.run(&["check"]).status.code(), Some(1));
     p.ok(&["revision", "--autogenerate", "-m", "soft delete and wider email", "--rev-id", "second"]);
-    let file = std::fs::read_to_string(p.path(&format!("migrations/versions/{}", p.revisions().iter().find(|f| f.contains("second")).unwrap()))).unwrap();
+    let file = std::fs::read_to_string(
+        p.path(&format!("migrations/versions/{}", p.revisions().iter().find(|f| f.contains("second")).unwrap())),
+    )
+    .unwrap();
     assert!(file.contains("-- Revision ID: second") && file.contains("-- migrate:down"), "{file}");
     // A revision on top of a database that is not at head is refused.
     let out = p.run(&["revision", "--autogenerate", "-m", "too early"]);
@@ -244,7 +292,12 @@ fn the_alembic_workflow_end_to_end() {
     support::assert_healthy(&p.db(), "after upgrade");
     assert_eq!(
         support::row_counts(&p.db()),
-        [("autogen_version".to_string(), 1), ("autogen_version_checksums".to_string(), 2), ("todos".to_string(), 3), ("users".to_string(), 2)]
+        [
+            ("autogen_version".to_string(), 1),
+            ("autogen_version_checksums".to_string(), 2),
+            ("todos".to_string(), 3),
+            ("users".to_string(), 2)
+        ]
     );
     p.ok(&["downgrade", "-1"]);
     assert!(!p.ok(&["current"]).trim().ends_with("(head)"), "after downgrade -1 the database is not at head");
@@ -256,7 +309,10 @@ fn the_alembic_workflow_end_to_end() {
     p.ok(&["upgrade", "sec"]);
     assert_eq!(p.run(&["check"]).status.code(), Some(0));
     p.ok(&["downgrade", "base"]);
-    let tables: i64 = p.db().query_row("SELECT count(*) FROM sqlite_schema WHERE name IN ('users', 'todos')", [], |r| r.get(0)).unwrap();
+    let tables: i64 = p
+        .db()
+        .query_row("SELECT count(*) FROM sqlite_schema WHERE name IN ('users', 'todos')", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(tables, 0);
 }
 
@@ -297,7 +353,10 @@ fn a_failing_migration_changes_nothing() {
     ];
     for (what, before, after, rows, expected) in cases {
         let model = |col: &str| {
-            format!("tables:\n  - name: p\n    columns:\n      - {{name: name, type: TEXT, primary_key: true}}\n  - name: t\n    columns:\n      - {{name: id, type: INTEGER, primary_key: true}}\n      - {col}\n")
+            format!(
+                "tables:\n  - name: p\n    columns:\n      - {{name: name, type: TEXT, primary_key: true}}\n  - \
+                name: t\n    columns:\n      - {{name: id, type: INTEGER, primary_key: true}}\n      - {col}\n"
+            )
         };
         let p = Project::new(&model(before));
         p.ok(&["revision", "--autogenerate", "-m", "initial"]);
@@ -319,12 +378,19 @@ fn a_failing_migration_changes_nothing() {
         support::assert_healthy(&p.db(), what);
         // Rehearsed on a copy with the rows, the revision is refused before it
         // is written (a small database is always copied whole).
-        std::fs::remove_file(p.path(&format!("migrations/versions/{}", p.revisions().iter().find(|f| f.contains("tighten")).unwrap()))).unwrap();
+        std::fs::remove_file(
+            p.path(&format!("migrations/versions/{}", p.revisions().iter().find(|f| f.contains("tighten")).unwrap())),
+        )
+        .unwrap();
         let out = p.run(&["revision", "--autogenerate", "-m", "tighten"]);
         assert_eq!(out.status.code(), Some(1), "{what}");
         let out = p.run(&["revision", "--autogenerate", "-m", "tighten", "--rehearse-data"]);
         assert_eq!(out.status.code(), Some(1), "{what}");
-        assert!(text(&out.stderr).contains("rehearsal") && text(&out.stderr).contains(expected), "{what}: {}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains("rehearsal") && text(&out.stderr).contains(expected),
+            "{what}: {}",
+            text(&out.stderr)
+        );
         assert_eq!(p.revisions().len(), 1, "{what}: a failed rehearsal writes nothing");
     }
 }
@@ -341,8 +407,22 @@ fn inspect_output_is_a_model_that_checks_clean() {
     assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
 }
 
-const COMMANDS: [&str; 14] =
-    ["init", "diff", "check", "inspect", "revision", "upgrade", "downgrade", "current", "history", "heads", "show", "stamp", "merge", "help"];
+const COMMANDS: [&str; 14] = [
+    "init",
+    "diff",
+    "check",
+    "inspect",
+    "revision",
+    "upgrade",
+    "downgrade",
+    "current",
+    "history",
+    "heads",
+    "show",
+    "stamp",
+    "merge",
+    "help",
+];
 
 #[test]
 fn help_has_an_example_for_every_command() {
@@ -353,7 +433,8 @@ fn help_has_an_example_for_every_command() {
         assert!(help.contains("Examples:") && help.contains(&format!("autogen {cmd}")), "{cmd}: {help}");
         all.push_str(&format!("\n===== autogen {cmd} --help =====\n{help}"));
     }
-    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false, omit_expression => true}, {
+    let settings = "../snapshots";
+    insta::with_settings!({snapshot_path => settings, prepend_module_to_snapshot => false, omit_expression => true}, {
         insta::assert_snapshot!("help", all);
     });
     let _ = Path::new(".");
@@ -383,8 +464,10 @@ fn diff_warns_about_the_data_each_change_touches() {
     p.db()
         .execute_batch(
             "INSERT INTO teams VALUES (1);
-             INSERT INTO users VALUES (1, 'a@x', 'hi', 30, 1), (2, NULL, 'yo', -1, 7), (3, 'a@x', NULL, 5, 9), (4, NULL, NULL, 40, NULL);
-             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1234) INSERT INTO old_logs SELECT 'm' || i FROM n;",
+             INSERT INTO users VALUES (1, 'a@x', 'hi', 30, 1), (2, NULL, 'yo', -1, 7), (3, 'a@x', NULL, 5, 9), (4,
+                 NULL, NULL, 40, NULL);
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1234) INSERT INTO old_logs
+                 SELECT 'm' || i FROM n;",
         )
         .unwrap();
     p.set_model(

@@ -5,9 +5,6 @@ mod support;
 
 use std::path::Path;
 
-use autogen::{diff, plan};
-use autogen::source::model::{self, write as emit};
-
 #[test]
 fn inspect_then_check_is_empty_for_every_corpus_schema() {
     let mut failures = Vec::new();
@@ -15,28 +12,34 @@ fn inspect_then_check_is_empty_for_every_corpus_schema() {
     for (name, sql) in &corpus {
         let conn = rusqlite::Connection::open_in_memory().unwrap();
         conn.execute_batch(sql).unwrap_or_else(|e| panic!("{name}: corpus script fails: {e}"));
-        let db = match autogen::source::introspect::introspect(&conn, &Default::default()) {
+        let db = match autogen::introspect(&conn, &Default::default()) {
             Ok(s) => s,
             Err(e) => {
                 failures.push(format!("{name}: introspect: {e}"));
                 continue;
             }
         };
-        let yaml = emit::model_yaml(&db);
-        let model = match model::parse(&yaml, Path::new(name)) {
-            Ok((m, _)) => m,
+        let yaml = autogen::model_yaml(&db);
+        let model = match autogen::parse_model(&yaml, Path::new(name)) {
+            Ok(m) => m.schema,
             Err(e) => {
                 failures.push(format!("{name}: the inspected model does not load: {e}\n{yaml}"));
                 continue;
             }
         };
-        let d = diff::diff(&db, &model);
+        let d = autogen::diff(&db, &model);
         if !d.is_empty() {
-            let changes: Vec<String> = d.changes.iter().map(plan::describe).collect();
+            let changes: Vec<String> = d.changes.iter().map(ToString::to_string).collect();
             failures.push(format!("{name}: inspect then diff is not empty: {changes:?}"));
         }
     }
-    assert!(failures.is_empty(), "{} of {} corpus schemas fail:\n{}", failures.len(), corpus.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} corpus schemas fail:\n{}",
+        failures.len(),
+        corpus.len(),
+        failures.join("\n\n")
+    );
 }
 
 /// Every table of every corpus schema rebuilt: each gets a NOT NULL column
@@ -69,16 +72,23 @@ fn every_corpus_table_survives_a_rebuild() {
             }
             table.columns.push(column);
         }
-        if let Err(e) = autogen::verify::model_check::check_with_sqlite(&model, &Default::default(), &autogen::verify::model_check::Selection::everything()) {
+        let checked = autogen::Model { schema: model.clone(), map: Default::default() };
+        if let Err(e) = autogen::check_model(&checked, &autogen::Selection::everything()) {
             // Adding a column can break a `SELECT *` compound view: such a
             // model is refused before anything is planned.
             refused.push(format!("{name}: {e}"));
             continue;
         }
         let m = support::generate(&conn, &model);
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| support::assert_round_trip(&conn, &model, &m, &name)));
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            support::assert_round_trip(&conn, &model, &m, &name)
+        }));
         if let Err(e) = result {
-            let msg = e.downcast_ref::<String>().cloned().or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
+            let msg = e
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
             failures.push(msg.chars().take(3000).collect::<String>());
         }
     }

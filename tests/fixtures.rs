@@ -8,8 +8,7 @@ mod support;
 use std::path::{Path, PathBuf};
 
 use autogen::app::report;
-use autogen::source::model;
-use autogen::verify::rehearse;
+use autogen::{Rehearsal, ScratchCopy, Selection, Sqlite};
 
 fn fixture_dir(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name)
@@ -18,8 +17,9 @@ fn fixture_dir(name: &str) -> PathBuf {
 fn run_fixture(name: &str) {
     let dir = fixture_dir(name);
     let before = std::fs::read_to_string(dir.join("before.sql")).unwrap();
-    let (model, map) = model::load(&dir.join("model.yaml")).unwrap_or_else(|e| panic!("{e}"));
-    autogen::verify::model_check::check_with_sqlite(&model, &map, &autogen::verify::model_check::Selection::everything()).unwrap_or_else(|e| panic!("{e}"));
+    let loaded = autogen::load_model(&dir.join("model.yaml")).unwrap_or_else(|e| panic!("{e}"));
+    autogen::check_model(&loaded, &Selection::everything()).unwrap_or_else(|e| panic!("{e}"));
+    let model = loaded.schema;
 
     let tmp = tempfile::tempdir().unwrap();
     let conn = rusqlite::Connection::open(tmp.path().join("app.db")).unwrap();
@@ -40,14 +40,16 @@ fn run_fixture(name: &str) {
         m.up,
         m.down
     );
-    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false, omit_expression => true}, {
+    let settings = "../snapshots";
+    insta::with_settings!({snapshot_path => settings, prepend_module_to_snapshot => false, omit_expression => true}, {
         insta::assert_snapshot!(name, snapshot);
     });
 
-    for copy in [rehearse::Copy::Schema, rehearse::Copy::Data] {
-        let scratch = rehearse::scratch_copy(Some(&conn), copy).unwrap();
-        rehearse::rehearse(&scratch, &m.up, &m.down, &support::schema_of(&conn), &model, &Default::default())
-            .unwrap_or_else(|e| panic!("{name}: rehearsal ({copy:?}): {e}"));
+    let start = support::schema_of(&conn);
+    let rehearsal = Rehearsal { up: &m.up, down: &m.down, start: &start, model: &model, filter: &Default::default() };
+    for copy in [ScratchCopy::Schema, ScratchCopy::Rows] {
+        let mut scratch = Sqlite::scratch_of(&conn, copy).unwrap();
+        rehearsal.on(&mut scratch).unwrap_or_else(|e| panic!("{name}: rehearsal ({copy:?}): {e}"));
     }
     support::assert_round_trip(&conn, &model, &m, name);
 }

@@ -27,7 +27,10 @@ fn read_seeds() -> (Vec<String>, Vec<String>) {
         }
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let models = ["schemas/todo.yaml", "schemas/blog.yaml"].iter().map(|p| std::fs::read_to_string(root.join(p)).unwrap()).collect();
+    let models = ["schemas/todo.yaml", "schemas/blog.yaml"]
+        .iter()
+        .map(|p| std::fs::read_to_string(root.join(p)).unwrap())
+        .collect();
     (ddl, models)
 }
 
@@ -61,11 +64,16 @@ fn mutate(text: &str, ops: &[(usize, usize, u8)]) -> String {
     s
 }
 
+/// Up to five random edits: (where, what, byte).
+fn edits() -> impl Strategy<Value = Vec<(usize, usize, u8)>> {
+    proptest::collection::vec((any::<usize>(), any::<usize>(), any::<u8>()), 0..6)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
-    fn the_create_reader_never_panics(pick in any::<usize>(), ops in proptest::collection::vec((any::<usize>(), any::<usize>(), any::<u8>()), 0..6)) {
+    fn the_create_reader_never_panics(pick in any::<usize>(), ops in edits()) {
         let (ddl, _) = seeds();
         let input = mutate(&ddl[pick % ddl.len()], &ops);
         let _ = autogen::sql::ddl::parse_create(&input);
@@ -75,16 +83,15 @@ proptest! {
     }
 
     #[test]
-    fn the_model_loader_never_panics(pick in any::<usize>(), ops in proptest::collection::vec((any::<usize>(), any::<usize>(), any::<u8>()), 0..6)) {
+    fn the_model_loader_never_panics(pick in any::<usize>(), ops in edits()) {
         let (_, models) = seeds();
         let input = mutate(&models[pick % models.len()], &ops);
-        let _ = autogen::source::model::parse(&input, Path::new("fuzz.yaml"));
+        let _ = autogen::parse_model(&input, Path::new("fuzz.yaml"));
     }
 
     #[test]
     fn arbitrary_text_never_panics(input in ".{0,300}") {
         let _ = autogen::sql::ddl::parse_create(&input);
-        let _ = autogen::source::model::parse(&input, Path::new("fuzz.yaml"));
-        let _ = autogen::source::model::yaml::parse(&input);
+        let _ = autogen::parse_model(&input, Path::new("fuzz.yaml"));
     }
 }

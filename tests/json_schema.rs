@@ -9,7 +9,6 @@ mod support;
 
 use std::path::{Path, PathBuf};
 
-use autogen::source::model::yaml::{self, Node, Value as Yaml};
 use serde_json::{json, Value};
 
 fn root() -> &'static Path {
@@ -25,52 +24,17 @@ fn validator() -> jsonschema::Validator {
     jsonschema::draft7::new(&schema()).expect("model.schema.json is a valid draft-07 schema")
 }
 
-/// A YAML node as the JSON an editor validates, scalars resolved by YAML
-/// 1.2's core schema (what yaml-language-server uses).
-fn to_json(node: &Node) -> Value {
-    match &node.value {
-        Yaml::Null => Value::Null,
-        Yaml::Scalar(text, false) => Value::String(text.clone()),
-        Yaml::Scalar(text, true) => plain_scalar(text),
-        Yaml::Seq(items) => Value::Array(items.iter().map(to_json).collect()),
-        Yaml::Map(pairs) => Value::Object(
-            pairs
-                .iter()
-                .map(|(k, v)| {
-                    let key = match &k.value {
-                        Yaml::Scalar(t, _) => t.clone(),
-                        other => panic!("a non-scalar key {other:?}"),
-                    };
-                    (key, to_json(v))
-                })
-                .collect(),
-        ),
-    }
-}
-
-fn plain_scalar(text: &str) -> Value {
-    match text {
-        "" | "~" | "null" | "Null" | "NULL" => Value::Null,
-        "true" | "True" | "TRUE" => Value::Bool(true),
-        "false" | "False" | "FALSE" => Value::Bool(false),
-        _ => {
-            if let Ok(i) = text.parse::<i64>() {
-                json!(i)
-            } else if let Some(f) = text.parse::<f64>().ok().filter(|f| f.is_finite() && text.chars().any(|c| c.is_ascii_digit())) {
-                json!(f)
-            } else {
-                Value::String(text.to_string())
-            }
-        }
-    }
-}
-
+/// A YAML document as the JSON an editor validates, scalars resolved by
+/// YAML 1.2's core schema (what yaml-language-server uses).
 fn yaml_to_json(text: &str) -> Value {
-    yaml::parse(text).expect("YAML").map_or(Value::Null, |n| to_json(&n))
+    if text.trim().is_empty() {
+        return Value::Null;
+    }
+    serde_saphyr::from_str::<Value>(text).expect("YAML")
 }
 
 fn loader_accepts(text: &str) -> Result<(), String> {
-    autogen::source::model::parse(text, Path::new("model.yaml")).map(|_| ()).map_err(|e| e.to_string())
+    autogen::parse_model(text, Path::new("model.yaml")).map(|_| ()).map_err(|e| e.to_string())
 }
 
 fn schema_errors(validator: &jsonschema::Validator, instance: &Value) -> Vec<String> {
@@ -81,8 +45,12 @@ fn schema_errors(validator: &jsonschema::Validator, instance: &Value) -> Vec<Str
 fn each_definition_lists_exactly_the_keys_the_loader_reads() {
     let schema = schema();
     let definitions = schema["definitions"].as_object().expect("definitions");
-    for (kind, keys) in autogen::source::model::OBJECT_KEYS {
-        let object = if *kind == "model" { &schema } else { definitions.get(*kind).unwrap_or_else(|| panic!("no definition `{kind}` in the schema")) };
+    for (kind, keys) in autogen::MODEL_KEYS {
+        let object = if *kind == "model" {
+            &schema
+        } else {
+            definitions.get(*kind).unwrap_or_else(|| panic!("no definition `{kind}` in the schema"))
+        };
         assert_eq!(object["type"], "object", "`{kind}`");
         assert_eq!(object["additionalProperties"], false, "`{kind}` must refuse unknown keys, as the loader does");
         let mut declared: Vec<&str> = object["properties"].as_object().unwrap().keys().map(String::as_str).collect();
@@ -91,11 +59,14 @@ fn each_definition_lists_exactly_the_keys_the_loader_reads() {
         read.sort();
         assert_eq!(declared, read, "keys of `{kind}`: the schema's, then the loader's");
         for key in &declared {
-            assert!(object["properties"][*key]["description"].is_string(), "`{kind}.{key}` has no description for hover help");
+            assert!(
+                object["properties"][*key]["description"].is_string(),
+                "`{kind}.{key}` has no description for hover help"
+            );
         }
     }
     let mut kinds: Vec<&str> = definitions.keys().map(String::as_str).collect();
-    let mut known: Vec<&str> = autogen::source::model::OBJECT_KEYS.iter().map(|(k, _)| *k).filter(|k| *k != "model").collect();
+    let mut known: Vec<&str> = autogen::MODEL_KEYS.iter().map(|(k, _)| *k).filter(|k| *k != "model").collect();
     kinds.sort();
     known.sort();
     assert_eq!(kinds, known, "definitions the loader has no kind for");
@@ -119,7 +90,7 @@ fn every_model_the_loader_accepts_validates() {
     assert!(files.len() > 20, "only {} model files", files.len());
     for path in files {
         let text = std::fs::read_to_string(&path).unwrap();
-        autogen::source::model::parse(&text, &path).unwrap_or_else(|e| panic!("{e}"));
+        autogen::parse_model(&text, &path).unwrap_or_else(|e| panic!("{e}"));
         let errors = schema_errors(&validator, &yaml_to_json(&text));
         assert!(errors.is_empty(), "{}: {errors:#?}", path.display());
     }
@@ -128,7 +99,7 @@ fn every_model_the_loader_accepts_validates() {
     for (name, sql) in support::corpus() {
         let conn = rusqlite::Connection::open_in_memory().unwrap();
         conn.execute_batch(&sql).unwrap();
-        let text = autogen::source::model::write::model_yaml(&support::schema_of(&conn));
+        let text = autogen::model_yaml(&support::schema_of(&conn));
         let errors = schema_errors(&validator, &yaml_to_json(&text));
         assert!(errors.is_empty(), "inspect of {name}: {errors:#?}\n{text}");
         checked += 1;
@@ -147,7 +118,11 @@ fn every_kind() -> (Value, Vec<(&'static str, &'static str)>) {
                     {"name": "id", "type": "Integer", "primary_key": true},
                     {"name": "email", "type": "String(255)", "nullable": false}
                 ],
-                "indexes": [{"name": "ix_users_email", "columns": [{"column": "email", "order": "desc", "collate": "NOCASE"}], "unique": true}],
+                "indexes": [{
+                    "name": "ix_users_email",
+                    "columns": [{"column": "email", "order": "desc", "collate": "NOCASE"}],
+                    "unique": true
+                }],
                 "check_constraints": [{"name": "ck_email", "sql": "email LIKE '%@%'"}]
             },
             {
@@ -158,7 +133,12 @@ fn every_kind() -> (Value, Vec<(&'static str, &'static str)>) {
                 ],
                 "primary_key": {"name": "pk_memberships", "columns": ["user_id", "team"], "on_conflict": "replace"},
                 "unique_constraints": [{"name": "uq_team", "columns": ["team", "user_id"]}],
-                "foreign_keys": [{"name": "fk_user", "columns": ["user_id"], "references": {"table": "users", "columns": ["id"]}, "on_delete": "cascade"}]
+                "foreign_keys": [{
+                    "name": "fk_user",
+                    "columns": ["user_id"],
+                    "references": {"table": "users", "columns": ["id"]},
+                    "on_delete": "cascade"
+                }]
             }
         ],
         "views": [{"name": "emails", "columns": ["address"], "sql": "SELECT email FROM users"}],
@@ -189,7 +169,7 @@ fn an_unknown_or_misspelt_key_is_refused_by_both() {
     loader_accepts(&model.to_string()).unwrap();
     assert_eq!(schema_errors(&validator, &model), Vec::<String>::new());
     let mut kinds: Vec<&str> = places.iter().map(|(k, _)| *k).collect();
-    let mut all: Vec<&str> = autogen::source::model::OBJECT_KEYS.iter().map(|(k, _)| *k).collect();
+    let mut all: Vec<&str> = autogen::MODEL_KEYS.iter().map(|(k, _)| *k).collect();
     kinds.sort();
     all.sort();
     assert_eq!(kinds, all, "every kind has a place in the test model");

@@ -12,10 +12,13 @@ fn a_100k_row_table_with_cascading_children_is_rebuilt_without_loss() {
     conn.execute_batch(
         "PRAGMA foreign_keys = ON;
          CREATE TABLE users (id INTEGER PRIMARY KEY, email VARCHAR(100) NOT NULL);
-         CREATE TABLE todos (id INTEGER PRIMARY KEY, owner_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE, title TEXT);
+         CREATE TABLE todos (id INTEGER PRIMARY KEY, owner_id INTEGER NOT NULL REFERENCES users(id) ON DELETE
+             CASCADE, title TEXT);
          CREATE INDEX ix_todos_owner ON todos (owner_id);
-         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000) INSERT INTO users SELECT i, 'u' || i || '@example.com' FROM n;
-         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) INSERT INTO todos SELECT i, i * 5, 'todo ' || i FROM n;",
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000) INSERT INTO users SELECT i,
+             'u' || i || '@example.com' FROM n;
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) INSERT INTO todos SELECT i,
+             i * 5, 'todo ' || i FROM n;",
     )
     .unwrap();
     let yaml = "tables:
@@ -32,7 +35,7 @@ fn a_100k_row_table_with_cascading_children_is_rebuilt_without_loss() {
     indexes:
       - {name: ix_todos_owner, columns: [owner_id]}
 ";
-    let (model, _) = autogen::source::model::parse(yaml, Path::new("large.yaml")).unwrap();
+    let model = autogen::parse_model(yaml, Path::new("large.yaml")).unwrap().schema;
     let m = support::generate(&conn, &model);
     assert!(m.up.contains("INSERT INTO \"_autogen_tmp_users\""), "{}", m.up);
     support::assert_round_trip(&conn, &model, &m, "100k rows");

@@ -10,10 +10,10 @@ fn assert_in_sync(name: &str, ddl: &str, yaml: &str) {
     let conn = rusqlite::Connection::open_in_memory().unwrap();
     conn.execute_batch(ddl).unwrap_or_else(|e| panic!("{name}: {e}"));
     let db = support::schema_of(&conn);
-    let (model, map) = autogen::source::model::parse(yaml, Path::new(name)).unwrap_or_else(|e| panic!("{e}"));
-    autogen::verify::model_check::check_with_sqlite(&model, &map, &autogen::verify::model_check::Selection::everything()).unwrap_or_else(|e| panic!("{e}"));
-    let d = autogen::diff::diff(&db, &model);
-    let changes: Vec<String> = d.changes.iter().map(autogen::plan::describe).collect();
+    let loaded = autogen::parse_model(yaml, Path::new(name)).unwrap_or_else(|e| panic!("{e}"));
+    autogen::check_model(&loaded, &autogen::Selection::everything()).unwrap_or_else(|e| panic!("{e}"));
+    let d = autogen::diff(&db, &loaded.schema);
+    let changes: Vec<String> = d.changes.iter().map(ToString::to_string).collect();
     assert!(changes.is_empty(), "{name}: false positives: {changes:#?}");
 }
 
@@ -103,7 +103,8 @@ CREATE UNIQUE INDEX [ix lower] ON \"Quoted Table\" (lower(name) DESC) WHERE type
     unique_constraints:
       - {columns: [name, code], on_conflict: IGNORE}
     indexes:
-      - {name: ix lower, columns: [{expression: \"lower(name)\", order: desc}], unique: true, where: \"typeless IS NOT NULL\"}
+      - {name: ix lower, columns: [{expression: \"lower(name)\", order: desc}], unique: true, where: \"typeless IS \
+          NOT NULL\"}
 ",
     );
 }
@@ -113,7 +114,8 @@ fn strict_without_rowid_autoincrement_generated() {
     assert_in_sync(
         "tables",
         "CREATE TABLE kv (k TEXT PRIMARY KEY, v ANY) STRICT, WITHOUT ROWID;
-CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT, words INT GENERATED ALWAYS AS (length(body)) VIRTUAL, upper_body TEXT AS (upper(body)) STORED);
+CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT, words INT GENERATED ALWAYS AS (length(body))
+    VIRTUAL, upper_body TEXT AS (upper(body)) STORED);
 CREATE TABLE pairs (a INT, b INT, c TEXT, PRIMARY KEY (b, a)) WITHOUT ROWID;
 ",
         "tables:
@@ -176,15 +178,25 @@ triggers:
 #[test]
 fn virtual_shadow_and_excluded_tables_are_not_managed() {
     let conn = rusqlite::Connection::open_in_memory().unwrap();
-    conn.execute_batch("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); CREATE VIRTUAL TABLE notes_fts USING fts5(body); CREATE TABLE legacy_users (x); CREATE TABLE spatial_ref_sys (y);").unwrap();
-    let filter = autogen::source::introspect::Filter { ignore: vec![], exclude: vec!["legacy_*".into(), "spatial_*".into()] };
-    let db = autogen::source::introspect::introspect(&conn, &filter).unwrap();
-    assert_eq!(db.tables.keys().collect::<Vec<_>>(), ["notes"]);
-    assert!(db.unmanaged.contains(&"notes_fts".to_string()) && db.unmanaged.iter().any(|t| t.starts_with("notes_fts_")), "{:?}", db.unmanaged);
-    let (model, _) = autogen::source::model::parse(
-        "tables:\n  - name: notes\n    columns:\n      - {name: id, type: INTEGER, primary_key: true}\n      - {name: body, type: TEXT}\n",
-        Path::new("m.yaml"),
+    conn.execute_batch(
+        "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); CREATE VIRTUAL TABLE notes_fts USING \
+        fts5(body); CREATE TABLE legacy_users (x); CREATE TABLE spatial_ref_sys (y);",
     )
     .unwrap();
-    assert!(autogen::diff::diff(&db, &model).is_empty());
+    let filter = autogen::Filter { ignore: vec![], exclude: vec!["legacy_*".into(), "spatial_*".into()] };
+    let db = autogen::introspect(&conn, &filter).unwrap();
+    assert_eq!(db.tables.keys().collect::<Vec<_>>(), ["notes"]);
+    assert!(
+        db.unmanaged.contains(&"notes_fts".to_string()) && db.unmanaged.iter().any(|t| t.starts_with("notes_fts_")),
+        "{:?}",
+        db.unmanaged
+    );
+    let model = autogen::parse_model(
+        "tables:\n  - name: notes\n    columns:\n      - {name: id, type: INTEGER, primary_key: true}\n      - {name: \
+            body, type: TEXT}\n",
+        Path::new("m.yaml"),
+    )
+    .unwrap()
+    .schema;
+    assert!(autogen::diff(&db, &model).is_empty());
 }

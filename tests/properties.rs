@@ -33,13 +33,39 @@ struct TableSpec {
 const DEFAULTS: [&str; 4] = ["0", "'x'", "(1 + 1)", "CURRENT_TIMESTAMP"];
 
 fn column_spec() -> impl Strategy<Value = ColumnSpec> {
-    (0..TYPES.len(), proptest::option::of(0..DEFAULTS.len()), any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>())
-        .prop_map(|(ty, not_null_default, unique, indexed, collate, check)| ColumnSpec { ty, not_null_default, unique, indexed, collate, check })
+    (
+        0..TYPES.len(),
+        proptest::option::of(0..DEFAULTS.len()),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(|(ty, not_null_default, unique, indexed, collate, check)| ColumnSpec {
+            ty,
+            not_null_default,
+            unique,
+            indexed,
+            collate,
+            check,
+        })
 }
 
 fn table_spec() -> impl Strategy<Value = TableSpec> {
-    (proptest::collection::vec(proptest::option::of(column_spec()), 4), any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>())
-        .prop_map(|(columns, strict, without_rowid, autoincrement, fk_to_parent)| TableSpec { columns, strict, without_rowid, autoincrement, fk_to_parent })
+    (
+        proptest::collection::vec(proptest::option::of(column_spec()), 4),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(|(columns, strict, without_rowid, autoincrement, fk_to_parent)| TableSpec {
+            columns,
+            strict,
+            without_rowid,
+            autoincrement,
+            fk_to_parent,
+        })
 }
 
 fn schema_spec() -> impl Strategy<Value = Vec<Option<TableSpec>>> {
@@ -59,13 +85,24 @@ fn build(spec: &[Option<TableSpec>]) -> Schema {
         let without_rowid = t.without_rowid && !t.autoincrement;
         let mut table = Table { name: name.clone(), strict: t.strict, without_rowid, ..Table::default() };
         table.columns.push(Column { name: "id".into(), ty: "INTEGER".into(), nullable: false, ..Column::default() });
-        table.primary_key = Some(PrimaryKey { name: None, columns: vec!["id".into()], on_conflict: None, autoincrement: t.autoincrement && !without_rowid });
+        table.primary_key = Some(PrimaryKey {
+            name: None,
+            columns: vec!["id".into()],
+            on_conflict: None,
+            autoincrement: t.autoincrement && !without_rowid,
+        });
         for (j, c) in t.columns.iter().enumerate() {
             let Some(c) = c else { continue };
             let col = format!("c{j}");
             let ty = if t.strict { STRICT_TYPES[c.ty % STRICT_TYPES.len()] } else { TYPES[c.ty] };
             // A STRICT INTEGER column takes only integer defaults.
-            let default = c.not_null_default.map(|d| if t.strict && ty == "INTEGER" { "0".to_string() } else { DEFAULTS[d].to_string() });
+            let default = c.not_null_default.map(|d| {
+                if t.strict && ty == "INTEGER" {
+                    "0".to_string()
+                } else {
+                    DEFAULTS[d].to_string()
+                }
+            });
             let unique = c.unique && default.is_none();
             table.columns.push(Column {
                 name: col.clone(),
@@ -87,11 +124,19 @@ fn build(spec: &[Option<TableSpec>]) -> Schema {
                 });
             }
             if c.check {
-                table.checks.push(CheckConstraint { name: Some(format!("ck_{name}_{col}")), expr: format!("{col} IS NULL OR length({col}) < 1000") });
+                table.checks.push(CheckConstraint {
+                    name: Some(format!("ck_{name}_{col}")),
+                    expr: format!("{col} IS NULL OR length({col}) < 1000"),
+                });
             }
         }
         if t.fk_to_parent && i > 0 && spec[i - 1].is_some() {
-            table.columns.push(Column { name: "parent_id".into(), ty: "INTEGER".into(), nullable: true, ..Column::default() });
+            table.columns.push(Column {
+                name: "parent_id".into(),
+                ty: "INTEGER".into(),
+                nullable: true,
+                ..Column::default()
+            });
             table.foreign_keys.push(ForeignKey {
                 name: None,
                 columns: vec!["parent_id".into()],
@@ -115,19 +160,35 @@ fn seed(conn: &rusqlite::Connection, schema: &Schema, rows: usize) {
         for n in 1..=rows as i64 {
             let cols: Vec<&Column> = table.columns.iter().filter(|c| c.name != "parent_id").collect();
             let names: Vec<String> = cols.iter().map(|c| autogen::sql::quote::ident(&c.name)).collect();
-            let values: Vec<String> = cols.iter().map(|c| if c.ty == "TEXT" { format!("'{n}'") } else { n.to_string() }).collect();
-            conn.execute(&format!("INSERT INTO {} ({}) VALUES ({})", autogen::sql::quote::ident(&table.name), names.join(", "), values.join(", ")), []).unwrap();
+            let values: Vec<String> =
+                cols.iter().map(|c| if c.ty == "TEXT" { format!("'{n}'") } else { n.to_string() }).collect();
+            conn.execute(
+                &format!(
+                    "INSERT INTO {} ({}) VALUES ({})",
+                    autogen::sql::quote::ident(&table.name),
+                    names.join(", "),
+                    values.join(", ")
+                ),
+                [],
+            )
+            .unwrap();
         }
         if table.is_autoincrement() && rows > 0 {
             // Deleted ids must never come back: leave the counter above the rows.
-            conn.execute(&format!("INSERT INTO {} (id) VALUES (1000)", autogen::sql::quote::ident(&table.name)), []).ok();
+            conn.execute(&format!("INSERT INTO {} (id) VALUES (1000)", autogen::sql::quote::ident(&table.name)), [])
+                .ok();
             conn.execute(&format!("DELETE FROM {} WHERE id = 1000", autogen::sql::quote::ident(&table.name)), []).ok();
         }
     }
 }
 
+/// `PROPTEST_CASES`, else 48.
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(48)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(48), failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn random_schema_pairs_migrate_both_ways(from in schema_spec(), to in schema_spec(), rows in 0usize..4) {
@@ -140,8 +201,12 @@ proptest! {
         }
         seed(&conn, &start, rows);
         let m = support::generate(&conn, &target);
-        let scratch = autogen::verify::rehearse::scratch_copy(Some(&conn), autogen::verify::rehearse::Copy::Data).unwrap();
-        autogen::verify::rehearse::rehearse(&scratch, &m.up, &m.down, &support::schema_of(&conn), &target, &Default::default()).unwrap_or_else(|e| panic!("rehearsal: {e}\n--- up\n{}\n--- down\n{}", m.up, m.down));
+        let mut scratch = autogen::Sqlite::scratch_of(&conn, autogen::ScratchCopy::Rows).unwrap();
+        let start_schema = support::schema_of(&conn);
+        let filter = autogen::Filter::default();
+        let (up, down) = (&m.up, &m.down);
+        let rehearsal = autogen::Rehearsal { up, down, start: &start_schema, model: &target, filter: &filter };
+        rehearsal.on(&mut scratch).unwrap_or_else(|e| panic!("rehearsal: {e}\n--- up\n{}\n--- down\n{}", m.up, m.down));
         support::assert_round_trip(&conn, &target, &m, "property");
     }
 }

@@ -64,7 +64,8 @@ fn console(body: &str) -> Vec<(String, String)> {
 
 fn edit(body: &str) -> Block {
     let mut lines = body.lines();
-    let file = lines.next().and_then(|l| l.strip_prefix("--- ")).expect("a diff block starts with `--- FILE`").to_string();
+    let file =
+        lines.next().and_then(|l| l.strip_prefix("--- ")).expect("a diff block starts with `--- FILE`").to_string();
     assert!(lines.next().is_some_and(|l| l.starts_with("+++ ")), "then `+++ FILE`");
     let mut hunks: Vec<(String, String)> = Vec::new();
     for line in lines {
@@ -92,7 +93,11 @@ fn apply(dir: &Path, file: &str, hunks: &[(String, String)]) {
     assert_eq!(matches.len(), 1, "`{file}` names {} files", matches.len());
     let mut text = std::fs::read_to_string(&matches[0]).unwrap();
     for (before, after) in hunks {
-        assert_eq!(text.matches(before.as_str()).count(), 1, "in `{file}`, this does not occur exactly once:\n{before}");
+        assert_eq!(
+            text.matches(before.as_str()).count(),
+            1,
+            "in `{file}`, this does not occur exactly once:\n{before}"
+        );
         text = text.replacen(before.as_str(), after, 1);
     }
     std::fs::write(&matches[0], text).unwrap();
@@ -107,7 +112,10 @@ fn glob(pattern: &Path) -> Vec<std::path::PathBuf> {
     let mut found: Vec<_> = std::fs::read_dir(pattern.parent().unwrap())
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with(prefix) && n.to_string_lossy().ends_with(suffix)))
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with(prefix) && n.to_string_lossy().ends_with(suffix))
+        })
         .collect();
     found.sort();
     found
@@ -174,7 +182,11 @@ fn the_walkthrough_in_the_readme_is_what_autogen_does() {
                     commands_run += 1;
                     body.push_str(&format!("$ {command}\n{actual}"));
                     if std::env::var_os("README_UPDATE").is_none() {
-                        assert_eq!(actual_ids.normalize(&actual), shown_ids.normalize(shown), "README walkthrough: `$ {command}` printed (right: the README)");
+                        assert_eq!(
+                            actual_ids.normalize(&actual),
+                            shown_ids.normalize(shown),
+                            "README walkthrough: `$ {command}` printed (right: the README)"
+                        );
                     }
                 }
                 replacements.push((range.clone(), body));

@@ -8,7 +8,11 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 fn project(dir: &Path, model: &str, busy_timeout: &str) {
-    std::fs::write(dir.join("autogen.yaml"), format!("database: app.db\nschema: model.yaml\nversions: versions\nbusy_timeout: {busy_timeout}\n")).unwrap();
+    std::fs::write(
+        dir.join("autogen.yaml"),
+        format!("database: app.db\nschema: model.yaml\nversions: versions\nbusy_timeout: {busy_timeout}\n"),
+    )
+    .unwrap();
     std::fs::write(dir.join("model.yaml"), model).unwrap();
 }
 
@@ -22,12 +26,14 @@ fn fill_items(dir: &Path, rows: i64) {
     rusqlite::Connection::open(dir.join("app.db"))
         .unwrap()
         .execute_batch(&format!(
-            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {rows}) INSERT INTO items SELECT i, 'item ' || i FROM n;"
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {rows}) INSERT INTO items \
+                SELECT i, 'item ' || i FROM n;"
         ))
         .unwrap();
 }
 
-const ITEMS: &str = "tables:\n  - name: items\n    columns:\n      - {name: id, type: INTEGER, primary_key: true}\n      - {name: name, type: VARCHAR(50)}\n";
+const ITEMS: &str = "tables:\n  - name: items\n    columns:\n      - {name: id, type: INTEGER, primary_key: true}\n\
+      \x20     - {name: name, type: VARCHAR(50)}\n";
 
 #[test]
 fn a_locked_database_waits_then_says_so_and_changes_nothing() {
@@ -45,7 +51,9 @@ fn a_locked_database_waits_then_says_so_and_changes_nothing() {
     assert!(err.contains("app.db` is locked by another connection"), "{err}");
     assert!(waited >= Duration::from_millis(450), "gave up after {waited:?}, before the busy timeout");
     holder.execute_batch("ROLLBACK").unwrap();
-    let tables: i64 = holder.query_row("SELECT count(*) FROM sqlite_schema WHERE name IN ('items', 'autogen_version')", [], |r| r.get(0)).unwrap();
+    let tables: i64 = holder
+        .query_row("SELECT count(*) FROM sqlite_schema WHERE name IN ('items', 'autogen_version')", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(tables, 0, "a locked upgrade changed the database");
 }
 
@@ -56,13 +64,19 @@ fn concurrent_upgrades_apply_each_revision_once() {
     project(d, ITEMS, "20");
     ok(d, &["revision", "--autogenerate", "-m", "items", "--rev-id", "r1"]);
     ok(d, &["revision", "-m", "seed", "--rev-id", "r2"]);
-    let seed = std::fs::read_dir(d.join("versions")).unwrap().map(|e| e.unwrap().path()).find(|p| p.to_string_lossy().contains("r2")).unwrap();
+    let seed = std::fs::read_dir(d.join("versions"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains("r2"))
+        .unwrap();
     let text = std::fs::read_to_string(&seed)
         .unwrap()
         .replace("-- Write the upgrade SQL here.", "INSERT INTO items (name) VALUES ('only once');")
         .replace("-- Write the downgrade SQL here.", "DELETE FROM items;");
     std::fs::write(&seed, text).unwrap();
-    let children: Vec<_> = (0..6).map(|_| support::autogen(d).arg("upgrade").stderr(std::process::Stdio::piped()).spawn().unwrap()).collect();
+    let children: Vec<_> = (0..6)
+        .map(|_| support::autogen(d).arg("upgrade").stderr(std::process::Stdio::piped()).spawn().unwrap())
+        .collect();
     for child in children {
         let out = child.wait_with_output().unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -87,7 +101,10 @@ fn kill_9_during_a_long_rebuild_loses_nothing() {
     fill_items(d, ROWS);
     std::fs::write(
         d.join("model.yaml"),
-        ITEMS.replace("VARCHAR(50)}", "TEXT}\n      - {name: status, type: TEXT, nullable: false, server_default: \"'new'\"}"),
+        ITEMS.replace(
+            "VARCHAR(50)}",
+            "TEXT}\n      - {name: status, type: TEXT, nullable: false, server_default: \"'new'\"}",
+        ),
     )
     .unwrap();
     ok(d, &["revision", "--autogenerate", "-m", "rebuild", "--rev-id", "next2"]);
@@ -107,7 +124,13 @@ fn kill_9_during_a_long_rebuild_loses_nothing() {
         assert_eq!(integrity, "ok", "after a kill at {delay_ms} ms");
         let version: String = conn.query_row("SELECT version_num FROM autogen_version", [], |r| r.get(0)).unwrap();
         let rows: i64 = conn.query_row("SELECT count(*) FROM items", [], |r| r.get(0)).unwrap();
-        let temps: i64 = conn.query_row("SELECT count(*) FROM sqlite_schema WHERE name LIKE '\\_autogen\\_tmp\\_%' ESCAPE '\\'", [], |r| r.get(0)).unwrap();
+        let temps: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_schema WHERE name LIKE '\\_autogen\\_tmp\\_%' ESCAPE '\\'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
         assert_eq!(rows, ROWS, "rows after a kill at {delay_ms} ms");
         assert_eq!(temps, 0, "a temporary table is left after a kill at {delay_ms} ms");
         assert!(version == "base1" || version == "next2", "version {version}");
@@ -119,7 +142,10 @@ fn kill_9_during_a_long_rebuild_loses_nothing() {
         outcomes.push((delay_ms, killed, version));
     }
     // At least one kill must have landed inside the rebuild, or the test proves nothing.
-    assert!(outcomes.iter().any(|(_, killed, v)| *killed && v == "base1"), "no kill interrupted the rebuild: {outcomes:?}");
+    assert!(
+        outcomes.iter().any(|(_, killed, v)| *killed && v == "base1"),
+        "no kill interrupted the rebuild: {outcomes:?}"
+    );
 }
 
 /// A database the process cannot write (immutable, which binds even root):
@@ -130,8 +156,12 @@ fn an_unwritable_database_gives_a_clear_error() {
     let d = dir.path();
     project(d, ITEMS, "1");
     ok(d, &["revision", "--autogenerate", "-m", "items"]);
-    rusqlite::Connection::open(d.join("app.db")).unwrap().execute_batch("CREATE TABLE keep (x); INSERT INTO keep VALUES (1);").unwrap();
-    let immutable = std::process::Command::new("chattr").arg("+i").arg(d.join("app.db")).status().is_ok_and(|s| s.success());
+    rusqlite::Connection::open(d.join("app.db"))
+        .unwrap()
+        .execute_batch("CREATE TABLE keep (x); INSERT INTO keep VALUES (1);")
+        .unwrap();
+    let immutable =
+        std::process::Command::new("chattr").arg("+i").arg(d.join("app.db")).status().is_ok_and(|s| s.success());
     if !immutable {
         eprintln!("skipped: chattr +i is not available here");
         return;
@@ -158,20 +188,33 @@ fn a_long_rebuild_shows_progress_on_a_terminal_only() {
     ok(d, &["revision", "--autogenerate", "-m", "items", "--rev-id", "base1"]);
     ok(d, &["upgrade"]);
     fill_items(d, 2_000_000);
-    std::fs::write(d.join("model.yaml"), ITEMS.replace("VARCHAR(50)}", "TEXT, nullable: false, server_default: \"''\"}")).unwrap();
+    std::fs::write(
+        d.join("model.yaml"),
+        ITEMS.replace("VARCHAR(50)}", "TEXT, nullable: false, server_default: \"''\"}"),
+    )
+    .unwrap();
     ok(d, &["revision", "--autogenerate", "-m", "rebuild", "--rev-id", "next2"]);
 
     let piped = support::autogen(d).arg("upgrade").output().unwrap();
     assert!(piped.status.success());
-    assert!(!String::from_utf8_lossy(&piped.stderr).contains("copying"), "progress on a pipe: {}", String::from_utf8_lossy(&piped.stderr));
+    assert!(
+        !String::from_utf8_lossy(&piped.stderr).contains("copying"),
+        "progress on a pipe: {}",
+        String::from_utf8_lossy(&piped.stderr)
+    );
     ok(d, &["downgrade", "-1"]);
 
     let command = format!("'{}' upgrade", env!("CARGO_BIN_EXE_autogen"));
     let started = Instant::now();
-    let on_terminal = std::process::Command::new("script").current_dir(d).args(["-qec", &command, "/dev/null"]).output().unwrap();
+    let on_terminal =
+        std::process::Command::new("script").current_dir(d).args(["-qec", &command, "/dev/null"]).output().unwrap();
     let seen = String::from_utf8_lossy(&on_terminal.stdout);
     assert!(on_terminal.status.success(), "{seen}");
-    assert!(seen.contains("copying `items`: 2,000,000 of 2,000,000 rows (100%)"), "after {:?}: {seen}", started.elapsed());
+    assert!(
+        seen.contains("copying `items`: 2,000,000 of 2,000,000 rows (100%)"),
+        "after {:?}: {seen}",
+        started.elapsed()
+    );
     assert!(seen.matches("copying `items`").count() >= 2, "no progress before the end: {seen}");
     ok(d, &["check"]);
 }

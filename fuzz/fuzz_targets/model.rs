@@ -4,6 +4,6 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {
-        let _ = autogen::source::model::parse(text, std::path::Path::new("fuzz.yaml"));
+        let _ = autogen::parse_model(text, std::path::Path::new("fuzz.yaml"));
     }
 });

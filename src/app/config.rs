@@ -79,7 +79,9 @@ pub fn load(overrides: &Overrides, cwd: &Path) -> Result<Config, ConfigError> {
     };
     let base = file.as_deref().and_then(Path::parent).map(Path::to_path_buf).unwrap_or_else(|| cwd.to_path_buf());
     let mut database = match raw.database.as_deref() {
-        Some(url) => Some(parse_database(url, &base).map_err(|m| error(file.as_deref().unwrap_or(Path::new(FILE_NAME)), 0, 0, m))?),
+        Some(url) => Some(
+            parse_database(url, &base).map_err(|m| error(file.as_deref().unwrap_or(Path::new(FILE_NAME)), 0, 0, m))?,
+        ),
         None => None,
     };
     if let Some(url) = &overrides.env_database {
@@ -91,7 +93,12 @@ pub fn load(overrides: &Overrides, cwd: &Path) -> Result<Config, ConfigError> {
     let busy_timeout = match raw.busy_timeout {
         Some(s) if s.is_finite() && s >= 0.0 => Duration::from_secs_f64(s),
         Some(s) => {
-            return Err(error(file.as_deref().unwrap_or(Path::new(FILE_NAME)), 0, 0, format!("`busy_timeout: {s}` should be a number of seconds, 0 or more")))
+            return Err(error(
+                file.as_deref().unwrap_or(Path::new(FILE_NAME)),
+                0,
+                0,
+                format!("`busy_timeout: {s}` should be a number of seconds, 0 or more"),
+            ))
         }
         None => DEFAULT_BUSY_TIMEOUT,
     };
@@ -101,7 +108,11 @@ pub fn load(overrides: &Overrides, cwd: &Path) -> Result<Config, ConfigError> {
     }
     Ok(Config {
         schema: overrides.schema.as_ref().map(|p| cwd.join(p)).or_else(|| raw.schema.map(|s| base.join(s))),
-        versions: overrides.versions.as_ref().map(|p| cwd.join(p)).unwrap_or_else(|| base.join(raw.versions.as_deref().unwrap_or(DEFAULT_VERSIONS))),
+        versions: overrides
+            .versions
+            .as_ref()
+            .map(|p| cwd.join(p))
+            .unwrap_or_else(|| base.join(raw.versions.as_deref().unwrap_or(DEFAULT_VERSIONS))),
         file,
         database,
         version_table,
@@ -120,7 +131,8 @@ pub fn discover(dir: &Path) -> Option<PathBuf> {
 }
 
 fn read(path: &Path) -> Result<RawConfig, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| error(path, 0, 0, format!("cannot read the config file: {e}")))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| error(path, 0, 0, format!("cannot read the config file: {e}")))?;
     if text.trim().is_empty() {
         return Ok(RawConfig::default());
     }
@@ -153,7 +165,9 @@ pub fn parse_database(url: &str, base: &Path) -> Result<PathBuf, String> {
     } else if let Some(rest) = url.strip_prefix("sqlite:") {
         rest
     } else if url.contains("://") {
-        return Err(format!("database URL `{url}` is not SQLite: autogen works on SQLite databases (sqlite:///path.db or a plain path)"));
+        return Err(format!(
+            "database URL `{url}` is not SQLite: autogen works on SQLite databases (sqlite:///path.db or a plain path)"
+        ));
     } else {
         url
     };

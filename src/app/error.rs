@@ -1,26 +1,29 @@
-//! The library's error: each variant names the thing at fault and where.
+//! The commands' error: each variant names the thing at fault and where.
 
 use std::path::PathBuf;
 
-use crate::engine::open::DbError;
-use crate::source::introspect::IntrospectError;
+use crate::engine::{DbError, EngineError, RunError};
+use crate::migrate::apply::ApplyError;
+use crate::migrate::history::MigrateError;
+use crate::migrate::revision::RevisionError;
 use crate::source::model::ModelError;
+use crate::verify::rehearse::RehearsalError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error(transparent)]
     Model(#[from] ModelError),
     #[error(transparent)]
-    Db(#[from] DbError),
-    #[error("database `{}`: {}", .path.display(), .source)]
-    Introspect { path: PathBuf, source: IntrospectError },
+    Engine(#[from] EngineError),
     #[error(transparent)]
-    Revision(#[from] crate::migrate::revision::RevisionError),
+    Revision(#[from] RevisionError),
+    #[error(transparent)]
+    Migrate(#[from] MigrateError),
     /// Boxed: a failed statement carries its text and a hint.
     #[error(transparent)]
-    Run(Box<crate::migrate::run::RunError>),
+    Run(Box<RunError>),
     #[error(transparent)]
-    Rehearsal(#[from] crate::verify::rehearse::RehearsalError),
+    Rehearsal(#[from] RehearsalError),
     #[error("no {what} is configured: {hint}")]
     NotConfigured { what: &'static str, hint: &'static str },
     #[error("cannot {action} `{}`: {}", .path.display(), .source)]
@@ -35,9 +38,25 @@ impl Error {
     }
 }
 
-impl From<crate::migrate::run::RunError> for Error {
-    fn from(e: crate::migrate::run::RunError) -> Self {
+impl From<RunError> for Error {
+    fn from(e: RunError) -> Self {
         Error::Run(Box::new(e))
+    }
+}
+
+impl From<DbError> for Error {
+    fn from(e: DbError) -> Self {
+        Error::Engine(EngineError::Db(e))
+    }
+}
+
+impl From<ApplyError> for Error {
+    fn from(e: ApplyError) -> Self {
+        match e {
+            ApplyError::Migrate(e) => Error::Migrate(e),
+            ApplyError::Engine(e) => Error::Engine(e),
+            ApplyError::Run(e) => Error::Run(e),
+        }
     }
 }
 

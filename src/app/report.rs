@@ -8,10 +8,12 @@ use std::io::{self, Write};
 use anstyle::{AnsiColor, Style};
 use similar::{ChangeTag, TextDiff};
 
-use crate::diff::{Change, Diff};
-use crate::plan::describe;
-use crate::schema::ddl as render;
+use serde_json::{json, Value};
+
+use crate::diff::{Change, ColumnChange, Diff};
+use crate::schema::ddl;
 use crate::schema::*;
+use crate::words::plural;
 
 const ADD: Style = AnsiColor::Green.on_default();
 const REMOVE: Style = AnsiColor::Red.on_default();
@@ -27,9 +29,81 @@ pub fn write_warnings(diff: &Diff, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
+/// `diff --format json`: one object per change, named as Alembic's
+/// autogenerate names its ops (cli.md).
 pub fn write_json(diff: &Diff, out: &mut dyn Write) -> io::Result<()> {
-    let text = serde_json::to_string_pretty(&diff.changes).map_err(io::Error::other)?;
+    let ops: Vec<Value> = diff.changes.iter().map(json_op).collect();
+    let text = serde_json::to_string_pretty(&ops).map_err(io::Error::other)?;
     writeln!(out, "{text}")
+}
+
+/// One change as a JSON op: `op`, the object it concerns, and the values
+/// before and after.
+pub fn json_op(change: &Change) -> Value {
+    match change {
+        Change::AddTable(t) => json!({"op": "add_table", "table": t.name}),
+        Change::RemoveTable(t) => json!({"op": "remove_table", "table": t.name}),
+        Change::RenameTable { from, to } => json!({"op": "rename_table", "table": to, "from": from}),
+        Change::AddColumn { table, column: c } => {
+            let (column, ty, nullable, default) = (&c.name, &c.ty, c.nullable, &c.default);
+            json!({
+                "op": "add_column", "table": table, "column": column,
+                "type": ty, "nullable": nullable, "default": default
+            })
+        }
+        Change::RemoveColumn { table, column } => json!({"op": "remove_column", "table": table, "column": column.name}),
+        Change::RenameColumn { table, from, to } => {
+            json!({"op": "rename_column", "table": table, "column": to, "from": from})
+        }
+        Change::ModifyColumn { table, column, change } => {
+            let (op, from, to) = match change {
+                ColumnChange::Type { from, to } => ("modify_type", json!(from), json!(to)),
+                ColumnChange::Nullable { from, to } => ("modify_nullable", json!(from), json!(to)),
+                ColumnChange::Default { from, to } => ("modify_default", json!(from), json!(to)),
+                ColumnChange::Collation { from, to } => ("modify_collation", json!(from), json!(to)),
+                ColumnChange::Generated { from, to } => {
+                    let text = |g: &Option<Generated>| {
+                        g.as_ref().map(|g| format!("{} {}", g.expr, if g.stored { "STORED" } else { "VIRTUAL" }))
+                    };
+                    ("modify_generated", json!(text(from)), json!(text(to)))
+                }
+                ColumnChange::OnConflict { from, to } => {
+                    ("modify_on_conflict", json!(from.map(|c| c.as_sql())), json!(to.map(|c| c.as_sql())))
+                }
+            };
+            json!({"op": op, "table": table, "column": column, "from": from, "to": to})
+        }
+        Change::AddIndex { table, index } => {
+            let definition = ddl::index_definition(index);
+            json!({
+                "op": "add_index", "table": table, "index": index.name, "unique": index.unique, "definition": definition
+            })
+        }
+        Change::RemoveIndex { table, index } => {
+            let definition = ddl::index_definition(index);
+            json!({
+                "op": "remove_index", "table": table, "index": index.name,
+                "unique": index.unique, "definition": definition
+            })
+        }
+        Change::AddConstraint { table, constraint: c } | Change::RemoveConstraint { table, constraint: c } => {
+            let op =
+                if matches!(change, Change::AddConstraint { .. }) { "add_constraint" } else { "remove_constraint" };
+            json!({"op": op, "table": table, "constraint": c.name(), "kind": c.kind(), "definition": c.definition()})
+        }
+        Change::AddForeignKey { table, foreign_key: f } | Change::RemoveForeignKey { table, foreign_key: f } => {
+            let op = if matches!(change, Change::AddForeignKey { .. }) { "add_fk" } else { "remove_fk" };
+            json!({"op": op, "table": table, "constraint": f.name, "definition": ddl::fk_definition(f)})
+        }
+        Change::ModifyTable { table, change } => {
+            let (property, from, to) = change.parts();
+            json!({"op": "modify_table", "table": table, "property": property, "from": from, "to": to})
+        }
+        Change::AddView(v) => json!({"op": "add_view", "view": v.name}),
+        Change::RemoveView(v) => json!({"op": "remove_view", "view": v.name}),
+        Change::AddTrigger(t) => json!({"op": "add_trigger", "trigger": t.name, "table": t.table}),
+        Change::RemoveTrigger(t) => json!({"op": "remove_trigger", "trigger": t.name, "table": t.table}),
+    }
 }
 
 pub fn write_text(diff: &Diff, to: &Schema, out: &mut dyn Write) -> io::Result<()> {
@@ -38,57 +112,56 @@ pub fn write_text(diff: &Diff, to: &Schema, out: &mut dyn Write) -> io::Result<(
         return Ok(());
     }
     let groups = group(&diff.changes);
-    writeln!(out, "{} change{} in {} object{}:", diff.changes.len(), plural(diff.changes.len()), groups.len(), plural(groups.len()))?;
+    writeln!(
+        out,
+        "{} change{} in {} object{}:",
+        diff.changes.len(),
+        plural(diff.changes.len() as i64),
+        groups.len(),
+        plural(groups.len() as i64)
+    )?;
     for (title, changes) in &groups {
         writeln!(out)?;
         writeln!(out, "{HEAD}{title}{HEAD:#}")?;
         for change in changes {
-            let (mark, style) = match change {
-                Change::AddTable { .. }
-                | Change::AddColumn { .. }
-                | Change::AddIndex { .. }
-                | Change::AddConstraint { .. }
-                | Change::AddFk { .. }
-                | Change::AddView { .. }
-                | Change::AddTrigger { .. } => ("+", ADD),
-                Change::RemoveTable { .. }
-                | Change::RemoveColumn { .. }
-                | Change::RemoveIndex { .. }
-                | Change::RemoveConstraint { .. }
-                | Change::RemoveFk { .. }
-                | Change::RemoveView { .. }
-                | Change::RemoveTrigger { .. } => ("-", REMOVE),
-                _ => ("~", WARN),
+            let (mark, style) = match change.sign() {
+                Some(true) => ("+", ADD),
+                Some(false) => ("-", REMOVE),
+                None => ("~", WARN),
             };
             let loss = if change.loses_data() { format!(" {WARN}(its data is lost){WARN:#}") } else { String::new() };
-            writeln!(out, "  {style}{mark}{style:#} {}{loss}", describe(change))?;
+            writeln!(out, "  {style}{mark}{style:#} {change}{loss}")?;
         }
-        if let Some(name) = title.strip_prefix("table ") {
-            write_table_preview(diff, to, unquote(name), out)?;
+        if let Group::Table(name) = *title {
+            write_table_preview(diff, to, name, out)?;
         }
     }
     Ok(())
 }
 
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
+/// The object a group of changes is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Group<'a> {
+    Table(&'a str),
+    View(&'a str),
+}
+
+impl std::fmt::Display for Group<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Group::Table(name) => write!(f, "table `{name}`"),
+            Group::View(name) => write!(f, "view `{name}`"),
+        }
     }
 }
 
-fn unquote(s: &str) -> &str {
-    s.trim_matches('`')
-}
-
 /// Changes grouped under the object they touch, in first-seen order.
-fn group(changes: &[Change]) -> Vec<(String, Vec<&Change>)> {
-    let mut groups: Vec<(String, Vec<&Change>)> = Vec::new();
+fn group(changes: &[Change]) -> Vec<(Group<'_>, Vec<&Change>)> {
+    let mut groups: Vec<(Group, Vec<&Change>)> = Vec::new();
     for change in changes {
         let title = match change {
-            Change::AddView { view } | Change::RemoveView { view } => format!("view `{view}`"),
-            other => format!("table `{}`", other.subject()),
+            Change::AddView(view) | Change::RemoveView(view) => Group::View(&view.name),
+            other => Group::Table(other.subject()),
         };
         match groups.iter_mut().find(|(t, _)| *t == title) {
             Some((_, list)) => list.push(change),
@@ -100,10 +173,10 @@ fn group(changes: &[Change]) -> Vec<(String, Vec<&Change>)> {
 
 fn table_ddl(table: Option<&Table>) -> String {
     let Some(t) = table else { return String::new() };
-    let mut text = render::create_table(t, &t.name);
+    let mut text = ddl::create_table(t, &t.name);
     text.push_str(";\n");
     for i in &t.indexes {
-        text.push_str(&render::create_index(i, t));
+        text.push_str(&ddl::create_index(i, t));
         text.push_str(";\n");
     }
     text

@@ -7,8 +7,9 @@
 use rusqlite::Connection;
 
 use crate::plan::temp_name;
-use crate::sql::quote::ident;
 use crate::sql::ddl::{self, ColumnConstraintKind, Create, TableConstraint};
+use crate::sql::quote::ident;
+use crate::words::plural;
 
 /// A sentence about the offending rows, if SQLite's message names a
 /// constraint we can count.
@@ -29,9 +30,16 @@ pub fn rows_hint(conn: &Connection, message: &str, script: &[&str]) -> Option<St
             ident(&table),
             list.join(", ")
         );
-        let (groups, first): (i64, String) = conn.query_row(&sql, [], |r| Ok((r.get(0)?, r.get::<_, Option<String>>(1)?.unwrap_or_default()))).ok()?;
+        let (groups, first): (i64, String) =
+            conn.query_row(&sql, [], |r| Ok((r.get(0)?, r.get::<_, Option<String>>(1)?.unwrap_or_default()))).ok()?;
         let names: Vec<String> = columns.iter().map(|(_, c)| format!("`{c}`")).collect();
-        return (groups > 0).then(|| format!("{groups} group{} of rows in `{table}` share a value of {}; first: {first}", plural(groups), names.join(", ")));
+        return (groups > 0).then(|| {
+            format!(
+                "{groups} group{} of rows in `{table}` share a value of {}; first: {first}",
+                plural(groups),
+                names.join(", ")
+            )
+        });
     }
     if let Some(name) = message.strip_prefix("CHECK constraint failed: ") {
         let (table, expr) = find_check(script, name)?;
@@ -39,14 +47,6 @@ pub fn rows_hint(conn: &Connection, message: &str, script: &[&str]) -> Option<St
         return Some(format!("{count} row{} in `{table}` fail CHECK ({expr}); first rowids: {sample}", plural(count)));
     }
     None
-}
-
-fn plural(n: i64) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
 }
 
 /// `table.column` as SQLite prints it, the rebuild's temporary name mapped

@@ -1,5 +1,128 @@
-//! Everything that touches a database.
+//! Everything that touches a database goes through one small trait,
+//! [`Engine`]: reading its schema, counting rows, reading the version
+//! table, and running one revision atomically together with its
+//! version-table update. What the engine allows (transactions, turning
+//! foreign keys off, ALTER forms, statement size) is asked, through
+//! [`Engine::capabilities`], never assumed.
+//!
+//! The local SQLite file ([`sqlite::Sqlite`]) is the first implementation.
 
 pub mod diagnose;
 pub mod open;
 pub mod progress;
+pub mod script;
+pub mod sqlite;
+pub mod version;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+pub use open::DbError;
+pub use script::RunError;
+
+use crate::plan::Capabilities;
+use crate::schema::Schema;
+use crate::source::introspect::{Filter, IntrospectError};
+
+/// What an engine failed at, before any revision ran.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("{database}: {source}")]
+    Introspect { database: String, source: IntrospectError },
+}
+
+/// One script to run atomically: a revision and its version-table update,
+/// or (without `version`) a script such as the rehearsal's.
+#[derive(Debug, Clone)]
+pub struct Unit<'a> {
+    /// The revision id, or a name for a script that is not a revision.
+    pub revision: &'a str,
+    /// The file it comes from; empty for none.
+    pub file: &'a str,
+    pub script: &'a str,
+    pub version: Option<Bookkeeping<'a>>,
+}
+
+/// What the version table must say before a unit, and the statements that
+/// record it after (built by [`version::Update`]).
+#[derive(Debug, Clone)]
+pub struct Bookkeeping<'a> {
+    pub table: &'a str,
+    /// The heads the version table must hold when the unit starts; `None`
+    /// runs whatever it holds (`stamp --purge`).
+    pub expect: Option<&'a [String]>,
+    pub record: &'a [String],
+}
+
+/// How a unit ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ran {
+    Applied,
+    /// The version table no longer held the expected heads (another
+    /// process moved the database): nothing ran, and these are the heads.
+    Moved(Vec<String>),
+}
+
+/// What the version table holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Versions {
+    /// The current heads, sorted.
+    pub heads: Vec<String>,
+    /// (revision, checksum of its file when it was applied).
+    pub checksums: Vec<(String, String)>,
+}
+
+/// What a rehearsal copies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScratchCopy {
+    /// The schema only (rows too where that is as cheap): finds SQL that
+    /// SQLite refuses.
+    Schema,
+    /// Every row too: finds NOT NULL, UNIQUE and CHECK failures that depend
+    /// on the data.
+    Rows,
+}
+
+/// Set once whatever runs on a scratch database is no longer wanted: the
+/// scratch engine stops what it runs, with an error, at its next poll.
+#[derive(Debug, Clone, Default)]
+pub struct Stop(Arc<AtomicBool>);
+
+impl Stop {
+    pub fn stop(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    pub fn is_stopped(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// A database autogen reads and migrates.
+pub trait Engine {
+    /// The database as messages name it: ``database `app.db` ``.
+    fn label(&self) -> String;
+
+    /// What revisions for this database may use.
+    fn capabilities(&self) -> Capabilities;
+
+    /// The managed schema: everything but `sqlite_*`, the engine's own
+    /// tables and what `filter` leaves out.
+    fn introspect(&mut self, filter: &Filter) -> Result<Schema, EngineError>;
+
+    /// Each query's single integer, `None` for a query that fails. Data
+    /// warnings use it; an engine may send them all at once.
+    fn counts(&mut self, queries: &[String]) -> Vec<Option<i64>>;
+
+    /// The version table; empty when it does not exist.
+    fn versions(&mut self, version_table: &str) -> Result<Versions, EngineError>;
+
+    /// Runs `unit` atomically: the script, the foreign-key check, the
+    /// version-table update. A failure leaves the database as it was.
+    fn run(&mut self, unit: &Unit) -> Result<Ran, RunError>;
+
+    /// A throwaway copy to rehearse on, which `stop` interrupts.
+    fn scratch(&mut self, copy: ScratchCopy, stop: &Stop) -> Result<Box<dyn Engine>, EngineError>;
+}

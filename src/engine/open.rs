@@ -12,9 +12,13 @@ pub enum DbError {
     Missing(PathBuf),
     #[error("`{}` is not a SQLite database (nothing was changed)", .0.display())]
     NotADatabase(PathBuf),
-    #[error("database `{}` is locked by another connection; waited {:.1}s (busy_timeout in autogen.yaml sets how long)", .path.display(), .waited.as_secs_f64())]
+    #[error("database `{}` is locked by another connection; waited {:.1}s (busy_timeout in autogen.yaml sets how \
+        long)", .path.display(), .waited.as_secs_f64())]
     Locked { path: PathBuf, waited: Duration },
-    #[error("database `{}` is read-only: autogen cannot write to it (check the file's and its folder's permissions)", .0.display())]
+    #[error(
+        "database `{}` is read-only: autogen cannot write to it (check the file's and its folder's permissions)",
+        .0.display()
+    )]
     ReadOnly(PathBuf),
     #[error("database `{}`: {source}", .path.display())]
     Sqlite { path: PathBuf, source: rusqlite::Error },
@@ -25,7 +29,9 @@ impl DbError {
     pub fn classify(path: &Path, waited: Duration, e: rusqlite::Error) -> DbError {
         match e.sqlite_error_code() {
             Some(ErrorCode::NotADatabase) => DbError::NotADatabase(path.to_path_buf()),
-            Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => DbError::Locked { path: path.to_path_buf(), waited },
+            Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => {
+                DbError::Locked { path: path.to_path_buf(), waited }
+            }
             Some(ErrorCode::ReadOnly) => DbError::ReadOnly(path.to_path_buf()),
             _ => DbError::Sqlite { path: path.to_path_buf(), source: e },
         }
@@ -54,6 +60,7 @@ pub fn open_write(path: &Path, busy_timeout: Duration) -> Result<Connection, DbE
 /// database only says so on its first read (SQLITE_NOTADB).
 fn prepare(conn: Connection, path: &Path, busy_timeout: Duration) -> Result<Connection, DbError> {
     conn.busy_timeout(busy_timeout).map_err(|e| DbError::classify(path, busy_timeout, e))?;
-    conn.query_row("SELECT count(*) FROM main.sqlite_schema", [], |r| r.get::<_, i64>(0)).map_err(|e| DbError::classify(path, busy_timeout, e))?;
+    conn.query_row("SELECT count(*) FROM main.sqlite_schema", [], |r| r.get::<_, i64>(0))
+        .map_err(|e| DbError::classify(path, busy_timeout, e))?;
     Ok(conn)
 }

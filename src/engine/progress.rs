@@ -16,6 +16,8 @@ use std::sync::{Arc, Mutex};
 
 use rusqlite::Connection;
 
+use super::Stop;
+
 use crate::sql::lexer::{self, Token};
 
 /// Where a copy stands. Reported repeatedly while a copy runs, then once
@@ -62,7 +64,7 @@ pub fn copy_source(statement: &str) -> Option<String> {
 /// through `&mut Connection`, so it is installed once, when the connection
 /// is opened, and each copy only tells it what is being copied.
 pub struct Watcher {
-    sink: ProgressSink,
+    sink: Option<ProgressSink>,
     current: Arc<Mutex<Option<Current>>>,
 }
 
@@ -75,20 +77,22 @@ struct Current {
 }
 
 impl Watcher {
-    pub fn install(conn: &mut Connection, sink: ProgressSink) -> rusqlite::Result<Watcher> {
+    /// Installs the connection's progress handler: it reports copies to
+    /// `sink`, and interrupts whatever runs once `stop` is set.
+    pub fn install(conn: &mut Connection, sink: Option<ProgressSink>, stop: Option<Stop>) -> rusqlite::Result<Watcher> {
         let current: Arc<Mutex<Option<Current>>> = Arc::default();
-        let (handler_current, handler_sink) = (Arc::clone(&current), Arc::clone(&sink));
+        let (handler_current, handler_sink) = (Arc::clone(&current), sink.clone());
         conn.progress_handler(
             INSTRUCTIONS_PER_CALL as i32,
             Some(move || {
-                if let Ok(mut guard) = handler_current.lock() {
+                if let (Some(sink), Ok(mut guard)) = (&handler_sink, handler_current.lock()) {
                     if let Some(c) = guard.as_mut() {
                         c.calls += 1;
                         let copied = (c.calls * INSTRUCTIONS_PER_CALL / c.per_row).min(c.total);
-                        handler_sink(&Copying { table: c.table.clone(), copied, total: c.total, done: false });
+                        sink(&Copying { table: c.table.clone(), copied, total: c.total, done: false });
                     }
                 }
-                false // never interrupt
+                stop.as_ref().is_some_and(Stop::is_stopped)
             }),
         )?;
         Ok(Watcher { sink, current })
@@ -97,7 +101,7 @@ impl Watcher {
     /// Runs `run` (which executes `statement`), reporting its progress when
     /// `statement` is a copy.
     pub fn around<T>(&self, conn: &Connection, statement: &str, run: impl FnOnce() -> T) -> T {
-        let Some(table) = copy_source(statement) else {
+        let (Some(sink), Some(table)) = (&self.sink, copy_source(statement)) else {
             return run();
         };
         let (Ok(total), Ok(per_row)) = (row_count(conn, &table), instructions_per_row(conn, statement)) else {
@@ -106,7 +110,7 @@ impl Watcher {
         self.set(Some(Current { table: table.clone(), total, per_row, calls: 0 }));
         let result = run();
         self.set(None);
-        (self.sink)(&Copying { table, copied: total, total, done: true });
+        sink(&Copying { table, copied: total, total, done: true });
         result
     }
 
@@ -137,7 +141,8 @@ fn row_count(conn: &Connection, table: &str) -> rusqlite::Result<u64> {
 fn instructions_per_row(conn: &Connection, statement: &str) -> rusqlite::Result<u64> {
     let sql = format!("EXPLAIN {}", statement.trim().trim_end_matches(';'));
     let mut stmt = conn.prepare(&sql)?;
-    let ops: Vec<(i64, String, i64)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(3)?)))?.collect::<rusqlite::Result<_>>()?;
+    let ops: Vec<(i64, String, i64)> =
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(3)?)))?.collect::<rusqlite::Result<_>>()?;
     let end = ops.iter().find(|(_, op, _)| op == "Init").map_or(i64::MAX, |(_, _, to)| *to);
     let per_row: i64 = ops
         .iter()
@@ -165,14 +170,16 @@ mod tests {
         let mut conn = Connection::open_in_memory().unwrap();
         conn.execute_batch(
             "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b INT);
-             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000) INSERT INTO t SELECT i, 'row ' || i, i * 2 FROM n;
-             CREATE TABLE u (id INTEGER PRIMARY KEY, a TEXT NOT NULL, b INT, c TEXT NOT NULL DEFAULT (lower(hex(randomblob(4)))));",
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000) INSERT INTO t SELECT i,
+                 'row ' || i, i * 2 FROM n;
+             CREATE TABLE u (id INTEGER PRIMARY KEY, a TEXT NOT NULL, b INT, c TEXT NOT NULL DEFAULT
+                 (lower(hex(randomblob(4)))));",
         )
         .unwrap();
         let seen: Arc<Mutex<Vec<Copying>>> = Arc::new(Mutex::new(Vec::new()));
         let record = Arc::clone(&seen);
         let sink: ProgressSink = Arc::new(move |c: &Copying| record.lock().unwrap().push(c.clone()));
-        let watcher = Watcher::install(&mut conn, sink).unwrap();
+        let watcher = Watcher::install(&mut conn, Some(sink), None).unwrap();
         let statement = r#"INSERT INTO "u" ("id", "a", "b") SELECT "id", "a", "b" FROM "t";"#;
         watcher.around(&conn, statement, || conn.execute_batch(statement)).unwrap();
 

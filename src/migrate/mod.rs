@@ -1,4 +1,6 @@
-//! Revision files, the graph they form, and running them.
+//! Revision files ([`revision`]), the graph they form and where a target
+//! leaves it ([`history`]), and running them through an engine ([`apply`]).
 
+pub mod apply;
+pub mod history;
 pub mod revision;
-pub mod run;

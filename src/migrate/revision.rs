@@ -1,14 +1,8 @@
-//! Revision files (cli.md, "Revision files") and the graph they form.
-//!
-//! The order comes from the headers (`Revises:`), never from file names.
+//! Revision files (cli.md, "Revision files"): reading one, and writing a
+//! new one. The graph they form is in [`super::history`].
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-
-use crate::diff::{self, Diff};
-use crate::plan;
-use crate::schema::Schema;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RevisionError {
@@ -34,11 +28,21 @@ pub enum RevisionError {
     Ambiguous { spec: String, matches: Vec<String> },
     #[error("revision id `{0}` is taken")]
     Taken(String),
-    #[error("`{0}` cannot be a revision id: use letters, digits, `_` and `-` (at most 64), and not head, heads, base or current")]
+    #[error(
+        "`{0}` cannot be a revision id: use letters, digits, `_` and `-` (at most 64), and not head, heads, base \
+        or current"
+    )]
     InvalidNewId(String),
-    #[error("there are several heads ({}): join them with `autogen merge -m MESSAGE {}` first", .0.join(", "), .0.join(" "))]
+    #[error(
+        "there are several heads ({}): join them with `autogen merge -m MESSAGE {}` first",
+        .0.join(", "),
+        .0.join(" ")
+    )]
     SeveralHeads(Vec<String>),
-    #[error("the database is at {current}, not at the head {head}: run `autogen upgrade head` first, so that the new revision builds on the latest schema")]
+    #[error(
+        "the database is at {current}, not at the head {head}: run `autogen upgrade head` first, so that the new \
+        revision builds on the latest schema"
+    )]
     NotAtHead { current: String, head: String },
     #[error("the database is at revision `{0}`, which no file in the versions folder has")]
     UnknownCurrent(String),
@@ -60,121 +64,22 @@ pub struct Revision {
     pub checksum: String,
 }
 
-/// All revisions of a versions folder.
-#[derive(Debug, Clone, Default)]
-pub struct History {
-    pub revisions: BTreeMap<String, Revision>,
-    /// Parents before children; ties by id. Stable.
-    pub order: Vec<String>,
+impl Revision {
+    /// The section that runs in `direction`.
+    pub fn script(&self, direction: super::history::Direction) -> &str {
+        match direction {
+            super::history::Direction::Up => &self.up,
+            super::history::Direction::Down => &self.down,
+        }
+    }
 }
 
+/// Whether `id` may name a new revision.
 pub fn is_valid_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 64
         && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
         && !["head", "heads", "base", "current"].contains(&id)
-}
-
-impl History {
-    /// Reads every `*.sql` file of `dir`; a missing folder is no history.
-    pub fn load(dir: &Path) -> Result<History, RevisionError> {
-        let mut history = History::default();
-        let entries = match std::fs::read_dir(dir) {
-            Ok(e) => e,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(history),
-            Err(source) => return Err(RevisionError::Folder { path: dir.to_path_buf(), source }),
-        };
-        let mut paths: Vec<PathBuf> =
-            entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "sql") && p.is_file()).collect();
-        paths.sort();
-        for path in paths {
-            let text = std::fs::read_to_string(&path).map_err(|source| RevisionError::Read { path: path.clone(), source })?;
-            let rev = parse(&text, &path)?;
-            if let Some(first) = history.revisions.get(&rev.id) {
-                return Err(RevisionError::DuplicateId { id: rev.id.clone(), first: first.path.clone(), second: path });
-            }
-            history.revisions.insert(rev.id.clone(), rev);
-        }
-        for rev in history.revisions.values() {
-            if let Some(parent) = rev.parents.iter().find(|p| !history.revisions.contains_key(*p)) {
-                return Err(RevisionError::UnknownParent { id: rev.id.clone(), path: rev.path.clone(), parent: parent.clone() });
-            }
-        }
-        history.order = topological(&history.revisions)?;
-        Ok(history)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.revisions.is_empty()
-    }
-
-    /// Revisions no other revision revises, by id.
-    pub fn heads(&self) -> Vec<String> {
-        let parents: BTreeSet<&String> = self.revisions.values().flat_map(|r| &r.parents).collect();
-        self.revisions.keys().filter(|id| !parents.contains(id)).cloned().collect()
-    }
-
-    /// A revision by full id or unique prefix.
-    pub fn resolve(&self, spec: &str) -> Result<&Revision, RevisionError> {
-        if let Some(r) = self.revisions.get(spec) {
-            return Ok(r);
-        }
-        let matches: Vec<&Revision> = self.revisions.values().filter(|r| r.id.starts_with(spec)).collect();
-        match matches.as_slice() {
-            [one] if !spec.is_empty() => Ok(one),
-            [] | [_] => Err(RevisionError::Unknown(spec.to_string())),
-            many => Err(RevisionError::Ambiguous { spec: spec.to_string(), matches: many.iter().map(|r| r.id.clone()).collect() }),
-        }
-    }
-
-    /// `id` and everything it builds on.
-    pub fn ancestors_of(&self, id: &str) -> BTreeSet<String> {
-        let mut seen = BTreeSet::new();
-        let mut todo = vec![id.to_string()];
-        while let Some(next) = todo.pop() {
-            if seen.insert(next.clone()) {
-                if let Some(r) = self.revisions.get(&next) {
-                    todo.extend(r.parents.iter().cloned());
-                }
-            }
-        }
-        seen
-    }
-
-    /// Everything applied when the database is at `heads`.
-    pub fn applied_set(&self, heads: &[String]) -> Result<BTreeSet<String>, RevisionError> {
-        let mut all = BTreeSet::new();
-        for h in heads {
-            if !self.revisions.contains_key(h) {
-                return Err(RevisionError::UnknownCurrent(h.clone()));
-            }
-            all.extend(self.ancestors_of(h));
-        }
-        Ok(all)
-    }
-
-    /// The heads of an applied set: applied revisions no applied revision revises.
-    pub fn heads_of(&self, applied: &BTreeSet<String>) -> Vec<String> {
-        let parents: BTreeSet<&String> = applied.iter().filter_map(|id| self.revisions.get(id)).flat_map(|r| &r.parents).collect();
-        applied.iter().filter(|id| !parents.contains(id)).cloned().collect()
-    }
-}
-
-fn topological(revisions: &BTreeMap<String, Revision>) -> Result<Vec<String>, RevisionError> {
-    let mut order = Vec::with_capacity(revisions.len());
-    let mut placed = BTreeSet::new();
-    let mut remaining: Vec<&Revision> = revisions.values().collect();
-    while !remaining.is_empty() {
-        let Some(i) = remaining.iter().position(|r| r.parents.iter().all(|p| placed.contains(p))) else {
-            let mut cycle: Vec<String> = remaining.iter().map(|r| r.id.clone()).collect();
-            cycle.sort();
-            return Err(RevisionError::Cycle(cycle));
-        };
-        let r = remaining.remove(i);
-        placed.insert(r.id.clone());
-        order.push(r.id.clone());
-    }
-    Ok(order)
 }
 
 /// FNV-1a, 64 bits, over the text with `\r\n` as `\n`: enough to notice an
@@ -222,7 +127,16 @@ pub fn parse(text: &str, path: &Path) -> Result<Revision, RevisionError> {
         return Err(RevisionError::BadId { path: path.to_path_buf(), id });
     }
     let (up, down) = sections(text).ok_or_else(|| RevisionError::NoUpSection(path.to_path_buf()))?;
-    Ok(Revision { id, parents, message: message.join("\n"), date, path: path.to_path_buf(), up, down, checksum: checksum(text) })
+    Ok(Revision {
+        id,
+        parents,
+        message: message.join("\n"),
+        date,
+        path: path.to_path_buf(),
+        up,
+        down,
+        checksum: checksum(text),
+    })
 }
 
 fn header_value<'a>(comment: &'a str, key: &str) -> Option<&'a str> {
@@ -246,34 +160,6 @@ fn sections(text: &str) -> Option<(String, String)> {
         _ => String::new(),
     };
     Some((up, down))
-}
-
-/// The SQL a plan runs, a comment over each step.
-pub fn plan_sql(plan: &plan::Plan) -> String {
-    let mut out = String::new();
-    for stmt in plan::render(plan) {
-        if !out.is_empty() {
-            out.push('\n');
-        }
-        if let Some(c) = &stmt.comment {
-            for line in c.lines() {
-                let _ = writeln!(out, "-- {line}");
-            }
-        }
-        let _ = writeln!(out, "{};", stmt.sql);
-    }
-    out
-}
-
-/// The upgrade of a diff: its plan's SQL.
-pub fn upgrade_sql(d: &Diff, to: &Schema) -> String {
-    plan_sql(&plan::plan(d, to))
-}
-
-/// The downgrade: the same pipeline with the two schemas swapped and the
-/// renames reversed.
-pub fn downgrade_diff(up: &Diff, from: &Schema, to: &Schema) -> Diff {
-    diff::diff_with_renames(to, from, up.renames.inverse())
 }
 
 /// A slug for file names: lower case `[a-z0-9_]`, at most 40 characters,
@@ -315,10 +201,9 @@ pub fn random_id() -> String {
 /// Seconds since the epoch for file names and headers: `SOURCE_DATE_EPOCH`
 /// when set (reproducible output), else the clock.
 pub fn now_epoch() -> i64 {
-    std::env::var("SOURCE_DATE_EPOCH")
-        .ok()
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or_else(|| std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0))
+    std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|v| v.trim().parse().ok()).unwrap_or_else(|| {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    })
 }
 
 /// (year, month, day, hour, minute, second) in UTC; days-from-civil after

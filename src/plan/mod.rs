@@ -1,15 +1,57 @@
 //! From a diff to steps: a native ALTER where SQLite can do the change, and
 //! otherwise exactly one rebuild per table (sqlite.md). Decided from the two
-//! schemas alone, never from what the data happens to be.
+//! schemas and what the engine allows, never from what the data happens to
+//! be.
+
+mod alter;
+pub mod render;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+pub use alter::Refusal;
+pub use render::{script, statements, temp_name, Statement};
+
 use crate::diff::{Change, Diff, Names};
-use crate::schema::ddl as render;
-use crate::sql::quote::{ident, literal};
 use crate::schema::order::{parents_first, views_in_order};
 use crate::schema::*;
 use crate::sql::lexer;
+
+/// What the database that runs the revision allows, as its engine reports
+/// it: the planner asks instead of assuming.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capabilities {
+    /// `BEGIN`/`COMMIT` around a revision (D1 refuses them: each execute
+    /// is atomic on its own).
+    pub transactions: bool,
+    /// `PRAGMA foreign_keys = OFF` takes effect (D1 accepts and ignores it,
+    /// so a rebuild's `DROP TABLE` fires the children's ON DELETE actions).
+    pub foreign_keys_off: bool,
+    /// `ALTER TABLE ... DROP COLUMN` (3.35+).
+    pub drop_column: bool,
+    /// `ALTER TABLE ... RENAME COLUMN` (3.25+).
+    pub rename_column: bool,
+    /// The longest statement the engine takes, in bytes.
+    pub max_statement_bytes: Option<usize>,
+}
+
+impl Capabilities {
+    /// A local SQLite file: revisions may also be fed to any `sqlite3` of
+    /// 3.35 or later through `--sql`, so 3.53's `ALTER COLUMN` forms are not
+    /// used (sqlite.md).
+    pub const SQLITE: Capabilities = Capabilities {
+        transactions: true,
+        foreign_keys_off: true,
+        drop_column: true,
+        rename_column: true,
+        max_statement_bytes: None,
+    };
+}
+
+impl Default for Capabilities {
+    fn default() -> Self {
+        Capabilities::SQLITE
+    }
+}
 
 /// One thing the upgrade does. Each renders to one or more statements.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,7 +95,7 @@ pub struct Rebuild {
     pub from: Table,
     pub to: Table,
     /// Why ALTER cannot do it, for the comment over the step.
-    pub reasons: Vec<String>,
+    pub reasons: Vec<Reason>,
     /// Columns renamed by this rebuild's copy (old name, new name) rather
     /// than by RENAME COLUMN first.
     pub renamed_columns: Vec<(String, String)>,
@@ -65,11 +107,36 @@ pub struct Plan {
     pub steps: Vec<Step>,
 }
 
+/// Why a table is rebuilt.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reason {
+    /// A change no ALTER TABLE form makes.
+    Change(Change),
+    /// A new column that `ADD COLUMN` cannot add.
+    CannotAdd { column: String, refusal: Refusal },
+    /// A column that `DROP COLUMN` cannot drop.
+    CannotDrop { column: String, refusal: Refusal },
+}
+
+impl std::fmt::Display for Reason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Reason::Change(change) => write!(f, "{change}"),
+            Reason::CannotAdd { column, refusal } => {
+                write!(f, "column `{column}` cannot be added with ADD COLUMN: {refusal}")
+            }
+            Reason::CannotDrop { column, refusal } => {
+                write!(f, "column `{column}` cannot be dropped with DROP COLUMN: {refusal}")
+            }
+        }
+    }
+}
+
 /// What happens to a table present on both sides.
 enum TableAction {
     Keep,
     Alter { drops: Vec<String>, adds: Vec<Column> },
-    Rebuild(Vec<String>),
+    Rebuild(Vec<Reason>),
 }
 
 /// Plans the migration from `diff.renamed` (the database after the native
@@ -80,28 +147,34 @@ enum TableAction {
 ///
 /// ```
 /// use std::path::Path;
-/// use autogen::{diff, model, plan::{self, Step}};
-/// let parse = |yaml: &str| model::parse(yaml, Path::new("m.yaml")).unwrap().0;
-/// let before = parse("tables: [{name: t, columns: [{name: id, type: INTEGER, primary_key: true}, {name: a, type: TEXT}]}]");
-/// let added = parse("tables: [{name: t, columns: [{name: id, type: INTEGER, primary_key: true}, {name: a, type: TEXT}, {name: b, type: TEXT}]}]");
-/// let retyped = parse("tables: [{name: t, columns: [{name: id, type: INTEGER, primary_key: true}, {name: a, type: INTEGER}]}]");
+/// use autogen::{Capabilities, Step};
+/// let parse = |yaml: &str| autogen::parse_model(yaml, Path::new("m.yaml")).unwrap().schema;
+/// let id = "{name: id, type: INTEGER, primary_key: true}";
+/// let before = parse(&format!("tables: [{{name: t, columns: [{id}, {{name: a, type: TEXT}}]}}]"));
+/// let (a, b) = ("{name: a, type: TEXT}", "{name: b, type: TEXT}");
+/// let added = parse(&format!("tables: [{{name: t, columns: [{id}, {a}, {b}]}}]"));
+/// let retyped = parse(&format!("tables: [{{name: t, columns: [{id}, {{name: a, type: INTEGER}}]}}]"));
 ///
-/// let p = plan::plan(&diff::diff(&before, &added), &added);
+/// let p = autogen::plan(&autogen::diff(&before, &added), &added, &Capabilities::SQLITE);
 /// assert!(matches!(p.steps.as_slice(), [Step::AddColumn { .. }]));
-/// let p = plan::plan(&diff::diff(&before, &retyped), &retyped);
+/// let p = autogen::plan(&autogen::diff(&before, &retyped), &retyped, &Capabilities::SQLITE);
 /// assert!(matches!(p.steps.as_slice(), [Step::Rebuild(_)]));
 /// ```
-pub fn plan(diff: &Diff, to: &Schema) -> Plan {
+pub fn plan(diff: &Diff, to: &Schema, caps: &Capabilities) -> Plan {
     let from = &diff.renamed;
     let names = Names::of(&[from, to]);
     let names = &names;
-    let actions = table_actions(diff, to);
-    let rebuilt: BTreeSet<String> = actions.iter().filter(|(_, a)| matches!(a, TableAction::Rebuild(_))).map(|(k, _)| k.clone()).collect();
+    let actions = table_actions(diff, to, caps);
+    let rebuilt: BTreeSet<String> =
+        actions.iter().filter(|(_, a)| matches!(a, TableAction::Rebuild(_))).map(|(k, _)| k.clone()).collect();
     let dropped: BTreeSet<String> = from.tables.keys().filter(|k| !to.tables.contains_key(*k)).cloned().collect();
     // DROP COLUMN re-checks every view and fails on one that a half-done
     // migration has broken (a compound SELECT * whose sides now differ), so
     // views over a table that loses a column are redone like a rebuild's.
-    let narrowed = actions.iter().filter(|(_, a)| matches!(a, TableAction::Alter { drops, .. } if !drops.is_empty())).map(|(k, _)| k.clone());
+    let narrowed = actions
+        .iter()
+        .filter(|(_, a)| matches!(a, TableAction::Alter { drops, .. } if !drops.is_empty()))
+        .map(|(k, _)| k.clone());
     let disturbed: BTreeSet<String> = rebuilt.union(&dropped).cloned().chain(narrowed).collect();
 
     let views_redone = views_to_redo(from, to, &disturbed, names);
@@ -130,7 +203,8 @@ pub fn plan(diff: &Diff, to: &Schema) -> Plan {
     }
     let folded = folded_renames(diff, &rebuilt);
     steps.extend(rename_steps(diff, &folded));
-    let created: Vec<&Table> = parents_first(to).into_iter().filter(|t| !from.tables.contains_key(&fold(&t.name))).collect();
+    let created: Vec<&Table> =
+        parents_first(to).into_iter().filter(|t| !from.tables.contains_key(&fold(&t.name))).collect();
     for table in &created {
         steps.push(Step::CreateTable((*table).clone()));
     }
@@ -142,8 +216,17 @@ pub fn plan(diff: &Diff, to: &Schema) -> Plan {
                 steps.extend(adds.iter().map(|c| Step::AddColumn { table: table.clone(), column: c.clone() }));
             }
             Some(TableAction::Rebuild(reasons)) => {
-                let renamed_columns = folded.iter().filter(|(t, _, _)| same_name(t, &table.name)).map(|(_, o, n)| (o.clone(), n.clone())).collect();
-                steps.push(Step::Rebuild(Rebuild { from: from.tables[&key].clone(), to: table.clone(), reasons: reasons.clone(), renamed_columns }))
+                let renamed_columns = folded
+                    .iter()
+                    .filter(|(t, _, _)| same_name(t, &table.name))
+                    .map(|(_, o, n)| (o.clone(), n.clone()))
+                    .collect();
+                steps.push(Step::Rebuild(Rebuild {
+                    from: from.tables[&key].clone(),
+                    to: table.clone(),
+                    reasons: reasons.clone(),
+                    renamed_columns,
+                }))
             }
             _ => {}
         }
@@ -168,14 +251,20 @@ pub fn plan(diff: &Diff, to: &Schema) -> Plan {
     Plan { steps }
 }
 
-fn table_actions(diff: &Diff, to: &Schema) -> BTreeMap<String, TableAction> {
+fn table_actions(diff: &Diff, to: &Schema, caps: &Capabilities) -> BTreeMap<String, TableAction> {
     let from = &diff.renamed;
     let mut by_table: BTreeMap<String, Vec<&Change>> = BTreeMap::new();
     for change in &diff.changes {
-        if let Change::AddTable { .. } | Change::RemoveTable { .. } | Change::RenameTable { .. } | Change::RenameColumn { .. } = change {
-            continue;
-        }
-        if let Change::AddView { .. } | Change::RemoveView { .. } | Change::AddTrigger { .. } | Change::RemoveTrigger { .. } = change {
+        use Change::*;
+        if let AddTable(_)
+        | RemoveTable(_)
+        | RenameTable { .. }
+        | RenameColumn { .. }
+        | AddView(_)
+        | RemoveView(_)
+        | AddTrigger(_)
+        | RemoveTrigger(_) = change
+        {
             continue;
         }
         by_table.entry(fold(change.subject())).or_default().push(change);
@@ -186,12 +275,19 @@ fn table_actions(diff: &Diff, to: &Schema) -> BTreeMap<String, TableAction> {
             continue;
         };
         let changes = by_table.get(key).map(Vec::as_slice).unwrap_or(&[]);
-        actions.insert(key.clone(), table_action(from, to, have, want, changes));
+        actions.insert(key.clone(), table_action(caps, from, to, have, want, changes));
     }
     actions
 }
 
-fn table_action(from: &Schema, to: &Schema, have: &Table, want: &Table, changes: &[&Change]) -> TableAction {
+fn table_action(
+    caps: &Capabilities,
+    from: &Schema,
+    to: &Schema,
+    have: &Table,
+    want: &Table,
+    changes: &[&Change],
+) -> TableAction {
     if changes.is_empty() {
         return TableAction::Keep;
     }
@@ -200,20 +296,19 @@ fn table_action(from: &Schema, to: &Schema, have: &Table, want: &Table, changes:
     let mut adds = Vec::new();
     for change in changes {
         match change {
-            Change::AddColumn { column, .. } => {
-                let c = want.column(column).expect("added column exists");
-                match add_column_refusal(want, c) {
-                    None => adds.push(c.clone()),
-                    Some(why) => reasons.push(format!("column `{column}` cannot be added with ADD COLUMN: {why}")),
+            Change::AddColumn { column, .. } => match alter::add_column_refusal(want, column) {
+                None => adds.push(column.clone()),
+                Some(refusal) => reasons.push(Reason::CannotAdd { column: column.name.clone(), refusal }),
+            },
+            Change::RemoveColumn { column, .. } => {
+                match alter::drop_column_refusal(caps, from, to, have, want, &column.name) {
+                    None => drops.push(column.name.clone()),
+                    Some(refusal) => reasons.push(Reason::CannotDrop { column: column.name.clone(), refusal }),
                 }
             }
-            Change::RemoveColumn { column, .. } => match drop_column_refusal(from, to, have, want, column) {
-                None => drops.push(column.clone()),
-                Some(why) => reasons.push(format!("column `{column}` cannot be dropped with DROP COLUMN: {why}")),
-            },
             Change::AddIndex { .. } | Change::RemoveIndex { .. } => {}
-            Change::AddFk { definition, .. } if fk_rides_on_added_column(want, changes, definition) => {}
-            other => reasons.push(describe(other)),
+            Change::AddForeignKey { foreign_key, .. } if fk_rides_on_added_column(want, changes, foreign_key) => {}
+            other => reasons.push(Reason::Change((*other).clone())),
         }
     }
     if reasons.is_empty() {
@@ -225,133 +320,24 @@ fn table_action(from: &Schema, to: &Schema, have: &Table, want: &Table, changes:
 
 /// A new single-column foreign key on a column that ADD COLUMN adds is
 /// written as that column's REFERENCES clause.
-fn fk_rides_on_added_column(want: &Table, changes: &[&Change], definition: &str) -> bool {
-    want.foreign_keys.iter().any(|fk| {
-        render::fk_definition(fk) == definition
-            && fk.columns.len() == 1
-            && changes.iter().any(|c| matches!(c, Change::AddColumn { column, .. } if same_name(column, &fk.columns[0])))
-            && want.column(&fk.columns[0]).is_some_and(|c| c.default.as_deref().is_none_or(|d| lexer::normalize_expr(d).is_ok_and(|n| n == "\"NULL\"")))
-    })
-}
-
-/// Why SQLite's ADD COLUMN cannot add `c` to `table`, if it cannot
-/// (sqlite.org/lang_altertable.html#altertabaddcol, and sqlite.md).
-fn add_column_refusal(table: &Table, c: &Column) -> Option<String> {
-    if table.in_primary_key(&c.name) {
-        return Some("it is part of the PRIMARY KEY".into());
-    }
-    if table.uniques.iter().any(|u| u.columns.iter().any(|n| same_name(n, &c.name))) {
-        return Some("it is UNIQUE".into());
-    }
-    if c.generated.as_ref().is_some_and(|g| g.stored) {
-        return Some("it is a STORED generated column".into());
-    }
-    if let Some(d) = &c.default {
-        if !is_constant_literal(d) {
-            return Some(format!("its default `{d}` is not a constant"));
-        }
-    }
-    let null_default = c.default.as_deref().is_none_or(is_null_literal);
-    if !c.nullable && null_default {
-        return Some("it is NOT NULL without a non-NULL default".into());
-    }
-    let referenced = table.foreign_keys.iter().any(|f| f.columns.iter().any(|n| same_name(n, &c.name)));
-    if referenced && !null_default {
-        return Some("it has a REFERENCES clause and a non-NULL default".into());
-    }
-    if !table.without_rowid && is_rowid_name(&c.name) {
-        return Some(format!("SQLite 3.54 refuses to add a column named `{}`", c.name));
-    }
-    if table.checks.iter().any(|k| lexer::mentions(&k.expr, &c.name)) {
-        return Some("a CHECK constraint names it".into());
-    }
-    None
-}
-
-/// Why SQLite's DROP COLUMN cannot drop `column` from `have`, if it cannot
-/// (sqlite.org/lang_altertable.html#altertabdropcol, and sqlite.md).
-fn drop_column_refusal(from: &Schema, to: &Schema, have: &Table, want: &Table, column: &str) -> Option<String> {
-    let names = &Names::of(&[from, to]);
-    if have.in_primary_key(column) {
-        return Some("it is part of the PRIMARY KEY".into());
-    }
-    if have.uniques.iter().any(|u| u.columns.iter().any(|n| same_name(n, column))) {
-        return Some("it is in a UNIQUE constraint".into());
-    }
-    let kept_indexes = have.indexes.iter().filter(|i| want.indexes.iter().any(|w| same_name(&w.name, &i.name) && crate::diff::same_index(i, w, names)));
-    for index in kept_indexes {
-        if index_mentions(index, column) {
-            return Some(format!("index `{}` uses it", index.name));
-        }
-    }
-    // DROP COLUMN re-reads the whole schema without the DQS fallback, and
-    // fails on any index that uses a double-quoted string.
-    for t in from.tables.values() {
-        for index in &t.indexes {
-            if index.columns.iter().any(|c| matches!(&c.key, IndexKey::Expression(e) if render::table_expr(t, e) != *e)) {
-                return Some(format!("index `{}` uses a double-quoted string, which DROP COLUMN cannot re-read", index.name));
-            }
-        }
-    }
-    if have.checks.iter().any(|k| lexer::mentions(&k.expr, column)) {
-        return Some("a CHECK constraint names it".into());
-    }
-    if have.foreign_keys.iter().any(|f| f.columns.iter().any(|n| same_name(n, column))) {
-        return Some("it is in a foreign key".into());
-    }
-    if have.columns.iter().any(|c| c.generated.as_ref().is_some_and(|g| lexer::mentions(&g.expr, column))) {
-        return Some("a generated column uses it".into());
-    }
-    if !have.without_rowid && is_rowid_name(column) {
-        return Some(format!("SQLite 3.54 refuses to drop a column named `{column}`"));
-    }
-    let kept_trigger = from.triggers.values().find(|t| {
-        to.triggers.get(&fold(&t.name)) == Some(*t)
-            && (same_name(&t.table, &have.name) || lexer::mentions(&t.sql, &have.name))
-            && lexer::mentions(&t.sql, column)
-    });
-    if let Some(t) = kept_trigger {
-        return Some(format!("trigger `{}` may use it", t.name));
-    }
-    None
-}
-
-fn index_mentions(index: &Index, column: &str) -> bool {
-    let in_keys = index.columns.iter().any(|c| match &c.key {
-        IndexKey::Column(n) => same_name(n, column),
-        IndexKey::Expression(e) => lexer::mentions(e, column),
-    });
-    in_keys || index.where_clause.as_deref().is_some_and(|w| lexer::mentions(w, column))
-}
-
-fn is_rowid_name(name: &str) -> bool {
-    ["rowid", "_rowid_", "oid"].iter().any(|r| r.eq_ignore_ascii_case(name))
-}
-
-/// ADD COLUMN takes a literal default only: not CURRENT_TIME/DATE/TIMESTAMP
-/// and not an expression in parentheses.
-fn is_constant_literal(expr: &str) -> bool {
-    let Ok(tokens) = lexer::tokenize(expr) else {
-        return false;
-    };
-    use lexer::TokenKind::*;
-    match tokens.as_slice() {
-        [t] => matches!(t.kind, Number | String | Blob) || ["NULL", "TRUE", "FALSE"].iter().any(|k| t.is_keyword(k)),
-        [sign, n] => (sign.is_punct("-") || sign.is_punct("+")) && n.kind == Number,
-        _ => false,
-    }
-}
-
-fn is_null_literal(expr: &str) -> bool {
-    lexer::tokenize(expr).is_ok_and(|t| matches!(t.as_slice(), [t] if t.is_keyword("NULL")))
+fn fk_rides_on_added_column(want: &Table, changes: &[&Change], fk: &ForeignKey) -> bool {
+    let [column] = fk.columns.as_slice() else { return false };
+    changes.iter().any(|c| matches!(c, Change::AddColumn { column: added, .. } if same_name(&added.name, column)))
+        && want.column(column).is_some_and(|c| {
+            c.default.as_deref().is_none_or(|d| lexer::normalize_expr(d).is_ok_and(|n| n == "\"NULL\""))
+        })
 }
 
 fn dropped_indexes<'a>(have: &'a Table, want: &'a Table, names: &'a Names) -> impl Iterator<Item = &'a Index> {
-    have.indexes.iter().filter(move |i| !want.indexes.iter().any(|w| same_name(&w.name, &i.name) && crate::diff::same_index(i, w, names)))
+    have.indexes.iter().filter(move |i| {
+        !want.indexes.iter().any(|w| same_name(&w.name, &i.name) && crate::diff::same_index(i, w, names))
+    })
 }
 
 fn added_indexes<'a>(have: &'a Table, want: &'a Table, names: &'a Names) -> impl Iterator<Item = &'a Index> {
-    want.indexes.iter().filter(move |w| !have.indexes.iter().any(|i| same_name(&w.name, &i.name) && crate::diff::same_index(i, w, names)))
+    want.indexes.iter().filter(move |w| {
+        !have.indexes.iter().any(|i| same_name(&w.name, &i.name) && crate::diff::same_index(i, w, names))
+    })
 }
 
 /// Views dropped before the table steps and created after: those that
@@ -360,10 +346,11 @@ fn added_indexes<'a>(have: &'a Table, want: &'a Table, names: &'a Names) -> impl
 fn views_to_redo(from: &Schema, to: &Schema, disturbed: &BTreeSet<String>, names: &Names) -> BTreeSet<String> {
     let mut redo: BTreeSet<String> = BTreeSet::new();
     for (key, view) in &from.views {
-        let same = to
-            .views
-            .get(key)
-            .is_some_and(|w| w == view || (crate::diff::canon(&w.sql, names) == crate::diff::canon(&view.sql, names) && w.columns == view.columns));
+        let same = to.views.get(key).is_some_and(|w| {
+            w == view
+                || (crate::diff::canon(&w.sql, names) == crate::diff::canon(&view.sql, names)
+                    && w.columns == view.columns)
+        });
         if !same {
             redo.insert(key.clone());
         }
@@ -372,10 +359,16 @@ fn views_to_redo(from: &Schema, to: &Schema, disturbed: &BTreeSet<String>, names
     loop {
         let before = redo.len();
         for (key, view) in &from.views {
-            let reads_disturbed =
-                disturbed.iter().any(|t| lexer::mentions(&view.sql, &from.tables.get(t).map(|t| t.name.clone()).unwrap_or_else(|| t.clone())));
-            let reads_redone =
-                redo.iter().any(|v| v != key && lexer::mentions(&view.sql, &from.views.get(v).or(to.views.get(v)).map(|v| v.name.clone()).unwrap_or_default()));
+            let reads_disturbed = disturbed.iter().any(|t| {
+                lexer::mentions(&view.sql, &from.tables.get(t).map(|t| t.name.clone()).unwrap_or_else(|| t.clone()))
+            });
+            let reads_redone = redo.iter().any(|v| {
+                v != key
+                    && lexer::mentions(
+                        &view.sql,
+                        &from.views.get(v).or(to.views.get(v)).map(|v| v.name.clone()).unwrap_or_default(),
+                    )
+            });
             if reads_disturbed || reads_redone {
                 redo.insert(key.clone());
             }
@@ -389,12 +382,22 @@ fn views_to_redo(from: &Schema, to: &Schema, disturbed: &BTreeSet<String>, names
 /// Triggers dropped first and created last: those that change, those on a
 /// rebuilt table (DROP TABLE takes them), and those whose body names a
 /// rebuilt or dropped table or a view that is redone.
-fn triggers_to_redo(from: &Schema, to: &Schema, disturbed: &BTreeSet<String>, views: &BTreeSet<String>, known: &Names) -> BTreeSet<String> {
-    let mut names: Vec<String> = disturbed.iter().map(|k| from.tables.get(k).map(|t| t.name.clone()).unwrap_or_else(|| k.clone())).collect();
+fn triggers_to_redo(
+    from: &Schema,
+    to: &Schema,
+    disturbed: &BTreeSet<String>,
+    views: &BTreeSet<String>,
+    known: &Names,
+) -> BTreeSet<String> {
+    let mut names: Vec<String> =
+        disturbed.iter().map(|k| from.tables.get(k).map(|t| t.name.clone()).unwrap_or_else(|| k.clone())).collect();
     names.extend(views.iter().filter_map(|k| from.views.get(k).map(|v| v.name.clone())));
     let mut redo = BTreeSet::new();
     for (key, trigger) in &from.triggers {
-        let changed = to.triggers.get(key).is_none_or(|w| crate::diff::canon(&w.sql, known) != crate::diff::canon(&trigger.sql, known));
+        let changed = to
+            .triggers
+            .get(key)
+            .is_none_or(|w| crate::diff::canon(&w.sql, known) != crate::diff::canon(&trigger.sql, known));
         let touches = names.iter().any(|n| same_name(&trigger.table, n) || lexer::mentions(&trigger.sql, n));
         if changed || touches {
             redo.insert(key.clone());
@@ -415,7 +418,10 @@ fn folded_renames(diff: &Diff, rebuilt: &BTreeSet<String>) -> Vec<(String, Strin
         .iter()
         .filter(|(table, _, new)| {
             let referenced = diff.renamed.tables.values().any(|t| {
-                !same_name(&t.name, table) && t.foreign_keys.iter().any(|f| same_name(&f.ref_table, table) && f.ref_columns.iter().any(|c| same_name(c, new)))
+                !same_name(&t.name, table)
+                    && t.foreign_keys
+                        .iter()
+                        .any(|f| same_name(&f.ref_table, table) && f.ref_columns.iter().any(|c| same_name(c, new)))
             });
             rebuilt.contains(&fold(table)) && !referenced
         })
@@ -435,194 +441,4 @@ fn rename_steps(diff: &Diff, folded: &[(String, String, String)]) -> Vec<Step> {
         steps.push(Step::RenameColumn { table: table.clone(), from: from.clone(), to: to.clone() });
     }
     steps
-}
-
-/// A change in words, for the comment over a rebuild and for `diff`.
-pub fn describe(change: &Change) -> String {
-    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "none".to_string());
-    match change {
-        Change::AddTable { table } => format!("add table `{table}`"),
-        Change::RemoveTable { table } => format!("drop table `{table}`"),
-        Change::RenameTable { table, from } => format!("rename table `{from}` to `{table}`"),
-        Change::AddColumn { table, column, ty, nullable, default } => {
-            let mut s = format!("add column `{table}.{column}` {}{}", if ty.is_empty() { "(no type)" } else { ty }, if *nullable { "" } else { " NOT NULL" });
-            if let Some(d) = default {
-                s.push_str(&format!(" DEFAULT {d}"));
-            }
-            s
-        }
-        Change::RemoveColumn { table, column } => format!("drop column `{table}.{column}`"),
-        Change::RenameColumn { table, column, from } => format!("rename column `{table}.{from}` to `{column}`"),
-        Change::ModifyType { table, column, from, to } => format!("type of `{table}.{column}` changes from {} to {}", or_none(from), or_none(to)),
-        Change::ModifyNullable { table, column, to, .. } => format!("`{table}.{column}` becomes {}", if *to { "nullable" } else { "NOT NULL" }),
-        Change::ModifyDefault { table, column, from, to } => format!("default of `{table}.{column}` changes from {} to {}", opt(from), opt(to)),
-        Change::ModifyCollation { table, column, from, to } => format!("collation of `{table}.{column}` changes from {} to {}", opt(from), opt(to)),
-        Change::ModifyGenerated { table, column, from, to } => format!("generated expression of `{table}.{column}` changes from {} to {}", opt(from), opt(to)),
-        Change::ModifyOnConflict { table, column, from, to } => {
-            format!("NOT NULL conflict clause of `{table}.{column}` changes from {} to {}", opt(from), opt(to))
-        }
-        Change::AddIndex { table, index, definition, .. } => format!("add index `{index}` on `{table}` {definition}"),
-        Change::RemoveIndex { table, index, .. } => format!("drop index `{index}` on `{table}`"),
-        Change::AddConstraint { table, definition, .. } => format!("add to `{table}`: {definition}"),
-        Change::RemoveConstraint { table, definition, .. } => format!("remove from `{table}`: {definition}"),
-        Change::AddFk { table, definition, .. } => format!("add to `{table}`: {definition}"),
-        Change::RemoveFk { table, definition, .. } => format!("remove from `{table}`: {definition}"),
-        Change::ModifyTable { table, property, from, to } => format!("{} of `{table}` changes from {from} to {to}", property.replace('_', " ")),
-        Change::AddView { view } => format!("add view `{view}`"),
-        Change::RemoveView { view } => format!("drop view `{view}`"),
-        Change::AddTrigger { trigger, table } => format!("add trigger `{trigger}` on `{table}`"),
-        Change::RemoveTrigger { trigger, table } => {
-            format!("drop trigger `{trigger}` on `{table}`")
-        }
-    }
-}
-
-fn or_none(ty: &str) -> &str {
-    if ty.is_empty() {
-        "(no type)"
-    } else {
-        ty
-    }
-}
-
-/// One SQL statement with the comment that explains it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Statement {
-    pub comment: Option<String>,
-    pub sql: String,
-}
-
-impl Statement {
-    fn new(comment: impl Into<String>, sql: String) -> Self {
-        Statement { comment: Some(comment.into()), sql }
-    }
-
-    fn bare(sql: String) -> Self {
-        Statement { comment: None, sql }
-    }
-}
-
-/// The plan as statements, each with a short comment saying what it does
-/// and why SQLite needs it.
-///
-/// ```
-/// use std::path::Path;
-/// use autogen::{diff, model, plan};
-/// let parse = |yaml: &str| model::parse(yaml, Path::new("m.yaml")).unwrap().0;
-/// let before = parse("tables: [{name: t, columns: [{name: a, type: TEXT}]}]");
-/// let after = parse("tables: [{name: t, columns: [{name: a, type: TEXT, nullable: false, server_default: \"''\"}]}]");
-/// let statements = plan::render(&plan::plan(&diff::diff(&before, &after), &after));
-/// let sql: Vec<&str> = statements.iter().map(|s| s.sql.as_str()).collect();
-/// assert_eq!(sql[0], "CREATE TABLE \"_autogen_tmp_t\" (\n    \"a\" TEXT NOT NULL DEFAULT ''\n)");
-/// assert!(sql.contains(&r#"ALTER TABLE "_autogen_tmp_t" RENAME TO "t""#));
-/// assert!(statements[0].comment.as_deref().unwrap().contains("rebuild"));
-/// ```
-pub fn render(plan: &Plan) -> Vec<Statement> {
-    let mut out = Vec::new();
-    for step in &plan.steps {
-        match step {
-            Step::DropTrigger(t) => {
-                out.push(Statement::new(format!("drop trigger `{}` (created again below if the model keeps it)", t.name), render::drop_trigger(&t.name)))
-            }
-            Step::DropView(v) => {
-                out.push(Statement::new(format!("drop view `{}` (created again below if the model keeps it)", v.name), render::drop_view(&v.name)))
-            }
-            Step::DropIndex(i) => out.push(Statement::new(format!("drop index `{}`", i.name), render::drop_index(&i.name))),
-            Step::DropTable(t) => out.push(Statement::new(format!("drop table `{}` and its rows", t.name), render::drop_table(&t.name))),
-            Step::RenameTable { from, to } => out.push(Statement::new(
-                format!("rename table `{from}` to `{to}` (SQLite rewrites foreign keys, triggers and views that name it)"),
-                render::rename_table(from, to),
-            )),
-            Step::RenameColumn { table, from, to } => {
-                out.push(Statement::new(format!("rename column `{table}.{from}` to `{to}`"), render::rename_column(table, from, to)))
-            }
-            Step::CreateTable(t) => out.push(Statement::new(format!("create table `{}`", t.name), render::create_table(t, &t.name))),
-            Step::AddColumn { table, column } => {
-                out.push(Statement::new(format!("add column `{}.{}`", table.name, column.name), render::add_column(table, column)))
-            }
-            Step::DropColumn { table, column } => out.push(Statement::new(format!("drop column `{table}.{column}`"), render::drop_column(table, column))),
-            Step::Rebuild(r) => out.extend(rebuild_statements(r)),
-            Step::CreateIndex { table, index } => out.push(Statement::new(format!("create index `{}`", index.name), render::create_index(index, table))),
-            Step::CreateView(v) => out.push(Statement::new(format!("create view `{}`", v.name), render::create_view(v))),
-            Step::CreateTrigger(t) => out.push(Statement::new(format!("create trigger `{}`", t.name), t.sql.clone())),
-        }
-    }
-    out
-}
-
-/// The temporary name a rebuild builds under.
-pub fn temp_name(table: &str) -> String {
-    format!("_autogen_tmp_{table}")
-}
-
-fn rebuild_statements(r: &Rebuild) -> Vec<Statement> {
-    let name = &r.to.name;
-    let tmp = temp_name(name);
-    let mut out = Vec::new();
-    let mut why: Vec<String> = r.reasons.iter().map(|reason| format!("  - {reason}")).collect();
-    why.extend(r.renamed_columns.iter().map(|(o, n)| format!("  - column `{o}` is renamed to `{n}` by the copy below")));
-    out.push(Statement::new(
-        format!("rebuild `{name}`: SQLite's ALTER TABLE cannot do this:\n{}\nThe new definition is built under a temporary name, filled from the old table and renamed onto `{name}`,\nso foreign keys in other tables keep pointing at `{name}`.", why.join("\n")),
-        render::create_table(&r.to, &tmp),
-    ));
-    let (targets, sources) = copy_lists(r);
-    if !targets.is_empty() {
-        let comment = if rowid_alias(r).is_some() {
-            "copy the rows, rowids included (the table has no INTEGER PRIMARY KEY, so rowids would otherwise be renumbered); no CAST: the new column affinity converts what it can without loss"
-        } else {
-            "copy the rows; no CAST: the new column affinity converts what it can without loss"
-        };
-        out.push(Statement::new(comment, format!("INSERT INTO {} ({}) SELECT {} FROM {}", ident(&tmp), targets.join(", "), sources.join(", "), ident(name))));
-    }
-    if r.from.is_autoincrement() && r.to.is_autoincrement() {
-        out.push(Statement::new(
-            "carry the AUTOINCREMENT counter over, so ids of deleted rows are never reused",
-            format!("DELETE FROM sqlite_sequence WHERE name = {}", literal(&tmp)),
-        ));
-        out.push(Statement::bare(format!(
-            "INSERT INTO sqlite_sequence (name, seq) SELECT {}, seq FROM sqlite_sequence WHERE name = {}",
-            literal(&tmp),
-            literal(&r.from.name)
-        )));
-    }
-    out.push(Statement::new(
-        format!("swap: drop the old `{name}` (foreign-key enforcement is off, so no ON DELETE action fires) and rename the new one onto its name"),
-        render::drop_table(&r.from.name),
-    ));
-    out.push(Statement::bare(render::rename_table(&tmp, name)));
-    for index in &r.to.indexes {
-        out.push(Statement::new(format!("recreate index `{}`", index.name), render::create_index(index, &r.to)));
-    }
-    out
-}
-
-/// Which alias names the rowid in both tables, when the rowid must be
-/// copied: a rowid table without an INTEGER PRIMARY KEY on both sides.
-fn rowid_alias(r: &Rebuild) -> Option<&'static str> {
-    if r.from.without_rowid || r.to.without_rowid || r.to.integer_primary_key().is_some() {
-        return None;
-    }
-    ["rowid", "_rowid_", "oid"].into_iter().find(|alias| r.from.column(alias).is_none() && r.to.column(alias).is_none())
-}
-
-/// The INSERT column list and the SELECT list: columns kept by name (the
-/// renames already ran), generated columns left to recompute, new columns
-/// left to their defaults.
-fn copy_lists(r: &Rebuild) -> (Vec<String>, Vec<String>) {
-    let mut targets = Vec::new();
-    let mut sources = Vec::new();
-    if let Some(alias) = rowid_alias(r) {
-        targets.push(ident(alias));
-        sources.push(ident(alias));
-    }
-    for column in r.to.columns.iter().filter(|c| c.generated.is_none()) {
-        if let Some(old) = r.from.column(&column.name) {
-            // `from` carries the new names; the stored table still has the
-            // old one where this rebuild does the rename.
-            let stored = r.renamed_columns.iter().find(|(_, new)| same_name(new, &old.name)).map(|(o, _)| o.as_str()).unwrap_or(&old.name);
-            targets.push(ident(&column.name));
-            sources.push(ident(stored));
-        }
-    }
-    (targets, sources)
 }

@@ -17,7 +17,11 @@ pub fn create_table(table: &Table, name: &str) -> String {
     let mut lines: Vec<String> = table.columns.iter().map(|c| format!("    {}", column_definition(table, c))).collect();
     lines.extend(table_constraints(table).into_iter().map(|c| format!("    {c}")));
     let mut sql = format!("CREATE TABLE {} (\n{}\n)", ident(name), lines.join(",\n"));
-    let options: Vec<&str> = [(table.strict, "STRICT"), (table.without_rowid, "WITHOUT ROWID")].iter().filter(|(on, _)| *on).map(|(_, s)| *s).collect();
+    let options: Vec<&str> = [(table.strict, "STRICT"), (table.without_rowid, "WITHOUT ROWID")]
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, s)| *s)
+        .collect();
     if !options.is_empty() {
         sql.push(' ');
         sql.push_str(&options.join(", "));
@@ -101,7 +105,12 @@ fn table_constraints(table: &Table) -> Vec<String> {
         out.push(s);
     }
     out.extend(table.uniques.iter().map(unique_definition));
-    out.extend(table.checks.iter().map(|c| check_definition(&CheckConstraint { name: c.name.clone(), expr: table_expr(table, &c.expr) })));
+    out.extend(
+        table
+            .checks
+            .iter()
+            .map(|c| check_definition(&CheckConstraint { name: c.name.clone(), expr: table_expr(table, &c.expr) })),
+    );
     out.extend(table.foreign_keys.iter().map(fk_definition));
     out
 }
@@ -111,7 +120,9 @@ fn table_constraints(table: &Table) -> Vec<String> {
 /// misfeature), and is written as one, so that what we write is what stays.
 pub fn table_expr(table: &Table, expr: &str) -> String {
     lexer::dqs_to_strings(expr, &|n| {
-        table.column(n).is_some() || same_name(n, &table.name) || ["rowid", "oid", "_rowid_"].iter().any(|r| r.eq_ignore_ascii_case(n))
+        table.column(n).is_some()
+            || same_name(n, &table.name)
+            || ["rowid", "oid", "_rowid_"].iter().any(|r| r.eq_ignore_ascii_case(n))
     })
 }
 
@@ -128,7 +139,10 @@ pub fn type_sql(ty: &str) -> String {
 /// parse.y's typetoken: names, then nothing, `(n)` or `(n, m)` with signed numbers.
 fn is_plain_type(ty: &str) -> bool {
     // The usual case, plain words (`TEXT`, `UNSIGNED BIG INT`), needs no tokenizer.
-    let word = |w: &str| w.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') && w.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    let word = |w: &str| {
+        w.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && w.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    };
     if ty.split(' ').all(word) {
         return true;
     }
@@ -145,7 +159,12 @@ fn is_plain_type(ty: &str) -> bool {
     let mut numbers = 0;
     for part in args.split(|t| t.is_punct(",")) {
         match part {
-            [n] | [_, n] if n.kind == TokenKind::Number && (part.len() == 1 || part[0].is_punct("-") || part[0].is_punct("+")) => numbers += 1,
+            [n] | [_, n]
+                if n.kind == TokenKind::Number
+                    && (part.len() == 1 || part[0].is_punct("-") || part[0].is_punct("+")) =>
+            {
+                numbers += 1
+            }
             _ => return false,
         }
     }
@@ -211,7 +230,9 @@ fn is_plain_default(expr: &str) -> bool {
     match tokens.as_slice() {
         [t] => matches!(t.kind, TokenKind::Number | TokenKind::String | TokenKind::Blob | TokenKind::Word),
         [sign, n] => (sign.is_punct("-") || sign.is_punct("+")) && n.kind == TokenKind::Number,
-        [open, .., close] if open.is_punct("(") && close.is_punct(")") => lexer::closing_paren(&tokens, 0) == Some(tokens.len() - 1),
+        [open, .., close] if open.is_punct("(") && close.is_punct(")") => {
+            lexer::closing_paren(&tokens, 0) == Some(tokens.len() - 1)
+        }
         _ => false,
     }
 }
@@ -228,7 +249,13 @@ pub fn create_index(index: &Index, table: &Table) -> String {
         }
     }
     index.where_clause = index.where_clause.as_deref().map(|w| table_expr(table, w));
-    format!("CREATE {}INDEX {} ON {} {}", if index.unique { "UNIQUE " } else { "" }, ident(&index.name), ident(&table.name), index_definition(&index))
+    format!(
+        "CREATE {}INDEX {} ON {} {}",
+        if index.unique { "UNIQUE " } else { "" },
+        ident(&index.name),
+        ident(&table.name),
+        index_definition(&index)
+    )
 }
 
 /// The key list and WHERE of an index: `("a", lower(title) DESC) WHERE ...`.

@@ -16,7 +16,12 @@ pub fn parents_first(schema: &Schema) -> Vec<&Table> {
     let mut waiting: HashMap<&str, usize> = HashMap::with_capacity(schema.tables.len());
     let mut children: HashMap<String, Vec<&str>> = HashMap::new();
     for (key, table) in &schema.tables {
-        let parents: BTreeSet<String> = table.foreign_keys.iter().map(|f| fold(&f.ref_table)).filter(|p| p != key && schema.tables.contains_key(p)).collect();
+        let parents: BTreeSet<String> = table
+            .foreign_keys
+            .iter()
+            .map(|f| fold(&f.ref_table))
+            .filter(|p| p != key && schema.tables.contains_key(p))
+            .collect();
         waiting.insert(key, parents.len());
         for parent in parents {
             children.entry(parent).or_default().push(key);
@@ -53,10 +58,11 @@ pub fn views_in_order<'a>(views: impl Iterator<Item = &'a View>) -> Vec<&'a View
     remaining.sort_by_key(|v| fold(&v.name));
     let mut out: Vec<&View> = Vec::with_capacity(remaining.len());
     while !remaining.is_empty() {
-        let ready = |v: &View| remaining.iter().all(|other| same_name(&other.name, &v.name) || !lexer::mentions(&v.sql, &other.name));
+        let ready = |v: &View| {
+            remaining.iter().all(|other| same_name(&other.name, &v.name) || !lexer::mentions(&v.sql, &other.name))
+        };
         let next = remaining.iter().position(|v| ready(v)).unwrap_or(0);
         out.push(remaining.remove(next));
     }
     out
 }
-

@@ -95,7 +95,8 @@ pub enum Conflict {
 }
 
 impl Conflict {
-    const ALL: [Conflict; 5] = [Conflict::Rollback, Conflict::Abort, Conflict::Fail, Conflict::Ignore, Conflict::Replace];
+    const ALL: [Conflict; 5] =
+        [Conflict::Rollback, Conflict::Abort, Conflict::Fail, Conflict::Ignore, Conflict::Replace];
 
     pub fn as_sql(&self) -> &'static str {
         match self {
@@ -123,7 +124,8 @@ pub enum FkAction {
 }
 
 impl FkAction {
-    const ALL: [FkAction; 5] = [FkAction::SetNull, FkAction::SetDefault, FkAction::Cascade, FkAction::Restrict, FkAction::NoAction];
+    const ALL: [FkAction; 5] =
+        [FkAction::SetNull, FkAction::SetDefault, FkAction::Cascade, FkAction::Restrict, FkAction::NoAction];
 
     pub fn as_sql(&self) -> &'static str {
         match self {
@@ -165,10 +167,27 @@ pub enum Deferrable {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TableConstraint {
-    PrimaryKey { name: Option<String>, columns: Vec<IndexedColumn>, on_conflict: Option<Conflict>, autoincrement: bool },
-    Unique { name: Option<String>, columns: Vec<IndexedColumn>, on_conflict: Option<Conflict> },
-    Check { name: Option<String>, expr: String },
-    ForeignKey { name: Option<String>, columns: Vec<String>, clause: ForeignKeyClause },
+    PrimaryKey {
+        name: Option<String>,
+        /// In declared order.
+        columns: Vec<IndexedColumn>,
+        on_conflict: Option<Conflict>,
+        autoincrement: bool,
+    },
+    Unique {
+        name: Option<String>,
+        columns: Vec<IndexedColumn>,
+        on_conflict: Option<Conflict>,
+    },
+    Check {
+        name: Option<String>,
+        expr: String,
+    },
+    ForeignKey {
+        name: Option<String>,
+        columns: Vec<String>,
+        clause: ForeignKeyClause,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -223,7 +242,8 @@ pub fn parse_create(sql: &str) -> Result<Create, ParseError> {
 /// Words that start a column constraint (parse.y's `ccons`), and so end a
 /// type name. GENERATED is missing on purpose: it is a %fallback ID word,
 /// and SQLite's parser shifts it into the type name (see `type_name`).
-const COLUMN_CONSTRAINT_START: [&str; 11] = ["CONSTRAINT", "PRIMARY", "NOT", "NULL", "UNIQUE", "CHECK", "DEFAULT", "COLLATE", "REFERENCES", "AS", "DEFERRABLE"];
+const COLUMN_CONSTRAINT_START: [&str; 11] =
+    ["CONSTRAINT", "PRIMARY", "NOT", "NULL", "UNIQUE", "CHECK", "DEFAULT", "COLLATE", "REFERENCES", "AS", "DEFERRABLE"];
 
 /// Words that start a table constraint (parse.y's `tcons`). All are
 /// reserved words in SQLite, so none can be a bare column name.
@@ -450,7 +470,8 @@ impl Parser<'_> {
         self.expect_keyword("ON", "after the index name")?;
         let table = self.qualified_name("a table name after ON")?;
         let (columns, _) = self.indexed_columns(false)?;
-        let where_clause = if self.eat_keyword("WHERE") { Some(self.rest_of_statement("an expression after WHERE")?) } else { None };
+        let where_clause =
+            if self.eat_keyword("WHERE") { Some(self.rest_of_statement("an expression after WHERE")?) } else { None };
         Ok(CreateIndex { name, table, unique, columns, where_clause })
     }
 
@@ -517,7 +538,9 @@ impl Parser<'_> {
         let from = self.pos;
         let mut depth = 0usize;
         while let Some(t) = self.peek() {
-            let opens_body = depth == 0 && t.is_keyword("BEGIN") && self.peek_at(1).is_some_and(|n| n.is_any_keyword(&TRIGGER_COMMAND_START));
+            let opens_body = depth == 0
+                && t.is_keyword("BEGIN")
+                && self.peek_at(1).is_some_and(|n| n.is_any_keyword(&TRIGGER_COMMAND_START));
             if opens_body && self.pos > from {
                 return Ok(());
             }
@@ -781,7 +804,9 @@ impl Parser<'_> {
                 // After a sign parse.y wants a `term`: a number, a string, a
                 // blob, NULL or CURRENT_TIME/DATE/TIMESTAMP.
                 TokenKind::Number | TokenKind::String | TokenKind::Blob => true,
-                TokenKind::Word if signed => t.is_any_keyword(&["NULL", "CURRENT_TIME", "CURRENT_DATE", "CURRENT_TIMESTAMP"]),
+                TokenKind::Word if signed => {
+                    t.is_any_keyword(&["NULL", "CURRENT_TIME", "CURRENT_DATE", "CURRENT_TIMESTAMP"])
+                }
                 TokenKind::Word => t.is_keyword("NULL") || !t.is_any_keyword(&COLUMN_CONSTRAINT_START),
                 TokenKind::Quoted => !signed,
                 _ => false,
@@ -801,7 +826,8 @@ impl Parser<'_> {
     fn foreign_key_clause(&mut self) -> Result<ForeignKeyClause, ParseError> {
         let table = self.name("a table name after REFERENCES")?;
         let columns = if self.at_punct("(") { self.name_list("in the referenced column list")? } else { Vec::new() };
-        let mut clause = ForeignKeyClause { table, columns, on_delete: None, on_update: None, match_name: None, deferrable: None };
+        let mut clause =
+            ForeignKeyClause { table, columns, on_delete: None, on_update: None, match_name: None, deferrable: None };
         loop {
             if self.eat_keyword("ON") {
                 self.foreign_key_action(&mut clause)?;
@@ -1006,10 +1032,13 @@ impl Parser<'_> {
 /// which sets the deferral of the table's most recent foreign key, if any:
 /// the column's own latest REFERENCES, else an earlier column's.
 fn defer_latest_foreign_key(earlier: &mut [ColumnDef], current: &mut [ColumnConstraint], d: Deferrable) {
-    let latest = current.iter_mut().rev().chain(earlier.iter_mut().rev().flat_map(|c| c.constraints.iter_mut().rev())).find_map(|c| match &mut c.kind {
-        ColumnConstraintKind::References(fk) => Some(fk),
-        _ => None,
-    });
+    let latest =
+        current.iter_mut().rev().chain(earlier.iter_mut().rev().flat_map(|c| c.constraints.iter_mut().rev())).find_map(
+            |c| match &mut c.kind {
+                ColumnConstraintKind::References(fk) => Some(fk),
+                _ => None,
+            },
+        );
     if let Some(fk) = latest {
         fk.deferrable = Some(d);
     }
@@ -1104,18 +1133,41 @@ mod tests {
 
     #[test]
     fn keywords_that_sqlite_allows_as_names() {
-        let t = table("CREATE TABLE replace(key, action, replace, temp, view, match, desc, asc, end, begin, generated, always, if, left, rowid)");
+        let t = table(
+            "CREATE TABLE replace(key, action, replace, temp, view, match, desc, asc, end, begin, \
+            generated, always, if, left, rowid)",
+        );
         assert_eq!(t.name, "replace");
         assert_eq!(
             names(&t),
-            ["key", "action", "replace", "temp", "view", "match", "desc", "asc", "end", "begin", "generated", "always", "if", "left", "rowid"]
+            [
+                "key",
+                "action",
+                "replace",
+                "temp",
+                "view",
+                "match",
+                "desc",
+                "asc",
+                "end",
+                "begin",
+                "generated",
+                "always",
+                "if",
+                "left",
+                "rowid"
+            ]
         );
         assert!(t.columns.iter().all(|c| c.type_name.is_empty() && c.constraints.is_empty()));
         let i = index("CREATE INDEX desc ON asc(desc, asc DESC, key ASC)");
         assert_eq!((i.name.as_str(), i.table.as_str()), ("desc", "asc"));
         assert_eq!(
             i.columns,
-            [key("desc", Some("desc"), None, None), key("asc", Some("asc"), None, Some(Order::Desc)), key("key", Some("key"), None, Some(Order::Asc))]
+            [
+                key("desc", Some("desc"), None, None),
+                key("asc", Some("asc"), None, Some(Order::Desc)),
+                key("key", Some("key"), None, Some(Order::Asc))
+            ]
         );
         assert_eq!(trigger("CREATE TRIGGER after AFTER INSERT ON before BEGIN SELECT 1; END").table, "before");
     }
@@ -1123,22 +1175,29 @@ mod tests {
     #[test]
     fn comments_between_every_token() {
         let t = table(
-            "CREATE /*1*/ TABLE /*2*/ t /*3*/ ( /*4*/ a /*5*/ INT /*6*/ NOT /*7*/ NULL /*8*/ DEFAULT /*9*/ - /*10*/ 1 /*11*/ , -- 12\n b /*13*/ CHECK /*14*/ ( /*15*/ b > 0 /*16*/ ) /*17*/ ) /*18*/ WITHOUT /*19*/ ROWID /*20*/ ; /*21*/",
+            "CREATE /*1*/ TABLE /*2*/ t /*3*/ ( /*4*/ a /*5*/ INT /*6*/ NOT /*7*/ NULL /*8*/ DEFAULT /*9*/ - /*10*/ 1 \
+                /*11*/ , -- 12\n b /*13*/ CHECK /*14*/ ( /*15*/ b > 0 /*16*/ ) /*17*/ ) /*18*/ WITHOUT /*19*/ ROWID \
+                    /*20*/ ; /*21*/",
         );
         assert_eq!(names(&t), ["a", "b"]);
         assert_eq!(types(&t), ["INT", ""]);
         assert_eq!(kinds(&t.columns[0]), [&K::NotNull { on_conflict: None }, &K::Default("- /*10*/ 1".into())]);
         assert_eq!(kinds(&t.columns[1]), [&K::Check("b > 0".into())]);
         assert!(t.without_rowid);
-        let t = table("CREATE TABLE t4(a DEFAULT 'abc' /* comment */, b DEFAULT -1 -- comment\n , c DEFAULT +4.0 /* another */\n)");
+        let t = table(
+            "CREATE TABLE t4(a DEFAULT 'abc' /* comment */, b DEFAULT -1 -- comment\n , c DEFAULT +4.0 /* \
+            another */\n)",
+        );
         assert_eq!(kinds(&t.columns[2]), [&K::Default("+4.0".into())]);
     }
 
     #[test]
     fn type_names_of_any_shape() {
         let t = table(
-            "CREATE TABLE t(a UNSIGNED BIG INT, b, c FLOATING POINT(5,10), d VARCHAR( 123 , 456 ), e DECIMAL(10, -2), f NATIONAL CHARACTER(15) NOT NULL, \
-             g character varying (8), h DOUBLE PRECISION, i INT(+0x10), j 'text' 'more', k \"INTEGER\" PRIMARY KEY, l INTEGER KEY)",
+            "CREATE TABLE t(a UNSIGNED BIG INT, b, c FLOATING POINT(5,10), d VARCHAR( 123 , 456 ), e DECIMAL(10, -2), \
+                f NATIONAL CHARACTER(15) NOT NULL, \
+             g character varying (8), h DOUBLE PRECISION, i INT(+0x10), j 'text' 'more', k \"INTEGER\" PRIMARY KEY, l \
+                 INTEGER KEY)",
         );
         assert_eq!(
             types(&t),
@@ -1158,14 +1217,23 @@ mod tests {
             ]
         );
         assert_eq!(kinds(&t.columns[5]), [&K::NotNull { on_conflict: None }]);
-        assert_eq!(error_of("CREATE TABLE t(a VARCHAR(max))").message, "expected a number in the type's size, found `max`");
-        assert_eq!(error_of("CREATE TABLE t(a VARCHAR(1,2,3))").message, "expected `)` after the type's size, found `,`");
+        assert_eq!(
+            error_of("CREATE TABLE t(a VARCHAR(max))").message,
+            "expected a number in the type's size, found `max`"
+        );
+        assert_eq!(
+            error_of("CREATE TABLE t(a VARCHAR(1,2,3))").message,
+            "expected `)` after the type's size, found `,`"
+        );
     }
 
     #[test]
     fn generated_always_in_the_type_is_cut_off_as_sqlite_does() {
         // sqlite3AddColumn() strips a trailing "generated always" from the type.
-        let t = table("CREATE TABLE t(a INT GENERATED ALWAYS AS (1), b Generated\n Always\n AS ('x'), c int           Always default(5), d generated always, e x always, f GENERATED NOT NULL)");
+        let t = table(
+            "CREATE TABLE t(a INT GENERATED ALWAYS AS (1), b Generated\n Always\n AS ('x'), c int           \
+            Always default(5), d generated always, e x always, f GENERATED NOT NULL)",
+        );
         // The cut needs 16 bytes of type text, so `x always` keeps its word.
         assert_eq!(types(&t), ["INT", "", "int", "", "x always", "GENERATED"]);
         assert_eq!(kinds(&t.columns[0]), [&K::Generated { expr: "1".into(), stored: false }]);
@@ -1177,23 +1245,39 @@ mod tests {
     #[test]
     fn generated_columns_both_forms() {
         let t = table(
-            "CREATE TABLE t(a INT, b INT GENERATED ALWAYS AS (a * 2) STORED, c AS (lower(\"x)\")) VIRTUAL, d TEXT AS (a || ')') NOT NULL, e CONSTRAINT g GENERATED ALWAYS AS (1) stored)",
+            "CREATE TABLE t(a INT, b INT GENERATED ALWAYS AS (a * 2) STORED, c AS (lower(\"x)\")) VIRTUAL, d TEXT AS \
+                (a || ')') NOT NULL, e CONSTRAINT g GENERATED ALWAYS AS (1) stored)",
         );
         assert_eq!(kinds(&t.columns[1]), [&K::Generated { expr: "a * 2".into(), stored: true }]);
         assert_eq!(kinds(&t.columns[2]), [&K::Generated { expr: "lower(\"x)\")".into(), stored: false }]);
-        assert_eq!(kinds(&t.columns[3]), [&K::Generated { expr: "a || ')'".into(), stored: false }, &K::NotNull { on_conflict: None }]);
-        assert_eq!(t.columns[4].constraints, [ColumnConstraint { name: Some("g".into()), kind: K::Generated { expr: "1".into(), stored: true } }]);
+        assert_eq!(
+            kinds(&t.columns[3]),
+            [&K::Generated { expr: "a || ')'".into(), stored: false }, &K::NotNull { on_conflict: None }]
+        );
+        assert_eq!(
+            t.columns[4].constraints,
+            [ColumnConstraint { name: Some("g".into()), kind: K::Generated { expr: "1".into(), stored: true } }]
+        );
         assert_eq!(types(&t), ["INT", "INT", "", "TEXT", ""]);
     }
 
     #[test]
     fn conflict_clauses_and_table_options() {
-        let t = table("CREATE TABLE t1(a UNIQUE ON CONFLICT REPLACE, b UNIQUE ON CONFLICT IGNORE, c PRIMARY KEY ON CONFLICT FAIL) WITHOUT ROWID");
+        let t = table(
+            "CREATE TABLE t1(a UNIQUE ON CONFLICT REPLACE, b UNIQUE ON CONFLICT IGNORE, c PRIMARY KEY ON \
+            CONFLICT FAIL) WITHOUT ROWID",
+        );
         assert!(t.without_rowid && !t.strict);
         assert_eq!(kinds(&t.columns[0]), [&K::Unique { on_conflict: Some(Conflict::Replace) }]);
         assert_eq!(kinds(&t.columns[1]), [&K::Unique { on_conflict: Some(Conflict::Ignore) }]);
-        assert_eq!(kinds(&t.columns[2]), [&K::PrimaryKey { order: None, on_conflict: Some(Conflict::Fail), autoincrement: false }]);
-        let t = table("CREATE TABLE t(a INT NOT NULL ON CONFLICT ROLLBACK NULL ON CONFLICT ABORT, b TEXT, UNIQUE (a, b) ON CONFLICT REPLACE, PRIMARY KEY(b DESC) ON CONFLICT IGNORE) STRICT, WITHOUT ROWID");
+        assert_eq!(
+            kinds(&t.columns[2]),
+            [&K::PrimaryKey { order: None, on_conflict: Some(Conflict::Fail), autoincrement: false }]
+        );
+        let t = table(
+            "CREATE TABLE t(a INT NOT NULL ON CONFLICT ROLLBACK NULL ON CONFLICT ABORT, b TEXT, UNIQUE (a, \
+            b) ON CONFLICT REPLACE, PRIMARY KEY(b DESC) ON CONFLICT IGNORE) STRICT, WITHOUT ROWID",
+        );
         assert!(t.strict && t.without_rowid);
         assert_eq!(kinds(&t.columns[0]), [&K::NotNull { on_conflict: Some(Conflict::Rollback) }, &K::Null]);
         assert_eq!(
@@ -1215,8 +1299,14 @@ mod tests {
         let t = table("CREATE TABLE t(a) STRICT");
         assert!(t.strict && !t.without_rowid);
         assert!(table("create table t(a) without rowid, strict;").strict);
-        assert_eq!(error_of("CREATE TABLE t(a) WITHOUT OIDS").message, "expected WITHOUT ROWID or STRICT after the column list, found `WITHOUT`");
-        assert_eq!(error_of("CREATE TABLE t(a) STRICT,").message, "expected WITHOUT ROWID or STRICT after the column list, found end of input");
+        assert_eq!(
+            error_of("CREATE TABLE t(a) WITHOUT OIDS").message,
+            "expected WITHOUT ROWID or STRICT after the column list, found `WITHOUT`"
+        );
+        assert_eq!(
+            error_of("CREATE TABLE t(a) STRICT,").message,
+            "expected WITHOUT ROWID or STRICT after the column list, found end of input"
+        );
         assert_eq!(
             error_of("CREATE TABLE t(a UNIQUE ON CONFLICT maybe)").message,
             "expected ROLLBACK, ABORT, FAIL, IGNORE or REPLACE after ON CONFLICT, found `maybe`"
@@ -1226,8 +1316,10 @@ mod tests {
     #[test]
     fn defaults_keep_their_text() {
         let t = table(
-            "CREATE TABLE t(a DEFAULT (0), b DEFAULT -1, c DEFAULT 'it''s', d DEFAULT CURRENT_TIMESTAMP, e DEFAULT x'00', f DEFAULT +1.5, g DEFAULT NULL, \
-             h DEFAULT abc, i INT DEFAULT (datetime('now', 'localtime')) NOT NULL, j DEFAULT TRUE, k DEFAULT \"dq\", l DEFAULT -'x', m DEFAULT 0x1F, n DEFAULT ((1) + (2)))",
+            "CREATE TABLE t(a DEFAULT (0), b DEFAULT -1, c DEFAULT 'it''s', d DEFAULT CURRENT_TIMESTAMP, e DEFAULT \
+                x'00', f DEFAULT +1.5, g DEFAULT NULL, \
+             h DEFAULT abc, i INT DEFAULT (datetime('now', 'localtime')) NOT NULL, j DEFAULT TRUE, k DEFAULT \"dq\", \
+                 l DEFAULT -'x', m DEFAULT 0x1F, n DEFAULT ((1) + (2)))",
         );
         let defaults: Vec<&str> = t
             .columns
@@ -1260,7 +1352,10 @@ mod tests {
         assert_eq!(error_of("CREATE TABLE t(a DEFAULT)").message, "expected a default value, found `)`");
         assert_eq!(error_of("CREATE TABLE t(a DEFAULT NOT NULL)").message, "expected a default value, found `NOT`");
         assert_eq!(error_of("CREATE TABLE t(a DEFAULT -abc)").message, "expected a default value, found `abc`");
-        assert_eq!(error_of("CREATE TABLE t(a DEFAULT ())").message, "expected an expression inside the parentheses after DEFAULT");
+        assert_eq!(
+            error_of("CREATE TABLE t(a DEFAULT ())").message,
+            "expected an expression inside the parentheses after DEFAULT"
+        );
     }
 
     #[test]
@@ -1268,16 +1363,25 @@ mod tests {
         let t = table(
             "CREATE TABLE c(id INTEGER CONSTRAINT pk PRIMARY KEY DESC ON CONFLICT ABORT AUTOINCREMENT, \
              p INT CONSTRAINT nn NOT NULL CONSTRAINT fk REFERENCES parent(id) CONSTRAINT u UNIQUE CONSTRAINT n NULL, \
-             q INT CONSTRAINT ck CHECK (q > 0) CONSTRAINT co COLLATE \"nocase\" CONSTRAINT df DEFAULT 1 CONSTRAINT dangling, \
-             r, s, CONSTRAINT tpk PRIMARY KEY (r), CONSTRAINT tu UNIQUE (s), CONSTRAINT tck CHECK (r <> s), CONSTRAINT tfk FOREIGN KEY (r) REFERENCES other, CONSTRAINT alone)",
+             q INT CONSTRAINT ck CHECK (q > 0) CONSTRAINT co COLLATE \"nocase\" CONSTRAINT df DEFAULT 1 CONSTRAINT \
+                 dangling, \
+             r, s, CONSTRAINT tpk PRIMARY KEY (r), CONSTRAINT tu UNIQUE (s), CONSTRAINT tck CHECK (r <> s), \
+                 CONSTRAINT tfk FOREIGN KEY (r) REFERENCES other, CONSTRAINT alone)",
         );
-        let named = |c: &ColumnDef| c.constraints.iter().map(|c| c.name.clone().unwrap_or_default()).collect::<Vec<_>>();
+        let named =
+            |c: &ColumnDef| c.constraints.iter().map(|c| c.name.clone().unwrap_or_default()).collect::<Vec<_>>();
         assert_eq!(named(&t.columns[0]), ["pk"]);
-        assert_eq!(kinds(&t.columns[0]), [&K::PrimaryKey { order: Some(Order::Desc), on_conflict: Some(Conflict::Abort), autoincrement: true }]);
+        assert_eq!(
+            kinds(&t.columns[0]),
+            [&K::PrimaryKey { order: Some(Order::Desc), on_conflict: Some(Conflict::Abort), autoincrement: true }]
+        );
         assert_eq!(named(&t.columns[1]), ["nn", "fk", "u", "n"]);
         assert_eq!(kinds(&t.columns[1])[1], &K::References(fk("parent", &["id"])));
         assert_eq!(named(&t.columns[2]), ["ck", "co", "df"]);
-        assert_eq!(kinds(&t.columns[2]), [&K::Check("q > 0".into()), &K::Collate("nocase".into()), &K::Default("1".into())]);
+        assert_eq!(
+            kinds(&t.columns[2]),
+            [&K::Check("q > 0".into()), &K::Collate("nocase".into()), &K::Default("1".into())]
+        );
         let table_names: Vec<Option<&str>> = t
             .constraints
             .iter()
@@ -1295,9 +1399,11 @@ mod tests {
     #[test]
     fn foreign_keys_with_every_clause() {
         let t = table(
-            "CREATE TABLE c(a, b, x REFERENCES p ON DELETE SET NULL ON UPDATE SET DEFAULT MATCH FULL NOT DEFERRABLE INITIALLY DEFERRED, \
+            "CREATE TABLE c(a, b, x REFERENCES p ON DELETE SET NULL ON UPDATE SET DEFAULT MATCH FULL NOT DEFERRABLE \
+                INITIALLY DEFERRED, \
              y REFERENCES p(k) ON INSERT CASCADE DEFERRABLE, \
-             CONSTRAINT fab FOREIGN KEY (a, b) REFERENCES \"pa rent\" (k1, [k2]) ON DELETE CASCADE ON UPDATE RESTRICT MATCH SIMPLE DEFERRABLE INITIALLY DEFERRED \
+             CONSTRAINT fab FOREIGN KEY (a, b) REFERENCES \"pa rent\" (k1, [k2]) ON DELETE CASCADE ON UPDATE RESTRICT \
+                 MATCH SIMPLE DEFERRABLE INITIALLY DEFERRED \
              FOREIGN KEY (b) REFERENCES p ON DELETE NO ACTION DEFERRABLE INITIALLY IMMEDIATE)",
         );
         let x = ForeignKeyClause {
@@ -1308,7 +1414,10 @@ mod tests {
             ..fk("p", &[])
         };
         assert_eq!(kinds(&t.columns[2]), [&K::References(x)]);
-        let y = ForeignKeyClause { deferrable: Some(Deferrable::Deferrable { initially_deferred: false }), ..fk("p", &["k"]) };
+        let y = ForeignKeyClause {
+            deferrable: Some(Deferrable::Deferrable { initially_deferred: false }),
+            ..fk("p", &["k"])
+        };
         assert_eq!(kinds(&t.columns[3]), [&K::References(y)]);
         let ab = ForeignKeyClause {
             on_delete: Some(FkAction::Cascade),
@@ -1317,12 +1426,19 @@ mod tests {
             deferrable: Some(Deferrable::Deferrable { initially_deferred: true }),
             ..fk("pa rent", &["k1", "k2"])
         };
-        let b =
-            ForeignKeyClause { on_delete: Some(FkAction::NoAction), deferrable: Some(Deferrable::Deferrable { initially_deferred: false }), ..fk("p", &[]) };
+        let b = ForeignKeyClause {
+            on_delete: Some(FkAction::NoAction),
+            deferrable: Some(Deferrable::Deferrable { initially_deferred: false }),
+            ..fk("p", &[])
+        };
         assert_eq!(
             t.constraints,
             [
-                TableConstraint::ForeignKey { name: Some("fab".into()), columns: vec!["a".into(), "b".into()], clause: ab },
+                TableConstraint::ForeignKey {
+                    name: Some("fab".into()),
+                    columns: vec!["a".into(), "b".into()],
+                    clause: ab
+                },
                 TableConstraint::ForeignKey { name: None, columns: vec!["b".into()], clause: b },
             ]
         );
@@ -1340,10 +1456,14 @@ mod tests {
     fn a_stray_deferrable_clause_defers_the_latest_foreign_key() {
         // parse.y: `ccons ::= defer_subclause` calls sqlite3DeferForeignKey().
         let t = table("CREATE TABLE c(a REFERENCES p, b INT NOT NULL DEFERRABLE INITIALLY DEFERRED, c INT DEFERRABLE)");
-        let deferred = ForeignKeyClause { deferrable: Some(Deferrable::Deferrable { initially_deferred: true }), ..fk("p", &[]) };
+        let deferred =
+            ForeignKeyClause { deferrable: Some(Deferrable::Deferrable { initially_deferred: true }), ..fk("p", &[]) };
         assert_eq!(
             kinds(&t.columns[0]),
-            [&K::References(ForeignKeyClause { deferrable: Some(Deferrable::Deferrable { initially_deferred: false }), ..deferred.clone() })]
+            [&K::References(ForeignKeyClause {
+                deferrable: Some(Deferrable::Deferrable { initially_deferred: false }),
+                ..deferred.clone()
+            })]
         );
         assert_eq!(kinds(&t.columns[1]), [&K::NotNull { on_conflict: None }]);
         let t = table("CREATE TABLE c(a REFERENCES p NOT NULL DEFERRABLE INITIALLY DEFERRED)");
@@ -1356,11 +1476,19 @@ mod tests {
     #[test]
     fn autoincrement_in_both_places() {
         let t = table("CREATE TABLE t(id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, x)");
-        assert_eq!(kinds(&t.columns[0]), [&K::PrimaryKey { order: None, on_conflict: None, autoincrement: true }, &K::NotNull { on_conflict: None }]);
+        assert_eq!(
+            kinds(&t.columns[0]),
+            [&K::PrimaryKey { order: None, on_conflict: None, autoincrement: true }, &K::NotNull { on_conflict: None }]
+        );
         let t = table("CREATE TABLE t(id INTEGER, PRIMARY KEY(id AUTOINCREMENT))");
         assert_eq!(
             t.constraints,
-            [TableConstraint::PrimaryKey { name: None, columns: vec![key("id", Some("id"), None, None)], on_conflict: None, autoincrement: true }]
+            [TableConstraint::PrimaryKey {
+                name: None,
+                columns: vec![key("id", Some("id"), None, None)],
+                on_conflict: None,
+                autoincrement: true
+            }]
         );
         let t = table("CREATE TABLE t(id INTEGER, PRIMARY KEY(id DESC AUTOINCREMENT) ON CONFLICT REPLACE)");
         assert_eq!(
@@ -1372,20 +1500,31 @@ mod tests {
                 autoincrement: true
             }]
         );
-        assert_eq!(error_of("CREATE TABLE t(id, PRIMARY KEY(id AUTOINCREMENT, x))").message, "expected `)` after AUTOINCREMENT, found `,`");
-        assert_eq!(error_of("CREATE TABLE t(id, UNIQUE(id AUTOINCREMENT))").message, "expected `,` or `)` after the indexed column, found `AUTOINCREMENT`");
+        assert_eq!(
+            error_of("CREATE TABLE t(id, PRIMARY KEY(id AUTOINCREMENT, x))").message,
+            "expected `)` after AUTOINCREMENT, found `,`"
+        );
+        assert_eq!(
+            error_of("CREATE TABLE t(id, UNIQUE(id AUTOINCREMENT))").message,
+            "expected `,` or `)` after the indexed column, found `AUTOINCREMENT`"
+        );
     }
 
     #[test]
     fn table_constraints_need_no_commas() {
         let t = table(
-            "CREATE TABLE t301(id INTEGER PRIMARY KEY, c1 INTEGER NOT NULL, c2 INTEGER NOT NULL,\n FOREIGN KEY(c1) REFERENCES t300(id) ON DELETE CASCADE ON UPDATE RESTRICT\n /* no comma */\n FOREIGN KEY(c2) REFERENCES t300(id) UNIQUE(c1) CHECK(c1 > 0))",
+            "CREATE TABLE t301(id INTEGER PRIMARY KEY, c1 INTEGER NOT NULL, c2 INTEGER NOT NULL,\n FOREIGN KEY(c1) \
+                REFERENCES t300(id) ON DELETE CASCADE ON UPDATE RESTRICT\n /* no comma */\n FOREIGN KEY(c2) \
+                    REFERENCES t300(id) UNIQUE(c1) CHECK(c1 > 0))",
         );
         assert_eq!(t.constraints.len(), 4);
         // SQLite wants columns first; a column after a constraint and a comma is read anyway.
         let t = table("CREATE TABLE t(a, UNIQUE(a), b)");
         assert_eq!((names(&t), t.constraints.len()), (vec!["a", "b"], 1));
-        assert_eq!(error_of("CREATE TABLE t(a, UNIQUE(a) b)").message, "expected `,` or `)` after the table constraint, found `b`");
+        assert_eq!(
+            error_of("CREATE TABLE t(a, UNIQUE(a) b)").message,
+            "expected `,` or `)` after the table constraint, found `b`"
+        );
         assert_eq!(error_of("CREATE TABLE t(PRIMARY KEY(a))").message, "a table needs at least one column");
     }
 
@@ -1394,18 +1533,30 @@ mod tests {
         // parse.y: `ccons ::= CONSTRAINT nm` and `tcons ::= CONSTRAINT nm`.
         let t = table("CREATE TABLE a(a,h CONSTRAINT a UNIQUE ON CONFLICT FAIL,CONSTRAINT a)");
         assert_eq!((names(&t), t.constraints.len()), (vec!["a", "h"], 0));
-        assert_eq!(t.columns[1].constraints, [ColumnConstraint { name: Some("a".into()), kind: K::Unique { on_conflict: Some(Conflict::Fail) } }]);
-        let t = table("CREATE TABLE t2b(x INTEGER CHECK( typeof(coalesce(x,0))=='integer' ) CONSTRAINT one, y TEXT PRIMARY KEY constraint two, z INTEGER, UNIQUE(x,z) constraint three)");
+        assert_eq!(
+            t.columns[1].constraints,
+            [ColumnConstraint { name: Some("a".into()), kind: K::Unique { on_conflict: Some(Conflict::Fail) } }]
+        );
+        let t = table(
+            "CREATE TABLE t2b(x INTEGER CHECK( typeof(coalesce(x,0))=='integer' ) CONSTRAINT one, y TEXT \
+            PRIMARY KEY constraint two, z INTEGER, UNIQUE(x,z) constraint three)",
+        );
         assert_eq!(t.columns.iter().map(|c| c.constraints.len()).collect::<Vec<_>>(), [1, 1, 0]);
         assert_eq!(t.constraints.len(), 1);
-        let t = table("CREATE TABLE t1(a,b,c, CONSTRAINT one PRIMARY KEY(a) CONSTRAINT two CHECK(b<10) UNIQUE(b) CONSTRAINT three)");
+        let t = table(
+            "CREATE TABLE t1(a,b,c, CONSTRAINT one PRIMARY KEY(a) CONSTRAINT two CHECK(b<10) UNIQUE(b) \
+            CONSTRAINT three)",
+        );
         assert_eq!(t.constraints[1], TableConstraint::Check { name: Some("two".into()), expr: "b<10".into() });
         assert!(matches!(&t.constraints[2], TableConstraint::Unique { name: None, .. }));
     }
 
     #[test]
     fn indexes_partial_and_on_expressions() {
-        let i = index("CREATE UNIQUE INDEX IF NOT EXISTS main.i ON t(a COLLATE nocase DESC, lower(b) COLLATE \"rtrim\", c || ',' ASC, (d), 'e', \"f\" COLLATE binary) WHERE a > 0 AND b IS NOT NULL;");
+        let i = index(
+            "CREATE UNIQUE INDEX IF NOT EXISTS main.i ON t(a COLLATE nocase DESC, lower(b) COLLATE \
+            \"rtrim\", c || ',' ASC, (d), 'e', \"f\" COLLATE binary) WHERE a > 0 AND b IS NOT NULL;",
+        );
         assert!(i.unique);
         assert_eq!((i.name.as_str(), i.table.as_str()), ("i", "t"));
         assert_eq!(
@@ -1420,13 +1571,22 @@ mod tests {
             ]
         );
         assert_eq!(i.where_clause.as_deref(), Some("a > 0 AND b IS NOT NULL"));
-        let i = index("CREATE INDEX abc2 ON abc(('x' || x) COLLATE nocase, CAST(a AS text), substr(c,1,3)) WHERE x='xyz' COLLATE nocase");
+        let i = index(
+            "CREATE INDEX abc2 ON abc(('x' || x) COLLATE nocase, CAST(a AS text), substr(c,1,3)) WHERE \
+            x='xyz' COLLATE nocase",
+        );
         assert!(!i.unique);
         assert_eq!(i.columns[0], key("('x' || x)", None, Some("nocase"), None));
         assert_eq!(i.columns[1].expr, "CAST(a AS text)");
         assert_eq!(i.where_clause.as_deref(), Some("x='xyz' COLLATE nocase"));
-        assert_eq!(error_of("CREATE INDEX i ON t(a").message, "expected `)` after the indexed columns, found end of input");
-        assert_eq!(error_of("CREATE INDEX i ON t(a) WHERE").message, "expected an expression after WHERE, found end of input");
+        assert_eq!(
+            error_of("CREATE INDEX i ON t(a").message,
+            "expected `)` after the indexed columns, found end of input"
+        );
+        assert_eq!(
+            error_of("CREATE INDEX i ON t(a) WHERE").message,
+            "expected an expression after WHERE, found end of input"
+        );
         assert_eq!(error_of("CREATE INDEX i ON t()").message, "expected an indexed column, found `)`");
     }
 
@@ -1438,28 +1598,45 @@ mod tests {
         assert_eq!(v.select, "WITH x(n) AS (SELECT 1) SELECT n, n FROM x");
         let v = view("CREATE TEMP VIEW v2 AS SELECT x+1 AS y FROM t1\n/* v2(y) */");
         assert_eq!((v.name.as_str(), v.columns.len(), v.select.as_str()), ("v2", 0, "SELECT x+1 AS y FROM t1"));
-        assert_eq!(error_of("CREATE VIEW v AS SELECT 1; SELECT 2").message, "unexpected `SELECT` after the end of the statement");
+        assert_eq!(
+            error_of("CREATE VIEW v AS SELECT 1; SELECT 2").message,
+            "unexpected `SELECT` after the end of the statement"
+        );
         assert_eq!(error_of("CREATE VIEW v AS").message, "expected a SELECT after AS, found end of input");
     }
 
     #[test]
     fn triggers_with_case_in_the_body() {
         let t = trigger(
-            "CREATE TRIGGER IF NOT EXISTS main.tr BEFORE UPDATE OF a, \"b\" ON main.t FOR EACH ROW WHEN new.a > (SELECT CASE WHEN 1 THEN 2 END) BEGIN\n\
+            "CREATE TRIGGER IF NOT EXISTS main.tr BEFORE UPDATE OF a, \"b\" ON main.t FOR EACH ROW WHEN new.a > \
+                (SELECT CASE WHEN 1 THEN 2 END) BEGIN\n\
                UPDATE t SET a = CASE WHEN new.a > 0 THEN 1 ELSE 0 END;\n\
                SELECT RAISE(ABORT, 'no; END');\n\
              END;",
         );
         assert_eq!((t.name.as_str(), t.table.as_str()), ("tr", "t"));
-        assert_eq!(trigger("CREATE TEMP TRIGGER r INSTEAD OF DELETE ON v BEGIN DELETE FROM t WHERE end = old.end; END").table, "v");
-        assert_eq!(trigger("CREATE TRIGGER r AFTER INSERT ON t WHEN begin > 0 BEGIN INSERT INTO log VALUES(new.begin); END").table, "t");
+        assert_eq!(
+            trigger("CREATE TEMP TRIGGER r INSTEAD OF DELETE ON v BEGIN DELETE FROM t WHERE end = old.end; END").table,
+            "v"
+        );
+        assert_eq!(
+            trigger("CREATE TRIGGER r AFTER INSERT ON t WHEN begin > 0 BEGIN INSERT INTO log VALUES(new.begin); END")
+                .table,
+            "t"
+        );
         assert_eq!(trigger("create trigger r insert on [t t] begin select 1; end").table, "t t");
-        assert_eq!(error_of("CREATE TRIGGER r AFTER INSERT ON t BEGIN SELECT 1 END").message, "expected trigger commands ending with `; END`, found `SELECT`");
+        assert_eq!(
+            error_of("CREATE TRIGGER r AFTER INSERT ON t BEGIN SELECT 1 END").message,
+            "expected trigger commands ending with `; END`, found `SELECT`"
+        );
         assert_eq!(
             error_of("CREATE TRIGGER r AFTER TRUNCATE ON t BEGIN SELECT 1; END").message,
             "expected DELETE, INSERT or UPDATE in the trigger, found `TRUNCATE`"
         );
-        assert_eq!(error_of("CREATE TRIGGER r AFTER INSERT ON t BEGIN SELECT 1; END; x").message, "unexpected `x` after the end of the statement");
+        assert_eq!(
+            error_of("CREATE TRIGGER r AFTER INSERT ON t BEGIN SELECT 1; END; x").message,
+            "unexpected `x` after the end of the statement"
+        );
     }
 
     #[test]
@@ -1483,14 +1660,23 @@ mod tests {
         assert_eq!((e.message.as_str(), e.offset), ("expected a column name or a table constraint, found `,`", 29));
         assert_eq!(error_of("CREATE TABLE t(a INT 5)").message, "expected a column constraint, found `5`");
         assert_eq!(error_of("CREATE TABLE t(a INT PRIMARY)").message, "expected a column constraint, found `PRIMARY`");
-        assert_eq!(error_of("CREATE TABLE t(a INT").message, "expected `,` or `)` after the column definition, found end of input");
+        assert_eq!(
+            error_of("CREATE TABLE t(a INT").message,
+            "expected `,` or `)` after the column definition, found end of input"
+        );
         assert_eq!(error_of("CREATE TABLE t(a CHECK (a > 0)").offset, 30);
         assert_eq!(error_of("CREATE TABLE t(a CHECK (a > 0").message, "`(` after CHECK is never closed");
         assert_eq!(error_of("CREATE TABLE t").message, "expected `(` after the table name, found end of input");
-        assert_eq!(error_of("CREATE TABLE t(a) x").message, "expected WITHOUT ROWID or STRICT after the column list, found `x`");
+        assert_eq!(
+            error_of("CREATE TABLE t(a) x").message,
+            "expected WITHOUT ROWID or STRICT after the column list, found `x`"
+        );
         assert_eq!(error_of("CREATE TABLE t(a 'open)").message, "unterminated string literal");
         assert_eq!(error_of("DROP TABLE t").message, "expected CREATE at the start of the statement, found `DROP`");
-        assert_eq!(error_of("CREATE SEQUENCE s").message, "expected TABLE, INDEX, VIEW, TRIGGER or VIRTUAL TABLE after CREATE, found `SEQUENCE`");
+        assert_eq!(
+            error_of("CREATE SEQUENCE s").message,
+            "expected TABLE, INDEX, VIEW, TRIGGER or VIRTUAL TABLE after CREATE, found `SEQUENCE`"
+        );
         assert_eq!(error_of("").offset, 0);
         let e = ParseError { message: "boom".into(), offset: 3 };
         assert_eq!(e.to_string(), "boom (at byte 3)");
@@ -1560,17 +1746,27 @@ mod tests {
                     current.push((key, value));
                     continue;
                 }
-                let get = |k: &str| current.iter().find(|(key, _)| *key == k).map(|(_, v)| v.to_string()).unwrap_or_default();
+                let get =
+                    |k: &str| current.iter().find(|(key, _)| *key == k).map(|(_, v)| v.to_string()).unwrap_or_default();
                 let mut columns: Vec<Column> = Vec::new();
                 for (key, value) in &current {
                     match *key {
-                        "column" => columns.push(Column { name: value.to_string(), decltype: String::new(), default: None }),
+                        "column" => {
+                            columns.push(Column { name: value.to_string(), decltype: String::new(), default: None })
+                        }
                         "decltype" => columns.last_mut().expect("a column").decltype = value.to_string(),
                         "default" => columns.last_mut().expect("a column").default = Some(value.to_string()),
                         _ => {}
                     }
                 }
-                objects.push(Object { file: get("file"), kind: get("type"), name: get("name"), tbl_name: get("tbl_name"), sql: get("sql"), columns });
+                objects.push(Object {
+                    file: get("file"),
+                    kind: get("type"),
+                    name: get("name"),
+                    tbl_name: get("tbl_name"),
+                    sql: get("sql"),
+                    columns,
+                });
                 current.clear();
             }
             objects
@@ -1580,10 +1776,16 @@ mod tests {
         fn corpus_scripts() -> Vec<(String, String)> {
             let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
             let mut paths = vec![dir.join("chinook.sql"), dir.join("northwind.sql")];
-            let mut tests: Vec<_> = std::fs::read_dir(dir.join("sqlite_tests")).expect("the corpus folder").map(|e| e.expect("an entry").path()).collect();
+            let mut tests: Vec<_> = std::fs::read_dir(dir.join("sqlite_tests"))
+                .expect("the corpus folder")
+                .map(|e| e.expect("an entry").path())
+                .collect();
             tests.sort();
             paths.extend(tests.into_iter().filter(|p| p.extension().is_some_and(|x| x == "sql")));
-            paths.into_iter().map(|p| (p.display().to_string(), std::fs::read_to_string(&p).expect("a readable script"))).collect()
+            paths
+                .into_iter()
+                .map(|p| (p.display().to_string(), std::fs::read_to_string(&p).expect("a readable script")))
+                .collect()
         }
 
         /// Type texts compare without white space, quotes and case: SQLite keeps
@@ -1620,13 +1822,16 @@ mod tests {
                     (_, Err(e)) => failures.push(format!("{what}: {e}\n{}", o.sql)),
                     ("table", Ok(Create::Table(t))) => failures.extend(check_table(&what, &o, &t)),
                     ("table", Ok(Create::VirtualTable(v))) if v.name.eq_ignore_ascii_case(&o.name) => {}
-                    ("index", Ok(Create::Index(i))) if i.name.eq_ignore_ascii_case(&o.name) && i.table.eq_ignore_ascii_case(&o.tbl_name) => {
+                    ("index", Ok(Create::Index(i)))
+                        if i.name.eq_ignore_ascii_case(&o.name) && i.table.eq_ignore_ascii_case(&o.tbl_name) =>
+                    {
                         assert!(!i.columns.is_empty(), "{what}");
                     }
                     ("view", Ok(Create::View(v))) if v.name.eq_ignore_ascii_case(&o.name) => {
                         assert!(v.select.len() > 6 && !v.select.ends_with(';'), "{what}");
                     }
-                    ("trigger", Ok(Create::Trigger(t))) if t.name.eq_ignore_ascii_case(&o.name) && t.table.eq_ignore_ascii_case(&o.tbl_name) => {}
+                    ("trigger", Ok(Create::Trigger(t)))
+                        if t.name.eq_ignore_ascii_case(&o.name) && t.table.eq_ignore_ascii_case(&o.tbl_name) => {}
                     (_, Ok(other)) => failures.push(format!("{what}: read as {other:?}")),
                 }
             }
@@ -1647,14 +1852,18 @@ mod tests {
             for (c, x) in t.columns.iter().zip(&o.columns) {
                 let comment = |s: &str| s.contains("/*") || s.contains("--");
                 if !comment(&x.decltype) && squeeze(&c.type_name) != squeeze(&x.decltype) {
-                    failures.push(format!("{what}: column `{}` type `{}`, SQLite says `{}`", c.name, c.type_name, x.decltype));
+                    failures.push(format!(
+                        "{what}: column `{}` type `{}`, SQLite says `{}`",
+                        c.name, c.type_name, x.decltype
+                    ));
                 }
                 let default = c.constraints.iter().rev().find_map(|k| match &k.kind {
                     ColumnConstraintKind::Default(d) => Some(stored_default(d)),
                     _ => None,
                 });
                 if x.default.as_deref().is_none_or(|d| !comment(d)) && default != x.default {
-                    failures.push(format!("{what}: column `{}` default {default:?}, SQLite says {:?}", c.name, x.default));
+                    failures
+                        .push(format!("{what}: column `{}` default {default:?}, SQLite says {:?}", c.name, x.default));
                 }
             }
             failures
@@ -1670,7 +1879,12 @@ mod tests {
                 assert!(!statements.is_empty(), "{file}");
                 for s in statements {
                     let first = tokenize(s).unwrap_or_else(|e| panic!("{file}: {e}")).first().copied();
-                    assert!(first.is_some_and(|t| t.kind == TokenKind::Word && t.text.chars().all(|c| c.is_ascii_alphabetic())), "{file}: {s}");
+                    assert!(
+                        first.is_some_and(
+                            |t| t.kind == TokenKind::Word && t.text.chars().all(|c| c.is_ascii_alphabetic())
+                        ),
+                        "{file}: {s}"
+                    );
                     assert!(!s.ends_with(';') && s.trim() == s, "{file}: {s}");
                     if s.get(..6).is_some_and(|w| w.eq_ignore_ascii_case("CREATE")) {
                         parse_create(s).unwrap_or_else(|e| panic!("{file}: {e}\n{s}"));
@@ -1691,7 +1905,10 @@ mod tests {
                 assert!(tokens.iter().all(|t| sql.get(t.start..t.end()) == Some(t.text)));
                 assert!(tokens.windows(2).all(|w| w[0].end() <= w[1].start));
             }
-            for e in [tokens.err(), normalize(sql).err(), split_statements(sql).err(), parse_create(sql).err()].into_iter().flatten() {
+            for e in [tokens.err(), normalize(sql).err(), split_statements(sql).err(), parse_create(sql).err()]
+                .into_iter()
+                .flatten()
+            {
                 assert!(e.offset <= sql.len() && !e.message.is_empty(), "{e:?} for {sql:?}");
             }
         }

@@ -508,6 +508,13 @@ pub fn split_statements(sql: &str) -> Result<Vec<&str>, ParseError> {
     Ok(statements)
 }
 
+/// Whether `sql` ends at the end of a statement, as `sqlite3_complete()`
+/// says: its last statement is terminated by a `;` (empty text is).
+pub fn is_complete(sql: &str) -> bool {
+    let Ok(tokens) = tokenize(sql) else { return false };
+    tokens.iter().fold(Complete::Start, |state, t| state.next(t)) == Complete::Start
+}
+
 /// The text from the first token's start to the last token's end.
 fn span<'a>(sql: &'a str, tokens: &[Token]) -> &'a str {
     match (tokens.first(), tokens.last()) {
@@ -636,7 +643,10 @@ mod tests {
     #[test]
     fn tokens_of_every_kind() {
         assert_eq!(
-            kinds("SELECT \"a\"\"b\", [x y], `c``d`, 'it''s', x'00ff', X'', 1.5e-3, .5, 0x1F, 1_000, ?, ?12, :n, @m, $v, $a::b(c), a->>'$'"),
+            kinds(
+                "SELECT \"a\"\"b\", [x y], `c``d`, 'it''s', x'00ff', X'', 1.5e-3, .5, 0x1F, 1_000, ?, ?12, :n, @m, \
+                $v, $a::b(c), a->>'$'"
+            ),
             vec![
                 (Word, "SELECT"),
                 (Quoted, "\"a\"\"b\""),
@@ -680,15 +690,23 @@ mod tests {
 
     #[test]
     fn operators_take_the_longest_match() {
-        let ops: Vec<&str> =
-            kinds("|| <= >= == != <> << >> -> ->> < > = ! | - / * % & ~ + ( ) , ; .").into_iter().map(|(k, t)| if k == Punct { t } else { "?" }).collect();
+        let ops: Vec<&str> = kinds("|| <= >= == != <> << >> -> ->> < > = ! | - / * % & ~ + ( ) , ; .")
+            .into_iter()
+            .map(|(k, t)| if k == Punct { t } else { "?" })
+            .collect();
         assert_eq!(
             ops,
-            ["||", "<=", ">=", "==", "!=", "<>", "<<", ">>", "->", "->>", "<", ">", "=", "!", "|", "-", "/", "*", "%", "&", "~", "+", "(", ")", ",", ";", "."]
+            [
+                "||", "<=", ">=", "==", "!=", "<>", "<<", ">>", "->", "->>", "<", ">", "=", "!", "|", "-", "/", "*",
+                "%", "&", "~", "+", "(", ")", ",", ";", "."
+            ]
         );
         assert_eq!(kinds("a-->b\n-b"), vec![(Word, "a"), (Punct, "-"), (Word, "b")]);
         assert_eq!(kinds("1.5.3"), vec![(Number, "1.5"), (Number, ".3")]);
-        assert_eq!(kinds("1e+5 2E3 3.e1 4."), vec![(Number, "1e+5"), (Number, "2E3"), (Number, "3.e1"), (Number, "4.")]);
+        assert_eq!(
+            kinds("1e+5 2E3 3.e1 4."),
+            vec![(Number, "1e+5"), (Number, "2E3"), (Number, "3.e1"), (Number, "4.")]
+        );
     }
 
     #[test]
@@ -710,7 +728,10 @@ mod tests {
 
     #[test]
     fn stray_characters_are_punctuation() {
-        assert_eq!(kinds("# \\ \x0b @ : $"), vec![(Punct, "#"), (Punct, "\\"), (Punct, "\x0b"), (Punct, "@"), (Punct, ":"), (Punct, "$")]);
+        assert_eq!(
+            kinds("# \\ \x0b @ : $"),
+            vec![(Punct, "#"), (Punct, "\\"), (Punct, "\x0b"), (Punct, "@"), (Punct, ":"), (Punct, "$")]
+        );
     }
 
     #[test]
@@ -732,7 +753,17 @@ mod tests {
     fn token_helpers() {
         let t = tokenize("\"a\"\"b\" [x\"y] `c``d` 'e''f' word 1").unwrap();
         let names: Vec<Option<std::string::String>> = t.iter().map(|t| t.name()).collect();
-        assert_eq!(names, [Some("a\"b".into()), Some("x\"y".into()), Some("c`d".into()), Some("e'f".into()), Some("word".into()), None]);
+        assert_eq!(
+            names,
+            [
+                Some("a\"b".into()),
+                Some("x\"y".into()),
+                Some("c`d".into()),
+                Some("e'f".into()),
+                Some("word".into()),
+                None
+            ]
+        );
         assert!(t[4].is_keyword("WORD") && !t[0].is_keyword("a\"b"));
         assert_eq!(t[5].end(), t[5].start + 1);
         assert!(tokenize(")").unwrap()[0].is_punct(")"));
@@ -770,8 +801,16 @@ mod tests {
         assert!(parts[1].starts_with("CREATE TEMP TRIGGER") && parts[1].ends_with("END"), "{}", parts[1]);
         assert!(parts[1].contains("DELETE FROM t"));
         assert_eq!(parts[2], "SELECT 1");
-        assert_eq!(split_statements("EXPLAIN CREATE TRIGGER x AFTER DELETE ON t BEGIN SELECT 1; END; SELECT 2;").unwrap().len(), 2);
-        assert_eq!(split_statements("CREATE TABLE trigger(a); SELECT 1").unwrap(), ["CREATE TABLE trigger(a)", "SELECT 1"]);
+        assert_eq!(
+            split_statements("EXPLAIN CREATE TRIGGER x AFTER DELETE ON t BEGIN SELECT 1; END; SELECT 2;")
+                .unwrap()
+                .len(),
+            2
+        );
+        assert_eq!(
+            split_statements("CREATE TABLE trigger(a); SELECT 1").unwrap(),
+            ["CREATE TABLE trigger(a)", "SELECT 1"]
+        );
         assert!(split_statements(" ;; -- x\n").unwrap().is_empty());
         assert!(split_statements("'open").is_err());
     }
@@ -788,7 +827,10 @@ mod tests {
     #[test]
     fn renames_rewrite_identifiers_only() {
         let renames = vec![("tasks".to_string(), "to\"dos".to_string())];
-        assert_eq!(rename_identifiers("SELECT id, 'tasks' FROM tasks -- tasks", &renames), "SELECT id, 'tasks' FROM \"to\"\"dos\" -- tasks");
+        assert_eq!(
+            rename_identifiers("SELECT id, 'tasks' FROM tasks -- tasks", &renames),
+            "SELECT id, 'tasks' FROM \"to\"\"dos\" -- tasks"
+        );
         assert_eq!(rename_identifiers("'open tasks", &renames), "'open tasks");
     }
 

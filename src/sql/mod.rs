@@ -11,8 +11,9 @@ pub mod lexer;
 pub mod quote;
 
 pub use ddl::{
-    parse_create, ColumnConstraint, ColumnConstraintKind, ColumnDef, Conflict, CreateIndex, CreateTable, CreateTrigger, CreateView, CreateVirtualTable,
-    Deferrable, FkAction, ForeignKeyClause, IndexedColumn, Order, Create, TableConstraint,
+    parse_create, ColumnConstraint, ColumnConstraintKind, ColumnDef, Conflict, Create, CreateIndex, CreateTable,
+    CreateTrigger, CreateView, CreateVirtualTable, Deferrable, FkAction, ForeignKeyClause, IndexedColumn, Order,
+    TableConstraint,
 };
 pub use lexer::{mentions, normalize, normalize_expr, split_statements, tokenize, ParseError, Token, TokenKind};
 

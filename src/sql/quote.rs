@@ -23,4 +23,3 @@ pub fn ident(name: &str) -> String {
 pub fn literal(value: &str) -> String {
     format!("'{}'", value.replace('\'', "''"))
 }
-

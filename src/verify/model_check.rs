@@ -4,9 +4,10 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::schema::ddl;
 use crate::schema::*;
+use crate::source::model::{Model, ModelError, SourceMap};
 use crate::sql::sqlite_message;
-use crate::source::model::{ModelError, SourceMap};
 
 /// Which objects of a model to check with SQLite: those that differ from the
 /// database (what matches the database is SQL that SQLite already took).
@@ -29,14 +30,13 @@ impl Selection {
         let mut sel = Selection::default();
         for change in &diff.changes {
             match change {
-                Change::RemoveTable { .. } | Change::RemoveView { .. } => {}
-                Change::AddView { view } => {
-                    sel.views.insert(fold(view));
+                Change::RemoveTable(_) | Change::RemoveView(_) | Change::RemoveTrigger(_) => {}
+                Change::AddView(view) => {
+                    sel.views.insert(fold(&view.name));
                 }
-                Change::AddTrigger { trigger, .. } => {
-                    sel.triggers.insert(fold(trigger));
+                Change::AddTrigger(trigger) => {
+                    sel.triggers.insert(fold(&trigger.name));
                 }
-                Change::RemoveTrigger { .. } => {}
                 other => {
                     sel.tables.insert(fold(other.subject()));
                 }
@@ -63,8 +63,16 @@ impl Selection {
 /// not constant, a view over a missing column, a compound SELECT whose
 /// sides differ) is an error at the model entry that holds it, before
 /// anything is planned or written.
-pub fn check_with_sqlite(schema: &Schema, map: &SourceMap, selection: &Selection) -> Result<(), ModelError> {
-    let check = Check::new(schema, map, selection);
+///
+/// ```
+/// use std::path::Path;
+/// let yaml = "tables: [{name: t, columns: [{name: a, type: TEXT, server_default: \"a + 1\"}]}]";
+/// let model = autogen::parse_model(yaml, Path::new("m.yaml")).unwrap();
+/// let error = autogen::check_model(&model, &autogen::Selection::everything()).unwrap_err().to_string();
+/// assert!(error.starts_with("m.yaml:1:"), "{error}");
+/// ```
+pub fn check_model(model: &Model, selection: &Selection) -> Result<(), ModelError> {
+    let check = Check::new(&model.schema, &model.map, selection);
     check.work();
     check.finish()
 }
@@ -143,24 +151,30 @@ impl<'a> Check<'a> {
     }
 
     fn build_table(&self, conn: &rusqlite::Connection, key: &str, table: &Table) -> Result<(), ModelError> {
-        use crate::schema::ddl as render;
         let map = self.map;
         let to_compile: Vec<&Index> = table.indexes.iter().filter(|i| !plain_index(i)).collect();
         // SQLite checks a CREATE TABLE while compiling it (sqlite3EndTable
         // resolves CHECKs, defaults and generated columns); running it only
         // stores the table, which only an index to compile needs.
-        let sql = render::create_table(table, &table.name);
+        let sql = ddl::create_table(table, &table.name);
         let built = if to_compile.is_empty() { conn.prepare(&sql).map(|_| ()) } else { conn.execute_batch(&sql) };
         if let Err(e) = built {
-            return Err(column_error(table, map)
-                .unwrap_or_else(|| map.error(map.tables.get(key).copied(), format!("table `{}`: SQLite rejects it: {}", table.name, sqlite_message(&e)))));
+            return Err(column_error(table, map).unwrap_or_else(|| {
+                map.error(
+                    map.tables.get(key).copied(),
+                    format!("table `{}`: SQLite rejects it: {}", table.name, sqlite_message(&e)),
+                )
+            }));
         }
         // Compiling a CREATE INDEX resolves its columns and expressions;
         // running it would only build an empty index.
         for index in to_compile {
-            if let Err(e) = conn.prepare(&render::create_index(index, table)) {
+            if let Err(e) = conn.prepare(&ddl::create_index(index, table)) {
                 let at = map.indexes.get(&fold(&index.name)).or(map.tables.get(key)).copied();
-                return Err(map.error(at, format!("index `{}` on `{}`: SQLite rejects it: {}", index.name, table.name, sqlite_message(&e))));
+                return Err(map.error(
+                    at,
+                    format!("index `{}` on `{}`: SQLite rejects it: {}", index.name, table.name, sqlite_message(&e)),
+                ));
             }
         }
         Ok(())
@@ -169,7 +183,6 @@ impl<'a> Check<'a> {
     /// The first table error in file order, else the views and triggers
     /// built, each with the tables and views it reads.
     pub fn finish(self) -> Result<(), ModelError> {
-        use crate::schema::ddl as render;
         let errors = self.errors.into_inner().unwrap_or_else(|p| p.into_inner());
         if let Some((_, e)) = errors.into_iter().min_by_key(|(i, _)| *i) {
             return Err(e);
@@ -182,10 +195,10 @@ impl<'a> Check<'a> {
         for (key, view) in in_file_order(schema.views.iter().filter(|(k, _)| selection.view(k)), &map.views) {
             let at = map.views.get(key).copied();
             let built = build_with_dependencies(&conn, schema, &view.sql).and_then(|created| {
-                let result = conn
-                    .execute_batch(&render::create_view(view))
-                    .and_then(|_| conn.prepare(&format!("SELECT * FROM {} LIMIT 0", crate::sql::quote::ident(&view.name))).map(|_| ()));
-                let _ = conn.execute_batch(&render::drop_view(&view.name));
+                let result = conn.execute_batch(&ddl::create_view(view)).and_then(|_| {
+                    conn.prepare(&format!("SELECT * FROM {} LIMIT 0", crate::sql::quote::ident(&view.name))).map(|_| ())
+                });
+                let _ = conn.execute_batch(&ddl::drop_view(&view.name));
                 drop_all(&conn, created);
                 result
             });
@@ -193,16 +206,19 @@ impl<'a> Check<'a> {
                 return Err(map.error(at, format!("view `{}`: SQLite rejects it: {}", view.name, sqlite_message(&e))));
             }
         }
-        for (key, trigger) in in_file_order(schema.triggers.iter().filter(|(k, _)| selection.trigger(k)), &map.triggers) {
+        for (key, trigger) in in_file_order(schema.triggers.iter().filter(|(k, _)| selection.trigger(k)), &map.triggers)
+        {
             let at = map.triggers.get(key).copied();
             let built = build_with_dependencies(&conn, schema, &trigger.table).and_then(|created| {
                 let result = conn.execute_batch(&trigger.sql);
-                let _ = conn.execute_batch(&render::drop_trigger(&trigger.name));
+                let _ = conn.execute_batch(&ddl::drop_trigger(&trigger.name));
                 drop_all(&conn, created);
                 result
             });
             if let Err(e) = built {
-                return Err(map.error(at, format!("trigger `{}`: SQLite rejects it: {}", trigger.name, sqlite_message(&e))));
+                return Err(
+                    map.error(at, format!("trigger `{}`: SQLite rejects it: {}", trigger.name, sqlite_message(&e)))
+                );
             }
         }
         Ok(())
@@ -211,7 +227,10 @@ impl<'a> Check<'a> {
 
 /// Entries in the order the model file gives them (the schema keeps them
 /// by name), so that the first error reported is the first in the file.
-fn in_file_order<'a, T>(entries: impl Iterator<Item = (&'a String, &'a T)>, at: &HashMap<String, (u32, u32)>) -> Vec<(&'a String, &'a T)> {
+fn in_file_order<'a, T>(
+    entries: impl Iterator<Item = (&'a String, &'a T)>,
+    at: &HashMap<String, (u32, u32)>,
+) -> Vec<(&'a String, &'a T)> {
     let mut entries: Vec<_> = entries.collect();
     entries.sort_by_key(|(k, _)| at.get(*k).copied().unwrap_or((u32::MAX, u32::MAX)));
     entries
@@ -223,22 +242,30 @@ fn in_file_order<'a, T>(entries: impl Iterator<Item = (&'a String, &'a T)>, at: 
 /// WHERE clauses are compiled by SQLite.
 fn plain_index(index: &Index) -> bool {
     index.where_clause.is_none()
-        && index.columns.iter().all(|c| matches!(c.key, IndexKey::Column(_)) && c.collate.as_deref().is_none_or(|c| matches!(c, "BINARY" | "NOCASE" | "RTRIM")))
+        && index.columns.iter().all(|c| {
+            matches!(c.key, IndexKey::Column(_))
+                && c.collate.as_deref().is_none_or(|c| matches!(c, "BINARY" | "NOCASE" | "RTRIM"))
+        })
 }
 
 /// An in-memory database inside a transaction that is never committed (the
 /// database is thrown away, so a commit after every statement would be
 /// wasted work), with a savepoint `batch` to roll back to.
 fn in_memory(map: &SourceMap) -> Result<rusqlite::Connection, ModelError> {
-    let conn = rusqlite::Connection::open_in_memory().map_err(|e| map.error(None, format!("cannot open an in-memory database: {e}")))?;
-    conn.execute_batch("BEGIN; SAVEPOINT batch").map_err(|e| map.error(None, format!("cannot use an in-memory database: {e}")))?;
+    let conn = rusqlite::Connection::open_in_memory()
+        .map_err(|e| map.error(None, format!("cannot open an in-memory database: {e}")))?;
+    conn.execute_batch("BEGIN; SAVEPOINT batch")
+        .map_err(|e| map.error(None, format!("cannot use an in-memory database: {e}")))?;
     Ok(conn)
 }
 
 /// Creates the tables and views that `sql` names (views through what they
 /// read in turn); returns what it created, views last.
-fn build_with_dependencies(conn: &rusqlite::Connection, schema: &Schema, sql: &str) -> rusqlite::Result<Vec<(bool, String)>> {
-    use crate::schema::ddl as render;
+fn build_with_dependencies(
+    conn: &rusqlite::Connection,
+    schema: &Schema,
+    sql: &str,
+) -> rusqlite::Result<Vec<(bool, String)>> {
     let mut tables: Vec<&Table> = Vec::new();
     let mut views: Vec<&View> = Vec::new();
     let mut todo = vec![sql.to_string()];
@@ -257,11 +284,11 @@ fn build_with_dependencies(conn: &rusqlite::Connection, schema: &Schema, sql: &s
     }
     let mut created = Vec::new();
     for t in tables {
-        conn.execute_batch(&render::create_table(t, &t.name))?;
+        conn.execute_batch(&ddl::create_table(t, &t.name))?;
         created.push((true, t.name.clone()));
     }
     for v in crate::schema::order::views_in_order(views.into_iter()) {
-        if conn.execute_batch(&render::create_view(v)).is_ok() {
+        if conn.execute_batch(&ddl::create_view(v)).is_ok() {
             created.push((false, v.name.clone()));
         }
     }
@@ -270,7 +297,7 @@ fn build_with_dependencies(conn: &rusqlite::Connection, schema: &Schema, sql: &s
 
 fn drop_all(conn: &rusqlite::Connection, created: Vec<(bool, String)>) {
     for (is_table, name) in created.into_iter().rev() {
-        let sql = if is_table { crate::schema::ddl::drop_table(&name) } else { crate::schema::ddl::drop_view(&name) };
+        let sql = if is_table { ddl::drop_table(&name) } else { ddl::drop_view(&name) };
         let _ = conn.execute_batch(&sql);
     }
 }
@@ -282,18 +309,34 @@ fn column_error(table: &Table, map: &SourceMap) -> Option<ModelError> {
     for column in &table.columns {
         let alone = Table {
             name: "t".into(),
-            columns: vec![Column { name: column.name.clone(), ty: column.ty.clone(), nullable: true, default: column.default.clone(), ..Column::default() }],
+            columns: vec![Column {
+                name: column.name.clone(),
+                ty: column.ty.clone(),
+                nullable: true,
+                default: column.default.clone(),
+                ..Column::default()
+            }],
             ..Table::default()
         };
         // Compiled, not run: compiling checks the column, and nothing is
         // stored to clash with the next column's table.
-        if let Err(e) = conn.prepare(&crate::schema::ddl::create_table(&alone, "t")) {
+        if let Err(e) = conn.prepare(&ddl::create_table(&alone, "t")) {
             let at = map.columns.get(&(fold(&table.name), fold(&column.name))).copied();
             let what = match &column.default {
                 Some(d) => {
-                    format!("`{}.{}`: server_default `{d}` is not a valid SQL expression: {}", table.name, column.name, crate::sql::sqlite_message(&e))
+                    format!(
+                        "`{}.{}`: server_default `{d}` is not a valid SQL expression: {}",
+                        table.name,
+                        column.name,
+                        crate::sql::sqlite_message(&e)
+                    )
                 }
-                None => format!("`{}.{}`: SQLite rejects the column: {}", table.name, column.name, crate::sql::sqlite_message(&e)),
+                None => format!(
+                    "`{}.{}`: SQLite rejects the column: {}",
+                    table.name,
+                    column.name,
+                    crate::sql::sqlite_message(&e)
+                ),
             };
             return Some(map.error(at, what));
         }

@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use autogen::source::introspect::{self, Filter};
 use autogen::schema::Schema;
+use autogen::Filter;
 use rusqlite::Connection;
 
 /// `../shared/` beside the project.
@@ -23,21 +23,28 @@ pub fn corpus() -> Vec<(String, String)> {
         .collect();
     tests.sort();
     files.extend(tests);
-    files.into_iter().map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read_to_string(&p).unwrap())).collect()
+    files
+        .into_iter()
+        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read_to_string(&p).unwrap()))
+        .collect()
 }
 
 pub fn schema_of(conn: &Connection) -> Schema {
-    introspect::introspect(conn, &Filter::default()).expect("introspect")
+    autogen::introspect(conn, &Filter::default()).expect("introspect")
 }
 
 /// Every table's row count, by name.
 pub fn row_counts(conn: &Connection) -> Vec<(String, i64)> {
-    let mut stmt = conn.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").unwrap();
+    let mut stmt = conn
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        .unwrap();
     let names: Vec<String> = stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
     names
         .into_iter()
         .map(|n| {
-            let count = conn.query_row(&format!("SELECT count(*) FROM {}", autogen::sql::quote::ident(&n)), [], |r| r.get(0)).unwrap_or(-1);
+            let count = conn
+                .query_row(&format!("SELECT count(*) FROM {}", autogen::sql::quote::ident(&n)), [], |r| r.get(0))
+                .unwrap_or(-1);
             (n, count)
         })
         .collect()
@@ -47,7 +54,7 @@ pub fn row_counts(conn: &Connection) -> Vec<(String, i64)> {
 pub fn assert_healthy(conn: &Connection, context: &str) {
     let integrity: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
     assert_eq!(integrity, "ok", "{context}: integrity_check");
-    let violations = autogen::migrate::run::foreign_key_violations(conn).unwrap();
+    let violations = autogen::foreign_key_violations(conn).unwrap();
     assert!(violations.is_empty(), "{context}: foreign_key_check: {violations:?}");
 }
 
@@ -83,7 +90,9 @@ fn dump_as(conn: &Connection, how: &str) -> Vec<(String, Vec<String>)> {
                     "quote" => format!("quote({})", autogen::sql::quote::ident(c)),
                     _ => {
                         let c = autogen::sql::quote::ident(c);
-                        format!("coalesce(CASE typeof({c}) WHEN 'blob' THEN quote({c}) ELSE CAST({c} AS TEXT) END, 'NULL')")
+                        format!(
+                            "coalesce(CASE typeof({c}) WHEN 'blob' THEN quote({c}) ELSE CAST({c} AS TEXT) END, 'NULL')"
+                        )
                     }
                 })
                 .collect();
@@ -91,7 +100,13 @@ fn dump_as(conn: &Connection, how: &str) -> Vec<(String, Vec<String>)> {
             // With the rowid where the table has one: a rebuild must keep it.
             let with_rowid = format!("SELECT _rowid_ || ':' || {values} FROM {t}");
             let sql = if conn.prepare(&with_rowid).is_ok() { with_rowid } else { format!("SELECT {values} FROM {t}") };
-            let mut rows: Vec<String> = conn.prepare(&sql).unwrap().query_map([], |r| r.get::<_, String>(0)).unwrap().map(Result::unwrap).collect();
+            let mut rows: Vec<String> = conn
+                .prepare(&sql)
+                .unwrap()
+                .query_map([], |r| r.get::<_, String>(0))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
             rows.sort();
             (table, rows)
         })
@@ -106,15 +121,16 @@ fn dump_as(conn: &Connection, how: &str) -> Vec<(String, Vec<String>)> {
 pub struct Migration {
     pub up: String,
     pub down: String,
-    pub diff: autogen::diff::Diff,
+    pub diff: autogen::Diff,
 }
 
 pub fn generate(conn: &Connection, model: &Schema) -> Migration {
     let db = schema_of(conn);
-    let diff = autogen::diff::diff(&db, model);
-    let up = autogen::migrate::revision::upgrade_sql(&diff, model);
-    let down_diff = autogen::migrate::revision::downgrade_diff(&diff, &db, model);
-    let down = autogen::migrate::revision::upgrade_sql(&down_diff, &db);
+    let caps = autogen::Capabilities::SQLITE;
+    let diff = autogen::diff(&db, model);
+    let up = autogen::script(&autogen::plan(&diff, model, &caps));
+    let down_diff = autogen::reverse(&diff, &db, model);
+    let down = autogen::script(&autogen::plan(&down_diff, &db, &caps));
     Migration { up, down, diff }
 }
 
@@ -130,14 +146,19 @@ pub fn assert_round_trip(conn: &Connection, model: &Schema, m: &Migration, conte
     let start_rows = dump(conn);
     let start_text = dump_text(conn);
     let start_counts = row_counts(conn);
-    autogen::migrate::run::apply_sql(conn, &m.up, "up", context).unwrap_or_else(|e| panic!("{context}: upgrade failed: {e}\n{}", m.up));
+    autogen::apply_script(conn, &m.up, "up", context)
+        .unwrap_or_else(|e| panic!("{context}: upgrade failed: {e}\n{}", m.up));
     assert_healthy(conn, &format!("{context} after upgrade"));
     let after = schema_of(conn);
-    let left = autogen::diff::diff(&after, model);
+    let left = autogen::diff(&after, model);
     assert!(left.is_empty(), "{context}: after the upgrade the diff is not empty: {:?}\n{}", left.changes, m.up);
     let renamed_tables: Vec<(String, String)> = m.diff.renames.tables.clone();
     for (table, count) in &start_counts {
-        let new_name = renamed_tables.iter().find(|(o, _)| o.eq_ignore_ascii_case(table)).map(|(_, n)| n.clone()).unwrap_or_else(|| table.clone());
+        let new_name = renamed_tables
+            .iter()
+            .find(|(o, _)| o.eq_ignore_ascii_case(table))
+            .map(|(_, n)| n.clone())
+            .unwrap_or_else(|| table.clone());
         if let Some((_, after_count)) = row_counts(conn).into_iter().find(|(t, _)| t.eq_ignore_ascii_case(&new_name)) {
             assert_eq!(after_count, *count, "{context}: rows of `{table}` after the upgrade");
         }
@@ -152,10 +173,11 @@ pub fn assert_round_trip(conn: &Connection, model: &Schema, m: &Migration, conte
             );
         }
     }
-    autogen::migrate::run::apply_sql(conn, &m.down, "down", context).unwrap_or_else(|e| panic!("{context}: downgrade failed: {e}\n{}", m.down));
+    autogen::apply_script(conn, &m.down, "down", context)
+        .unwrap_or_else(|e| panic!("{context}: downgrade failed: {e}\n{}", m.down));
     assert_healthy(conn, &format!("{context} after downgrade"));
     let back = schema_of(conn);
-    let left = autogen::diff::diff_with_renames(&back, &start, Default::default());
+    let left = autogen::diff_with_renames(&back, &start, Default::default());
     assert!(left.is_empty(), "{context}: the downgrade does not restore the start: {:?}\n{}", left.changes, m.down);
     // A table the upgrade drops comes back empty: that loss is the point.
     let dropped: Vec<&str> = m
@@ -163,29 +185,45 @@ pub fn assert_round_trip(conn: &Connection, model: &Schema, m: &Migration, conte
         .changes
         .iter()
         .filter_map(|c| match c {
-            autogen::diff::Change::RemoveTable { table } => Some(table.as_str()),
+            autogen::Change::RemoveTable(table) => Some(table.name.as_str()),
             _ => None,
         })
         .collect();
-    let kept = |counts: Vec<(String, i64)>| counts.into_iter().filter(|(t, _)| !dropped.iter().any(|d| d.eq_ignore_ascii_case(t))).collect::<Vec<_>>();
+    let kept = |counts: Vec<(String, i64)>| {
+        counts.into_iter().filter(|(t, _)| !dropped.iter().any(|d| d.eq_ignore_ascii_case(t))).collect::<Vec<_>>()
+    };
     assert_eq!(kept(row_counts(conn)), kept(start_counts.clone()), "{context}: row counts after the downgrade");
     for entry in &start_sequences {
         // A counter survives where the upgrade kept the table AUTOINCREMENT;
         // dropping the table or the keyword discards it, by design.
-        if back.table(&entry.0).is_some_and(|t| t.is_autoincrement()) && model.table(&entry.0).is_some_and(|t| t.is_autoincrement()) {
-            assert!(sequences(conn).contains(entry), "{context}: AUTOINCREMENT counter after the downgrade: {:?}", sequences(conn));
+        if back.table(&entry.0).is_some_and(|t| t.is_autoincrement())
+            && model.table(&entry.0).is_some_and(|t| t.is_autoincrement())
+        {
+            assert!(
+                sequences(conn).contains(entry),
+                "{context}: AUTOINCREMENT counter after the downgrade: {:?}",
+                sequences(conn)
+            );
         }
     }
     if !m.diff.changes.iter().any(|c| c.loses_data()) {
-        if m.diff.changes.iter().any(|c| matches!(c, autogen::diff::Change::ModifyType { .. })) {
+        if m.diff
+            .changes
+            .iter()
+            .any(|c| matches!(c, autogen::Change::ModifyColumn { change: autogen::ColumnChange::Type { .. }, .. }))
+        {
             assert_eq!(dump_text(conn), start_text, "{context}: rows after the downgrade");
         } else {
             assert_eq!(dump(conn), start_rows, "{context}: rows after the downgrade");
         }
     }
-    autogen::migrate::run::apply_sql(conn, &m.up, "up", context).unwrap_or_else(|e| panic!("{context}: second upgrade failed: {e}"));
+    autogen::apply_script(conn, &m.up, "up", context)
+        .unwrap_or_else(|e| panic!("{context}: second upgrade failed: {e}"));
     let again = schema_of(conn);
-    assert!(autogen::diff::diff_with_renames(&again, &after, Default::default()).is_empty(), "{context}: a second upgrade gives another schema");
+    assert!(
+        autogen::diff_with_renames(&again, &after, Default::default()).is_empty(),
+        "{context}: a second upgrade gives another schema"
+    );
 }
 
 /// The binary, run in `dir` as the tests run it: dates fixed, no colour, no
@@ -196,7 +234,11 @@ pub fn autogen(dir: &Path) -> std::process::Command {
 
 /// `cmd` run in `dir` with the environment the tests run autogen in.
 pub fn in_project(mut cmd: std::process::Command, dir: &Path) -> std::process::Command {
-    cmd.current_dir(dir).env("SOURCE_DATE_EPOCH", "1795602600").env("NO_COLOR", "1").env_remove("DATABASE_URL").env_remove("AUTOGEN_DATABASE_URL");
+    cmd.current_dir(dir)
+        .env("SOURCE_DATE_EPOCH", "1795602600")
+        .env("NO_COLOR", "1")
+        .env_remove("DATABASE_URL")
+        .env_remove("AUTOGEN_DATABASE_URL");
     cmd
 }
 

@@ -28,6 +28,13 @@ pub struct ModelError {
     pub message: String,
 }
 
+/// A model: the wanted schema, and where each of its entries is in the file.
+#[derive(Debug, Clone, Default)]
+pub struct Model {
+    pub schema: Schema,
+    pub map: SourceMap,
+}
+
 /// Where each named thing of a model came from, for errors found after
 /// loading (for example when SQLite itself rejects an expression).
 #[derive(Debug, Clone, Default)]
@@ -55,17 +62,18 @@ impl SourceMap {
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let dir = tempfile::tempdir()?;
 /// let path = dir.path().join("model.yaml");
-/// std::fs::write(&path, "tables:\n  - name: notes\n    columns:\n      - {name: id, type: Integer, primary_key: true}\n")?;
-/// let (schema, _) = autogen::model::load(&path)?;
-/// assert_eq!(schema.tables["notes"].columns[0].ty, "INTEGER");
+/// let text = "tables:\n  - name: notes\n    columns:\n      - {name: id, type: Integer, primary_key: true}\n";
+/// std::fs::write(&path, text)?;
+/// let model = autogen::load_model(&path)?;
+/// assert_eq!(model.schema.tables["notes"].columns[0].ty, "INTEGER");
 ///
 /// // Errors name the file, line and column.
 /// std::fs::write(&path, "tables:\n  - name: notes\n    colums: []\n")?;
-/// let error = autogen::model::load(&path).unwrap_err().to_string();
+/// let error = autogen::load_model(&path).unwrap_err().to_string();
 /// assert!(error.contains("model.yaml:3:5"), "{error}");
 /// # Ok(()) }
 /// ```
-pub fn load(path: &Path) -> Result<(Schema, SourceMap), ModelError> {
+pub fn load(path: &Path) -> Result<Model, ModelError> {
     let text = std::fs::read_to_string(path).map_err(|e| ModelError {
         file: path.to_path_buf(),
         line: 0,
@@ -86,12 +94,13 @@ pub fn load(path: &Path) -> Result<(Schema, SourceMap), ModelError> {
 ///       - {name: id, type: Integer, primary_key: true}
 ///       - {name: email, type: String(255), nullable: false, unique: true}
 /// ";
-/// let (schema, _) = autogen::model::parse(yaml, Path::new("model.yaml")).unwrap();
-/// let email = &schema.tables["users"].columns[1];
+/// let model = autogen::parse_model(yaml, Path::new("model.yaml")).unwrap();
+/// let email = &model.schema.tables["users"].columns[1];
 /// assert_eq!((email.ty.as_str(), email.nullable), ("VARCHAR(255)", false));
 /// ```
-pub fn parse(text: &str, path: &Path) -> Result<(Schema, SourceMap), ModelError> {
-    let located = |(line, column): (u32, u32), message: String| ModelError { file: path.to_path_buf(), line, column, message };
+pub fn parse(text: &str, path: &Path) -> Result<Model, ModelError> {
+    let located =
+        |(line, column): (u32, u32), message: String| ModelError { file: path.to_path_buf(), line, column, message };
     let root = yaml::parse(text).map_err(|e| located((e.line, e.column), e.message))?;
     let raw = match root {
         None => raw::ModelFile::default(),
@@ -131,10 +140,12 @@ impl Builder {
         self.map.error(Some(at), message)
     }
 
-    fn build(mut self, raw: raw::ModelFile) -> Result<(Schema, SourceMap), ModelError> {
+    fn build(mut self, raw: raw::ModelFile) -> Result<Model, ModelError> {
         if let Some(v) = &raw.version {
             if v.value != 1 {
-                return Err(self.err(pos(v), format!("unsupported model `version: {}`: 1 is the only version", v.value)));
+                return Err(
+                    self.err(pos(v), format!("unsupported model `version: {}`: 1 is the only version", v.value))
+                );
             }
         }
         let mut schema = Schema::default();
@@ -156,7 +167,8 @@ impl Builder {
             let view = self.view(&v)?;
             let key = fold(&view.name);
             if schema.views.contains_key(&key) || schema.tables.contains_key(&key) {
-                return Err(self.err(pos(&v.value.name), format!("the name `{}` is already used by a table or view", view.name)));
+                return Err(self
+                    .err(pos(&v.value.name), format!("the name `{}` is already used by a table or view", view.name)));
             }
             self.map.views.insert(key.clone(), pos(&v.value.name));
             schema.views.insert(key, view);
@@ -172,7 +184,7 @@ impl Builder {
         }
         self.check_index_names(&schema)?;
         crate::schema::normalize::normalize(&mut schema);
-        Ok((schema, self.map))
+        Ok(Model { schema, map: self.map })
     }
 
     /// Names may be any string, even empty (SQLite takes `""` as a name);
@@ -185,7 +197,10 @@ impl Builder {
         let r = &t.value;
         let name = self.name(&r.name, "table")?;
         if name.to_ascii_lowercase().starts_with("sqlite_") {
-            return Err(self.err(pos(&r.name), format!("table name `{name}` is reserved: names beginning with `sqlite_` belong to SQLite")));
+            return Err(self.err(
+                pos(&r.name),
+                format!("table name `{name}` is reserved: names beginning with `sqlite_` belong to SQLite"),
+            ));
         }
         if r.columns.is_empty() {
             return Err(self.err(pos(&r.name), format!("table `{name}` has no columns")));
@@ -203,7 +218,9 @@ impl Builder {
         for c in &r.columns {
             let col = self.column(&name, c)?;
             if table.column(&col.name).is_some() {
-                return Err(self.err(pos(&c.value.name), format!("table `{name}` has two columns named `{}`", col.name)));
+                return Err(
+                    self.err(pos(&c.value.name), format!("table `{name}` has two columns named `{}`", col.name))
+                );
             }
             self.map.columns.insert((fold(&name), fold(&col.name)), pos(&c.value.name));
             let rc = &c.value;
@@ -216,7 +233,11 @@ impl Builder {
                 autoincrement = Some(c);
             }
             if rc.unique {
-                table.uniques.push(UniqueConstraint { name: None, columns: vec![col.name.clone()], on_conflict: conflict });
+                table.uniques.push(UniqueConstraint {
+                    name: None,
+                    columns: vec![col.name.clone()],
+                    on_conflict: conflict,
+                });
             }
             if rc.index {
                 table.indexes.push(Index {
@@ -238,7 +259,11 @@ impl Builder {
             if !ok {
                 return Err(self.err(
                     pos(&c.value.name),
-                    format!("`{}.{}`: AUTOINCREMENT is only allowed on a single INTEGER PRIMARY KEY column of a rowid table", name, c.value.name.value),
+                    format!(
+                        "`{}.{}`: AUTOINCREMENT is only allowed on a single INTEGER PRIMARY KEY column of a rowid \
+                        table",
+                        name, c.value.name.value
+                    ),
                 ));
             }
             if let Some(pk) = &mut table.primary_key {
@@ -255,7 +280,9 @@ impl Builder {
         }
         for c in &r.check_constraints {
             self.expression(&c.value.sql, "check constraint")?;
-            table.checks.push(CheckConstraint { name: c.value.name.clone(), expr: c.value.sql.value.trim().to_string() });
+            table
+                .checks
+                .push(CheckConstraint { name: c.value.name.clone(), expr: c.value.sql.value.trim().to_string() });
         }
         for f in &r.foreign_keys {
             let columns = self.column_list(&table, &f.value.columns, pos(f))?;
@@ -304,7 +331,12 @@ impl Builder {
             }
         };
         if generated.is_some() && (default.is_some() || r.primary_key) {
-            return Err(self.err(pos(&r.name), format!("`{table}.{name}`: a generated column cannot have a server_default or be part of the primary key")));
+            return Err(self.err(
+                pos(&r.name),
+                format!(
+                    "`{table}.{name}`: a generated column cannot have a server_default or be part of the primary key"
+                ),
+            ));
         }
         let conflict = self.conflict(r.on_conflict.as_ref())?;
         let nullable = r.nullable.unwrap_or(!r.primary_key);
@@ -320,7 +352,12 @@ impl Builder {
         })
     }
 
-    fn column_reference(&self, column: &str, r: &raw::Column, refs: &Spanned<String>) -> Result<ForeignKey, ModelError> {
+    fn column_reference(
+        &self,
+        column: &str,
+        r: &raw::Column,
+        refs: &Spanned<String>,
+    ) -> Result<ForeignKey, ModelError> {
         let Some((table, target)) = refs.value.rsplit_once('.') else {
             return Err(self.err(pos(refs), format!("`references: {}` should be `table.column`", refs.value)));
         };
@@ -338,9 +375,20 @@ impl Builder {
         })
     }
 
-    fn primary_key(&self, table: &Table, r: &raw::Table, from_columns: Vec<String>, conflict: Option<Conflict>) -> Result<Option<PrimaryKey>, ModelError> {
+    fn primary_key(
+        &self,
+        table: &Table,
+        r: &raw::Table,
+        from_columns: Vec<String>,
+        conflict: Option<Conflict>,
+    ) -> Result<Option<PrimaryKey>, ModelError> {
         let Some(decl) = &r.primary_key else {
-            return Ok((!from_columns.is_empty()).then_some(PrimaryKey { name: None, columns: from_columns, on_conflict: conflict, autoincrement: false }));
+            return Ok((!from_columns.is_empty()).then_some(PrimaryKey {
+                name: None,
+                columns: from_columns,
+                on_conflict: conflict,
+                autoincrement: false,
+            }));
         };
         let (names, name, on_conflict) = match &decl.value {
             raw::PrimaryKeyDecl::Columns(c) => (c.clone(), None, None),
@@ -355,7 +403,11 @@ impl Builder {
         if !from_columns.is_empty() && flagged != listed {
             return Err(self.err(
                 pos(decl),
-                format!("table `{}`: `primary_key: [{}]` disagrees with the columns marked `primary_key: true`", table.name, columns.join(", ")),
+                format!(
+                    "table `{}`: `primary_key: [{}]` disagrees with the columns marked `primary_key: true`",
+                    table.name,
+                    columns.join(", ")
+                ),
             ));
         }
         let on_conflict = match on_conflict {
@@ -409,12 +461,18 @@ impl Builder {
         }
         let name = match &r.name {
             Some(n) => self.name(n, "index")?,
-            None => default_index_name(&table.name, &columns).ok_or_else(|| self.err(pos(i), "an index on an expression needs a `name`"))?,
+            None => default_index_name(&table.name, &columns)
+                .ok_or_else(|| self.err(pos(i), "an index on an expression needs a `name`"))?,
         };
         if let Some(w) = &r.r#where {
             self.expression(w, "index `where`")?;
         }
-        Ok(Index { name, unique: r.unique, columns, where_clause: r.r#where.as_ref().map(|w| w.value.trim().to_string()) })
+        Ok(Index {
+            name,
+            unique: r.unique,
+            columns,
+            where_clause: r.r#where.as_ref().map(|w| w.value.trim().to_string()),
+        })
     }
 
     fn view(&self, v: &Spanned<raw::View>) -> Result<View, ModelError> {
@@ -430,15 +488,22 @@ impl Builder {
     fn trigger(&self, t: &Spanned<raw::Trigger>, schema: &Schema) -> Result<Trigger, ModelError> {
         let name = self.name(&t.value.name, "trigger")?;
         let sql = t.value.sql.value.trim().trim_end_matches(';').trim().to_string();
-        let parsed = sql::ddl::parse_create(&sql).map_err(|e| self.err(pos(&t.value.sql), format!("trigger `{name}`: {e}")))?;
+        let parsed =
+            sql::ddl::parse_create(&sql).map_err(|e| self.err(pos(&t.value.sql), format!("trigger `{name}`: {e}")))?;
         let sql::ddl::Create::Trigger(ct) = parsed else {
-            return Err(self.err(pos(&t.value.sql), format!("trigger `{name}`: `sql` should be a CREATE TRIGGER statement")));
+            return Err(
+                self.err(pos(&t.value.sql), format!("trigger `{name}`: `sql` should be a CREATE TRIGGER statement"))
+            );
         };
         if !same_name(&ct.name, &name) {
-            return Err(self.err(pos(&t.value.sql), format!("trigger `{name}`: its `sql` creates a trigger named `{}`", ct.name)));
+            return Err(self
+                .err(pos(&t.value.sql), format!("trigger `{name}`: its `sql` creates a trigger named `{}`", ct.name)));
         }
         if schema.table(&ct.table).is_none() && !schema.views.contains_key(&fold(&ct.table)) {
-            return Err(self.err(pos(&t.value.sql), format!("trigger `{name}` is on `{}`, which is not a table or view of the model", ct.table)));
+            return Err(self.err(
+                pos(&t.value.sql),
+                format!("trigger `{name}` is on `{}`, which is not a table or view of the model", ct.table),
+            ));
         }
         Ok(Trigger { name, table: ct.table, sql })
     }
@@ -451,19 +516,40 @@ impl Builder {
         let places = fk_places(&t.value);
         for (fk, at) in table.foreign_keys.iter().zip(places) {
             let Some(parent) = schema.table(&fk.ref_table) else {
-                return Err(self.err(at, format!("foreign key on `{}` references table `{}`, which the model does not have", table.name, fk.ref_table)));
+                return Err(self.err(
+                    at,
+                    format!(
+                        "foreign key on `{}` references table `{}`, which the model does not have",
+                        table.name, fk.ref_table
+                    ),
+                ));
             };
             for c in &fk.ref_columns {
                 if parent.column(c).is_none() {
-                    return Err(self.err(at, format!("foreign key on `{}` references `{}.{c}`, which does not exist", table.name, parent.name)));
+                    return Err(self.err(
+                        at,
+                        format!(
+                            "foreign key on `{}` references `{}.{c}`, which does not exist",
+                            table.name, parent.name
+                        ),
+                    ));
                 }
             }
-            let target: Vec<String> =
-                if fk.ref_columns.is_empty() { parent.primary_key.as_ref().map(|pk| pk.columns.clone()).unwrap_or_default() } else { fk.ref_columns.clone() };
+            let target: Vec<String> = if fk.ref_columns.is_empty() {
+                parent.primary_key.as_ref().map(|pk| pk.columns.clone()).unwrap_or_default()
+            } else {
+                fk.ref_columns.clone()
+            };
             if target.len() != fk.columns.len() {
                 return Err(self.err(
                     at,
-                    format!("foreign key on `{}` has {} column(s) but references {} in `{}`", table.name, fk.columns.len(), target.len(), parent.name),
+                    format!(
+                        "foreign key on `{}` has {} column(s) but references {} in `{}`",
+                        table.name,
+                        fk.columns.len(),
+                        target.len(),
+                        parent.name
+                    ),
                 ));
             }
             if !is_unique_key(parent, &target) {
@@ -488,12 +574,25 @@ impl Builder {
         for table in schema.tables.values() {
             for index in &table.indexes {
                 let key = fold(&index.name);
-                let at = self.map.indexes.get(&key).copied().or_else(|| self.map.tables.get(&fold(&table.name)).copied());
+                let at =
+                    self.map.indexes.get(&key).copied().or_else(|| self.map.tables.get(&fold(&table.name)).copied());
                 if !seen.insert(key.clone()) || schema.tables.contains_key(&key) || schema.views.contains_key(&key) {
-                    return Err(self.map.error(at, format!("the index name `{}` is used twice (tables, views and indexes share one namespace)", index.name)));
+                    return Err(self.map.error(
+                        at,
+                        format!(
+                            "the index name `{}` is used twice (tables, views and indexes share one namespace)",
+                            index.name
+                        ),
+                    ));
                 }
                 if key.starts_with("sqlite_") {
-                    return Err(self.map.error(at, format!("index name `{}` is reserved: names beginning with `sqlite_` belong to SQLite", index.name)));
+                    return Err(self.map.error(
+                        at,
+                        format!(
+                            "index name `{}` is reserved: names beginning with `sqlite_` belong to SQLite",
+                            index.name
+                        ),
+                    ));
                 }
             }
         }
@@ -505,7 +604,11 @@ impl Builder {
             if !matches!(col.ty.as_str(), "INT" | "INTEGER" | "REAL" | "TEXT" | "BLOB" | "ANY") {
                 return Err(self.err(
                     pos(&rc.value.ty),
-                    format!("`{}.{}`: a STRICT table allows only the types INT, INTEGER, REAL, TEXT, BLOB and ANY, not `{}`", table.name, col.name, col.ty),
+                    format!(
+                        "`{}.{}`: a STRICT table allows only the types INT, INTEGER, REAL, TEXT, BLOB and ANY, \
+                        not `{}`",
+                        table.name, col.name, col.ty
+                    ),
                 ));
             }
         }
@@ -519,27 +622,40 @@ impl Builder {
             return Err(self.err(pos(s), format!("{what} is empty")));
         }
         self.tokens(s, what)?;
-        sql::lexer::check_expression(&s.value)
-            .map_err(|e| self.err(pos(s), format!("{what} `{}` is not a valid SQL expression: {}", s.value.trim(), e.message)))
+        sql::lexer::check_expression(&s.value).map_err(|e| {
+            self.err(pos(s), format!("{what} `{}` is not a valid SQL expression: {}", s.value.trim(), e.message))
+        })
     }
 
     fn tokens(&self, s: &Spanned<String>, what: &str) -> Result<(), ModelError> {
-        sql::lexer::tokenize(&s.value).map(|_| ()).map_err(|e| self.err(pos(s), format!("{what} is not valid SQL: {}", e.message)))
+        sql::lexer::tokenize(&s.value)
+            .map(|_| ())
+            .map_err(|e| self.err(pos(s), format!("{what} is not valid SQL: {}", e.message)))
     }
 
     fn conflict(&self, s: Option<&Spanned<String>>) -> Result<Option<Conflict>, ModelError> {
         let Some(s) = s else { return Ok(None) };
-        Conflict::parse(&s.value)
-            .map(Some)
-            .ok_or_else(|| self.err(pos(s), format!("`on_conflict: {}` should be one of ROLLBACK, ABORT, FAIL, IGNORE, REPLACE", s.value)))
+        Conflict::parse(&s.value).map(Some).ok_or_else(|| {
+            self.err(
+                pos(s),
+                format!("`on_conflict: {}` should be one of ROLLBACK, ABORT, FAIL, IGNORE, REPLACE", s.value),
+            )
+        })
     }
 
     fn action(&self, s: Option<&Spanned<String>>) -> Result<FkAction, ModelError> {
         let Some(s) = s else {
             return Ok(FkAction::NoAction);
         };
-        FkAction::parse(&s.value)
-            .ok_or_else(|| self.err(pos(s), format!("`{}` is not a foreign-key action: use NO ACTION, RESTRICT, CASCADE, SET NULL or SET DEFAULT", s.value)))
+        FkAction::parse(&s.value).ok_or_else(|| {
+            self.err(
+                pos(s),
+                format!(
+                    "`{}` is not a foreign-key action: use NO ACTION, RESTRICT, CASCADE, SET NULL or SET DEFAULT",
+                    s.value
+                ),
+            )
+        })
     }
 }
 

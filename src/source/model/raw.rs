@@ -141,8 +141,18 @@ pub struct SqlLiteral(pub String);
 // `schemas/model.schema.json` names its definitions, and a test keeps
 // the two in step.
 const MODEL: &[&str] = &["version", "tables", "views", "triggers"];
-const TABLE: &[&str] =
-    &["name", "renamed_from", "columns", "indexes", "unique_constraints", "foreign_keys", "check_constraints", "primary_key", "strict", "without_rowid"];
+const TABLE: &[&str] = &[
+    "name",
+    "renamed_from",
+    "columns",
+    "indexes",
+    "unique_constraints",
+    "foreign_keys",
+    "check_constraints",
+    "primary_key",
+    "strict",
+    "without_rowid",
+];
 const COLUMN: &[&str] = &[
     "name",
     "type",
@@ -327,7 +337,10 @@ impl Table {
             unique_constraints: f.each("unique_constraints", Unique::read)?,
             foreign_keys: f.each("foreign_keys", ForeignKey::read)?,
             check_constraints: f.each("check_constraints", Check::read)?,
-            primary_key: f.get("primary_key").map(|n| Ok(Spanned::new(PrimaryKeyDecl::read(n)?, n.at()))).transpose()?,
+            primary_key: f
+                .get("primary_key")
+                .map(|n| Ok(Spanned::new(PrimaryKeyDecl::read(n)?, n.at())))
+                .transpose()?,
             strict: f.flag("strict")?,
             without_rowid: f.flag("without_rowid")?,
         };
@@ -378,8 +391,12 @@ impl Column {
 impl Index {
     fn read(node: &Node) -> Read<Index> {
         let mut f = Fields::of(node, INDEX)?;
-        let index =
-            Index { name: f.string("name")?, columns: f.each("columns", IndexColumn::read)?, unique: f.flag("unique")?, r#where: f.string("where")? };
+        let index = Index {
+            name: f.string("name")?,
+            columns: f.each("columns", IndexColumn::read)?,
+            unique: f.flag("unique")?,
+            r#where: f.string("where")?,
+        };
         f.finish()?;
         Ok(index)
     }
@@ -391,7 +408,12 @@ impl IndexColumn {
             return Ok(IndexColumn::Name(name.clone()));
         }
         let mut f = Fields::of(node, INDEX_COLUMN)?;
-        let full = IndexColumnFull { column: f.text("column")?, expression: f.text("expression")?, order: f.text("order")?, collate: f.text("collate")? };
+        let full = IndexColumnFull {
+            column: f.text("column")?,
+            expression: f.text("expression")?,
+            order: f.text("order")?,
+            collate: f.text("collate")?,
+        };
         f.finish()?;
         Ok(IndexColumn::Full(full))
     }
@@ -400,7 +422,11 @@ impl IndexColumn {
 impl Unique {
     fn read(node: &Node) -> Read<Unique> {
         let mut f = Fields::of(node, UNIQUE)?;
-        let u = Unique { name: f.text("name")?, columns: names(f.required("columns")?)?, on_conflict: f.string("on_conflict")? };
+        let u = Unique {
+            name: f.text("name")?,
+            columns: names(f.required("columns")?)?,
+            on_conflict: f.string("on_conflict")?,
+        };
         f.finish()?;
         Ok(u)
     }
@@ -411,7 +437,10 @@ impl ForeignKey {
         let mut f = Fields::of(node, FOREIGN_KEY)?;
         let target = f.required("references")?;
         let mut t = Fields::of(target, FOREIGN_KEY_TARGET)?;
-        let references = Spanned::new(FkTarget { table: string(t.required("table")?)?.value, columns: t.names("columns")? }, target.at());
+        let references = Spanned::new(
+            FkTarget { table: string(t.required("table")?)?.value, columns: t.names("columns")? },
+            target.at(),
+        );
         t.finish()?;
         let fk = ForeignKey {
             name: f.text("name")?,
@@ -441,7 +470,11 @@ impl PrimaryKeyDecl {
             return names(node).map(PrimaryKeyDecl::Columns);
         }
         let mut f = Fields::of(node, PRIMARY_KEY)?;
-        let pk = PrimaryKeyFull { name: f.text("name")?, columns: names(f.required("columns")?)?, on_conflict: f.string("on_conflict")? };
+        let pk = PrimaryKeyFull {
+            name: f.text("name")?,
+            columns: names(f.required("columns")?)?,
+            on_conflict: f.string("on_conflict")?,
+        };
         f.finish()?;
         Ok(PrimaryKeyDecl::Full(pk))
     }
@@ -450,7 +483,8 @@ impl PrimaryKeyDecl {
 impl View {
     fn read(node: &Node) -> Read<View> {
         let mut f = Fields::of(node, VIEW)?;
-        let v = View { name: string(f.required("name")?)?, columns: f.names("columns")?, sql: string(f.required("sql")?)? };
+        let v =
+            View { name: string(f.required("name")?)?, columns: f.names("columns")?, sql: string(f.required("sql")?)? };
         f.finish()?;
         Ok(v)
     }

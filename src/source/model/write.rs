@@ -5,21 +5,25 @@ use std::fmt::Write;
 
 use crate::schema::*;
 
+/// The schema as model YAML, tables parents first.
 ///
 /// ```
-/// use autogen::{diff, emit, introspect, model};
 /// let conn = rusqlite::Connection::open_in_memory().unwrap();
 /// conn.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT DEFAULT 'x' CHECK (a <> ''))").unwrap();
-/// let db = introspect::introspect(&conn, &introspect::Filter::default()).unwrap();
-/// let yaml = emit::model_yaml(&db);
-/// let (again, _) = model::parse(&yaml, std::path::Path::new("inspected.yaml")).unwrap();
-/// assert!(diff::diff(&db, &again).is_empty());
+/// let db = autogen::introspect(&conn, &autogen::Filter::default()).unwrap();
+/// let yaml = autogen::model_yaml(&db);
+/// let again = autogen::parse_model(&yaml, std::path::Path::new("inspected.yaml")).unwrap();
+/// assert!(autogen::diff(&db, &again.schema).is_empty());
 /// ```
 pub fn model_yaml(schema: &Schema) -> String {
     let mut out = String::new();
     out.push_str("# A model file for autogen (written by `autogen inspect`).\n");
     if !schema.unmanaged.is_empty() {
-        let _ = writeln!(out, "# not managed by autogen (virtual tables and their shadow tables): {}", schema.unmanaged.join(", "));
+        let _ = writeln!(
+            out,
+            "# not managed by autogen (virtual tables and their shadow tables): {}",
+            schema.unmanaged.join(", ")
+        );
     }
     out.push_str("version: 1\n");
     if schema.tables.is_empty() {
@@ -204,7 +208,8 @@ fn is_plain_safe(s: &str) -> bool {
     let Some(first) = s.chars().next() else {
         return false;
     };
-    const RESERVED: [&str; 12] = ["true", "false", "yes", "no", "on", "off", "null", "y", "n", "nan", "inf", "infinity"];
+    const RESERVED: [&str; 12] =
+        ["true", "false", "yes", "no", "on", "off", "null", "y", "n", "nan", "inf", "infinity"];
     first.is_ascii_alphabetic()
         && !s.ends_with(' ')
         && !s.contains("  ")

@@ -104,7 +104,8 @@ fn parse_events(text: &str) -> Result<Option<Node>, YamlError> {
             let m = e.marker();
             // The parser's own guard against deep flow nesting says it in its terms.
             let info = e.info();
-            let message = if info.contains("recursion limit") { format!("nesting deeper than {MAX_DEPTH} levels") } else { info };
+            let message =
+                if info.contains("recursion limit") { format!("nesting deeper than {MAX_DEPTH} levels") } else { info };
             err((m.line() as u32, m.col() as u32 + 1), message)
         })?;
         let (line, column) = position(&span);
@@ -121,7 +122,11 @@ fn parse_events(text: &str) -> Result<Option<Node>, YamlError> {
                     return Err(err((line, column), format!("nesting deeper than {MAX_DEPTH} levels")));
                 }
                 let node = Node { value: Value::Null, line, column };
-                let open = if matches!(event, Event::SequenceStart(..)) { Open::Seq(node, Vec::new()) } else { Open::Map(node, Vec::new(), None) };
+                let open = if matches!(event, Event::SequenceStart(..)) {
+                    Open::Seq(node, Vec::new())
+                } else {
+                    Open::Map(node, Vec::new(), None)
+                };
                 stack.push((open, anchor));
                 continue;
             }
@@ -142,8 +147,11 @@ fn parse_events(text: &str) -> Result<Option<Node>, YamlError> {
             }
             Event::Scalar(text, style, anchor, _) => {
                 let plain = style == ScalarStyle::Plain;
-                let value =
-                    if plain && matches!(text.as_ref(), "" | "~" | "null" | "Null" | "NULL") { Value::Null } else { Value::Scalar(text.into_owned(), plain) };
+                let value = if plain && matches!(text.as_ref(), "" | "~" | "null" | "Null" | "NULL") {
+                    Value::Null
+                } else {
+                    Value::Scalar(text.into_owned(), plain)
+                };
                 (Node { value, line, column }, anchor)
             }
             Event::Alias(id) => {
@@ -193,7 +201,11 @@ fn check_duplicates(pairs: &[(Node, Node)]) -> Result<(), YamlError> {
         None => Ok(()),
         Some(i) => {
             let node = &pairs[i].0;
-            Err(YamlError { line: node.line, column: node.column, message: format!("duplicate mapping key: {}", key(i).unwrap_or_default()) })
+            Err(YamlError {
+                line: node.line,
+                column: node.column,
+                message: format!("duplicate mapping key: {}", key(i).unwrap_or_default()),
+            })
         }
     }
 }

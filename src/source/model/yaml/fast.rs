@@ -272,7 +272,8 @@ fn plain_end(text: &str, start: usize, flow: bool) -> Option<usize> {
 
 /// A plain scalar's node: the core schema's null spellings are null.
 fn scalar(s: &str, number: u32, start: usize) -> Option<Node> {
-    let value = if matches!(s, "~" | "null" | "Null" | "NULL") { Value::Null } else { Value::Scalar(s.to_string(), true) };
+    let value =
+        if matches!(s, "~" | "null" | "Null" | "NULL") { Value::Null } else { Value::Scalar(s.to_string(), true) };
     Some(Node { value, line: number, column: start as u32 + 1 })
 }
 
@@ -417,8 +418,11 @@ mod tests {
     fn samples() -> Vec<(String, String)> {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut out = Vec::new();
-        let mut files: Vec<_> =
-            std::fs::read_dir(root.join("schemas")).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|x| x == "yaml")).collect();
+        let mut files: Vec<_> = std::fs::read_dir(root.join("schemas"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+            .collect();
         files.extend(std::fs::read_dir(root.join("fixtures")).unwrap().map(|e| e.unwrap().path().join("model.yaml")));
         for f in files {
             out.push((f.display().to_string(), std::fs::read_to_string(&f).unwrap()));
@@ -430,7 +434,7 @@ mod tests {
         for script in scripts {
             let conn = rusqlite::Connection::open_in_memory().unwrap();
             if conn.execute_batch(&std::fs::read_to_string(&script).unwrap()).is_ok() {
-                let schema = crate::source::introspect::introspect(&conn, &Default::default()).unwrap();
+                let schema = crate::engine::sqlite::introspect(&conn, &Default::default()).unwrap();
                 out.push((script.display().to_string(), crate::source::model::write::model_yaml(&schema)));
             }
         }
@@ -527,13 +531,17 @@ mod tests {
             seed
         };
         const BITS: &[&str] = &[
-            " ", "  ", "\n", "- ", ": ", ":", "#", " #", "'", "\"", "{", "}", "[", "]", ",", "&a ", "*a", "!", "|", ">", "?", "~", "\\", "\\n", "-", "a",
-            "null",
+            " ", "  ", "\n", "- ", ": ", ":", "#", " #", "'", "\"", "{", "}", "[", "]", ",", "&a ", "*a", "!", "|",
+            ">", "?", "~", "\\", "\\n", "-", "a", "null",
         ];
         let (mut taken, mut changed) = (0, 0);
         for i in 0..cases {
             let (name, text) = &samples[next() as usize % samples.len()];
-            let text = if text.len() > 4000 { &text[..text.char_indices().take_while(|(i, _)| *i < 4000).last().map_or(0, |(i, _)| i)] } else { text.as_str() };
+            let text = if text.len() > 4000 {
+                &text[..text.char_indices().take_while(|(i, _)| *i < 4000).last().map_or(0, |(i, _)| i)]
+            } else {
+                text.as_str()
+            };
             let mut edited = text.to_string();
             for _ in 0..1 + next() % 3 {
                 let at = (next() as usize) % (edited.len() + 1);
@@ -552,6 +560,9 @@ mod tests {
             changed += (edited != text) as usize;
             taken += same_as_full_parser(&format!("{name}, edit {i}"), &edited) as usize;
         }
-        assert!(changed > cases / 2 && taken > cases / 10, "{taken} of {cases} edits taken by the fast reader, {changed} changed");
+        assert!(
+            changed > cases / 2 && taken > cases / 10,
+            "{taken} of {cases} edits taken by the fast reader, {changed} changed"
+        );
     }
 }

@@ -1,0 +1,149 @@
+//! Renames: the model's `renamed_from` hints resolved against the database,
+//! and the database as SQLite's native RENAME leaves it (model.md, "Renames").
+
+use crate::schema::*;
+use crate::sql::lexer;
+
+/// What the hints say moved, in `from`'s names and `to`'s names.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Renames {
+    /// (old table name, new table name)
+    pub tables: Vec<(String, String)>,
+    /// (new table name, old column name, new column name)
+    pub columns: Vec<(String, String, String)>,
+}
+
+impl Renames {
+    /// The renames that undo these: what a downgrade applies.
+    pub fn inverse(&self) -> Renames {
+        let table_back = |new: &str| {
+            self.tables
+                .iter()
+                .find(|(_, n)| same_name(n, new))
+                .map(|(o, _)| o.clone())
+                .unwrap_or_else(|| new.to_string())
+        };
+        Renames {
+            tables: self.tables.iter().map(|(o, n)| (n.clone(), o.clone())).collect(),
+            columns: self.columns.iter().map(|(t, o, n)| (table_back(t), n.clone(), o.clone())).collect(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.tables.is_empty() && self.columns.is_empty()
+    }
+}
+
+/// Hints are inert once the database has the new name, and ignored when the
+/// old name is not there either (model.md, "Renames").
+pub fn resolve_renames(from: &Schema, to: &Schema) -> Renames {
+    let mut renames = Renames::default();
+    for table in to.tables.values() {
+        let mut source = from.table(&table.name);
+        if source.is_none() {
+            if let Some(old) = table.renamed_from.as_deref().filter(|o| to.table(o).is_none()) {
+                if let Some(found) = from.table(old) {
+                    renames.tables.push((found.name.clone(), table.name.clone()));
+                    source = Some(found);
+                }
+            }
+        }
+        let Some(source) = source else { continue };
+        for column in &table.columns {
+            if source.column(&column.name).is_some() {
+                continue;
+            }
+            let Some(old) = column.renamed_from.as_deref() else {
+                continue;
+            };
+            if table.column(old).is_some() {
+                continue;
+            }
+            if let Some(found) = source.column(old) {
+                renames.columns.push((table.name.clone(), found.name.clone(), column.name.clone()));
+            }
+        }
+    }
+    renames
+}
+
+/// `from` as SQLite leaves it after the native renames: RENAME TO and RENAME
+/// COLUMN (3.26+, legacy_alter_table off) rewrite every reference in other
+/// tables' foreign keys, in indexes, triggers and views.
+pub fn apply_renames(from: &Schema, renames: &Renames) -> Schema {
+    if renames.is_empty() {
+        return from.clone();
+    }
+    let table_map: Vec<(String, String)> = renames.tables.clone();
+    let new_table_name = |name: &str| -> String {
+        table_map.iter().find(|(o, _)| same_name(o, name)).map(|(_, n)| n.clone()).unwrap_or_else(|| name.to_string())
+    };
+    let columns_of = |table: &str| -> Vec<(String, String)> {
+        renames.columns.iter().filter(|(t, _, _)| same_name(t, table)).map(|(_, o, n)| (o.clone(), n.clone())).collect()
+    };
+    let mut out = Schema { unmanaged: from.unmanaged.clone(), ..Schema::default() };
+    for table in from.tables.values() {
+        let mut t = table.clone();
+        t.name = new_table_name(&table.name);
+        let cols = columns_of(&t.name);
+        rename_columns_in_table(&mut t, &cols);
+        for fk in &mut t.foreign_keys {
+            fk.ref_table = new_table_name(&fk.ref_table);
+            let parent_cols = columns_of(&fk.ref_table);
+            for c in &mut fk.ref_columns {
+                *c = rename_one(c, &parent_cols);
+            }
+        }
+        out.tables.insert(fold(&t.name), t);
+    }
+    let mut all: Vec<(String, String)> = table_map.clone();
+    all.extend(renames.columns.iter().map(|(_, o, n)| (o.clone(), n.clone())));
+    for view in from.views.values() {
+        let mut v = view.clone();
+        v.sql = lexer::rename_identifiers(&v.sql, &all);
+        out.views.insert(fold(&v.name), v);
+    }
+    for trigger in from.triggers.values() {
+        let mut t = trigger.clone();
+        t.table = new_table_name(&t.table);
+        t.sql = lexer::rename_identifiers(&t.sql, &all);
+        out.triggers.insert(fold(&t.name), t);
+    }
+    out
+}
+
+fn rename_one(name: &str, map: &[(String, String)]) -> String {
+    map.iter().find(|(o, _)| same_name(o, name)).map(|(_, n)| n.clone()).unwrap_or_else(|| name.to_string())
+}
+
+fn rename_columns_in_table(t: &mut Table, cols: &[(String, String)]) {
+    if cols.is_empty() {
+        return;
+    }
+    let rn = |v: &mut Vec<String>| v.iter_mut().for_each(|c| *c = rename_one(c, cols));
+    for c in &mut t.columns {
+        c.name = rename_one(&c.name, cols);
+        if let Some(g) = &mut c.generated {
+            g.expr = lexer::rename_identifiers(&g.expr, cols);
+        }
+    }
+    if let Some(pk) = &mut t.primary_key {
+        rn(&mut pk.columns);
+    }
+    t.uniques.iter_mut().for_each(|u| rn(&mut u.columns));
+    t.foreign_keys.iter_mut().for_each(|f| rn(&mut f.columns));
+    for check in &mut t.checks {
+        check.expr = lexer::rename_identifiers(&check.expr, cols);
+    }
+    for index in &mut t.indexes {
+        for c in &mut index.columns {
+            match &mut c.key {
+                IndexKey::Column(n) => *n = rename_one(n, cols),
+                IndexKey::Expression(e) => *e = lexer::rename_identifiers(e, cols),
+            }
+        }
+        if let Some(w) = &mut index.where_clause {
+            *w = lexer::rename_identifiers(w, cols);
+        }
+    }
+}

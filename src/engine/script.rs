@@ -1,0 +1,81 @@
+//! A revision's SQL as the statements an engine runs, and how a run fails.
+
+use crate::sql::lexer;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("{0}")]
+    Statement(Box<StatementFailure>),
+    #[error(
+        "{} leaves rows that break foreign keys:\n{violations}\nThe revision was rolled back; the database is as it \
+            was before it.",
+        subject(revision, file)
+    )]
+    ForeignKeys { revision: String, file: String, violations: String },
+    #[error(
+        "{} controls transactions itself (`{statement}`): autogen runs each revision in its own transaction, so \
+        remove it",
+        subject(revision, file)
+    )]
+    TransactionControl { revision: String, file: String, statement: String },
+    #[error("{} cannot be split into statements: {message}", subject(revision, file))]
+    Unsplittable { revision: String, file: String, message: String },
+    #[error(transparent)]
+    Db(#[from] super::DbError),
+}
+
+/// A statement of a revision that SQLite refused, with the rows to blame
+/// where they can be counted.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{} failed at statement {index}: {message}\n  statement: {statement}\n{}The revision was rolled back; the \
+    database is as it was before it.",
+    subject(revision, file),
+    hint.as_ref().map(|h| format!("  {h}\n")).unwrap_or_default()
+)]
+pub struct StatementFailure {
+    pub revision: String,
+    pub file: String,
+    pub index: usize,
+    pub statement: String,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+/// What failed: a revision and its file, or (with no file) a script the
+/// caller has named, such as the rehearsal's "the new revision's upgrade".
+fn subject(revision: &str, file: &str) -> String {
+    if file.is_empty() {
+        revision.to_string()
+    } else {
+        format!("revision `{revision}` (`{file}`)")
+    }
+}
+
+/// The statements of `sql`, in order. Transaction control inside a
+/// revision is refused: it would end the revision's own transaction half
+/// way (and D1 refuses it outright).
+pub fn statements<'a>(sql: &'a str, revision: &str, file: &str) -> Result<Vec<&'a str>, RunError> {
+    let statements = lexer::split_statements(sql).map_err(|e| RunError::Unsplittable {
+        revision: revision.into(),
+        file: file.into(),
+        message: e.to_string(),
+    })?;
+    if let Some(stmt) = statements.iter().find(|s| is_transaction_control(s)) {
+        return Err(RunError::TransactionControl {
+            revision: revision.into(),
+            file: file.into(),
+            statement: stmt.to_string(),
+        });
+    }
+    Ok(statements)
+}
+
+fn is_transaction_control(stmt: &str) -> bool {
+    let Ok(tokens) = lexer::tokenize(stmt) else {
+        return false;
+    };
+    tokens
+        .first()
+        .is_some_and(|t| ["BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE"].iter().any(|k| t.is_keyword(k)))
+}

@@ -1,0 +1,457 @@
+//! The local SQLite engine: a database file (or an in-memory scratch copy)
+//! through rusqlite (cli.md, "Running revisions").
+//!
+//! - Each unit runs in one `BEGIN IMMEDIATE` transaction together with its
+//!   version-table update, and the version is read inside it, so that
+//!   several processes apply each revision exactly once.
+//! - Foreign-key enforcement is switched off before the transaction and
+//!   restored after: the pragma is a no-op inside a transaction, and with it
+//!   on a rebuild's DROP TABLE would fire ON DELETE actions on other tables.
+//!   `PRAGMA foreign_key_check` runs before every commit instead.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::config::DbConfig;
+use rusqlite::Connection;
+
+use super::progress::{ProgressSink, Watcher};
+use super::script::{self, RunError, StatementFailure};
+use super::{version, DbError, Engine, EngineError, Ran, ScratchCopy, Stop, Unit, Versions};
+use crate::plan::Capabilities;
+use crate::schema::Schema;
+use crate::source::introspect::{self, Catalog, Filter, IntrospectError, ListedTable, SchemaRow, XColumn};
+
+/// Whether a command may change the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Never creates the file, never writes.
+    Read,
+    /// Creates the file if it is missing.
+    Write,
+}
+
+/// A SQLite database that autogen reads and migrates.
+pub struct Sqlite {
+    conn: Connection,
+    path: PathBuf,
+    watcher: Option<Watcher>,
+}
+
+impl Sqlite {
+    /// Opens the database at `path`; `progress` is told how long row copies go.
+    pub fn open(
+        path: &Path,
+        access: Access,
+        busy_timeout: Duration,
+        progress: Option<ProgressSink>,
+    ) -> Result<Sqlite, DbError> {
+        let conn = match access {
+            Access::Read => super::open::open_read(path, busy_timeout)?,
+            Access::Write => super::open::open_write(path, busy_timeout)?,
+        };
+        Sqlite::wrap(conn, path.to_path_buf(), progress, None)
+    }
+
+    /// An empty in-memory database (`check --replay` builds one from base).
+    pub fn memory() -> Result<Sqlite, DbError> {
+        let path = PathBuf::from(":memory:");
+        let conn = Connection::open_in_memory().map_err(|e| DbError::Sqlite { path: path.clone(), source: e })?;
+        Sqlite::wrap(conn, path, None, None)
+    }
+
+    fn wrap(
+        mut conn: Connection,
+        path: PathBuf,
+        progress: Option<ProgressSink>,
+        stop: Option<Stop>,
+    ) -> Result<Sqlite, DbError> {
+        let fail = |e| DbError::Sqlite { path: path.clone(), source: e };
+        without_double_quoted_strings(&conn).map_err(fail)?;
+        let watcher = if progress.is_some() || stop.is_some() {
+            Some(Watcher::install(&mut conn, progress, stop).map_err(fail)?)
+        } else {
+            None
+        };
+        Ok(Sqlite { conn, path, watcher })
+    }
+
+    /// A scratch copy of the database `conn` is open on.
+    pub fn scratch_of(conn: &Connection, copy: ScratchCopy) -> Result<Sqlite, DbError> {
+        let path = PathBuf::from("scratch copy");
+        let scratch = scratch_copy(conn, copy).map_err(|e| DbError::Sqlite { path: path.clone(), source: e })?;
+        Sqlite::wrap(scratch, path, None, None)
+    }
+
+    /// The connection, for what only SQLite itself can answer.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    fn db_error(&self, e: rusqlite::Error) -> DbError {
+        DbError::classify(&self.path, Duration::ZERO, e)
+    }
+}
+
+/// SQLite reads a double-quoted token that names no column as a string
+/// (the DQS misfeature); on autogen's own connections a typo in a name is
+/// an error instead (sqlite.org/quirks.html#dblquote). Schemas already
+/// stored still load: SQLite keeps DQS while it reads its schema.
+fn without_double_quoted_strings(conn: &Connection) -> rusqlite::Result<()> {
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_DQS_DML, false)?;
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_DQS_DDL, false)?;
+    Ok(())
+}
+
+impl Engine for Sqlite {
+    fn label(&self) -> String {
+        format!("database `{}`", self.path.display())
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::SQLITE
+    }
+
+    fn introspect(&mut self, filter: &Filter) -> Result<Schema, EngineError> {
+        introspect(&self.conn, filter).map_err(|source| EngineError::Introspect { database: self.label(), source })
+    }
+
+    fn counts(&mut self, queries: &[String]) -> Vec<Option<i64>> {
+        queries.iter().map(|q| self.conn.query_row(q, [], |r| r.get(0)).ok()).collect()
+    }
+
+    fn versions(&mut self, version_table: &str) -> Result<Versions, EngineError> {
+        read_versions(&self.conn, version_table).map_err(|e| EngineError::Db(self.db_error(e)))
+    }
+
+    fn run(&mut self, unit: &Unit) -> Result<Ran, RunError> {
+        let statements = script::statements(unit.script, unit.revision, unit.file)?;
+        let conn = &self.conn;
+        let db = |e: rusqlite::Error| RunError::Db(DbError::classify(&self.path, Duration::ZERO, e));
+        let _off = ForeignKeysOff::new(conn).map_err(db)?;
+        in_transaction(conn, db, || {
+            if let Some(version) = &unit.version {
+                for stmt in version::create(version.table) {
+                    conn.execute_batch(&stmt).map_err(db)?;
+                }
+                // Read inside the write transaction: what another process did is seen.
+                if let Some(expect) = version.expect {
+                    let heads = read_versions(conn, version.table).map_err(db)?.heads;
+                    if heads != expect {
+                        return Ok(Ran::Moved(heads));
+                    }
+                }
+            }
+            execute(conn, &statements, unit, self.watcher.as_ref())?;
+            check_foreign_keys(conn, unit, db)?;
+            for stmt in unit.version.iter().flat_map(|v| v.record) {
+                conn.execute_batch(stmt).map_err(db)?;
+            }
+            Ok(Ran::Applied)
+        })
+        .map_err(|e| with_hint(conn, &statements, e))
+    }
+
+    fn scratch(&mut self, copy: ScratchCopy, stop: &Stop) -> Result<Box<dyn Engine>, EngineError> {
+        let path = PathBuf::from(format!("scratch copy of {}", self.path.display()));
+        let conn = scratch_copy(&self.conn, copy)
+            .map_err(|e| EngineError::Db(DbError::Sqlite { path: path.clone(), source: e }))?;
+        Ok(Box::new(Sqlite::wrap(conn, path, None, Some(stop.clone()))?))
+    }
+}
+
+/// The heads and checksums; empty when the version table is not there.
+fn read_versions(conn: &Connection, version_table: &str) -> rusqlite::Result<Versions> {
+    let exists = |name: &str| -> rusqlite::Result<bool> {
+        conn.query_row("SELECT count(*) FROM main.sqlite_schema WHERE type = 'table' AND name = ?1", [name], |r| {
+            r.get::<_, i64>(0).map(|n| n > 0)
+        })
+    };
+    let mut versions = Versions::default();
+    if exists(version_table)? {
+        let mut stmt = conn.prepare(&version::select_heads(version_table))?;
+        versions.heads = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<_>>()?;
+    }
+    if exists(&version::checksum_table(version_table))? {
+        let mut stmt = conn.prepare(&version::select_checksums(version_table))?;
+        versions.checksums = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+    }
+    Ok(versions)
+}
+
+/// The schema of `conn`'s main database.
+///
+/// ```
+/// use autogen::{introspect, Filter};
+/// let conn = rusqlite::Connection::open_in_memory().unwrap();
+/// conn.execute_batch("CREATE TABLE [users] (id INTEGER PRIMARY KEY, name TEXT COLLATE NOCASE)").unwrap();
+/// let schema = introspect(&conn, &Filter::default()).unwrap();
+/// assert_eq!(schema.tables["users"].columns[1].collate.as_deref(), Some("NOCASE"));
+/// ```
+pub fn introspect(conn: &Connection, filter: &Filter) -> Result<Schema, IntrospectError> {
+    // Debug builds (every test) check the columns read from the CREATE
+    // text against `pragma_table_xinfo`.
+    let catalog = read_catalog(conn, cfg!(debug_assertions)).map_err(|e| IntrospectError::Query(e.to_string()))?;
+    introspect::from_catalog(&catalog, filter)
+}
+
+/// Runs the catalog queries; `columns` adds the one that lists every column.
+pub fn read_catalog(conn: &Connection, columns: bool) -> rusqlite::Result<Catalog> {
+    fn all<T>(
+        conn: &Connection,
+        sql: &str,
+        row: impl FnMut(&rusqlite::Row) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<Vec<T>> {
+        let mut stmt = conn.prepare(sql)?;
+        let rows = stmt.query_map([], row)?.collect();
+        rows
+    }
+    let rows = all(conn, Catalog::SCHEMA, |r| {
+        Ok(SchemaRow { kind: r.get(0)?, name: r.get(1)?, table: r.get(2)?, sql: r.get(3)? })
+    })?;
+    let listed =
+        all(conn, Catalog::TABLE_LIST, |r| Ok(ListedTable { name: r.get(0)?, kind: r.get(1)?, ncol: r.get(2)? }))?;
+    let foreign_keys = all(conn, &Catalog::foreign_key_counts_query(), |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let columns = if columns {
+        Some(all(conn, &Catalog::columns_query(), |r| {
+            let x = XColumn {
+                name: r.get(1)?,
+                ty: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                notnull: r.get::<_, i64>(3)? != 0,
+                default: r.get(4)?,
+                pk: r.get(5)?,
+                hidden: r.get(6)?,
+            };
+            Ok((r.get(0)?, x))
+        })?)
+    } else {
+        None
+    };
+    Ok(Catalog { rows, listed, foreign_keys, columns })
+}
+
+/// An in-memory copy of `source`'s main database.
+fn scratch_copy(source: &Connection, copy: ScratchCopy) -> rusqlite::Result<Connection> {
+    let mut scratch = Connection::open_in_memory()?;
+    // Replaying the schema costs time quadratic in its size (each CREATE
+    // rescans sqlite_schema); the backup API copies pages in linear time.
+    // Below this size a whole copy is the faster one, and rehearses the rows too.
+    const SMALL: i64 = 64 * 1024 * 1024;
+    let size: i64 =
+        source.query_row("SELECT page_count * page_size FROM pragma_page_count, pragma_page_size", [], |r| r.get(0))?;
+    if copy == ScratchCopy::Rows || size <= SMALL {
+        let backup = rusqlite::backup::Backup::new(source, &mut scratch)?;
+        backup.run_to_completion(1000, Duration::ZERO, None)?;
+    } else {
+        copy_schema(source, &scratch)?;
+    }
+    Ok(scratch)
+}
+
+/// Replays the stored CREATE statements in the order SQLite stored them.
+/// Shadow tables are made by their virtual table; internal objects by SQLite.
+fn copy_schema(source: &Connection, scratch: &Connection) -> rusqlite::Result<()> {
+    let mut stmt = source.prepare(
+        "SELECT s.type, s.sql FROM main.sqlite_schema AS s LEFT JOIN pragma_table_list AS l ON l.schema = 'main' AND \
+            l.name = s.name \
+         WHERE s.sql IS NOT NULL AND s.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND coalesce(l.type, '') <> 'shadow' \
+             ORDER BY s.rowid",
+    )?;
+    let rows: Vec<(String, String)> =
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+    scratch.execute_batch("BEGIN")?;
+    for (kind, sql) in rows {
+        let result = scratch.execute_batch(&sql);
+        // A virtual table whose module this build lacks cannot be copied;
+        // autogen never touches those, so the rehearsal goes on without it.
+        if result.is_err()
+            && kind == "table"
+            && sql.trim_start().get(..14).is_some_and(|p| p.eq_ignore_ascii_case("create virtual"))
+        {
+            continue;
+        }
+        result?;
+    }
+    scratch.execute_batch("COMMIT")
+}
+
+/// Switches foreign-key enforcement off outside any transaction and puts
+/// the connection's setting back when dropped, however the run ends.
+struct ForeignKeysOff<'c> {
+    conn: &'c Connection,
+    was_on: bool,
+}
+
+impl<'c> ForeignKeysOff<'c> {
+    fn new(conn: &'c Connection) -> rusqlite::Result<Self> {
+        let was_on: bool = conn.query_row("PRAGMA foreign_keys", [], |r| r.get::<_, i64>(0).map(|v| v != 0))?;
+        conn.execute_batch("PRAGMA foreign_keys = OFF")?;
+        Ok(ForeignKeysOff { conn, was_on })
+    }
+}
+
+impl Drop for ForeignKeysOff<'_> {
+    fn drop(&mut self) {
+        let _ = self.conn.pragma_update(None, "foreign_keys", self.was_on);
+    }
+}
+
+/// Runs `body` in one `BEGIN IMMEDIATE` transaction: committed when it
+/// succeeds, rolled back when it fails, so a failure changes nothing.
+fn in_transaction<T>(
+    conn: &Connection,
+    db: impl Fn(rusqlite::Error) -> RunError,
+    body: impl FnOnce() -> Result<T, RunError>,
+) -> Result<T, RunError> {
+    conn.execute_batch("BEGIN IMMEDIATE").map_err(&db)?;
+    match body() {
+        Ok(value) => {
+            conn.execute_batch("COMMIT").map_err(&db)?;
+            Ok(value)
+        }
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
+/// Runs the statements one by one, so that a failure names the statement.
+fn execute(conn: &Connection, statements: &[&str], unit: &Unit, watcher: Option<&Watcher>) -> Result<(), RunError> {
+    for (i, stmt) in statements.iter().enumerate() {
+        super::progress::around(watcher, conn, stmt, || conn.execute_batch(stmt)).map_err(|e| {
+            RunError::Statement(Box::new(StatementFailure {
+                revision: unit.revision.into(),
+                file: unit.file.into(),
+                index: i + 1,
+                statement: stmt.to_string(),
+                message: crate::sql::sqlite_message(&e),
+                hint: None,
+            }))
+        })?;
+    }
+    Ok(())
+}
+
+/// After a rollback, the offending rows of a statement that failed on the
+/// data, counted in the table as it still is.
+fn with_hint(conn: &Connection, statements: &[&str], error: RunError) -> RunError {
+    match error {
+        RunError::Statement(mut failure) if failure.hint.is_none() => {
+            failure.hint = super::diagnose::rows_hint(conn, &failure.message, statements);
+            RunError::Statement(failure)
+        }
+        other => other,
+    }
+}
+
+/// `PRAGMA foreign_key_check` before commit: violations abort, listed.
+fn check_foreign_keys(
+    conn: &Connection,
+    unit: &Unit,
+    db: impl Fn(rusqlite::Error) -> RunError,
+) -> Result<(), RunError> {
+    let violations = foreign_key_violations(conn).map_err(db)?;
+    if violations.is_empty() {
+        return Ok(());
+    }
+    Err(RunError::ForeignKeys {
+        revision: unit.revision.into(),
+        file: unit.file.into(),
+        violations: violations.join("\n"),
+    })
+}
+
+/// `PRAGMA foreign_key_check`, grouped per child table and parent, with the
+/// first few rowids of each.
+pub fn foreign_key_violations(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+    let mut stmt = conn.prepare("SELECT \"table\", rowid, parent FROM pragma_foreign_key_check")?;
+    let mut groups: Vec<(String, String, Vec<Option<i64>>)> = Vec::new();
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let (table, rowid, parent): (String, Option<i64>, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
+        match groups.iter_mut().find(|(t, p, _)| *t == table && *p == parent) {
+            Some((_, _, ids)) => ids.push(rowid),
+            None => groups.push((table, parent, vec![rowid])),
+        }
+    }
+    Ok(groups
+        .into_iter()
+        .map(|(table, parent, ids)| {
+            let first: Vec<String> =
+                ids.iter().take(5).map(|i| i.map(|v| v.to_string()).unwrap_or_else(|| "?".into())).collect();
+            format!(
+                "  {} row{} in `{table}` reference missing rows in `{parent}`; first rowids: {}",
+                ids.len(),
+                if ids.len() == 1 { "" } else { "s" },
+                first.join(", ")
+            )
+        })
+        .collect())
+}
+
+/// Runs one script as the runner runs a revision, without the version
+/// table: foreign keys off outside one transaction, `foreign_key_check`
+/// before commit, rollback on any failure.
+///
+/// ```
+/// let conn = rusqlite::Connection::open_in_memory().unwrap();
+/// conn.execute_batch("CREATE TABLE t (a TEXT); INSERT INTO t VALUES ('x'), (NULL);").unwrap();
+/// // The second statement fails: the first is rolled back with it, and the
+/// // error names the statement and the rows to blame.
+/// let sql = "CREATE TABLE u (a TEXT NOT NULL); INSERT INTO u SELECT a FROM t;";
+/// let error = autogen::apply_script(&conn, sql, "r1", "r1.sql").unwrap_err().to_string();
+/// assert!(error.contains("failed at statement 2"), "{error}");
+/// let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0)).unwrap();
+/// assert_eq!(tables, 1);
+/// ```
+pub fn apply_script(conn: &Connection, sql: &str, revision: &str, file: &str) -> Result<(), RunError> {
+    let statements = script::statements(sql, revision, file)?;
+    let db = |e: rusqlite::Error| RunError::Db(DbError::Sqlite { path: PathBuf::new(), source: e });
+    let _off = ForeignKeysOff::new(conn).map_err(db)?;
+    let unit = Unit { revision, file, script: sql, version: None };
+    in_transaction(conn, db, || {
+        execute(conn, &statements, &unit, None)?;
+        check_foreign_keys(conn, &unit, db)
+    })
+    .map_err(|e| with_hint(conn, &statements, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The columns read from the CREATE text are what `pragma_table_xinfo`
+    /// reports, on the quirks that decide them; and a disagreement is caught.
+    #[test]
+    fn columns_from_the_text_match_the_pragma() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            r#"CREATE TABLE q (id "INTEGER" PRIMARY KEY, b [TEXT], c `INT`, d "VARCHAR"(10), e DEFAULT ( 3600*12 ), f
+                DEFAULT (0), g DEFAULT -1, h "a""b", k [x y] (3));
+               CREATE TABLE w (a, b COLLATE nocase, PRIMARY KEY (a, a, b)) WITHOUT ROWID;
+               CREATE TABLE s (a INT AS (c * 2) VIRTUAL, b INT AS (c * 2) STORED, c INT PRIMARY KEY) STRICT;
+               CREATE TABLE i (id INTEGER PRIMARY KEY, v ANY) STRICT;
+               CREATE TABLE r (a, b, c, PRIMARY KEY (c, a, c));"#,
+        )
+        .unwrap();
+        let catalog = read_catalog(&conn, true).unwrap();
+        introspect::from_catalog(&catalog, &Filter::default()).unwrap();
+        for table in ["q", "w", "s", "i", "r"] {
+            let mut wrong = catalog.clone();
+            let (_, first) = wrong.columns.iter_mut().flatten().find(|(t, _)| t == table).unwrap();
+            first.notnull = !first.notnull;
+            let error = introspect::from_catalog(&wrong, &Filter::default()).unwrap_err();
+            assert!(matches!(error, IntrospectError::Mismatch { .. }), "{table}: {error}");
+        }
+    }
+
+    #[test]
+    fn double_quoted_strings_are_names_on_autogen_connections() {
+        let engine = Sqlite::memory().unwrap();
+        let conn = engine.connection();
+        conn.execute_batch("CREATE TABLE t (a TEXT)").unwrap();
+        let error = conn.execute_batch("INSERT INTO t VALUES (\"oops\")").unwrap_err();
+        assert!(error.to_string().contains("no such column"), "{error}");
+    }
+}

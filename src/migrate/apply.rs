@@ -1,0 +1,248 @@
+//! Running revisions through an [`Engine`] (cli.md, "Running revisions"),
+//! and the same runs as an offline script (`--sql`).
+//!
+//! Each revision is one [`Unit`]: its SQL and the version-table update,
+//! atomic on every engine. The heads it expects to start from go with it;
+//! when another process moved the database first, the engine says so and
+//! the remaining steps are planned again from where the database now is,
+//! so every revision runs exactly once.
+
+use std::collections::BTreeSet;
+
+use super::history::{describe_heads, Direction, History, MigrateError, Target};
+use super::revision::Revision;
+use crate::engine::version::{self, Forget, Update};
+use crate::engine::{Bookkeeping, Engine, EngineError, Ran, RunError, Unit};
+use crate::plan::Capabilities;
+
+/// What happens while revisions run, for the caller to show.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event<'a> {
+    /// An applied revision whose file changed since it ran.
+    Edited { revision: &'a Revision },
+    /// A revision ran.
+    Ran { revision: &'a Revision, direction: Direction },
+    /// The database was already at the target.
+    NothingToDo { heads: Vec<String> },
+}
+
+impl Event<'_> {
+    /// The event as Alembic words it.
+    pub fn message(&self) -> String {
+        match self {
+            Event::Edited { revision } => {
+                format!(
+                    "warning: revision `{}` (`{}`) was edited after it was applied; the database ran the earlier text",
+                    revision.id,
+                    revision.path.display()
+                )
+            }
+            Event::Ran { revision: rev, direction } => {
+                let parents = describe_heads(&rev.parents);
+                let (verb, from, to) = match direction {
+                    Direction::Up => ("upgrade", parents.as_str(), rev.id.as_str()),
+                    Direction::Down => ("downgrade", rev.id.as_str(), parents.as_str()),
+                };
+                format!("Running {verb} {from} -> {to}: {}", rev.message.lines().next().unwrap_or(""))
+            }
+            Event::NothingToDo { heads } => {
+                format!("Nothing to do: the database is already at {}.", describe_heads(heads))
+            }
+        }
+    }
+}
+
+/// Why revisions could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    #[error(transparent)]
+    Migrate(#[from] MigrateError),
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error(transparent)]
+    Run(#[from] Box<RunError>),
+}
+
+impl From<RunError> for ApplyError {
+    fn from(e: RunError) -> Self {
+        ApplyError::Run(Box::new(e))
+    }
+}
+
+/// Upgrades or downgrades the database to `target`, telling `on` what
+/// happens as it happens.
+pub fn migrate(
+    engine: &mut dyn Engine,
+    history: &History,
+    version_table: &str,
+    target: &Target,
+    direction: Direction,
+    on: &mut dyn FnMut(Event),
+) -> Result<(), ApplyError> {
+    let versions = engine.versions(version_table)?;
+    for (id, sum) in &versions.checksums {
+        if let Some(revision) = history.revisions.get(id).filter(|r| r.checksum != *sum) {
+            on(Event::Edited { revision });
+        }
+    }
+    let start = history.applied_set(&versions.heads).map_err(MigrateError::from)?;
+    // `+1` and `-1` are steps from where the database is now: the place
+    // they lead to is fixed once, so that a rerun after another process
+    // moved the database aims at the same place.
+    let steps = history.steps_to(&start, target, direction)?;
+    if steps.is_empty() {
+        on(Event::NothingToDo { heads: versions.heads });
+        return Ok(());
+    }
+    let mut goal = start.clone();
+    match direction {
+        Direction::Up => goal.extend(steps.iter().cloned()),
+        Direction::Down => steps.iter().for_each(|s| {
+            goal.remove(s);
+        }),
+    }
+    let mut applied = start;
+    while let Some(id) = next_step(history, &applied, &goal, direction) {
+        let revision = &history.revisions[&id];
+        let expect = history.heads_of(&applied);
+        let after = after(&applied, &id, direction);
+        let heads = history.heads_of(&after);
+        let record: Vec<(&str, &str)> =
+            if direction == Direction::Up { vec![(id.as_str(), revision.checksum.as_str())] } else { Vec::new() };
+        let update = Update { heads: &heads, forget: Forget::One(&id), record: &record }.statements(version_table);
+        let file = revision.path.display().to_string();
+        let version = Bookkeeping { table: version_table, expect: Some(&expect), record: &update };
+        let unit = Unit { revision: &id, file: &file, script: revision.script(direction), version: Some(version) };
+        match engine.run(&unit)? {
+            Ran::Applied => {
+                on(Event::Ran { revision, direction });
+                applied = after;
+            }
+            Ran::Moved(heads) => applied = history.applied_set(&heads).map_err(MigrateError::from)?,
+        }
+    }
+    Ok(())
+}
+
+/// The next revision towards `goal`: parents before children going up,
+/// children before parents going down.
+fn next_step(
+    history: &History,
+    applied: &BTreeSet<String>,
+    goal: &BTreeSet<String>,
+    direction: Direction,
+) -> Option<String> {
+    match direction {
+        Direction::Up => history.order.iter().find(|id| goal.contains(*id) && !applied.contains(*id)).cloned(),
+        Direction::Down => history.order.iter().rev().find(|id| applied.contains(*id) && !goal.contains(*id)).cloned(),
+    }
+}
+
+fn after(applied: &BTreeSet<String>, id: &str, direction: Direction) -> BTreeSet<String> {
+    let mut after = applied.clone();
+    match direction {
+        Direction::Up => after.insert(id.to_string()),
+        Direction::Down => after.remove(id),
+    };
+    after
+}
+
+/// Sets the version table to `heads` without running anything (`stamp`);
+/// `purge` clears whatever is there first, even ids no file has.
+pub fn stamp(
+    engine: &mut dyn Engine,
+    history: &History,
+    version_table: &str,
+    heads: &[String],
+    purge: bool,
+) -> Result<(), ApplyError> {
+    let current = engine.versions(version_table)?.heads;
+    if !purge {
+        // Fails on ids that no file has, unless --purge says to drop them.
+        history.applied_set(&current).map_err(MigrateError::from)?;
+    }
+    let applied: BTreeSet<String> = heads.iter().flat_map(|h| history.ancestors_of(h)).collect();
+    let record: Vec<(&str, &str)> =
+        applied.iter().map(|id| (id.as_str(), history.revisions[id].checksum.as_str())).collect();
+    let update = Update { heads, forget: Forget::All, record: &record }.statements(version_table);
+    let expect = (!purge).then_some(current);
+    let version = Bookkeeping { table: version_table, expect: expect.as_deref(), record: &update };
+    let unit = Unit { revision: "stamp", file: "", script: "", version: Some(version) };
+    match engine.run(&unit)? {
+        Ran::Applied => Ok(()),
+        Ran::Moved(now) => Err(MigrateError::Target(format!(
+            "the database moved to {} while stamping: run the command again",
+            describe_heads(&now)
+        ))
+        .into()),
+    }
+}
+
+/// The offline script for running `steps` from `start` (cli.md: `--sql`):
+/// what the engine would run, each revision atomic with its version
+/// update. Every statement is terminated, whatever the revision's last line.
+pub fn offline_script(
+    history: &History,
+    start: &BTreeSet<String>,
+    steps: &[String],
+    direction: Direction,
+    version_table: &str,
+    caps: &Capabilities,
+) -> Result<String, RunError> {
+    let mut out = String::new();
+    if caps.foreign_keys_off {
+        out.push_str(
+            "-- autogen offline script: foreign-key enforcement is off while revisions run\n-- (it cannot \
+            change inside a transaction; a rebuild's DROP TABLE would fire ON DELETE actions)\nPRAGMA foreign_keys = \
+                OFF;\n\n",
+        );
+    }
+    for stmt in version::create(version_table) {
+        out.push_str(&stmt);
+        out.push_str(";\n");
+    }
+    let mut applied = start.clone();
+    for id in steps {
+        let rev = &history.revisions[id];
+        let verb = if direction == Direction::Up { "upgrade" } else { "downgrade" };
+        out.push_str(&format!("\n-- Running {verb} {}: {}\n", rev.id, rev.message.lines().next().unwrap_or("")));
+        if caps.transactions {
+            out.push_str("BEGIN;\n\n");
+        }
+        let file = rev.path.display().to_string();
+        out.push_str(&terminated(rev.script(direction), id, &file)?);
+        out.push('\n');
+        applied = after(&applied, id, direction);
+        let heads = history.heads_of(&applied);
+        let record: Vec<(&str, &str)> =
+            if direction == Direction::Up { vec![(id.as_str(), rev.checksum.as_str())] } else { Vec::new() };
+        for stmt in (Update { heads: &heads, forget: Forget::One(id), record: &record }).statements(version_table) {
+            out.push_str(&stmt);
+            out.push_str(";\n");
+        }
+        if caps.transactions {
+            out.push_str("COMMIT;\n");
+        }
+    }
+    if caps.foreign_keys_off {
+        out.push_str("\nPRAGMA foreign_keys = ON;\n");
+    }
+    Ok(out)
+}
+
+/// A revision's SQL with every statement ending in `;`: a last statement
+/// without one would otherwise run into the version-table update after it.
+/// The `;` goes on a line of its own, where a trailing `--` comment cannot
+/// swallow it.
+fn terminated(sql: &str, revision: &str, file: &str) -> Result<String, RunError> {
+    let sql = sql.trim();
+    crate::engine::script::statements(sql, revision, file)?;
+    let mut out = sql.to_string();
+    if !crate::sql::lexer::is_complete(sql) {
+        out.push_str("\n;");
+    }
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    Ok(out)
+}
