@@ -14,8 +14,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// SQLite keeps memory statistics by default (the bundled build does not
 /// set SQLITE_DEFAULT_MEMSTATUS=0), which takes a global mutex around
-/// every malloc and free; a rehearsal that rebuilds 60 of 1000 tables
-/// spent a fifth of its time there. autogen reads none of the statistics
+/// every malloc and free, a measurable share of a rebuild-heavy rehearsal
+/// (README, "Performance"). autogen reads none of the statistics
 /// (nor sets a heap limit, which needs them). `sqlite3_config` works only
 /// before SQLite initializes, that is before the first connection opens.
 fn sqlite_without_memory_statistics() {

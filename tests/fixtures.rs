@@ -1,5 +1,5 @@
 //! One test per folder of `fixtures/`: the diff (text and JSON) and the
-//! generated upgrade and downgrade are snapshotted under `snapshots/`, and
+//! plans and generated upgrade and downgrade are snapshotted in the fixture's folder (`migration.snap`), and
 //! the migration is applied to a database seeded with the fixture's rows
 //! and checked end to end (see `support::assert_round_trip`).
 
@@ -34,15 +34,18 @@ fn run_fixture(name: &str) {
     let mut json = Vec::new();
     report::write_json(&m.diff, &mut json).unwrap();
     let snapshot = format!(
-        "=== diff ===\n{}\n=== diff --format json ===\n{}\n=== upgrade ===\n{}\n=== downgrade ===\n{}",
+        "=== diff ===\n{}\n=== diff --format json ===\n{}\n=== upgrade plan ===\n{}\n=== upgrade ===\n{}\n\
+         === downgrade plan ===\n{}\n=== downgrade ===\n{}",
         anstream::adapter::strip_str(&String::from_utf8(text).unwrap()),
         String::from_utf8(json).unwrap(),
+        m.up_plan.outline(),
         m.up,
+        m.down_plan.outline(),
         m.down
     );
-    let settings = "../snapshots";
-    insta::with_settings!({snapshot_path => settings, prepend_module_to_snapshot => false, omit_expression => true}, {
-        insta::assert_snapshot!(name, snapshot);
+    // The snapshot lives in the fixture's folder, beside its input.
+    insta::with_settings!({snapshot_path => dir.clone(), prepend_module_to_snapshot => false, omit_expression => true}, {
+        insta::assert_snapshot!("migration", snapshot);
     });
 
     let start = support::schema_of(&conn);

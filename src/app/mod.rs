@@ -229,3 +229,46 @@ fn write_new_file(path: &Path, text: &str) -> std::io::Result<()> {
     let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(path)?;
     f.write_all(text.as_bytes())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A command run in `dir` as the binary runs it, output captured.
+    fn run(
+        dir: &Path,
+        command: impl FnOnce(&Context, &mut Io) -> Result<Outcome>,
+    ) -> Result<(Outcome, String, String)> {
+        let overrides =
+            config::Overrides { database: Some("app.db".into()), schema: Some("m.yaml".into()), ..Default::default() };
+        let ctx = Context { config: config::load(&overrides, dir)?, cwd: dir.to_path_buf() };
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let outcome = command(&ctx, &mut Io { out: &mut out, err: &mut err, progress: None })?;
+        Ok((outcome, String::from_utf8_lossy(&out).into_owned(), String::from_utf8_lossy(&err).into_owned()))
+    }
+
+    #[test]
+    fn revision_upgrade_check_and_replay_agree() {
+        let dir = tempfile::tempdir().unwrap();
+        let model = "tables: [{name: t, columns: [{name: id, type: INTEGER, primary_key: true}]}]";
+        std::fs::write(dir.path().join("m.yaml"), model).unwrap();
+        let opts = RevisionOptions {
+            message: "first".into(),
+            autogenerate: true,
+            rev_id: Some("r1".into()),
+            ..Default::default()
+        };
+        let (_, out, _) = run(dir.path(), |ctx, io| revision(ctx, &opts, io)).unwrap();
+        assert!(out.contains("_r1_first.sql ... done"), "{out}");
+        let behind = run(dir.path(), check).unwrap_err().to_string();
+        assert!(behind.contains("not at the head r1"), "{behind}");
+        let (_, _, err) = run(dir.path(), |ctx, io| migrate(ctx, &Target::Head, Direction::Up, io)).unwrap();
+        assert_eq!(err, "Running upgrade <base> -> r1: first\n");
+        assert_eq!(run(dir.path(), check).unwrap().0, Outcome::Done);
+        assert_eq!(run(dir.path(), check_replay).unwrap().0, Outcome::Done);
+        std::fs::write(dir.path().join("m.yaml"), model.replace("}]}]", "}, {name: a, type: TEXT}]}]")).unwrap();
+        let (outcome, out, _) = run(dir.path(), check).unwrap();
+        assert_eq!(outcome, Outcome::Differences);
+        assert!(anstream::adapter::strip_str(&out).to_string().contains("+ add column `t.a` TEXT"), "{out}");
+    }
+}

@@ -82,3 +82,73 @@ fn rename_changes(renames: &Renames) -> Vec<Change> {
 pub fn reverse(up: &Diff, from: &Schema, to: &Schema) -> Diff {
     diff_with_renames(to, from, up.renames.inverse())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::model::parse;
+
+    fn schema(yaml: &str) -> Schema {
+        parse(yaml, std::path::Path::new("m.yaml")).unwrap().schema
+    }
+
+    #[test]
+    fn changes_carry_the_objects_before_and_after() {
+        let from = schema(
+            "tables: [{name: t, columns: [{name: id, type: INTEGER, primary_key: true}, {name: a, type: TEXT}]}]",
+        );
+        let to = schema(
+            "tables: [{name: t, columns: [{name: id, type: INTEGER, primary_key: true}, {name: a, type: INT, \
+             nullable: false, server_default: 0}], check_constraints: [{sql: a > 0}]}]",
+        );
+        let d = diff(&from, &to);
+        let column = |change| Change::ModifyColumn { table: "t".into(), column: "a".into(), change };
+        assert_eq!(
+            d.changes[..3],
+            [
+                column(ColumnChange::Type { from: "TEXT".into(), to: "INT".into() }),
+                column(ColumnChange::Nullable { from: true, to: false }),
+                column(ColumnChange::Default { from: None, to: Some("0".into()) }),
+            ]
+        );
+        let Change::AddConstraint { constraint: Constraint::Check(check), .. } = &d.changes[3] else {
+            panic!("{:?}", d.changes)
+        };
+        assert_eq!((check.name.as_deref(), check.expr.as_str()), (None, "a > 0"));
+        assert_eq!(d.changes.len(), 4);
+    }
+
+    #[test]
+    fn the_reverse_diff_undoes_the_renames() {
+        let from = schema("tables: [{name: old, columns: [{name: a, type: TEXT}]}]");
+        let to = schema("tables: [{name: new, renamed_from: old, columns: [{name: b, type: TEXT, renamed_from: a}]}]");
+        let up = diff(&from, &to);
+        assert_eq!(
+            up.changes,
+            [
+                Change::RenameTable { from: "old".into(), to: "new".into() },
+                Change::RenameColumn { table: "new".into(), from: "a".into(), to: "b".into() },
+            ]
+        );
+        let down = reverse(&up, &from, &to);
+        assert_eq!(
+            down.changes,
+            [
+                Change::RenameTable { from: "new".into(), to: "old".into() },
+                Change::RenameColumn { table: "old".into(), from: "b".into(), to: "a".into() },
+            ]
+        );
+        assert!(diff(&apply_renames(&to, &down.renames), &from).is_empty());
+    }
+
+    #[test]
+    fn a_dropped_and_added_table_with_the_same_columns_is_a_suggestion() {
+        let from = schema("tables: [{name: a, columns: [{name: x, type: TEXT}]}]");
+        let to = schema("tables: [{name: b, columns: [{name: x, type: TEXT}]}]");
+        let d = diff(&from, &to);
+        assert!(
+            matches!(d.changes.as_slice(), [Change::AddTable(t), Change::RemoveTable(u)] if t.name == "b" && u.name == "a")
+        );
+        assert!(d.suggestions[0].contains("add `renamed_from: a` to table `b`"), "{:?}", d.suggestions);
+    }
+}

@@ -246,3 +246,96 @@ fn terminated(sql: &str, revision: &str, file: &str) -> Result<String, RunError>
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::sqlite::{Access, Sqlite};
+    use crate::migrate::revision::NewRevision;
+    use std::time::Duration;
+
+    /// Three revisions, r1 <- r2 <- r3, each creating a table, in a folder.
+    fn chain(dir: &std::path::Path) -> History {
+        let mut parents: Vec<String> = Vec::new();
+        for id in ["r1", "r2", "r3"] {
+            let up = format!("CREATE TABLE {id} (a)");
+            let down = format!("DROP TABLE {id}");
+            let new = NewRevision { id, parents: &parents, message: id, up: &up, down: &down, epoch: 0 };
+            std::fs::write(dir.join(new.file_name()), new.text()).unwrap();
+            parents = vec![id.to_string()];
+        }
+        History::load(dir).unwrap()
+    }
+
+    fn open(path: &std::path::Path) -> Sqlite {
+        Sqlite::open(path, Access::Write, Duration::from_secs(1), None).unwrap()
+    }
+
+    fn heads(db: &mut Sqlite) -> Vec<String> {
+        db.versions("v").unwrap().heads
+    }
+
+    #[test]
+    fn upgrades_and_downgrades_by_step_and_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let history = chain(dir.path());
+        let mut db = open(&dir.path().join("app.db"));
+        let mut ran = Vec::new();
+        migrate(&mut db, &history, "v", &Target::Relative(2), Direction::Up, &mut |e| ran.push(e.message())).unwrap();
+        assert_eq!(ran, ["Running upgrade <base> -> r1: r1", "Running upgrade r1 -> r2: r2"]);
+        assert_eq!(heads(&mut db), ["r2"]);
+        migrate(&mut db, &history, "v", &Target::Head, Direction::Up, &mut |_| {}).unwrap();
+        assert_eq!(heads(&mut db), ["r3"]);
+        let mut ran = Vec::new();
+        migrate(&mut db, &history, "v", &Target::Revision("r1".into()), Direction::Down, &mut |e| {
+            ran.push(e.message())
+        })
+        .unwrap();
+        assert_eq!(ran, ["Running downgrade r3 -> r2: r3", "Running downgrade r2 -> r1: r2"]);
+        let error = migrate(&mut db, &history, "v", &Target::Head, Direction::Down, &mut |_| {}).unwrap_err();
+        assert!(error.to_string().contains("use `autogen upgrade head`"), "{error}");
+        let error = migrate(&mut db, &history, "v", &Target::Base, Direction::Up, &mut |_| {}).unwrap_err();
+        assert!(error.to_string().contains("use `autogen downgrade base`"), "{error}");
+    }
+
+    /// Another process applies r2 while this one is between r1 and r2:
+    /// the engine reports the move, and the run carries on from r3, so
+    /// every revision runs once.
+    #[test]
+    fn a_database_moved_by_another_process_is_planned_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let history = chain(dir.path());
+        let path = dir.path().join("app.db");
+        let mut db = open(&path);
+        let mut other = open(&path);
+        let mut ran = Vec::new();
+        migrate(&mut db, &history, "v", &Target::Head, Direction::Up, &mut |e| {
+            if ran.is_empty() {
+                migrate(&mut other, &history, "v", &Target::Relative(1), Direction::Up, &mut |_| {}).unwrap();
+            }
+            ran.push(e.message());
+        })
+        .unwrap();
+        assert_eq!(ran, ["Running upgrade <base> -> r1: r1", "Running upgrade r2 -> r3: r3"]);
+        assert_eq!(heads(&mut db), ["r3"]);
+        let tables: i64 = db
+            .connection()
+            .query_row("SELECT count(*) FROM sqlite_schema WHERE name LIKE 'r_'", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(tables, 3);
+    }
+
+    #[test]
+    fn the_offline_script_terminates_every_statement() {
+        let dir = tempfile::tempdir().unwrap();
+        let history = chain(dir.path());
+        let steps = history.steps_to(&BTreeSet::new(), &Target::Head, Direction::Up).unwrap();
+        let script =
+            offline_script(&history, &BTreeSet::new(), &steps, Direction::Up, "v", &Capabilities::SQLITE).unwrap();
+        assert!(script.contains("CREATE TABLE r1 (a)\n;\n"), "{script}");
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch(&script).unwrap();
+        let head: String = conn.query_row("SELECT version_num FROM v", [], |r| r.get(0)).unwrap();
+        assert_eq!(head, "r3");
+    }
+}

@@ -132,6 +132,56 @@ impl std::fmt::Display for Reason {
     }
 }
 
+impl Plan {
+    /// The steps one a line, with what each works on and why: a short
+    /// form for reviews and snapshots, where a planner change shows as
+    /// itself rather than as churn in the SQL.
+    pub fn outline(&self) -> String {
+        let mut out = String::new();
+        for step in &self.steps {
+            out.push_str(&step.outline());
+            out.push('\n');
+        }
+        out
+    }
+}
+
+impl Step {
+    /// The step in one line (a rebuild adds its reasons below it).
+    pub fn outline(&self) -> String {
+        match self {
+            Step::DropTrigger(t) => format!("DropTrigger({:?})", t.name),
+            Step::DropView(v) => format!("DropView({:?})", v.name),
+            Step::DropIndex(i) => format!("DropIndex({:?})", i.name),
+            Step::DropTable(t) => format!("DropTable({:?})", t.name),
+            Step::RenameTable { from, to } => format!("RenameTable {{ from: {from:?}, to: {to:?} }}"),
+            Step::RenameColumn { table, from, to } => {
+                format!("RenameColumn {{ table: {table:?}, from: {from:?}, to: {to:?} }}")
+            }
+            Step::CreateTable(t) => format!("CreateTable({:?})", t.name),
+            Step::AddColumn { table, column } => {
+                format!("AddColumn {{ table: {:?}, column: {:?} }}", table.name, column.name)
+            }
+            Step::DropColumn { table, column } => format!("DropColumn {{ table: {table:?}, column: {column:?} }}"),
+            Step::Rebuild(r) => {
+                let mut s = format!("Rebuild({:?})", r.to.name);
+                for reason in &r.reasons {
+                    s.push_str(&format!("\n    {reason:?}"));
+                }
+                for (from, to) in &r.renamed_columns {
+                    s.push_str(&format!("\n    renames column {from:?} to {to:?}"));
+                }
+                s
+            }
+            Step::CreateIndex { table, index } => {
+                format!("CreateIndex {{ table: {:?}, index: {:?} }}", table.name, index.name)
+            }
+            Step::CreateView(v) => format!("CreateView({:?})", v.name),
+            Step::CreateTrigger(t) => format!("CreateTrigger({:?})", t.name),
+        }
+    }
+}
+
 /// What happens to a table present on both sides.
 enum TableAction {
     Keep,
@@ -441,4 +491,80 @@ fn rename_steps(diff: &Diff, folded: &[(String, String, String)]) -> Vec<Step> {
         steps.push(Step::RenameColumn { table: table.clone(), from: from.clone(), to: to.clone() });
     }
     steps
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::{diff, ColumnChange};
+    use crate::source::model::parse;
+
+    fn schema(yaml: &str) -> Schema {
+        parse(yaml, std::path::Path::new("m.yaml")).unwrap().schema
+    }
+
+    const BEFORE: &str =
+        "tables: [{name: t, columns: [{name: id, type: INTEGER, primary_key: true}, {name: a, type: TEXT}]}]";
+
+    #[test]
+    fn what_alter_can_do_stays_an_alter() {
+        let to = schema(
+            "tables: [{name: t, columns: [{name: id, type: INTEGER, primary_key: true}, {name: a, type: TEXT}, \
+             {name: b, type: INT, nullable: false, server_default: 0}], indexes: [{name: ix_a, columns: [a]}]}]",
+        );
+        let p = plan(&diff(&schema(BEFORE), &to), &to, &Capabilities::SQLITE);
+        assert_eq!(
+            p.outline(),
+            "AddColumn { table: \"t\", column: \"b\" }\nCreateIndex { table: \"t\", index: \"ix_a\" }\n"
+        );
+    }
+
+    #[test]
+    fn what_alter_cannot_do_is_one_rebuild_with_its_reasons() {
+        let to = schema(
+            "tables: [{name: t, columns: [{name: id, type: INTEGER, primary_key: true}, {name: a, type: INT}, \
+             {name: b, type: TEXT, nullable: false}]}]",
+        );
+        let p = plan(&diff(&schema(BEFORE), &to), &to, &Capabilities::SQLITE);
+        let [Step::Rebuild(r)] = p.steps.as_slice() else { panic!("{}", p.outline()) };
+        assert_eq!(
+            r.reasons,
+            [
+                Reason::CannotAdd { column: "b".into(), refusal: Refusal::NotNullWithoutDefault },
+                Reason::Change(Change::ModifyColumn {
+                    table: "t".into(),
+                    column: "a".into(),
+                    change: ColumnChange::Type { from: "TEXT".into(), to: "INT".into() }
+                }),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_planner_asks_the_engine_before_dropping_a_column() {
+        let to = schema("tables: [{name: t, columns: [{name: id, type: INTEGER, primary_key: true}]}]");
+        let d = diff(&schema(BEFORE), &to);
+        let native = plan(&d, &to, &Capabilities::SQLITE);
+        assert_eq!(native.outline(), "DropColumn { table: \"t\", column: \"a\" }\n");
+        let old = Capabilities { drop_column: false, ..Capabilities::SQLITE };
+        let p = plan(&d, &to, &old);
+        let [Step::Rebuild(r)] = p.steps.as_slice() else { panic!("{}", p.outline()) };
+        assert_eq!(r.reasons, [Reason::CannotDrop { column: "a".into(), refusal: Refusal::NotSupported }]);
+    }
+
+    #[test]
+    fn tables_are_created_parents_first_and_dropped_children_first() {
+        let parent = "{name: p, columns: [{name: id, type: INTEGER, primary_key: true}]}";
+        let child = "{name: c, columns: [{name: id, type: INTEGER, primary_key: true}, {name: p_id, type: INT, references: p.id}]}";
+        let both = schema(&format!("tables: [{child}, {parent}]"));
+        let none = Schema::default();
+        assert_eq!(
+            plan(&diff(&none, &both), &both, &Capabilities::SQLITE).outline(),
+            "CreateTable(\"p\")\nCreateTable(\"c\")\n"
+        );
+        assert_eq!(
+            plan(&diff(&both, &none), &none, &Capabilities::SQLITE).outline(),
+            "DropTable(\"c\")\nDropTable(\"p\")\n"
+        );
+    }
 }

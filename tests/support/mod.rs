@@ -122,16 +122,18 @@ pub struct Migration {
     pub up: String,
     pub down: String,
     pub diff: autogen::Diff,
+    pub up_plan: autogen::Plan,
+    pub down_plan: autogen::Plan,
 }
 
 pub fn generate(conn: &Connection, model: &Schema) -> Migration {
     let db = schema_of(conn);
     let caps = autogen::Capabilities::SQLITE;
     let diff = autogen::diff(&db, model);
-    let up = autogen::script(&autogen::plan(&diff, model, &caps));
-    let down_diff = autogen::reverse(&diff, &db, model);
-    let down = autogen::script(&autogen::plan(&down_diff, &db, &caps));
-    Migration { up, down, diff }
+    let up_plan = autogen::plan(&diff, model, &caps);
+    let down_plan = autogen::plan(&autogen::reverse(&diff, &db, model), &db, &caps);
+    let (up, down) = (autogen::script(&up_plan), autogen::script(&down_plan));
+    Migration { up, down, diff, up_plan, down_plan }
 }
 
 /// `sqlite_sequence`, where it exists: AUTOINCREMENT counters.

@@ -2,16 +2,15 @@
 //! read from the event stream of serde-saphyr's own parser (granit-parser,
 //! which serde-saphyr re-exports).
 //!
-//! Why not serde-saphyr's deserializer for the model: on a 1000-table model
-//! (500 KB) it takes 80 to 150 ms, the parser's events take 30, and `diff`
-//! has 60 ms in all. The tree keeps the guarantees we use serde-saphyr for:
-//! line and column on every value and error, duplicate keys rejected, and
-//! limits on nesting and alias expansion (billion laughs).
+//! Why not serde-saphyr's deserializer for the model: on a large model it
+//! costs more than all of `diff` (README, "Performance"). The tree keeps
+//! the guarantees we use serde-saphyr for: line and column on every value
+//! and error, duplicate keys rejected, and limits on nesting and alias
+//! expansion (billion laughs).
 //!
-//! The event parser itself takes about 70 ms on that model, so the usual
-//! shapes of a model file (block collections, one-line flow collections and
-//! scalars) are read first by `fast` (`src/yaml/fast.rs`), which gives up on anything else; the
-//! event parser then reads the file, errors included.
+//! The usual shapes of a model file (block collections, one-line flow
+//! collections and scalars) are read first by [`fast`], which gives up on
+//! anything else; the event parser then reads the file, errors included.
 
 use std::collections::HashMap;
 
