@@ -1,7 +1,10 @@
 //! Property test: random pairs of schemas, a database of the first with
 //! rows, migrated to the second and back. Every generated migration must
 //! converge (empty re-diff), keep the rows, leave a healthy database, and
-//! come back to the start. PROPTEST_CASES sets the count (CI runs 48).
+//! come back to the start. The schemas mix rowid-alias and other integer
+//! keys, conflict clauses, named and unnamed constraints, column- and
+//! table-level CHECKs, and UNIQUE keys with collations and orders.
+//! PROPTEST_CASES sets the count (CI runs 48).
 
 mod support;
 
@@ -19,6 +22,9 @@ struct ColumnSpec {
     indexed: bool,
     collate: bool,
     check: bool,
+    /// Bits: the constraints named, the CHECK on the column, the UNIQUE key
+    /// DESC and NOCASE, a conflict clause on UNIQUE and NOT NULL.
+    style: u8,
 }
 
 #[derive(Debug, Clone)]
@@ -28,6 +34,9 @@ struct TableSpec {
     without_rowid: bool,
     autoincrement: bool,
     fk_to_parent: bool,
+    /// 0: INTEGER PRIMARY KEY (the rowid); 1: INT PRIMARY KEY; 2: INTEGER
+    /// PRIMARY KEY DESC (neither is a rowid alias).
+    key: usize,
 }
 
 const DEFAULTS: [&str; 4] = ["0", "'x'", "(1 + 1)", "CURRENT_TIMESTAMP"];
@@ -40,14 +49,16 @@ fn column_spec() -> impl Strategy<Value = ColumnSpec> {
         any::<bool>(),
         any::<bool>(),
         any::<bool>(),
+        any::<u8>(),
     )
-        .prop_map(|(ty, not_null_default, unique, indexed, collate, check)| ColumnSpec {
+        .prop_map(|(ty, not_null_default, unique, indexed, collate, check, style)| ColumnSpec {
             ty,
             not_null_default,
             unique,
             indexed,
             collate,
             check,
+            style,
         })
 }
 
@@ -58,13 +69,15 @@ fn table_spec() -> impl Strategy<Value = TableSpec> {
         any::<bool>(),
         any::<bool>(),
         any::<bool>(),
+        0usize..3,
     )
-        .prop_map(|(columns, strict, without_rowid, autoincrement, fk_to_parent)| TableSpec {
+        .prop_map(|(columns, strict, without_rowid, autoincrement, fk_to_parent, key)| TableSpec {
             columns,
             strict,
             without_rowid,
             autoincrement,
             fk_to_parent,
+            key,
         })
 }
 
@@ -82,14 +95,17 @@ fn build(spec: &[Option<TableSpec>]) -> Schema {
     for (i, t) in spec.iter().enumerate() {
         let Some(t) = t else { continue };
         let name = format!("t{i}");
-        let without_rowid = t.without_rowid && !t.autoincrement;
+        let alias = t.key == 0;
+        let without_rowid = t.without_rowid && !(t.autoincrement && alias);
         let mut table = Table { name: name.clone(), strict: t.strict, without_rowid, ..Table::default() };
-        table.columns.push(Column { name: "id".into(), ty: "INTEGER".into(), nullable: false, ..Column::default() });
+        let key_type = if t.key == 1 { "INT" } else { "INTEGER" };
+        table.columns.push(Column { name: "id".into(), ty: key_type.into(), nullable: false, ..Column::default() });
         table.primary_key = Some(PrimaryKey {
             name: None,
             columns: vec!["id".into()],
             on_conflict: None,
-            autoincrement: t.autoincrement && !without_rowid,
+            autoincrement: t.autoincrement && alias && !without_rowid,
+            desc: t.key == 2,
         });
         for (j, c) in t.columns.iter().enumerate() {
             let Some(c) = c else { continue };
@@ -104,16 +120,25 @@ fn build(spec: &[Option<TableSpec>]) -> Schema {
                 }
             });
             let unique = c.unique && default.is_none();
+            let named = c.style & 1 != 0;
+            let conflict = (c.style & 16 != 0).then_some(Conflict::Abort);
             table.columns.push(Column {
                 name: col.clone(),
                 ty: ty.into(),
                 nullable: default.is_none(),
+                not_null_conflict: if default.is_some() { conflict } else { None },
                 default,
                 collate: (c.collate && ty == "TEXT").then(|| "NOCASE".into()),
                 ..Column::default()
             });
             if unique {
-                table.uniques.push(UniqueConstraint { name: None, columns: vec![col.clone()], on_conflict: None });
+                let key = KeyColumn {
+                    name: col.clone(),
+                    collate: (c.style & 8 != 0).then(|| "NOCASE".into()),
+                    desc: c.style & 4 != 0,
+                };
+                let name = named.then(|| format!("uq_{name}_{col}"));
+                table.uniques.push(UniqueConstraint { name, columns: vec![key], on_conflict: conflict });
             }
             if c.indexed {
                 table.indexes.push(Index {
@@ -124,10 +149,14 @@ fn build(spec: &[Option<TableSpec>]) -> Schema {
                 });
             }
             if c.check {
-                table.checks.push(CheckConstraint {
-                    name: Some(format!("ck_{name}_{col}")),
+                let check = CheckConstraint {
+                    name: named.then(|| format!("ck_{name}_{col}")),
                     expr: format!("{col} IS NULL OR length({col}) < 1000"),
-                });
+                };
+                match table.columns.last_mut() {
+                    Some(column) if c.style & 2 != 0 => column.checks.push(check),
+                    _ => table.checks.push(check),
+                }
             }
         }
         if t.fk_to_parent && i > 0 && spec[i - 1].is_some() {

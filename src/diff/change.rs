@@ -105,6 +105,11 @@ pub enum ColumnChange {
 pub enum Constraint {
     Unique(UniqueConstraint),
     Check(CheckConstraint),
+    /// A CHECK written on a column.
+    ColumnCheck {
+        column: String,
+        check: CheckConstraint,
+    },
 }
 
 /// What changes in a table as a whole.
@@ -171,14 +176,22 @@ impl Constraint {
     pub fn definition(&self) -> String {
         match self {
             Constraint::Unique(u) => ddl::unique_definition(u),
-            Constraint::Check(c) => ddl::check_definition(c),
+            Constraint::Check(c) | Constraint::ColumnCheck { check: c, .. } => ddl::check_definition(c),
         }
     }
 
     pub fn name(&self) -> Option<&str> {
         match self {
             Constraint::Unique(u) => u.name.as_deref(),
-            Constraint::Check(c) => c.name.as_deref(),
+            Constraint::Check(c) | Constraint::ColumnCheck { check: c, .. } => c.name.as_deref(),
+        }
+    }
+
+    /// What it is on: `table`, or `table.column` for a column's CHECK.
+    pub fn on(&self, table: &str) -> String {
+        match self {
+            Constraint::ColumnCheck { column, .. } => format!("{table}.{column}"),
+            _ => table.to_string(),
         }
     }
 
@@ -186,7 +199,7 @@ impl Constraint {
     pub fn kind(&self) -> &'static str {
         match self {
             Constraint::Unique(_) => "unique",
-            Constraint::Check(_) => "check",
+            Constraint::Check(_) | Constraint::ColumnCheck { .. } => "check",
         }
     }
 }
@@ -218,9 +231,11 @@ impl fmt::Display for Change {
                 write!(f, "add index `{}` on `{table}` {}", index.name, ddl::index_definition(index))
             }
             Change::RemoveIndex { table, index } => write!(f, "drop index `{}` on `{table}`", index.name),
-            Change::AddConstraint { table, constraint } => write!(f, "add to `{table}`: {}", constraint.definition()),
+            Change::AddConstraint { table, constraint } => {
+                write!(f, "add to `{}`: {}", constraint.on(table), constraint.definition())
+            }
             Change::RemoveConstraint { table, constraint } => {
-                write!(f, "remove from `{table}`: {}", constraint.definition())
+                write!(f, "remove from `{}`: {}", constraint.on(table), constraint.definition())
             }
             Change::AddForeignKey { table, foreign_key } => {
                 write!(f, "add to `{table}`: {}", ddl::fk_definition(foreign_key))

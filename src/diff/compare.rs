@@ -140,6 +140,16 @@ fn column(t: &str, h: &Column, w: &Column, found: &mut Found) {
     if !w.nullable && !h.nullable && h.not_null_conflict != w.not_null_conflict {
         found.column(t, c, ColumnChange::OnConflict { from: h.not_null_conflict, to: w.not_null_conflict });
     }
+    let names = found.names;
+    let (gone, new) = match_up(&h.checks, &w.checks, |x, y| same_check(names, x, y));
+    for check in gone {
+        let constraint = Constraint::ColumnCheck { column: c.clone(), check: check.clone() };
+        found.push(Change::RemoveConstraint { table: t.to_string(), constraint });
+    }
+    for check in new {
+        let constraint = Constraint::ColumnCheck { column: c.clone(), check: check.clone() };
+        found.push(Change::AddConstraint { table: t.to_string(), constraint });
+    }
 }
 
 fn table_properties(have: &Table, want: &Table, found: &mut Found) {
@@ -170,12 +180,23 @@ fn same_primary_key(have: Option<&PrimaryKey>, want: Option<&PrimaryKey>) -> boo
     }
 }
 
-/// A name counts where the wanted side gives one (model.md).
+/// Names count: an unnamed constraint matches only an unnamed one, so
+/// naming or unnaming a constraint is a difference, both ways (model.md).
 fn name_matches(have: Option<&str>, want: Option<&str>) -> bool {
-    match want {
-        None => true,
-        Some(w) => have.is_some_and(|h| same_name(h, w)),
+    match (have, want) {
+        (None, None) => true,
+        (Some(h), Some(w)) => same_name(h, w),
+        _ => false,
     }
+}
+
+fn same_keys(a: &[KeyColumn], b: &[KeyColumn]) -> bool {
+    a.len() == b.len()
+        && a.iter().zip(b).all(|(x, y)| same_name(&x.name, &y.name) && x.collate == y.collate && x.desc == y.desc)
+}
+
+fn same_check(names: &Names, h: &CheckConstraint, w: &CheckConstraint) -> bool {
+    same_sql(&h.expr, &w.expr, names) && name_matches(h.name.as_deref(), w.name.as_deref())
 }
 
 fn indexes(have: &Table, want: &Table, found: &mut Found) {
@@ -216,7 +237,7 @@ fn constraints(have: &Table, want: &Table, found: &mut Found) {
     let t = &want.name;
     let names = found.names;
     let same_unique = |h: &UniqueConstraint, w: &UniqueConstraint| {
-        same_names(&h.columns, &w.columns)
+        same_keys(&h.columns, &w.columns)
             && h.on_conflict == w.on_conflict
             && name_matches(h.name.as_deref(), w.name.as_deref())
     };
@@ -228,10 +249,7 @@ fn constraints(have: &Table, want: &Table, found: &mut Found) {
     for u in new {
         found.push(Change::AddConstraint { table: t.clone(), constraint: Constraint::Unique(u.clone()) });
     }
-    let same_check = |h: &CheckConstraint, w: &CheckConstraint| {
-        same_sql(&h.expr, &w.expr, names) && name_matches(h.name.as_deref(), w.name.as_deref())
-    };
-    let (gone, new) = match_up(&have.checks, &want.checks, same_check);
+    let (gone, new) = match_up(&have.checks, &want.checks, |h, w| same_check(names, h, w));
     for c in gone {
         found.push(Change::RemoveConstraint { table: t.clone(), constraint: Constraint::Check(c.clone()) });
     }

@@ -28,6 +28,9 @@ pub struct Diff {
     pub changes: Vec<Change>,
     /// Loud hints: drops and adds that look like renames.
     pub suggestions: Vec<String>,
+    /// A downgrade ([`reverse`]): columns it brings back that cannot be
+    /// refilled get placeholders instead of failing the revision.
+    pub restores: bool,
 }
 
 impl Diff {
@@ -64,7 +67,7 @@ pub fn diff_with_renames(from: &Schema, to: &Schema, renames: Renames) -> Diff {
     compare::views(&renamed, to, &mut found);
     compare::triggers(&renamed, to, &mut found);
     let (changes, suggestions) = (found.changes, found.suggestions);
-    Diff { renames, renamed, changes, suggestions }
+    Diff { renames, renamed, changes, suggestions, restores: false }
 }
 
 fn rename_changes(renames: &Renames) -> Vec<Change> {
@@ -80,7 +83,7 @@ fn rename_changes(renames: &Renames) -> Vec<Change> {
 /// The downgrade of `up` (which went from `from` to `to`): the same
 /// comparison the other way, with the renames reversed.
 pub fn reverse(up: &Diff, from: &Schema, to: &Schema) -> Diff {
-    diff_with_renames(to, from, up.renames.inverse())
+    Diff { restores: true, ..diff_with_renames(to, from, up.renames.inverse()) }
 }
 
 #[cfg(test)]

@@ -130,9 +130,11 @@ fn rename_columns_in_table(t: &mut Table, cols: &[(String, String)]) {
     if let Some(pk) = &mut t.primary_key {
         rn(&mut pk.columns);
     }
-    t.uniques.iter_mut().for_each(|u| rn(&mut u.columns));
+    for u in &mut t.uniques {
+        u.columns.iter_mut().for_each(|c| c.name = rename_one(&c.name, cols));
+    }
     t.foreign_keys.iter_mut().for_each(|f| rn(&mut f.columns));
-    for check in &mut t.checks {
+    for check in t.checks.iter_mut().chain(t.columns.iter_mut().flat_map(|c| c.checks.iter_mut())) {
         check.expr = lexer::rename_identifiers(&check.expr, cols);
     }
     for index in &mut t.indexes {

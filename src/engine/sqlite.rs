@@ -325,7 +325,7 @@ fn execute(conn: &Connection, statements: &[&str], unit: &Unit, watcher: Option<
                 file: unit.file.into(),
                 index: i + 1,
                 statement: stmt.to_string(),
-                message: crate::sql::sqlite_message(&e),
+                message: crate::sql::guard_message(&crate::sql::sqlite_message(&e)).into_owned(),
                 hint: None,
             }))
         })?;

@@ -64,7 +64,7 @@ pub(super) fn add_column_refusal(table: &Table, c: &Column) -> Option<Refusal> {
     if table.in_primary_key(&c.name) {
         return Some(Refusal::PrimaryKey);
     }
-    if table.uniques.iter().any(|u| u.columns.iter().any(|n| same_name(n, &c.name))) {
+    if table.uniques.iter().any(|u| u.column_names().any(|n| same_name(n, &c.name))) {
         return Some(Refusal::Unique);
     }
     if c.generated.as_ref().is_some_and(|g| g.stored) {
@@ -76,7 +76,9 @@ pub(super) fn add_column_refusal(table: &Table, c: &Column) -> Option<Refusal> {
         }
     }
     let null_default = c.default.as_deref().is_none_or(is_null_literal);
-    if !c.nullable && null_default {
+    // A VIRTUAL generated column stores nothing, so NOT NULL is checked on
+    // reading, and ADD COLUMN takes it (sqlite.md).
+    if !c.nullable && null_default && c.generated.is_none() {
         return Some(Refusal::NotNullWithoutDefault);
     }
     let referenced = table.foreign_keys.iter().any(|f| f.columns.iter().any(|n| same_name(n, &c.name)));
@@ -109,7 +111,7 @@ pub(super) fn drop_column_refusal(
     if have.in_primary_key(column) {
         return Some(Refusal::PrimaryKey);
     }
-    if have.uniques.iter().any(|u| u.columns.iter().any(|n| same_name(n, column))) {
+    if have.uniques.iter().any(|u| u.column_names().any(|n| same_name(n, column))) {
         return Some(Refusal::InUnique);
     }
     let kept_indexes = have
@@ -131,7 +133,8 @@ pub(super) fn drop_column_refusal(
             }
         }
     }
-    if have.checks.iter().any(|k| lexer::mentions(&k.expr, column)) {
+    let other_columns_checks = have.columns.iter().filter(|c| !same_name(&c.name, column)).flat_map(|c| &c.checks);
+    if have.checks.iter().chain(other_columns_checks).any(|k| lexer::mentions(&k.expr, column)) {
         return Some(Refusal::NamedByCheck);
     }
     if have.foreign_keys.iter().any(|f| f.columns.iter().any(|n| same_name(n, column))) {

@@ -99,6 +99,10 @@ pub struct Rebuild {
     /// Columns renamed by this rebuild's copy (old name, new name) rather
     /// than by RENAME COLUMN first.
     pub renamed_columns: Vec<(String, String)>,
+    /// Columns a downgrade brings back NOT NULL without a default, and the
+    /// placeholder (SQL) their rows get: the values the upgrade dropped
+    /// are gone, and the column comes back as it was.
+    pub placeholders: Vec<(String, String)>,
 }
 
 /// The steps of one direction of a migration, in the order they run.
@@ -271,11 +275,13 @@ pub fn plan(diff: &Diff, to: &Schema, caps: &Capabilities) -> Plan {
                     .filter(|(t, _, _)| same_name(t, &table.name))
                     .map(|(_, o, n)| (o.clone(), n.clone()))
                     .collect();
+                let placeholders = if diff.restores { placeholders(&from.tables[&key], table) } else { Vec::new() };
                 steps.push(Step::Rebuild(Rebuild {
                     from: from.tables[&key].clone(),
                     to: table.clone(),
                     reasons: reasons.clone(),
                     renamed_columns,
+                    placeholders,
                 }))
             }
             _ => {}
@@ -366,6 +372,29 @@ fn table_action(
     } else {
         TableAction::Rebuild(reasons)
     }
+}
+
+/// The columns of `to` that `from` lacks and that cannot be filled: NOT NULL,
+/// no default, not generated. Each gets a placeholder of its type's
+/// affinity (sqlite.org/datatype3.html#determination_of_column_affinity).
+fn placeholders(from: &Table, to: &Table) -> Vec<(String, String)> {
+    let missing = to.columns.iter().filter(|c| from.column(&c.name).is_none());
+    missing
+        .filter(|c| !c.nullable && c.default.is_none() && c.generated.is_none())
+        .map(|c| {
+            let ty = c.ty.to_ascii_uppercase();
+            let value = if ty.contains("INT") {
+                "0"
+            } else if ty.contains("CHAR") || ty.contains("CLOB") || ty.contains("TEXT") {
+                "''"
+            } else if ty.is_empty() || ty.contains("BLOB") {
+                "x''"
+            } else {
+                "0"
+            };
+            (c.name.clone(), value.to_string())
+        })
+        .collect()
 }
 
 /// A new single-column foreign key on a column that ADD COLUMN adds is

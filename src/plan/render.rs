@@ -102,6 +102,9 @@ fn rebuild_statements(r: &Rebuild) -> Vec<Statement> {
     why.extend(
         r.renamed_columns.iter().map(|(o, n)| format!("  - column `{o}` is renamed to `{n}` by the copy below")),
     );
+    why.extend(r.placeholders.iter().map(|(c, value)| {
+        format!("  - column `{c}` comes back NOT NULL without a default: its rows get the placeholder {value} (the values it held are gone)")
+    }));
     out.push(Statement::new(
         format!(
             "rebuild `{name}`: SQLite's ALTER TABLE cannot do this:\n{}\nThe new definition is built under a \
@@ -111,18 +114,23 @@ fn rebuild_statements(r: &Rebuild) -> Vec<Statement> {
         ),
         ddl::create_table(&r.to, &tmp),
     ));
+    if let Some(guard) = invented_keys_guard(r) {
+        out.push(guard);
+    }
     let (targets, sources) = copy_lists(r);
     if !targets.is_empty() {
         let comment = if rowid_alias(r).is_some() {
             "copy the rows, rowids included (the table has no INTEGER PRIMARY KEY, so rowids would otherwise be \
-                renumbered); no CAST: the new column affinity converts what it can without loss"
+                renumbered); no CAST: the new column affinity converts what it can without loss; OR ABORT: the \
+                new table's own ON CONFLICT clauses must not drop or replace a row here"
         } else {
-            "copy the rows; no CAST: the new column affinity converts what it can without loss"
+            "copy the rows; no CAST: the new column affinity converts what it can without loss; OR ABORT: the \
+                new table's own ON CONFLICT clauses must not drop or replace a row here"
         };
         out.push(Statement::new(
             comment,
             format!(
-                "INSERT INTO {} ({}) SELECT {} FROM {}",
+                "INSERT OR ABORT INTO {} ({}) SELECT {} FROM {}",
                 ident(&tmp),
                 targets.join(", "),
                 sources.join(", "),
@@ -130,6 +138,10 @@ fn rebuild_statements(r: &Rebuild) -> Vec<Statement> {
             ),
         ));
     }
+    out.push(Statement::new(
+        format!("row accounting: the new `{name}` holds every row of the old one, or the revision stops here"),
+        row_accounting(name, &ident(&tmp), &ident(&r.from.name)),
+    ));
     if r.from.is_autoincrement() && r.to.is_autoincrement() {
         out.push(Statement::new(
             "carry the AUTOINCREMENT counter over, so ids of deleted rows are never reused",
@@ -155,6 +167,58 @@ fn rebuild_statements(r: &Rebuild) -> Vec<Statement> {
     out
 }
 
+/// A statement that stops the revision with `message` (SQL text) when
+/// `condition` holds, in any SQLite, as a plain statement: SQLite's
+/// `RAISE()` exists only in triggers, but a JSON path error quotes the path,
+/// so the error carries the message. The runner shows it without the JSON
+/// wording ([`crate::sql::guard_message`]).
+fn stop_when(message: &str, from: &str, condition: &str) -> String {
+    format!("SELECT json_extract('{{}}', {message}) FROM {from} WHERE {condition}")
+}
+
+/// The new table must hold as many rows as the old one before the old one
+/// is dropped (sqlite.md, the rebuild).
+fn row_accounting(name: &str, new: &str, old: &str) -> String {
+    let message = format!(
+        "{} || new || ' of its ' || old || ' rows'",
+        literal(&format!("{}the copy of `{name}` holds ", crate::sql::GUARD_PREFIX))
+    );
+    stop_when(
+        &message,
+        &format!("(SELECT (SELECT count(*) FROM {new}) AS new, (SELECT count(*) FROM {old}) AS old)"),
+        "new <> old",
+    )
+}
+
+/// An integer key that becomes a rowid alias would turn a NULL into a new
+/// rowid: keys are never invented (sqlite.md), so such rows stop the
+/// revision, counted.
+fn invented_keys_guard(r: &Rebuild) -> Option<Statement> {
+    let key = r.to.integer_primary_key()?;
+    let old = r.from.column(&key.name)?;
+    if r.from.integer_primary_key().is_some() || !old.nullable {
+        return None;
+    }
+    let stored =
+        r.renamed_columns.iter().find(|(_, new)| same_name(new, &old.name)).map_or(old.name.as_str(), |(o, _)| o);
+    let message = format!(
+        "{} || n || {}",
+        literal(crate::sql::GUARD_PREFIX),
+        literal(&format!(
+            " rows of `{}` have a NULL `{}`, which would become a new rowid as the INTEGER PRIMARY KEY: fill them first",
+            r.to.name, key.name
+        ))
+    );
+    let count = format!("(SELECT count(*) AS n FROM {} WHERE {} IS NULL)", ident(&r.from.name), ident(stored));
+    Some(Statement::new(
+        format!(
+            "`{}` becomes the rowid: a NULL in it would be replaced by a new number, so none may be there",
+            key.name
+        ),
+        stop_when(&message, &count, "n > 0"),
+    ))
+}
+
 /// Which alias names the rowid in both tables, when the rowid must be
 /// copied: a rowid table without an INTEGER PRIMARY KEY on both sides.
 fn rowid_alias(r: &Rebuild) -> Option<&'static str> {
@@ -175,7 +239,10 @@ fn copy_lists(r: &Rebuild) -> (Vec<String>, Vec<String>) {
         sources.push(ident(alias));
     }
     for column in r.to.columns.iter().filter(|c| c.generated.is_none()) {
-        if let Some(old) = r.from.column(&column.name) {
+        if let Some((_, value)) = r.placeholders.iter().find(|(c, _)| same_name(c, &column.name)) {
+            targets.push(ident(&column.name));
+            sources.push(value.clone());
+        } else if let Some(old) = r.from.column(&column.name) {
             // `from` carries the new names; the stored table still has the
             // old one where this rebuild does the rename.
             let stored = r
@@ -204,7 +271,10 @@ pub fn script(plan: &Plan) -> String {
                 let _ = writeln!(out, "-- {line}");
             }
         }
-        let _ = writeln!(out, "{};", stmt.sql);
+        // A statement that ends in a `--` comment (model SQL may) gets its
+        // `;` on the next line, where the comment cannot swallow it.
+        let end = if crate::sql::lexer::ends_in_line_comment(&stmt.sql) { "\n;" } else { ";" };
+        let _ = writeln!(out, "{}{end}", stmt.sql);
     }
     out
 }

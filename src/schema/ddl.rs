@@ -55,6 +55,9 @@ pub fn column_definition(table: &Table, c: &Column) -> String {
             s.push_str(&ident(name));
         }
         s.push_str(" PRIMARY KEY");
+        if pk.desc {
+            s.push_str(" DESC");
+        }
         if let Some(conflict) = pk.on_conflict {
             s.push_str(" ON CONFLICT ");
             s.push_str(conflict.as_sql());
@@ -73,7 +76,18 @@ pub fn column_definition(table: &Table, c: &Column) -> String {
         s.push_str(&ident(coll));
     }
     if let Some(g) = &c.generated {
-        s.push_str(&format!(" GENERATED ALWAYS AS ({}) {}", g.expr, if g.stored { "STORED" } else { "VIRTUAL" }));
+        s.push_str(&format!(
+            " GENERATED ALWAYS AS ({}) {}",
+            sql_text(&g.expr),
+            if g.stored { "STORED" } else { "VIRTUAL" }
+        ));
+    }
+    for check in &c.checks {
+        s.push(' ');
+        s.push_str(&check_definition(&CheckConstraint {
+            name: check.name.clone(),
+            expr: table_expr(table, &check.expr),
+        }));
     }
     s
 }
@@ -175,8 +189,19 @@ fn named(name: Option<&str>) -> String {
     name.map(|n| format!("CONSTRAINT {} ", ident(n))).unwrap_or_default()
 }
 
+/// SQL text from the model, made safe to write something after: one that
+/// ends in a `--` comment gets a newline.
+pub fn sql_text(expr: &str) -> String {
+    if lexer::ends_in_line_comment(expr) {
+        format!("{expr}\n")
+    } else {
+        expr.to_string()
+    }
+}
+
 pub fn unique_definition(u: &UniqueConstraint) -> String {
-    let mut s = format!("{}UNIQUE ({})", named(u.name.as_deref()), idents(&u.columns));
+    let keys: Vec<String> = u.columns.iter().map(key_column).collect();
+    let mut s = format!("{}UNIQUE ({})", named(u.name.as_deref()), keys.join(", "));
     if let Some(c) = u.on_conflict {
         s.push_str(" ON CONFLICT ");
         s.push_str(c.as_sql());
@@ -184,8 +209,21 @@ pub fn unique_definition(u: &UniqueConstraint) -> String {
     s
 }
 
+/// A key column with its collation and order: `"email" COLLATE "NOCASE" DESC`.
+fn key_column(c: &KeyColumn) -> String {
+    let mut s = ident(&c.name);
+    if let Some(coll) = &c.collate {
+        s.push_str(" COLLATE ");
+        s.push_str(&ident(coll));
+    }
+    if c.desc {
+        s.push_str(" DESC");
+    }
+    s
+}
+
 pub fn check_definition(c: &CheckConstraint) -> String {
-    format!("{}CHECK ({})", named(c.name.as_deref()), c.expr)
+    format!("{}CHECK ({})", named(c.name.as_deref()), sql_text(&c.expr))
 }
 
 pub fn fk_definition(f: &ForeignKey) -> String {
@@ -216,7 +254,9 @@ fn references_clause(f: &ForeignKey) -> String {
 /// (sqlite.org/lang_createtable.html#the_default_clause).
 pub fn default_sql(expr: &str) -> String {
     let expr = expr.trim();
-    if is_plain_default(expr) {
+    if lexer::ends_in_line_comment(expr) {
+        format!("({expr}\n)")
+    } else if is_plain_default(expr) {
         expr.to_string()
     } else {
         format!("({expr})")

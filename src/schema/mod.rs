@@ -60,6 +60,10 @@ pub struct Column {
     /// Collation name, upper case (collation names are case-insensitive).
     pub collate: Option<String>,
     pub generated: Option<Generated>,
+    /// CHECK constraints written on the column (`a INT CHECK (a > 0)`):
+    /// kept there, where the database has them; table-level ones are
+    /// [`Table::checks`].
+    pub checks: Vec<CheckConstraint>,
     pub renamed_from: Option<String>,
 }
 
@@ -75,13 +79,40 @@ pub struct PrimaryKey {
     pub columns: Vec<String>,
     pub on_conflict: Option<Conflict>,
     pub autoincrement: bool,
+    /// `PRIMARY KEY DESC` on the key's one column. SQLite does not take
+    /// such a column as a rowid alias, whatever its type
+    /// (sqlite.org/lang_createtable.html#rowid).
+    pub desc: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct UniqueConstraint {
     pub name: Option<String>,
-    pub columns: Vec<String>,
+    pub columns: Vec<KeyColumn>,
     pub on_conflict: Option<Conflict>,
+}
+
+/// A column of a UNIQUE key: SQLite keeps its collation and order, and the
+/// key means something else without them (`UNIQUE (email COLLATE NOCASE)`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyColumn {
+    pub name: String,
+    /// An explicit `COLLATE`, upper case; without one the column's own applies.
+    pub collate: Option<String>,
+    pub desc: bool,
+}
+
+impl KeyColumn {
+    pub fn plain(name: impl Into<String>) -> KeyColumn {
+        KeyColumn { name: name.into(), collate: None, desc: false }
+    }
+}
+
+impl UniqueConstraint {
+    /// The key's column names.
+    pub fn column_names(&self) -> impl Iterator<Item = &String> {
+        self.columns.iter().map(|c| &c.name)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -166,12 +197,13 @@ impl Table {
     }
 
     /// The column that aliases the rowid, if any: a rowid table whose primary
-    /// key is one column declared exactly `INTEGER` (sqlite.org/lang_createtable.html#rowid).
+    /// key is one column declared exactly `INTEGER`, and not `PRIMARY KEY
+    /// DESC` on the column (sqlite.org/lang_createtable.html#rowid).
     pub fn integer_primary_key(&self) -> Option<&Column> {
         if self.without_rowid {
             return None;
         }
-        let pk = self.primary_key.as_ref()?;
+        let pk = self.primary_key.as_ref().filter(|pk| !pk.desc)?;
         let [only] = pk.columns.as_slice() else {
             return None;
         };

@@ -449,11 +449,14 @@ fn read_table(
             match &c.kind {
                 ColumnConstraintKind::Unique { on_conflict } => table.uniques.push(UniqueConstraint {
                     name: c.name.clone(),
-                    columns: vec![canonical(&def.name)],
+                    columns: vec![KeyColumn::plain(canonical(&def.name))],
                     on_conflict: *on_conflict,
                 }),
                 ColumnConstraintKind::Check(expr) => {
-                    table.checks.push(CheckConstraint { name: c.name.clone(), expr: expr.clone() })
+                    let check = CheckConstraint { name: c.name.clone(), expr: expr.clone() };
+                    if let Some(column) = table.columns.iter_mut().find(|col| same_name(&col.name, &def.name)) {
+                        column.checks.push(check);
+                    }
                 }
                 ColumnConstraintKind::References(fk) => {
                     table.foreign_keys.push(foreign_key(c.name.clone(), vec![canonical(&def.name)], fk))
@@ -465,7 +468,14 @@ fn read_table(
     for c in &parsed.constraints {
         match c {
             TableConstraint::Unique { name, columns, on_conflict } => {
-                let columns = columns.iter().map(|k| canonical(k.column.as_deref().unwrap_or(&k.expr))).collect();
+                let columns = columns
+                    .iter()
+                    .map(|k| KeyColumn {
+                        name: canonical(k.column.as_deref().unwrap_or(&k.expr)),
+                        collate: k.collate.as_ref().map(|c| c.to_ascii_uppercase()),
+                        desc: k.order == Some(ddl::Order::Desc),
+                    })
+                    .collect();
                 table.uniques.push(UniqueConstraint { name: name.clone(), columns, on_conflict: *on_conflict });
             }
             TableConstraint::Check { name, expr } => {
@@ -500,7 +510,15 @@ fn read_column(x: &XColumn, def: Option<&ddl::ColumnDef>) -> Column {
         name: x.name.clone(),
         ty: normalize_type(&x.ty),
         nullable: !x.notnull,
-        default: x.default.clone(),
+        // `DEFAULT pending` is the string 'pending' to SQLite (a legacy
+        // quirk): the schema says so, as the model must.
+        default: x.default.as_deref().map(|d| {
+            if crate::sql::lexer::is_bare_word(d) {
+                crate::sql::quote::literal(d)
+            } else {
+                d.to_string()
+            }
+        }),
         ..Column::default()
     };
     for c in constraints {
@@ -538,13 +556,15 @@ fn read_primary_key(
         columns: keyed.iter().map(|c| c.name.clone()).collect(),
         on_conflict: None,
         autoincrement: false,
+        desc: false,
     };
     for def in &parsed.columns {
         for c in &def.constraints {
-            if let ColumnConstraintKind::PrimaryKey { on_conflict, autoincrement, .. } = &c.kind {
+            if let ColumnConstraintKind::PrimaryKey { on_conflict, autoincrement, order } = &c.kind {
                 pk.name = c.name.clone();
                 pk.on_conflict = *on_conflict;
                 pk.autoincrement = *autoincrement;
+                pk.desc = *order == Some(ddl::Order::Desc);
             }
         }
     }

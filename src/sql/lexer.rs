@@ -508,6 +508,27 @@ pub fn split_statements(sql: &str) -> Result<Vec<&str>, ParseError> {
     Ok(statements)
 }
 
+/// Whether `sql` is one bare word that is not a keyword SQLite gives a
+/// meaning in an expression (`pending`, not `NULL` or `CURRENT_TIMESTAMP`):
+/// SQLite reads such a DEFAULT as a string only by a legacy quirk.
+pub fn is_bare_word(sql: &str) -> bool {
+    let Ok(tokens) = tokenize(sql) else { return false };
+    const MEANINGFUL: [&str; 6] = ["NULL", "TRUE", "FALSE", "CURRENT_TIME", "CURRENT_DATE", "CURRENT_TIMESTAMP"];
+    matches!(tokens.as_slice(), [t] if t.kind == TokenKind::Word && !MEANINGFUL.iter().any(|k| t.is_keyword(k)))
+}
+
+/// Whether `sql` ends in a `--` comment, which would swallow whatever is
+/// written after it on the same line: SQL text from the model is written
+/// with a newline after it then (model.md allows such comments).
+pub fn ends_in_line_comment(sql: &str) -> bool {
+    let end = match tokenize(sql) {
+        Ok(tokens) => tokens.last().map_or(0, |t| t.end()),
+        Err(_) => return sql.contains("--"),
+    };
+    let tail = sql.get(end..).unwrap_or_default();
+    tail.rfind("--").is_some_and(|at| !tail[at..].contains('\n'))
+}
+
 /// Whether `sql` ends at the end of a statement, as `sqlite3_complete()`
 /// says: its last statement is terminated by a `;` (empty text is).
 pub fn is_complete(sql: &str) -> bool {

@@ -6,6 +6,20 @@
 //! tested on ugly DDL and on what SQLite stored for the shared corpus.
 //! Nothing here panics on any input.
 
+/// How the messages of autogen's own guard statements begin (the row
+/// accounting of a rebuild): the runner shows them as they are.
+pub const GUARD_PREFIX: &str = "autogen: ";
+
+/// A guard statement's message out of SQLite's JSON path error (see the
+/// planner's `stop_when`); any other message as it is.
+pub fn guard_message(message: &str) -> std::borrow::Cow<'_, str> {
+    let inner = message.strip_prefix("JSON path error near '").and_then(|m| m.strip_suffix('\''));
+    match inner.and_then(|m| m.strip_prefix(GUARD_PREFIX)) {
+        Some(text) => std::borrow::Cow::Owned(text.to_string()),
+        None => std::borrow::Cow::Borrowed(message),
+    }
+}
+
 pub mod ddl;
 pub mod lexer;
 pub mod quote;

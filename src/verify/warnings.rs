@@ -45,6 +45,18 @@ fn stored_column(diff: &Diff, table: &str, column: &str) -> String {
         .unwrap_or_else(|| column.to_string())
 }
 
+/// The collation a column gets from this diff, when the diff changes it.
+fn new_collation(diff: &Diff, table: &str, column: &str) -> Option<String> {
+    diff.changes.iter().find_map(|c| match c {
+        Change::ModifyColumn { table: t, column: c, change: ColumnChange::Collation { to, .. } }
+            if same_name(t, table) && same_name(c, column) =>
+        {
+            to.clone()
+        }
+        _ => None,
+    })
+}
+
 fn probe(diff: &Diff, change: &Change) -> Option<Probe> {
     let probe = |query: String, warning: Box<dyn Fn(i64) -> String>| Some(Probe { query, warning });
     match change {
@@ -80,7 +92,9 @@ fn probe(diff: &Diff, change: &Change) -> Option<Probe> {
                 }),
             )
         }
-        Change::AddColumn { table, column } if !column.nullable && column.default.is_none() => {
+        Change::AddColumn { table, column }
+            if !column.nullable && column.default.is_none() && column.generated.is_none() =>
+        {
             let (table, column) = (table.clone(), column.name.clone());
             probe(
                 format!("SELECT count(*) FROM {}", ident(&stored_name(diff, &table))),
@@ -95,15 +109,26 @@ fn probe(diff: &Diff, change: &Change) -> Option<Probe> {
             )
         }
         Change::AddConstraint { table, constraint: Constraint::Unique(u) } => {
-            let cols: Vec<String> = u.columns.iter().map(|c| ident(&stored_column(diff, table, c))).collect();
+            let cols: Vec<String> = u.columns.iter().map(|c| ident(&stored_column(diff, table, &c.name))).collect();
             let t = ident(&stored_name(diff, table));
             let not_null = cols.iter().map(|c| format!("{c} IS NOT NULL")).collect::<Vec<_>>().join(" AND ");
-            let names: Vec<String> = u.columns.iter().map(|c| format!("`{c}`")).collect();
+            // Grouped as the new key will compare: its own collation, else
+            // the column's collation after this diff.
+            let grouped: Vec<String> = u
+                .columns
+                .iter()
+                .zip(&cols)
+                .map(|(k, c)| match k.collate.clone().or_else(|| new_collation(diff, table, &k.name)) {
+                    Some(coll) => format!("{c} COLLATE {}", ident(&coll)),
+                    None => c.clone(),
+                })
+                .collect();
+            let names: Vec<String> = u.columns.iter().map(|c| format!("`{}`", c.name)).collect();
             let (table, names) = (table.clone(), names.join(", "));
             probe(
                 format!(
                     "SELECT count(*) FROM (SELECT 1 FROM {t} WHERE {not_null} GROUP BY {} HAVING count(*) > 1)",
-                    cols.join(", ")
+                    grouped.join(", ")
                 ),
                 Box::new(move |n| {
                     format!(

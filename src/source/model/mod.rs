@@ -235,7 +235,7 @@ impl Builder {
             if rc.unique {
                 table.uniques.push(UniqueConstraint {
                     name: None,
-                    columns: vec![col.name.clone()],
+                    columns: vec![KeyColumn::plain(col.name.clone())],
                     on_conflict: conflict,
                 });
             }
@@ -254,6 +254,15 @@ impl Builder {
             table.columns.push(col);
         }
         table.primary_key = self.primary_key(&table, r, pk_columns, pk_conflict)?;
+        // Key columns default to NOT NULL in whichever form the key is given
+        // (model.md, "nullable").
+        let key: Vec<String> = table.primary_key.iter().flat_map(|pk| pk.columns.clone()).collect();
+        for (col, rc) in table.columns.iter_mut().zip(&r.columns) {
+            if rc.value.nullable.is_none() && key.iter().any(|k| same_name(k, &col.name)) {
+                col.nullable = false;
+                col.not_null_conflict = self.conflict(rc.value.on_conflict.as_ref())?;
+            }
+        }
         if let Some(c) = autoincrement {
             let ok = table.integer_primary_key().is_some_and(|ipk| same_name(&ipk.name, &c.value.name.value));
             if !ok {
@@ -274,7 +283,7 @@ impl Builder {
             return Err(self.err(pos(&r.name), format!("table `{name}` is WITHOUT ROWID and so needs a primary key")));
         }
         for u in &r.unique_constraints {
-            let columns = self.column_list(&table, &u.value.columns, pos(u))?;
+            let columns = self.key_columns(&table, &u.value.columns, pos(u))?;
             let on_conflict = self.conflict(u.value.on_conflict.as_ref())?;
             table.uniques.push(UniqueConstraint { name: u.value.name.clone(), columns, on_conflict });
         }
@@ -314,7 +323,19 @@ impl Builder {
         let default = match &r.server_default {
             Some(d) => {
                 self.expression(&Spanned::new(d.value.0.clone(), pos(d)), "server_default")?;
-                Some(d.value.0.trim().to_string())
+                let text = d.value.0.trim();
+                if sql::lexer::is_bare_word(text) {
+                    // SQLite takes `DEFAULT pending` for the string 'pending'
+                    // only by a legacy quirk (model.md, "Bad input").
+                    return Err(self.err(
+                        pos(d),
+                        format!(
+                            "`{table}.{name}`: `server_default: {text}` is a bare word, which SQLite reads as a string \
+                             only by a legacy quirk: for the text, write `server_default: \"'{text}'\"`"
+                        ),
+                    ));
+                }
+                Some(text.to_string())
             }
             None => None,
         };
@@ -338,7 +359,39 @@ impl Builder {
                 ),
             ));
         }
+        if r.references.is_none() {
+            let stray = [("on_delete", r.on_delete.as_ref()), ("on_update", r.on_update.as_ref())];
+            if let Some((key, Some(at))) = stray.into_iter().find(|(_, v)| v.is_some()) {
+                return Err(self.err(
+                    pos(at),
+                    format!("`{table}.{name}`: `{key}` needs `references` beside it (or a `foreign_keys` entry)"),
+                ));
+            }
+        }
+        if let Some(order) = &r.order {
+            match order.value.to_ascii_lowercase().as_str() {
+                "asc" | "desc" if r.primary_key => {}
+                "asc" | "desc" => {
+                    return Err(self.err(pos(order), format!("`{table}.{name}`: `order` is for a primary-key column")))
+                }
+                other => {
+                    return Err(
+                        self.err(pos(order), format!("`{table}.{name}`: order `{other}` should be `asc` or `desc`"))
+                    )
+                }
+            }
+        }
+        let mut checks = Vec::new();
+        for check in &r.check {
+            self.expression(&check.value.sql, "check")?;
+            checks.push(CheckConstraint {
+                name: check.value.name.clone(),
+                expr: check.value.sql.value.trim().to_string(),
+            });
+        }
         let conflict = self.conflict(r.on_conflict.as_ref())?;
+        // A key column is NOT NULL unless it says otherwise; a table-level
+        // `primary_key:` makes it so later.
         let nullable = r.nullable.unwrap_or(!r.primary_key);
         Ok(Column {
             name,
@@ -348,7 +401,8 @@ impl Builder {
             default,
             collate: r.collate.as_ref().map(|s| s.to_ascii_uppercase()),
             generated,
-            renamed_from: r.renamed_from.clone(),
+            checks,
+            renamed_from: r.renamed_from.as_ref().map(|s| s.value.clone()),
         })
     }
 
@@ -383,11 +437,21 @@ impl Builder {
         conflict: Option<Conflict>,
     ) -> Result<Option<PrimaryKey>, ModelError> {
         let Some(decl) = &r.primary_key else {
+            let desc = r.columns.iter().any(|c| {
+                c.value.primary_key && c.value.order.as_ref().is_some_and(|o| o.value.eq_ignore_ascii_case("desc"))
+            });
+            if desc && from_columns.len() > 1 {
+                return Err(self.err(
+                    pos(&r.name),
+                    format!("table `{}`: `order: desc` is for a primary key of one column", table.name),
+                ));
+            }
             return Ok((!from_columns.is_empty()).then_some(PrimaryKey {
                 name: None,
                 columns: from_columns,
                 on_conflict: conflict,
                 autoincrement: false,
+                desc,
             }));
         };
         let (names, name, on_conflict) = match &decl.value {
@@ -414,7 +478,47 @@ impl Builder {
             Some(s) => Some(self.conflict(Some(&s))?.expect("given")),
             None => conflict,
         };
-        Ok(Some(PrimaryKey { name, columns, on_conflict, autoincrement: false }))
+        Ok(Some(PrimaryKey { name, columns, on_conflict, autoincrement: false, desc: false }))
+    }
+
+    /// A unique key's columns: names, or `{column, collate, order}`.
+    fn key_columns(
+        &self,
+        table: &Table,
+        keys: &[Spanned<raw::IndexColumn>],
+        at: (u32, u32),
+    ) -> Result<Vec<KeyColumn>, ModelError> {
+        if keys.is_empty() {
+            return Err(self.err(at, format!("a unique constraint on `{}` lists no columns", table.name)));
+        }
+        keys.iter()
+            .map(|k| {
+                let (name, order, collate) = match &k.value {
+                    raw::IndexColumn::Name(n) => (n.clone(), None, None),
+                    raw::IndexColumn::Full(raw::IndexColumnFull {
+                        column: Some(n),
+                        expression: None,
+                        order,
+                        collate,
+                    }) => (n.clone(), order.clone(), collate.clone()),
+                    raw::IndexColumn::Full(_) => {
+                        return Err(self.err(
+                            pos(k),
+                            "a unique constraint's key is a `column` (an expression needs a unique index)",
+                        ))
+                    }
+                };
+                let column = table
+                    .column(&name)
+                    .ok_or_else(|| self.err(pos(k), format!("table `{}` has no column `{name}`", table.name)))?;
+                let desc = match order.as_deref().map(str::to_ascii_lowercase).as_deref() {
+                    None | Some("asc") => false,
+                    Some("desc") => true,
+                    Some(o) => return Err(self.err(pos(k), format!("order `{o}` should be `asc` or `desc`"))),
+                };
+                Ok(KeyColumn { name: column.name.clone(), collate: collate.map(|c| c.to_ascii_uppercase()), desc })
+            })
+            .collect()
     }
 
     fn column_list(&self, table: &Table, names: &[String], at: (u32, u32)) -> Result<Vec<String>, ModelError> {
@@ -677,7 +781,7 @@ fn is_unique_key(table: &Table, columns: &[String]) -> bool {
             return true;
         }
     }
-    if table.uniques.iter().any(|u| same(&mut u.columns.iter())) {
+    if table.uniques.iter().any(|u| same(&mut u.column_names())) {
         return true;
     }
     table.indexes.iter().any(|i| {

@@ -44,8 +44,12 @@ pub struct Column {
     pub deferrable: bool,
     pub generated: Option<Spanned<String>>,
     pub stored: Option<bool>,
-    pub renamed_from: Option<String>,
+    pub renamed_from: Option<Spanned<String>>,
     pub on_conflict: Option<Spanned<String>>,
+    /// `asc` or `desc`, on a single-column primary key.
+    pub order: Option<Spanned<String>>,
+    /// Column-level CHECKs: SQL text, `{name, sql}`, or a list of either.
+    pub check: Vec<Spanned<Check>>,
 }
 
 #[derive(Debug)]
@@ -78,7 +82,7 @@ pub struct IndexColumnFull {
 #[derive(Debug)]
 pub struct Unique {
     pub name: Option<String>,
-    pub columns: Vec<String>,
+    pub columns: Vec<Spanned<IndexColumn>>,
     pub on_conflict: Option<Spanned<String>>,
 }
 
@@ -171,6 +175,8 @@ const COLUMN: &[&str] = &[
     "stored",
     "renamed_from",
     "on_conflict",
+    "order",
+    "check",
 ];
 const INDEX: &[&str] = &["name", "columns", "unique", "where"];
 const INDEX_COLUMN: &[&str] = &["column", "expression", "order", "collate"];
@@ -380,8 +386,16 @@ impl Column {
             deferrable: f.flag("deferrable")?,
             generated: f.string("generated")?,
             stored: f.get("stored").map(boolean).transpose()?,
-            renamed_from: f.text("renamed_from")?,
+            renamed_from: f.string("renamed_from")?,
             on_conflict: f.string("on_conflict")?,
+            order: f.string("order")?,
+            check: match f.get("check") {
+                None => Vec::new(),
+                Some(Node { value: Value::Seq(items), .. }) => {
+                    items.iter().map(|i| Ok(Spanned::new(Check::read_short(i)?, i.at()))).collect::<Read<_>>()?
+                }
+                Some(n) => vec![Spanned::new(Check::read_short(n)?, n.at())],
+            },
         };
         f.finish()?;
         Ok(column)
@@ -424,9 +438,12 @@ impl Unique {
         let mut f = Fields::of(node, UNIQUE)?;
         let u = Unique {
             name: f.text("name")?,
-            columns: names(f.required("columns")?)?,
+            columns: f.each("columns", IndexColumn::read)?,
             on_conflict: f.string("on_conflict")?,
         };
+        if u.columns.is_empty() && f.get("columns").is_none() {
+            return Err((node.at(), "missing field `columns`".into()));
+        }
         f.finish()?;
         Ok(u)
     }
@@ -456,6 +473,14 @@ impl ForeignKey {
 }
 
 impl Check {
+    /// A column's `check`: the SQL text alone, or `{name, sql}`.
+    fn read_short(node: &Node) -> Read<Check> {
+        match &node.value {
+            Value::Scalar(..) => Ok(Check { name: None, sql: string(node)? }),
+            _ => Check::read(node),
+        }
+    }
+
     fn read(node: &Node) -> Read<Check> {
         let mut f = Fields::of(node, CHECK)?;
         let c = Check { name: f.text("name")?, sql: string(f.required("sql")?)? };

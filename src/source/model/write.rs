@@ -74,9 +74,12 @@ fn write_table(out: &mut String, table: &Table) {
         let mut fields = vec![format!("name: {}", scalar(&c.name)), format!("type: {}", scalar(&c.ty))];
         if is_flagged {
             fields.push("primary_key: true".into());
+            if table.primary_key.as_ref().is_some_and(|pk| pk.desc) {
+                fields.push("order: desc".into());
+            }
         }
-        // The model's default nullability is "not null for a flagged key column".
-        if c.nullable == is_flagged {
+        // The model's default nullability is "not null for a key column".
+        if c.nullable != !table.in_primary_key(&c.name) {
             fields.push(format!("nullable: {}", c.nullable));
         }
         if table.is_autoincrement() && table.primary_key.as_ref().is_some_and(|pk| same_name(&pk.columns[0], &c.name)) {
@@ -94,6 +97,14 @@ fn write_table(out: &mut String, table: &Table) {
         }
         if let Some(conflict) = c.not_null_conflict {
             fields.push(format!("on_conflict: {}", conflict.as_sql()));
+        }
+        match c.checks.as_slice() {
+            [] => {}
+            [CheckConstraint { name: None, expr }] => fields.push(format!("check: {}", scalar(expr))),
+            checks => {
+                let each: Vec<String> = checks.iter().map(check_entry).collect();
+                fields.push(format!("check: [{}]", each.join(", ")));
+            }
         }
         let _ = writeln!(out, "      - {{{}}}", fields.join(", "));
     }
@@ -117,7 +128,8 @@ fn write_table(out: &mut String, table: &Table) {
         out.push_str("    unique_constraints:\n");
         for u in &table.uniques {
             let mut fields = name_field(u.name.as_deref());
-            fields.push(format!("columns: {}", list(&u.columns)));
+            let keys: Vec<String> = u.columns.iter().map(key_column).collect();
+            fields.push(format!("columns: [{}]", keys.join(", ")));
             if let Some(c) = u.on_conflict {
                 fields.push(format!("on_conflict: {}", c.as_sql()));
             }
@@ -127,9 +139,7 @@ fn write_table(out: &mut String, table: &Table) {
     if !table.checks.is_empty() {
         out.push_str("    check_constraints:\n");
         for c in &table.checks {
-            let mut fields = name_field(c.name.as_deref());
-            fields.push(format!("sql: {}", scalar(&c.expr)));
-            let _ = writeln!(out, "      - {{{}}}", fields.join(", "));
+            let _ = writeln!(out, "      - {}", check_entry(c));
         }
     }
     if !table.foreign_keys.is_empty() {
@@ -181,6 +191,28 @@ fn index_key(c: &IndexColumn) -> String {
     }
     if let Some(coll) = &c.collate {
         fields.push(format!("collate: {}", scalar(coll)));
+    }
+    format!("{{{}}}", fields.join(", "))
+}
+
+/// `{name: ck, sql: "a > 0"}`.
+fn check_entry(c: &CheckConstraint) -> String {
+    let mut fields = name_field(c.name.as_deref());
+    fields.push(format!("sql: {}", scalar(&c.expr)));
+    format!("{{{}}}", fields.join(", "))
+}
+
+/// A unique key's column: its name, or `{column, collate, order}`.
+fn key_column(c: &KeyColumn) -> String {
+    if c.collate.is_none() && !c.desc {
+        return scalar(&c.name);
+    }
+    let mut fields = vec![format!("column: {}", scalar(&c.name))];
+    if let Some(coll) = &c.collate {
+        fields.push(format!("collate: {}", scalar(coll)));
+    }
+    if c.desc {
+        fields.push("order: desc".into());
     }
     format!("{{{}}}", fields.join(", "))
 }
