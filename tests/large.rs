@@ -37,7 +37,7 @@ fn a_100k_row_table_with_cascading_children_is_rebuilt_without_loss() {
 ";
     let model = autogen::parse_model(yaml, Path::new("large.yaml")).unwrap().schema;
     let m = support::generate(&conn, &model);
-    assert!(m.up.contains("INSERT INTO \"_autogen_tmp_users\""), "{}", m.up);
+    assert!(m.up.contains("INSERT OR ABORT INTO \"_autogen_tmp_users\""), "{}", m.up);
     support::assert_round_trip(&conn, &model, &m, "100k rows");
     let counts = support::row_counts(&conn);
     assert_eq!(counts, [("todos".to_string(), 20000), ("users".to_string(), 100000)]);

@@ -79,7 +79,7 @@ fn write_table(out: &mut String, table: &Table) {
             }
         }
         // The model's default nullability is "not null for a key column".
-        if c.nullable != !table.in_primary_key(&c.name) {
+        if c.nullable == table.in_primary_key(&c.name) {
             fields.push(format!("nullable: {}", c.nullable));
         }
         if table.is_autoincrement() && table.primary_key.as_ref().is_some_and(|pk| same_name(&pk.columns[0], &c.name)) {
