@@ -9,6 +9,11 @@ pub fn plural(n: impl Into<i64>) -> &'static str {
     }
 }
 
+/// A count and its noun: `1 row`, `1,234 rows`.
+pub fn count(n: i64, noun: &str) -> String {
+    format!("{} {noun}{}", thousands(n), plural(n))
+}
+
 /// 1234567 as "1,234,567".
 pub fn thousands(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();

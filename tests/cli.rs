@@ -334,21 +334,21 @@ fn a_failing_migration_changes_nothing() {
             "{name: title, type: TEXT}",
             "{name: title, type: TEXT, unique: true}",
             "INSERT INTO t (id, title) VALUES (1, 'a'), (2, 'a')",
-            "1 group of rows in `t` share a value of `title`; first: 'a'",
+            "1 group of rows in `t` shares a value of `title`; first: 'a'",
         ),
         (
             "CHECK over violating rows",
             "{name: title, type: TEXT}",
             "{name: title, type: TEXT}\n    check_constraints:\n      - {sql: \"length(title) > 3\"}",
             "INSERT INTO t (id, title) VALUES (1, 'a'), (2, 'long enough')",
-            "1 row in `t` fail CHECK (length(title) > 3); first rowids: 1",
+            "1 row in `t` fails CHECK (length(title) > 3); first rowids: 1",
         ),
         (
             "FK that rows violate",
             "{name: title, type: TEXT}",
             "{name: title, type: TEXT, references: p.name}",
             "INSERT INTO t (id, title) VALUES (1, 'orphan')",
-            "reference missing rows in `p`",
+            "1 row in `t` references missing rows in `p`",
         ),
     ];
     for (what, before, after, rows, expected) in cases {
@@ -491,8 +491,8 @@ fn diff_warns_about_the_data_each_change_touches() {
         "dropping table `old_logs` discards 1,234 rows",
         "dropping `users.bio` discards 2 non-null values",
         "`users.email` becomes NOT NULL but 2 rows hold NULL",
-        "1 group of rows in `users` share a value of `email`",
-        "1 row of `users` fail the new CHECK (age >= 0)",
+        "1 group of rows in `users` shares a value of `email`",
+        "1 row of `users` fails the new CHECK (age >= 0)",
         "2 rows of `users` have a `team_id` with no `teams.id`",
     ] {
         assert!(err.contains(expected), "expected `{expected}` in:\n{err}");

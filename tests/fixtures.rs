@@ -49,7 +49,14 @@ fn run_fixture(name: &str) {
     });
 
     let start = support::schema_of(&conn);
-    let rehearsal = Rehearsal { up: &m.up, down: &m.down, start: &start, model: &model, filter: &Default::default() };
+    let rehearsal = Rehearsal {
+        up: &m.up,
+        down: &m.down,
+        diff: &m.diff,
+        start: &start,
+        model: &model,
+        filter: &Default::default(),
+    };
     for copy in [ScratchCopy::Schema, ScratchCopy::Rows] {
         let mut scratch = Sqlite::scratch_of(&conn, copy).unwrap();
         rehearsal.on(&mut scratch).unwrap_or_else(|e| panic!("{name}: rehearsal ({copy:?}): {e}"));

@@ -150,6 +150,7 @@ fn a_branch_and_its_merge() {
             up: &format!("{sql};"),
             down: &format!("DROP TABLE {};", &sql[13..14]),
             epoch: 0,
+            notes: &[],
         }
         .text();
         std::fs::write(d.join(format!("migrations/versions/{id}.sql")), text).unwrap();

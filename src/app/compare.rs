@@ -31,7 +31,7 @@ pub fn diff(ctx: &Context, opts: &DiffOptions, io: &mut Io) -> Result<Outcome> {
     }
     let caps = engine.as_ref().map_or(Capabilities::SQLITE, |e| e.capabilities());
     let (d, (warnings, upgrade)) = diff_then(&model, &db, |d, _| {
-        let warnings = data_warnings(&mut engine, d);
+        let warnings = data_warnings(&mut engine, d, &model.schema);
         Ok((warnings, opts.sql.then(|| plan::script(&plan::plan(d, &model.schema, &caps)))))
     })?;
     write_warnings(&d, &warnings, io)?;
@@ -76,7 +76,7 @@ pub fn check(ctx: &Context, io: &mut Io) -> Result<Outcome> {
         }
         note_missing(ctx, io)?;
     }
-    let (d, warnings) = diff_then(&model, &db, |d, _| Ok(data_warnings(&mut engine, d)))?;
+    let (d, warnings) = diff_then(&model, &db, |d, _| Ok(data_warnings(&mut engine, d, &model.schema)))?;
     if d.is_empty() {
         writeln!(io.out, "No changes: the database matches the model.").map_err(write_error)?;
         return Ok(Outcome::Done);

@@ -19,10 +19,28 @@ pub struct RevisionOptions {
     pub rev_id: Option<String>,
     pub allow_empty: bool,
     pub rehearse_data: bool,
+    /// Write the revision without rehearsing it (said so in its header).
+    pub no_rehearse: bool,
+    /// Let a model without tables drop every table of the database.
+    pub allow_drop_all: bool,
+}
+
+/// A revision message is one line of text: a line break would write
+/// header-looking lines into the file (`-- Revision ID: ...`).
+fn check_message(message: &str) -> Result<()> {
+    if let Some(c) = message.chars().find(|c| c.is_control()) {
+        let what =
+            if c == '\n' || c == '\r' { "a line break".to_string() } else { format!("the control character {c:?}") };
+        return Err(Error::Usage(format!(
+            "the message {message:?} has {what}: a revision message is one line (the first line of the file and its name)"
+        )));
+    }
+    Ok(())
 }
 
 /// `autogen revision`: a new revision file on top of the head.
 pub fn revision(ctx: &Context, opts: &RevisionOptions, io: &mut Io) -> Result<Outcome> {
+    check_message(&opts.message)?;
     let history = ctx.history()?;
     let parents: Vec<String> = history.single_head()?.into_iter().collect();
     let id = new_id(&history, opts.rev_id.as_deref())?;
@@ -34,6 +52,11 @@ pub fn revision(ctx: &Context, opts: &RevisionOptions, io: &mut Io) -> Result<Ou
     } else {
         ("-- Write the upgrade SQL here.".to_string(), "-- Write the downgrade SQL here.".to_string())
     };
+    let notes = if opts.autogenerate && opts.no_rehearse {
+        vec!["Rehearsal: skipped (--no-rehearse): this revision was written without being run first".to_string()]
+    } else {
+        Vec::new()
+    };
     let new = NewRevision {
         id: &id,
         parents: &parents,
@@ -41,6 +64,7 @@ pub fn revision(ctx: &Context, opts: &RevisionOptions, io: &mut Io) -> Result<Ou
         up: &up,
         down: &down,
         epoch: revision::now_epoch(),
+        notes: &notes,
     };
     write_revision(ctx, &new, io)
 }
@@ -89,13 +113,26 @@ fn autogenerate(
     if engine.is_none() && !want.is_empty() {
         return Err(RevisionError::NotAtHead { current: show(&[]), head: show(&want) }.into());
     }
+    if model.schema.tables.is_empty() && !db.tables.is_empty() && !opts.allow_drop_all {
+        return Err(Error::Usage(format!(
+            "the model has no tables and the database has {}: this revision would drop them all. If the model \
+             is not written yet, start it from the database (`autogen inspect > {}`); to drop every table, pass \
+             --allow-drop-all",
+            crate::words::count(db.tables.len() as i64, "table"),
+            ctx.schema_path()?.display()
+        )));
+    }
     // The warnings come back even when the rehearsal fails: they often say why.
     let (up_diff, (warnings, generated)) = diff_then(&model, &db, |d, stop| {
-        let warnings = data_warnings(&mut engine, d);
+        let warnings = data_warnings(&mut engine, d, &model.schema);
         if d.is_empty() && !opts.allow_empty {
             return Ok((warnings, Ok(None)));
         }
-        let copy = if opts.rehearse_data { ScratchCopy::Rows } else { ScratchCopy::Schema };
+        let copy = match (opts.no_rehearse, opts.rehearse_data) {
+            (true, _) => None,
+            (false, true) => Some(ScratchCopy::Rows),
+            (false, false) => Some(ScratchCopy::Schema),
+        };
         let generated = match engine.as_mut() {
             Some(engine) => rehearsed_sql(ctx, Some(engine.as_mut()), d, &db, &model.schema, copy, stop),
             None => rehearsed_sql(ctx, None, d, &db, &model.schema, copy, stop),
@@ -116,30 +153,33 @@ fn autogenerate(
 }
 
 /// The upgrade and downgrade SQL for `d`, run on a scratch copy of the
-/// database first (an empty one when there is no database yet).
+/// database first (an empty one when there is no database yet), unless
+/// `copy` is `None` (`--no-rehearse`).
 fn rehearsed_sql(
     ctx: &Context,
     engine: Option<&mut dyn Engine>,
     d: &Diff,
     db: &crate::schema::Schema,
     model: &crate::schema::Schema,
-    copy: ScratchCopy,
+    copy: Option<ScratchCopy>,
     stop: &Stop,
 ) -> Result<(String, String)> {
     let caps = engine.as_ref().map_or(Capabilities::SQLITE, |e| e.capabilities());
     let up = plan::script(&plan::plan(d, model, &caps));
     let down = plan::script(&plan::plan(&diff::reverse(d, db, model), db, &caps));
     let filter = ctx.filter();
-    let rehearsal = Rehearsal { up: &up, down: &down, start: db, model, filter: &filter };
-    match engine {
-        Some(engine) => rehearsal.on_copy_of(engine, copy, stop)?,
-        None => rehearsal.on(&mut crate::engine::sqlite::Sqlite::memory()?)?,
+    let rehearsal = Rehearsal { up: &up, down: &down, diff: d, start: db, model, filter: &filter };
+    match (engine, copy) {
+        (_, None) => {}
+        (Some(engine), Some(copy)) => rehearsal.on_copy_of(engine, copy, stop)?,
+        (None, Some(_)) => rehearsal.on(&mut crate::engine::sqlite::Sqlite::memory()?)?,
     }
     Ok((up, down))
 }
 
 /// `autogen merge -m MSG REV REV...`: a revision with several parents.
 pub fn merge(ctx: &Context, message: &str, revs: &[String], rev_id: Option<&str>, io: &mut Io) -> Result<Outcome> {
+    check_message(message)?;
     let history = ctx.history()?;
     let mut parents = Vec::new();
     for spec in revs {
@@ -155,7 +195,14 @@ pub fn merge(ctx: &Context, message: &str, revs: &[String], rev_id: Option<&str>
     }
     let id = new_id(&history, rev_id)?;
     let nothing = "-- A merge point: nothing to run.";
-    let new =
-        NewRevision { id: &id, parents: &parents, message, up: nothing, down: nothing, epoch: revision::now_epoch() };
+    let new = NewRevision {
+        id: &id,
+        parents: &parents,
+        message,
+        up: nothing,
+        down: nothing,
+        epoch: revision::now_epoch(),
+        notes: &[],
+    };
     write_revision(ctx, &new, io)
 }

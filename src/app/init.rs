@@ -1,53 +1,125 @@
-//! `autogen init`: the config, the versions folder and a starter model.
+//! `autogen init`: the config, the versions folder and a model.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::error::{Error, Result};
 use super::{config, write_error, write_new_file, Io, Outcome};
+use crate::engine::sqlite::{Access, Sqlite};
+use crate::engine::Engine;
 
 /// The starter model `init` writes: the todo app of the Alembic guide.
 pub const STARTER_MODEL: &str = include_str!("../../schemas/todo.yaml");
 
-/// The JSON Schema for model files, which `init` writes beside the starter
-/// model: its first line points editors (yaml-language-server) at it.
+/// The JSON Schema for model files, which `init` writes beside the model:
+/// its first line points editors (yaml-language-server) at it.
 pub const MODEL_SCHEMA: &str = include_str!("../../schemas/model.schema.json");
 
+/// Where `init` puts things; `None` takes the default.
+#[derive(Debug, Clone, Default)]
+pub struct InitOptions {
+    /// The project folder (`autogen init DIR`, as `alembic init`).
+    pub dir: PathBuf,
+    pub database: Option<String>,
+    pub schema: Option<PathBuf>,
+    pub versions: Option<PathBuf>,
+    pub version_table: Option<String>,
+}
+
+const DEFAULT_DATABASE: &str = "sqlite:///./database.db";
+
 /// `autogen init`: `autogen.yaml`, the versions folder and, if there is
-/// none, a starter model. Refuses to overwrite anything.
-pub fn init(cwd: &Path, io: &mut Io) -> Result<Outcome> {
-    let config = cwd.join(config::FILE_NAME);
-    if config.exists() {
-        return Err(Error::Usage(format!("`{}` exists already; init writes nothing over it", config.display())));
+/// none, a model: the database's own schema when the database exists with
+/// tables (so that the first revision does not drop them), else the starter
+/// model. Refuses to overwrite anything.
+pub fn init(opts: &InitOptions, io: &mut Io) -> Result<Outcome> {
+    let dir = &opts.dir;
+    let config_path = dir.join(config::FILE_NAME);
+    if config_path.exists() {
+        return Err(Error::Usage(format!("`{}` exists already; init writes nothing over it", config_path.display())));
     }
-    let versions = cwd.join(config::DEFAULT_VERSIONS);
-    let model = cwd.join("schemas/todo.yaml");
-    std::fs::create_dir_all(&versions).map_err(|e| Error::io("create the versions folder", &versions, e))?;
-    writeln!(io.out, "Creating directory {} ... done", versions.display()).map_err(write_error)?;
+    let database = opts.database.clone().unwrap_or_else(|| DEFAULT_DATABASE.to_string());
+    let database_path = config::parse_database(&database, dir).map_err(Error::Usage)?;
+    let existing = existing_schema(&database_path)?;
+    let default_model = if existing.is_some() { "schemas/model.yaml" } else { "schemas/todo.yaml" };
+    let schema = opts.schema.clone().unwrap_or_else(|| PathBuf::from(default_model));
+    let versions = opts.versions.clone().unwrap_or_else(|| PathBuf::from(config::DEFAULT_VERSIONS));
+    let version_table = opts.version_table.clone().unwrap_or_else(|| config::DEFAULT_VERSION_TABLE.to_string());
+
+    let versions_dir = dir.join(&versions);
+    std::fs::create_dir_all(&versions_dir).map_err(|e| Error::io("create the versions folder", &versions_dir, e))?;
+    note(io, &format!("Creating directory {} ... done", versions_dir.display()))?;
+    let model = dir.join(&schema);
     if model.exists() {
-        writeln!(io.out, "Keeping the existing model {}", model.display()).map_err(write_error)?;
+        note(io, &format!("Keeping the existing model {}", model.display()))?;
     } else {
-        std::fs::create_dir_all(cwd.join("schemas"))
-            .map_err(|e| Error::io("create the schemas folder", cwd.join("schemas"), e))?;
-        write_new_file(&model, STARTER_MODEL).map_err(|e| Error::io("write the starter model", &model, e))?;
-        writeln!(io.out, "Generating {} ... done", model.display()).map_err(write_error)?;
-    }
-    let json_schema = cwd.join("schemas/model.schema.json");
-    if !json_schema.exists() {
-        write_new_file(&json_schema, MODEL_SCHEMA)
-            .map_err(|e| Error::io("write the model's JSON Schema", &json_schema, e))?;
-        writeln!(io.out, "Generating {} ... done", json_schema.display()).map_err(write_error)?;
+        let folder = model.parent().unwrap_or(dir);
+        std::fs::create_dir_all(folder).map_err(|e| Error::io("create the model's folder", folder, e))?;
+        let (text, from) = match &existing {
+            Some((yaml, tables)) => {
+                (with_modeline(yaml), format!(" from database `{}` ({tables} tables)", database_path.display()))
+            }
+            None => (STARTER_MODEL.to_string(), String::new()),
+        };
+        write_new_file(&model, &text).map_err(|e| Error::io("write the model", &model, e))?;
+        note(io, &format!("Generating {}{from} ... done", model.display()))?;
+        let json_schema = folder.join("model.schema.json");
+        if !json_schema.exists() {
+            write_new_file(&json_schema, MODEL_SCHEMA)
+                .map_err(|e| Error::io("write the model's JSON Schema", &json_schema, e))?;
+            note(io, &format!("Generating {} ... done", json_schema.display()))?;
+        }
     }
     let text = format!(
-        "# autogen configuration: see `autogen --help`.\ndatabase: sqlite:///./database.db   # AUTOGEN_DATABASE_URL, \
-            then DATABASE_URL, override it\nschema: schemas/todo.yaml\nversions: {}\nversion_table: {}\n# exclude: \
-                [\"legacy_*\"]            # tables autogen never touches\n# busy_timeout: 5                   # \
-                    seconds to wait for a locked database\n",
-        config::DEFAULT_VERSIONS,
-        config::DEFAULT_VERSION_TABLE
+        "# autogen configuration: see `autogen --help`.\n\
+         database: {database}   # --database or AUTOGEN_DATABASE_URL override it\n\
+         schema: {}\nversions: {}\nversion_table: {version_table}\n\
+         # exclude: [\"legacy_*\"]            # tables autogen never touches\n\
+         # busy_timeout: 5                   # seconds to wait for a locked database\n",
+        schema.display(),
+        versions.display(),
     );
-    write_new_file(&config, &text).map_err(|e| Error::io("write", &config, e))?;
-    writeln!(io.out, "Generating {} ... done", config.display()).map_err(write_error)?;
-    writeln!(io.out, "Next: autogen revision --autogenerate -m initial, then autogen upgrade head")
-        .map_err(write_error)?;
+    write_new_file(&config_path, &text).map_err(|e| Error::io("write", &config_path, e))?;
+    note(io, &format!("Generating {} ... done", config_path.display()))?;
+    let next = match existing {
+        Some(_) => format!(
+            "Next: the model is the database as it is, so `autogen check` finds no changes. Edit {}, then \
+             autogen revision --autogenerate -m MESSAGE, then autogen upgrade head",
+            schema.display()
+        ),
+        None => "Next: autogen revision --autogenerate -m initial, then autogen upgrade head".to_string(),
+    };
+    note(io, &next)?;
     Ok(Outcome::Done)
+}
+
+fn note(io: &mut Io, line: &str) -> Result<()> {
+    writeln!(io.out, "{line}").map_err(write_error)
+}
+
+/// The database's schema as a model file and its number of tables, when
+/// the database exists and has tables.
+fn existing_schema(path: &Path) -> Result<Option<(String, usize)>> {
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let mut db = Sqlite::open(path, Access::Read, config::DEFAULT_BUSY_TIMEOUT, None)?;
+    let filter = crate::source::introspect::Filter {
+        ignore: crate::engine::version::own_tables(config::DEFAULT_VERSION_TABLE),
+        exclude: Vec::new(),
+    };
+    let schema = db.introspect(&filter)?;
+    if schema.tables.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some((crate::source::model::write::model_yaml(&schema), schema.tables.len())))
+}
+
+/// The model text with the editor modeline the starter model has.
+fn with_modeline(yaml: &str) -> String {
+    let modeline = STARTER_MODEL.lines().next().filter(|l| l.starts_with("# yaml-language-server")).unwrap_or("");
+    if modeline.is_empty() {
+        yaml.to_string()
+    } else {
+        format!("{modeline}\n{yaml}")
+    }
 }

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 pub use compare::{check, check_replay, diff, inspect, DiffOptions, Format};
 pub use generate::{merge, revision, RevisionOptions};
-pub use init::{init, MODEL_SCHEMA, STARTER_MODEL};
+pub use init::{init, InitOptions, MODEL_SCHEMA, STARTER_MODEL};
 pub use run::{migrate, offline, stamp};
 pub use status::{current, heads, history, show};
 
@@ -124,11 +124,21 @@ impl Context {
         }
     }
 
-    /// The model, with excluded tables left out like the database's.
+    /// The model; a table in it that `exclude` matches, or that has the
+    /// version table's name, is an error.
     pub fn model(&self) -> Result<Model> {
-        let mut model = model::load(self.schema_path()?)?;
-        let filter = self.filter();
-        model.schema.tables.retain(|_, t| !filter.skips(&t.name));
+        let model = model::load_excluding(self.schema_path()?, &self.config.exclude)?;
+        for own in crate::engine::version::own_tables(&self.config.version_table) {
+            if let Some(table) = model.schema.table(&own) {
+                let at = model.map.tables.get(&crate::schema::fold(&own)).copied();
+                let message = format!(
+                    "table `{}` has the name of autogen's version table (`version_table: {}` in autogen.yaml): \
+                     choose another `version_table`",
+                    table.name, self.config.version_table
+                );
+                return Err(model.map.error(at, message).into());
+            }
+        }
         Ok(model)
     }
 
@@ -169,9 +179,9 @@ pub struct Read {
 
 /// What the diff will do to the rows that exist (nothing when there is no
 /// database yet), to be written once the model has been checked.
-fn data_warnings(engine: &mut Option<Box<dyn Engine>>, d: &Diff) -> Vec<String> {
+fn data_warnings(engine: &mut Option<Box<dyn Engine>>, d: &Diff, to: &Schema) -> Vec<String> {
     match engine {
-        Some(engine) if !d.is_empty() => crate::verify::warnings::data_warnings(engine.as_mut(), d),
+        Some(engine) if !d.is_empty() => crate::verify::warnings::data_warnings(engine.as_mut(), d, to),
         _ => Vec::new(),
     }
 }

@@ -35,36 +35,80 @@ impl Renames {
 }
 
 /// Hints are inert once the database has the new name, and ignored when the
-/// old name is not there either (model.md, "Renames").
+/// old name is not there either (model.md, "Renames"). Two more cases move
+/// data: a hint that differs from the database's name only in case, and
+/// hints that name each other (a swap, or a longer cycle), which apply
+/// while the database still has each definition under the other name.
 pub fn resolve_renames(from: &Schema, to: &Schema) -> Renames {
     let mut renames = Renames::default();
+    let table_like = |a: &Table, b: &Table| {
+        let names = |t: &Table| t.columns.iter().map(|c| fold(&c.name)).collect::<std::collections::BTreeSet<_>>();
+        names(a) == names(b)
+    };
+    let hints = to.tables.values().filter_map(|t| Some((t.renamed_from.as_deref()?, t.name.as_str())));
+    renames.tables = resolve(
+        hints,
+        |n| from.table(n).map(|t| t.name.as_str()),
+        |n| to.table(n).is_some(),
+        |old, new| match (from.table(old), to.table(new)) {
+            (Some(a), Some(b)) => table_like(a, b),
+            _ => false,
+        },
+    );
     for table in to.tables.values() {
-        let mut source = from.table(&table.name);
-        if source.is_none() {
-            if let Some(old) = table.renamed_from.as_deref().filter(|o| to.table(o).is_none()) {
-                if let Some(found) = from.table(old) {
-                    renames.tables.push((found.name.clone(), table.name.clone()));
-                    source = Some(found);
-                }
-            }
-        }
-        let Some(source) = source else { continue };
-        for column in &table.columns {
-            if source.column(&column.name).is_some() {
-                continue;
-            }
-            let Some(old) = column.renamed_from.as_deref() else {
-                continue;
-            };
-            if table.column(old).is_some() {
-                continue;
-            }
-            if let Some(found) = source.column(old) {
-                renames.columns.push((table.name.clone(), found.name.clone(), column.name.clone()));
-            }
-        }
+        let stored = renames.tables.iter().find(|(_, new)| same_name(new, &table.name)).map(|(old, _)| old.as_str());
+        let Some(source) = from.table(stored.unwrap_or(&table.name)) else { continue };
+        let column_like = |old: &str, new: &str| match (source.column(old), table.column(new)) {
+            (Some(a), Some(b)) => a.ty == b.ty && a.nullable == b.nullable,
+            _ => false,
+        };
+        let hints = table.columns.iter().filter_map(|c| Some((c.renamed_from.as_deref()?, c.name.as_str())));
+        let moved =
+            resolve(hints, |n| source.column(n).map(|c| c.name.as_str()), |n| table.column(n).is_some(), column_like);
+        renames.columns.extend(moved.into_iter().map(|(old, new)| (table.name.clone(), old, new)));
     }
     renames
+}
+
+/// The renames that `hints` (old name, new name) call for, given what
+/// exists before (`stored`: the stored spelling of a name, if there) and
+/// after (`wanted`), and whether the definition under an old name is the
+/// one wanted under the new name (`alike`).
+fn resolve<'a>(
+    hints: impl Iterator<Item = (&'a str, &'a str)>,
+    stored: impl Fn(&str) -> Option<&'a str>,
+    wanted: impl Fn(&str) -> bool,
+    alike: impl Fn(&str, &str) -> bool,
+) -> Vec<(String, String)> {
+    let hints: Vec<(&str, &str)> = hints.collect();
+    let mut out = Vec::new();
+    let mut cycle = Vec::new();
+    for &(old, new) in &hints {
+        let Some(old_stored) = stored(old) else { continue };
+        match stored(new) {
+            // The plain rename: the new name is not there yet, the old one
+            // is and the model does not keep it.
+            None if !wanted(old) => out.push((old_stored.to_string(), new.to_string())),
+            // Only the case differs (`Users` to `users`).
+            Some(found) if same_name(found, new) && same_name(old, new) && found != new => {
+                out.push((found.to_string(), new.to_string()))
+            }
+            // Both names are there and the model keeps both: part of a swap.
+            Some(_) if wanted(old) && !same_name(old, new) => cycle.push((old_stored, new)),
+            _ => {}
+        }
+    }
+    // A swap applies when every name it moves closes the cycle (each old
+    // name is itself renamed), unless the database already holds each
+    // wanted definition under its new name and not under the old one: then
+    // the swap is done and the hints are inert. Definitions alike both ways
+    // cannot tell, and the hints are obeyed (README, "Renames").
+    let closed = cycle.iter().all(|(old, _)| cycle.iter().any(|(_, new)| same_name(new, old)));
+    let done = cycle.iter().all(|(_, new)| alike(new, new)) && !cycle.iter().all(|(old, new)| alike(old, new));
+    if closed && !done {
+        out.extend(cycle.iter().map(|(old, new)| (old.to_string(), new.to_string())));
+    }
+    out
 }
 
 /// `from` as SQLite leaves it after the native renames: RENAME TO and RENAME

@@ -9,7 +9,6 @@ use rusqlite::Connection;
 use crate::plan::temp_name;
 use crate::sql::ddl::{self, ColumnConstraintKind, Create, TableConstraint};
 use crate::sql::quote::ident;
-use crate::words::plural;
 
 /// A sentence about the offending rows, if SQLite's message names a
 /// constraint we can count.
@@ -17,14 +16,20 @@ pub fn rows_hint(conn: &Connection, message: &str, script: &[&str]) -> Option<St
     if let Some(target) = message.strip_prefix("NOT NULL constraint failed: ") {
         let (table, column) = split_column(target)?;
         let (count, sample) = sample(conn, &table, &format!("{} IS NULL", ident(&column)))?;
-        return Some(format!("{count} row{} in `{table}` have NULL `{column}`; first rowids: {sample}", plural(count)));
+        return Some(format!(
+            "{} in `{table}` {} NULL `{column}`; first rowids: {sample}",
+            crate::words::count(count, "row"),
+            if count == 1 { "has" } else { "have" }
+        ));
     }
     if let Some(targets) = message.strip_prefix("UNIQUE constraint failed: ") {
         let columns: Vec<(String, String)> = targets.split(", ").filter_map(split_column).collect();
         let table = columns.first()?.0.clone();
         let list: Vec<String> = columns.iter().map(|(_, c)| ident(c)).collect();
+        // NULLs never collide in a UNIQUE key.
+        let not_null = list.iter().map(|c| format!("{c} IS NOT NULL")).collect::<Vec<_>>().join(" AND ");
         let sql = format!(
-            "SELECT count(*), quote({}) FROM (SELECT {}, count(*) AS n FROM {} GROUP BY {} HAVING n > 1)",
+            "SELECT count(*), quote({}) FROM (SELECT {}, count(*) AS n FROM {} WHERE {not_null} GROUP BY {} HAVING n > 1)",
             list[0],
             list.join(", "),
             ident(&table),
@@ -35,16 +40,35 @@ pub fn rows_hint(conn: &Connection, message: &str, script: &[&str]) -> Option<St
         let names: Vec<String> = columns.iter().map(|(_, c)| format!("`{c}`")).collect();
         return (groups > 0).then(|| {
             format!(
-                "{groups} group{} of rows in `{table}` share a value of {}; first: {first}",
-                plural(groups),
+                "{} of rows in `{table}` {} a value of {}; first: {first}",
+                crate::words::count(groups, "group"),
+                if groups == 1 { "shares" } else { "share" },
                 names.join(", ")
             )
         });
     }
+    // STRICT: "cannot store TEXT value in INTEGER column t.n".
+    if let Some(rest) = message.strip_prefix("cannot store ") {
+        let (kind, rest) = rest.split_once(" value in ")?;
+        let (ty, target) = rest.split_once(" column ")?;
+        let (table, column) = split_column(target)?;
+        let condition =
+            format!("typeof({}) = {}", ident(&column), crate::sql::quote::literal(&kind.to_ascii_lowercase()));
+        let (count, sample) = sample(conn, &table, &condition)?;
+        return Some(format!(
+            "{} in `{table}` {} a {kind} `{column}`, which a STRICT {ty} column does not take; first rowids: {sample}",
+            crate::words::count(count, "row"),
+            if count == 1 { "has" } else { "have" }
+        ));
+    }
     if let Some(name) = message.strip_prefix("CHECK constraint failed: ") {
         let (table, expr) = find_check(script, name)?;
         let (count, sample) = sample(conn, &table, &format!("NOT ({expr})"))?;
-        return Some(format!("{count} row{} in `{table}` fail CHECK ({expr}); first rowids: {sample}", plural(count)));
+        return Some(format!(
+            "{} in `{table}` {} CHECK ({expr}); first rowids: {sample}",
+            crate::words::count(count, "row"),
+            if count == 1 { "fails" } else { "fail" }
+        ));
     }
     None
 }

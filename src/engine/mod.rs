@@ -65,6 +65,27 @@ pub enum Ran {
     Moved(Vec<String>),
 }
 
+/// The rows of a table, counted and hashed ([`Engine::digest`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Digest {
+    pub rows: i64,
+    /// The wrapping sum of each row's hash, so that order does not count.
+    pub sum: u64,
+}
+
+impl Digest {
+    /// Adds one row, given as the text of its values.
+    pub fn add(&mut self, row: &str) {
+        self.rows += 1;
+        self.sum = self.sum.wrapping_add(fnv1a(row.as_bytes()));
+    }
+}
+
+/// FNV-1a, 64 bits.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3))
+}
+
 /// What the version table holds.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Versions {
@@ -115,6 +136,12 @@ pub trait Engine {
     /// Each query's single integer, `None` for a query that fails. Data
     /// warnings use it; an engine may send them all at once.
     fn counts(&mut self, queries: &[String]) -> Vec<Option<i64>>;
+
+    /// The rows of `table` as a digest of the values in `columns` (and the
+    /// rowid with `rowid`), whatever their order: what the rehearsal
+    /// compares before and after a revision to know that no row was lost or
+    /// changed.
+    fn digest(&mut self, table: &str, columns: &[String], rowid: bool) -> Result<Digest, EngineError>;
 
     /// The version table; empty when it does not exist.
     fn versions(&mut self, version_table: &str) -> Result<Versions, EngineError>;

@@ -10,6 +10,15 @@ use rusqlite::{Connection, ErrorCode, OpenFlags};
 pub enum DbError {
     #[error("database `{}` does not exist", .0.display())]
     Missing(PathBuf),
+    #[error("database `{}` is a folder, not a SQLite file: name the database file (for example `{}/app.db`)", .0.display(), .0.display())]
+    Folder(PathBuf),
+    #[error(
+        "database `{}` has a hot journal (`{}-journal`) left by a write that was interrupted, and autogen cannot \
+         open the database for writing to roll it back: {source}. Open it once with write access (any `autogen \
+         upgrade`, or `sqlite3`), which restores it to its last committed state",
+        .path.display(), .path.display()
+    )]
+    HotJournal { path: PathBuf, source: Box<DbError> },
     #[error("`{}` is not a SQLite database (nothing was changed)", .0.display())]
     NotADatabase(PathBuf),
     #[error("database `{}` is locked by another connection; waited {:.1}s (busy_timeout in autogen.yaml sets how \
@@ -22,6 +31,12 @@ pub enum DbError {
     ReadOnly(PathBuf),
     #[error("database `{}`: {source}", .path.display())]
     Sqlite { path: PathBuf, source: rusqlite::Error },
+    #[error(
+        "database `{}` has a table `{table}` that is not autogen's (its columns: {columns}), but autogen.yaml names \
+         it as the version table: choose another `version_table`; nothing was changed",
+        .path.display()
+    )]
+    NotAVersionTable { path: PathBuf, table: String, columns: String },
 }
 
 impl DbError {
@@ -44,6 +59,10 @@ pub fn open_read(path: &Path, busy_timeout: Duration) -> Result<Connection, DbEr
     if !path.exists() {
         return Err(DbError::Missing(path.to_path_buf()));
     }
+    if path.is_dir() {
+        return Err(DbError::Folder(path.to_path_buf()));
+    }
+    roll_back_hot_journal(path, busy_timeout)?;
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags).map_err(|e| DbError::classify(path, busy_timeout, e))?;
     prepare(conn, path, busy_timeout)
@@ -51,9 +70,36 @@ pub fn open_read(path: &Path, busy_timeout: Duration) -> Result<Connection, DbEr
 
 /// Opens (creating if needed) a database to migrate.
 pub fn open_write(path: &Path, busy_timeout: Duration) -> Result<Connection, DbError> {
+    if path.is_dir() {
+        return Err(DbError::Folder(path.to_path_buf()));
+    }
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags).map_err(|e| DbError::classify(path, busy_timeout, e))?;
     prepare(conn, path, busy_timeout)
+}
+
+/// A journal left by a process killed mid-write is "hot": the next
+/// connection must roll it back, and a read-only one cannot, so SQLite
+/// refuses it (SQLITE_READONLY_ROLLBACK). Read commands are what a user
+/// runs first after a crash, so they open the file for writing once, which
+/// rolls the journal back (sqlite.org/lockingv3.html#hot_journals), without
+/// ever creating a file.
+fn roll_back_hot_journal(path: &Path, busy_timeout: Duration) -> Result<(), DbError> {
+    let mut journal = path.as_os_str().to_owned();
+    journal.push("-journal");
+    if !Path::new(&journal).exists() {
+        return Ok(());
+    }
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let recovered = Connection::open_with_flags(path, flags)
+        .map_err(|e| DbError::classify(path, busy_timeout, e))
+        .and_then(|conn| prepare(conn, path, busy_timeout));
+    match recovered {
+        Ok(_) => Ok(()),
+        // Another process holds the database: it has the journal in hand.
+        Err(DbError::Locked { .. }) => Ok(()),
+        Err(e) => Err(DbError::HotJournal { path: path.to_path_buf(), source: Box::new(e) }),
+    }
 }
 
 /// Sets the busy timeout and reads the schema once: a file that is not a

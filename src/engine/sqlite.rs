@@ -17,10 +17,11 @@ use rusqlite::Connection;
 
 use super::progress::{ProgressSink, Watcher};
 use super::script::{self, RunError, StatementFailure};
-use super::{version, DbError, Engine, EngineError, Ran, ScratchCopy, Stop, Unit, Versions};
+use super::{version, DbError, Digest, Engine, EngineError, Ran, ScratchCopy, Stop, Unit, Versions};
 use crate::plan::Capabilities;
 use crate::schema::Schema;
 use crate::source::introspect::{self, Catalog, Filter, IntrospectError, ListedTable, SchemaRow, XColumn};
+use crate::sql::quote::ident;
 
 /// Whether a command may change the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +37,8 @@ pub struct Sqlite {
     conn: Connection,
     path: PathBuf,
     watcher: Option<Watcher>,
+    /// How long SQLite waits for a lock before it says the database is busy.
+    busy: Duration,
 }
 
 impl Sqlite {
@@ -50,7 +53,9 @@ impl Sqlite {
             Access::Read => super::open::open_read(path, busy_timeout)?,
             Access::Write => super::open::open_write(path, busy_timeout)?,
         };
-        Sqlite::wrap(conn, path.to_path_buf(), progress, None)
+        let mut db = Sqlite::wrap(conn, path.to_path_buf(), progress, None)?;
+        db.busy = busy_timeout;
+        Ok(db)
     }
 
     /// An empty in-memory database (`check --replay` builds one from base).
@@ -73,7 +78,7 @@ impl Sqlite {
         } else {
             None
         };
-        Ok(Sqlite { conn, path, watcher })
+        Ok(Sqlite { conn, path, watcher, busy: Duration::ZERO })
     }
 
     /// A scratch copy of the database `conn` is open on.
@@ -86,10 +91,6 @@ impl Sqlite {
     /// The connection, for what only SQLite itself can answer.
     pub fn connection(&self) -> &Connection {
         &self.conn
-    }
-
-    fn db_error(&self, e: rusqlite::Error) -> DbError {
-        DbError::classify(&self.path, Duration::ZERO, e)
     }
 }
 
@@ -120,26 +121,44 @@ impl Engine for Sqlite {
         queries.iter().map(|q| self.conn.query_row(q, [], |r| r.get(0)).ok()).collect()
     }
 
+    fn digest(&mut self, table: &str, columns: &[String], rowid: bool) -> Result<Digest, EngineError> {
+        let mut values: Vec<String> = columns.iter().map(|c| format!("quote({})", ident(c))).collect();
+        if rowid {
+            values.insert(0, "quote(_rowid_)".into());
+        }
+        let list = if values.is_empty() { "''".to_string() } else { values.join(" || ',' || ") };
+        let sql = format!("SELECT {list} FROM {}", ident(table));
+        let fail = |e| EngineError::Db(DbError::classify(&self.path, Duration::ZERO, e));
+        let mut stmt = self.conn.prepare(&sql).map_err(fail)?;
+        let mut rows = stmt.query([]).map_err(fail)?;
+        let mut digest = Digest::default();
+        while let Some(row) = rows.next().map_err(fail)? {
+            digest.add(row.get_ref(0).map_err(fail)?.as_str().unwrap_or_default());
+        }
+        Ok(digest)
+    }
+
     fn versions(&mut self, version_table: &str) -> Result<Versions, EngineError> {
-        read_versions(&self.conn, version_table).map_err(|e| EngineError::Db(self.db_error(e)))
+        Ok(read_versions(&self.conn, &self.path, self.busy, version_table)?)
     }
 
     fn run(&mut self, unit: &Unit) -> Result<Ran, RunError> {
         let statements = script::statements(unit.script, unit.revision, unit.file)?;
         let conn = &self.conn;
-        let db = |e: rusqlite::Error| RunError::Db(DbError::classify(&self.path, Duration::ZERO, e));
+        // A lock is reported after SQLite has waited the busy timeout.
+        let db = |e: rusqlite::Error| RunError::Db(DbError::classify(&self.path, self.busy, e));
         let _off = ForeignKeysOff::new(conn).map_err(db)?;
         in_transaction(conn, db, || {
             if let Some(version) = &unit.version {
+                // Read inside the write transaction: what another process did
+                // is seen, and a user table of the version table's name is
+                // refused before anything is written to it.
+                let heads = read_versions(conn, &self.path, self.busy, version.table)?.heads;
                 for stmt in version::create(version.table) {
                     conn.execute_batch(&stmt).map_err(db)?;
                 }
-                // Read inside the write transaction: what another process did is seen.
-                if let Some(expect) = version.expect {
-                    let heads = read_versions(conn, version.table).map_err(db)?.heads;
-                    if heads != expect {
-                        return Ok(Ran::Moved(heads));
-                    }
+                if version.expect.is_some_and(|expect| heads != expect) {
+                    return Ok(Ran::Moved(heads));
                 }
             }
             execute(conn, &statements, unit, self.watcher.as_ref())?;
@@ -160,21 +179,38 @@ impl Engine for Sqlite {
     }
 }
 
-/// The heads and checksums; empty when the version table is not there.
-fn read_versions(conn: &Connection, version_table: &str) -> rusqlite::Result<Versions> {
-    let exists = |name: &str| -> rusqlite::Result<bool> {
-        conn.query_row("SELECT count(*) FROM main.sqlite_schema WHERE type = 'table' AND name = ?1", [name], |r| {
-            r.get::<_, i64>(0).map(|n| n > 0)
-        })
+/// The heads and checksums; empty when the version table is not there. A
+/// table of that name with other columns is someone else's, and refused.
+fn read_versions(conn: &Connection, path: &Path, busy: Duration, version_table: &str) -> Result<Versions, DbError> {
+    let fail = |e| DbError::classify(path, busy, e);
+    // The columns, in order; none when the table does not exist.
+    let columns = |table: &str| -> Result<Vec<String>, DbError> {
+        let mut stmt = conn.prepare("SELECT name FROM pragma_table_info(?1, 'main') ORDER BY cid").map_err(fail)?;
+        let names = stmt.query_map([table], |r| r.get::<_, String>(0)).map_err(fail)?;
+        names.collect::<rusqlite::Result<_>>().map_err(fail)
+    };
+    let shaped = |table: &str, expected: &[&str]| -> Result<bool, DbError> {
+        let found = columns(table)?;
+        if found.is_empty() {
+            return Ok(false);
+        }
+        if found.len() != expected.len() || found.iter().zip(expected).any(|(f, e)| !f.eq_ignore_ascii_case(e)) {
+            let table = table.to_string();
+            return Err(DbError::NotAVersionTable { path: path.to_path_buf(), table, columns: found.join(", ") });
+        }
+        Ok(true)
     };
     let mut versions = Versions::default();
-    if exists(version_table)? {
-        let mut stmt = conn.prepare(&version::select_heads(version_table))?;
-        versions.heads = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<_>>()?;
+    if shaped(version_table, &["version_num"])? {
+        let mut stmt = conn.prepare(&version::select_heads(version_table)).map_err(fail)?;
+        let heads = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(fail)?;
+        versions.heads = heads.collect::<rusqlite::Result<_>>().map_err(fail)?;
     }
-    if exists(&version::checksum_table(version_table))? {
-        let mut stmt = conn.prepare(&version::select_checksums(version_table))?;
-        versions.checksums = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+    let sums = version::checksum_table(version_table);
+    if shaped(&sums, &["revision", "checksum"])? {
+        let mut stmt = conn.prepare(&version::select_checksums(version_table)).map_err(fail)?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).map_err(fail)?;
+        versions.checksums = rows.collect::<rusqlite::Result<_>>().map_err(fail)?;
     }
     Ok(versions)
 }
@@ -381,9 +417,9 @@ pub fn foreign_key_violations(conn: &Connection) -> rusqlite::Result<Vec<String>
             let first: Vec<String> =
                 ids.iter().take(5).map(|i| i.map(|v| v.to_string()).unwrap_or_else(|| "?".into())).collect();
             format!(
-                "  {} row{} in `{table}` reference missing rows in `{parent}`; first rowids: {}",
-                ids.len(),
-                if ids.len() == 1 { "" } else { "s" },
+                "  {} in `{table}` {} missing rows in `{parent}`; first rowids: {}",
+                crate::words::count(ids.len() as i64, "row"),
+                if ids.len() == 1 { "references" } else { "reference" },
                 first.join(", ")
             )
         })

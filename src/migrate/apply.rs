@@ -260,7 +260,7 @@ mod tests {
         for id in ["r1", "r2", "r3"] {
             let up = format!("CREATE TABLE {id} (a)");
             let down = format!("DROP TABLE {id}");
-            let new = NewRevision { id, parents: &parents, message: id, up: &up, down: &down, epoch: 0 };
+            let new = NewRevision { id, parents: &parents, message: id, up: &up, down: &down, epoch: 0, notes: &[] };
             std::fs::write(dir.join(new.file_name()), new.text()).unwrap();
             parents = vec![id.to_string()];
         }

@@ -95,21 +95,26 @@ pub fn checksum(text: &str) -> String {
 
 /// Reads one revision file.
 pub fn parse(text: &str, path: &Path) -> Result<Revision, RevisionError> {
+    // An editor's byte-order mark is not part of the first line.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut id = None;
     let mut parents = Vec::new();
     let mut date = String::new();
     let mut message = Vec::new();
     let mut in_message = true;
-    for line in text.lines() {
-        let trimmed = line.trim();
-        let Some(comment) = trimmed.strip_prefix("--") else {
-            break;
-        };
-        let comment = comment.trim();
+    let comments: Vec<&str> = text.lines().map_while(|l| l.trim().strip_prefix("--").map(str::trim)).collect();
+    // What autogen writes: the message, a bare `--`, then the headers. Lines
+    // before that separator are the message, whatever they look like.
+    let separator = comments.iter().position(|c| c.is_empty());
+    for (i, comment) in comments.iter().copied().enumerate() {
         if comment.eq_ignore_ascii_case("migrate:up") {
             break;
         }
-        if let Some(v) = header_value(comment, "Revision ID") {
+        if separator.is_some_and(|s| i < s) {
+            message.push(comment.to_string());
+            continue;
+        }
+        if let Some(v) = header_value(comment, "Revision ID").filter(|_| id.is_none()) {
             id = Some(v.to_string());
             in_message = false;
         } else if let Some(v) = header_value(comment, "Revises") {
@@ -231,6 +236,8 @@ pub struct NewRevision<'a> {
     pub up: &'a str,
     pub down: &'a str,
     pub epoch: i64,
+    /// More header lines, `Key: value` (`Rehearsal: skipped (--no-rehearse)`).
+    pub notes: &'a [String],
 }
 
 impl NewRevision<'_> {
@@ -250,6 +257,9 @@ impl NewRevision<'_> {
         let _ = writeln!(out, "-- Revision ID: {}", self.id);
         let _ = writeln!(out, "-- Revises: {}", self.parents.join(", "));
         let _ = writeln!(out, "-- Create Date: {y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}");
+        for note in self.notes {
+            let _ = writeln!(out, "-- {note}");
+        }
         out.push_str("\n-- migrate:up\n");
         out.push_str(self.up.trim_end());
         out.push_str("\n\n-- migrate:down\n");
@@ -290,6 +300,7 @@ mod tests {
             up: "ALTER TABLE \"todos\" ADD COLUMN \"deleted_at\" DATETIME;",
             down: "ALTER TABLE \"todos\" DROP COLUMN \"deleted_at\";",
             epoch: 1_795_602_600,
+            notes: &[],
         };
         assert_eq!(new.file_name(), "20261125_1030_5c3f0a9e2b71_add_soft_delete_to_todos.sql");
         let rev = parse(&new.text(), Path::new("x.sql")).unwrap();

@@ -509,17 +509,41 @@ fn folded_renames(diff: &Diff, rebuilt: &BTreeSet<String>) -> Vec<(String, Strin
 }
 
 fn rename_steps(diff: &Diff, folded: &[(String, String, String)]) -> Vec<Step> {
-    let mut pending: Vec<(String, String)> = diff.renames.tables.clone();
-    let mut steps = Vec::new();
-    while !pending.is_empty() {
-        let free = pending.iter().position(|(_, to)| !pending.iter().any(|(from, _)| same_name(from, to)));
-        let (from, to) = pending.remove(free.unwrap_or(0));
-        steps.push(Step::RenameTable { from, to });
-    }
-    for (table, from, to) in diff.renames.columns.iter().filter(|r| !folded.contains(r)) {
-        steps.push(Step::RenameColumn { table: table.clone(), from: from.clone(), to: to.clone() });
+    let mut steps: Vec<Step> = in_free_order(diff.renames.tables.clone())
+        .into_iter()
+        .map(|(from, to)| Step::RenameTable { from, to })
+        .collect();
+    let columns: Vec<&(String, String, String)> = diff.renames.columns.iter().filter(|r| !folded.contains(r)).collect();
+    let mut tables: Vec<&String> = columns.iter().map(|(t, _, _)| t).collect();
+    tables.dedup_by(|a, b| same_name(a, b));
+    for table in tables {
+        let mine = columns.iter().filter(|(t, _, _)| same_name(t, table)).map(|(_, o, n)| (o.clone(), n.clone()));
+        for (from, to) in in_free_order(mine.collect()) {
+            steps.push(Step::RenameColumn { table: table.clone(), from, to });
+        }
     }
     steps
+}
+
+/// Renames in an order where each target name is free when it runs. SQLite
+/// compares names without case, so a swap, a longer cycle or a change of
+/// case alone (`Users` to `users`) first moves a name aside to a
+/// temporary one.
+fn in_free_order(mut pending: Vec<(String, String)>) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    while !pending.is_empty() {
+        let taken = |to: &str, pending: &[(String, String)]| pending.iter().any(|(from, _)| same_name(from, to));
+        match pending.iter().position(|(_, to)| !taken(to, &pending)) {
+            Some(free) => out.push(pending.remove(free)),
+            None => {
+                let (from, to) = pending.remove(0);
+                let aside = format!("_autogen_rename_{to}");
+                out.push((from, aside.clone()));
+                pending.push((aside, to));
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -3,17 +3,30 @@
 //! must be empty, then downgrade, then the schema must equal the start. A
 //! revision that does not converge is never written.
 
-use crate::diff::{self, Change, Renames};
-use crate::engine::{Engine, EngineError, RunError, ScratchCopy, Stop, Unit};
-use crate::schema::Schema;
+use crate::diff::{self, Change, ColumnChange, Diff, Renames};
+use crate::engine::{Digest, Engine, EngineError, RunError, ScratchCopy, Stop, Unit};
+use crate::schema::*;
 use crate::source::introspect::Filter;
+use crate::words;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RehearsalError {
     #[error("cannot make the scratch copy for the rehearsal: {0}")]
     Copy(EngineError),
-    #[error("rehearsal of the {direction} failed, so no revision was written:\n{source}")]
+    #[error(
+        "rehearsal of the {direction} failed, so no revision was written:\n{source}\nWhat to do: fill or fix those \
+         rows first, in a revision of their own (`autogen revision -m MESSAGE`, then `autogen upgrade head`), or \
+         write this revision anyway with `--no-rehearse`."
+    )]
     Failed { direction: &'static str, source: Box<RunError> },
+    #[error(
+        "rehearsal: after the {direction}, `{table}` holds {} (a digest of {}) where it held {}, so no revision \
+         was written: the revision would lose or change rows",
+        words::count(after.rows, "row"),
+        what,
+        words::count(before.rows, "row")
+    )]
+    RowsChanged { direction: &'static str, table: String, what: String, before: Digest, after: Digest },
     #[error(
         "rehearsal: after the upgrade the database still differs from the model, so no revision was written:\n{}",
         list(.0)
@@ -33,6 +46,9 @@ fn list(items: &[String]) -> String {
 pub struct Rehearsal<'a> {
     pub up: &'a str,
     pub down: &'a str,
+    /// The comparison the upgrade comes from: which tables and columns
+    /// carry rows across, under which names.
+    pub diff: &'a Diff,
     /// The schema the database has now, as introspected with `filter`: the
     /// scratch copy has the same CREATE text, so it reads the same, and is
     /// not read again.
@@ -49,22 +65,122 @@ impl Rehearsal<'_> {
         self.on(scratch.as_mut())
     }
 
-    /// Runs `up` then `down` on `scratch` and checks both ends.
+    /// Runs `up` then `down` on `scratch` and checks both ends: the
+    /// schemas, and the rows of every table the revision touches.
     pub fn on(&self, scratch: &mut dyn Engine) -> Result<(), RehearsalError> {
+        let accounts = self.accounts();
+        let start = digests(scratch, &accounts, Side::Old)?;
         run(scratch, self.up, "upgrade")?;
         let after = scratch.introspect(self.filter).map_err(RehearsalError::Introspect)?;
         let remaining = diff::diff_with_renames(&after, self.model, Renames::default());
         if !remaining.is_empty() {
             return Err(RehearsalError::UpgradeDiverges(describe(&remaining.changes)));
         }
+        compare(&accounts, &start, &digests(scratch, &accounts, Side::New)?, "upgrade")?;
         run(scratch, self.down, "downgrade")?;
         let back = scratch.introspect(self.filter).map_err(RehearsalError::Introspect)?;
         let remaining = diff::diff_with_renames(&back, self.start, Renames::default());
         if !remaining.is_empty() {
             return Err(RehearsalError::DowngradeDiverges(describe(&remaining.changes)));
         }
-        Ok(())
+        compare(&accounts, &start, &digests(scratch, &accounts, Side::Old)?, "downgrade")
     }
+
+    /// The tables the revision touches that exist before and after it, with
+    /// the columns whose values must come through unchanged: kept under the
+    /// same type (a new type may convert a value by affinity), stored (not
+    /// generated). Rowids count where both sides have them.
+    fn accounts(&self) -> Vec<Account> {
+        let touched: Vec<&str> = self.diff.changes.iter().map(Change::subject).collect();
+        let mut out = Vec::new();
+        for (old, new_name) in self.start.tables.values().map(|t| (t, renamed(self.diff, &t.name))) {
+            let Some(new) = self.model.table(&new_name) else { continue };
+            if !touched.iter().any(|t| same_name(t, &new.name)) {
+                continue;
+            }
+            let retyped = |c: &str| {
+                self.diff.changes.iter().any(|ch| {
+                    matches!(ch, Change::ModifyColumn { table, column, change: ColumnChange::Type { .. } | ColumnChange::Generated { .. } }
+                        if same_name(table, &new.name) && same_name(column, c))
+                })
+            };
+            let mut columns = Vec::new();
+            for c in old.columns.iter().filter(|c| c.generated.is_none()) {
+                let name = renamed_column(self.diff, &new.name, &c.name);
+                match new.column(&name) {
+                    Some(n) if n.generated.is_none() && n.ty == c.ty && !retyped(&name) => {
+                        columns.push((c.name.clone(), n.name.clone()))
+                    }
+                    _ => {}
+                }
+            }
+            let rowid = !old.without_rowid && !new.without_rowid;
+            out.push(Account { old: old.name.clone(), new: new.name.clone(), columns, rowid });
+        }
+        out
+    }
+}
+
+/// One table whose rows the rehearsal follows.
+struct Account {
+    old: String,
+    new: String,
+    /// (old name, new name)
+    columns: Vec<(String, String)>,
+    rowid: bool,
+}
+
+#[derive(Clone, Copy)]
+enum Side {
+    Old,
+    New,
+}
+
+fn digests(scratch: &mut dyn Engine, accounts: &[Account], side: Side) -> Result<Vec<Digest>, RehearsalError> {
+    accounts
+        .iter()
+        .map(|a| {
+            let (table, columns): (&str, Vec<String>) = match side {
+                Side::Old => (&a.old, a.columns.iter().map(|(o, _)| o.clone()).collect()),
+                Side::New => (&a.new, a.columns.iter().map(|(_, n)| n.clone()).collect()),
+            };
+            scratch.digest(table, &columns, a.rowid).map_err(RehearsalError::Introspect)
+        })
+        .collect()
+}
+
+fn compare(
+    accounts: &[Account],
+    before: &[Digest],
+    after: &[Digest],
+    direction: &'static str,
+) -> Result<(), RehearsalError> {
+    for ((account, before), after) in accounts.iter().zip(before).zip(after) {
+        if before != after {
+            let mut what: Vec<String> = account.columns.iter().map(|(o, _)| format!("`{o}`")).collect();
+            if account.rowid {
+                what.insert(0, "the rowid".into());
+            }
+            let what = if what.is_empty() { "no column".to_string() } else { what.join(", ") };
+            let table = account.old.clone();
+            return Err(RehearsalError::RowsChanged { direction, table, what, before: *before, after: *after });
+        }
+    }
+    Ok(())
+}
+
+/// A table's name after the diff's renames.
+fn renamed(diff: &Diff, table: &str) -> String {
+    diff.renames.tables.iter().find(|(old, _)| same_name(old, table)).map_or(table.to_string(), |(_, new)| new.clone())
+}
+
+/// A column's name after the diff's renames (`table` is the new table name).
+fn renamed_column(diff: &Diff, table: &str, column: &str) -> String {
+    diff.renames
+        .columns
+        .iter()
+        .find(|(t, old, _)| same_name(t, table) && same_name(old, column))
+        .map_or(column.to_string(), |(_, _, new)| new.clone())
 }
 
 fn describe(changes: &[Change]) -> Vec<String> {

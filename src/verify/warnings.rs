@@ -3,11 +3,12 @@
 //! make a NOT NULL, UNIQUE, CHECK or foreign key fail. Best effort: a count
 //! that cannot be made gives no warning, never an error.
 
-use crate::diff::{Change, ColumnChange, Constraint, Diff};
+use crate::diff::{Change, ColumnChange, Constraint, Diff, TableChange};
 use crate::engine::Engine;
+use crate::schema::ddl;
 use crate::schema::*;
 use crate::sql::quote::ident;
-use crate::words::{plural, thousands};
+use crate::words::count;
 
 /// One count to make in the database, and the warning it gives when it is
 /// more than zero.
@@ -18,8 +19,8 @@ struct Probe {
 
 /// One sentence per change that touches existing data; the counts are
 /// made together, in one request to the engine.
-pub fn data_warnings(engine: &mut dyn Engine, diff: &Diff) -> Vec<String> {
-    let probes: Vec<Probe> = diff.changes.iter().filter_map(|change| probe(diff, change)).collect();
+pub fn data_warnings(engine: &mut dyn Engine, diff: &Diff, to: &Schema) -> Vec<String> {
+    let probes: Vec<Probe> = diff.changes.iter().flat_map(|change| probe(diff, to, change)).collect();
     let queries: Vec<String> = probes.iter().map(|p| p.query.clone()).collect();
     let counts = engine.counts(&queries);
     probes.iter().zip(counts).filter_map(|(p, n)| n.filter(|n| *n > 0).map(|n| (p.warning)(n))).collect()
@@ -57,37 +58,55 @@ fn new_collation(diff: &Diff, table: &str, column: &str) -> Option<String> {
     })
 }
 
-fn probe(diff: &Diff, change: &Change) -> Option<Probe> {
-    let probe = |query: String, warning: Box<dyn Fn(i64) -> String>| Some(Probe { query, warning });
+fn probe(diff: &Diff, to: &Schema, change: &Change) -> Vec<Probe> {
+    let one = |query: String, warning: Box<dyn Fn(i64) -> String>| vec![Probe { query, warning }];
     match change {
         Change::RemoveTable(table) => {
             let name = table.name.clone();
-            probe(
+            one(
                 format!("SELECT count(*) FROM {}", ident(&name)),
-                Box::new(move |n| format!("dropping table `{name}` discards {} row{}", thousands(n), plural(n))),
+                Box::new(move |n| format!("dropping table `{name}` discards {}", count(n, "row"))),
             )
         }
         Change::RemoveColumn { table, column } => {
             let t = ident(&stored_name(diff, table));
-            let (table, column) = (table.clone(), column.name.clone());
-            probe(
-                format!("SELECT count(*) FROM {t} WHERE {} IS NOT NULL", ident(&column)),
+            // A NOT NULL column without a default comes back filled with
+            // placeholders in the downgrade: its values are gone for good.
+            let comes_back = if !column.nullable && column.default.is_none() && column.generated.is_none() {
+                "; a downgrade brings the column back with placeholder values"
+            } else {
+                ""
+            };
+            let (table, name) = (table.clone(), column.name.clone());
+            one(
+                format!("SELECT count(*) FROM {t} WHERE {} IS NOT NULL", ident(&name)),
                 Box::new(move |n| {
-                    format!("dropping `{table}.{column}` discards {} non-null value{}", thousands(n), plural(n))
+                    format!("dropping `{table}.{name}` discards {}{comes_back}", count(n, "non-null value"))
                 }),
             )
         }
         Change::ModifyColumn { table, column, change: ColumnChange::Nullable { to: false, .. } } => {
             let (t, c) = (ident(&stored_name(diff, table)), ident(&stored_column(diff, table, column)));
             let (table, column) = (table.clone(), column.clone());
-            probe(
+            one(
                 format!("SELECT count(*) FROM {t} WHERE {c} IS NULL"),
                 Box::new(move |n| {
                     format!(
-                        "`{table}.{column}` becomes NOT NULL but {} row{} hold NULL: the upgrade will fail until \
-                        they are filled",
-                        thousands(n),
-                        plural(n)
+                        "`{table}.{column}` becomes NOT NULL but {} NULL: the upgrade will fail until they are filled",
+                        count_verb(n, "row", "holds", "hold")
+                    )
+                }),
+            )
+        }
+        Change::ModifyColumn { table, column, change: ColumnChange::Generated { from: None, to: Some(g) } } => {
+            let (t, c) = (ident(&stored_name(diff, table)), ident(&stored_column(diff, table, column)));
+            let (table, column, expr) = (table.clone(), column.clone(), g.expr.clone());
+            one(
+                format!("SELECT count(*) FROM {t} WHERE {c} IS NOT NULL"),
+                Box::new(move |n| {
+                    format!(
+                        "`{table}.{column}` becomes a generated column: the {} it holds are replaced by `{expr}`",
+                        count(n, "stored value")
                     )
                 }),
             )
@@ -96,85 +115,193 @@ fn probe(diff: &Diff, change: &Change) -> Option<Probe> {
             if !column.nullable && column.default.is_none() && column.generated.is_none() =>
         {
             let (table, column) = (table.clone(), column.name.clone());
-            probe(
+            one(
                 format!("SELECT count(*) FROM {}", ident(&stored_name(diff, &table))),
                 Box::new(move |n| {
                     format!(
-                        "`{table}.{column}` is added NOT NULL without a default, but `{table}` has {} row{}: the \
-                            upgrade will fail",
-                        thousands(n),
-                        plural(n)
+                        "`{table}.{column}` is added NOT NULL without a default, but `{table}` has {}: the upgrade will fail",
+                        count(n, "row")
                     )
                 }),
             )
         }
         Change::AddConstraint { table, constraint: Constraint::Unique(u) } => {
-            let cols: Vec<String> = u.columns.iter().map(|c| ident(&stored_column(diff, table, &c.name))).collect();
-            let t = ident(&stored_name(diff, table));
-            let not_null = cols.iter().map(|c| format!("{c} IS NOT NULL")).collect::<Vec<_>>().join(" AND ");
-            // Grouped as the new key will compare: its own collation, else
-            // the column's collation after this diff.
-            let grouped: Vec<String> = u
+            let keys: Vec<(String, Option<String>)> =
+                u.columns.iter().map(|k| (k.name.clone(), k.collate.clone())).collect();
+            duplicates(diff, table, &keys, "the new UNIQUE will fail").into_iter().collect()
+        }
+        Change::ModifyTable { table, change: TableChange::PrimaryKey { to: Some(pk), .. } } => {
+            let keys: Vec<(String, Option<String>)> = pk.columns.iter().map(|c| (c.clone(), None)).collect();
+            let mut probes: Vec<Probe> =
+                duplicates(diff, table, &keys, "the new PRIMARY KEY will fail").into_iter().collect();
+            let must_hold =
+                to.table(table).map_or(false, |t| t.without_rowid || t.integer_primary_key().is_none() && t.strict);
+            let not_null: Vec<&String> = pk
                 .columns
                 .iter()
-                .zip(&cols)
-                .map(|(k, c)| match k.collate.clone().or_else(|| new_collation(diff, table, &k.name)) {
-                    Some(coll) => format!("{c} COLLATE {}", ident(&coll)),
-                    None => c.clone(),
-                })
+                .filter(|c| to.table(table).and_then(|t| t.column(c)).is_some_and(|c| !c.nullable) || must_hold)
                 .collect();
-            let names: Vec<String> = u.columns.iter().map(|c| format!("`{}`", c.name)).collect();
-            let (table, names) = (table.clone(), names.join(", "));
-            probe(
-                format!(
-                    "SELECT count(*) FROM (SELECT 1 FROM {t} WHERE {not_null} GROUP BY {} HAVING count(*) > 1)",
-                    grouped.join(", ")
-                ),
+            if !not_null.is_empty() {
+                let t = ident(&stored_name(diff, table));
+                let any_null: Vec<String> =
+                    not_null.iter().map(|c| format!("{} IS NULL", ident(&stored_column(diff, table, c)))).collect();
+                let (table, names) =
+                    (table.clone(), not_null.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "));
+                probes.push(Probe {
+                    query: format!("SELECT count(*) FROM {t} WHERE {}", any_null.join(" OR ")),
+                    warning: Box::new(move |n| {
+                        format!(
+                            "{} of `{table}` {} a NULL in the new PRIMARY KEY ({names}): the upgrade will fail",
+                            count(n, "row"),
+                            if n == 1 { "has" } else { "have" }
+                        )
+                    }),
+                });
+            }
+            probes
+        }
+        Change::ModifyTable { table, change: TableChange::Strict { to: true, .. } } => {
+            to.table(table).map(|t| strict_failures(diff, t)).unwrap_or_default()
+        }
+        Change::ModifyTable { table, change: TableChange::WithoutRowid { to: true, .. } } => {
+            let keyed_by_rowid = diff.renamed.table(table).is_some_and(|t| t.integer_primary_key().is_some());
+            if keyed_by_rowid {
+                return Vec::new();
+            }
+            let table = table.clone();
+            one(
+                format!("SELECT count(*) FROM {}", ident(&stored_name(diff, &table))),
                 Box::new(move |n| {
-                    format!(
-                        "{} group{} of rows in `{table}` share a value of {names}: the new UNIQUE will fail",
-                        thousands(n),
-                        plural(n)
-                    )
+                    format!("`{table}` becomes WITHOUT ROWID: the rowids of its {} are discarded (its key is not the rowid)", count(n, "row"))
                 }),
             )
         }
-        Change::AddConstraint { table, constraint: Constraint::Check(check) } => {
+        Change::AddConstraint {
+            table,
+            constraint: Constraint::Check(check) | Constraint::ColumnCheck { check, .. },
+        } => {
             let t = ident(&stored_name(diff, table));
             let (table, expr) = (table.clone(), check.expr.clone());
-            probe(
-                format!("SELECT count(*) FROM {t} WHERE NOT ({expr})"),
+            one(
+                format!("SELECT count(*) FROM {t} WHERE NOT ({})", ddl::sql_text(&expr)),
                 Box::new(move |n| {
                     format!(
-                        "{} row{} of `{table}` fail the new CHECK ({expr}): the upgrade will fail",
-                        thousands(n),
-                        plural(n)
+                        "{} of `{table}` {} the new CHECK ({expr}): the upgrade will fail",
+                        count(n, "row"),
+                        if n == 1 { "fails" } else { "fail" }
                     )
                 }),
             )
         }
-        Change::AddForeignKey { table, foreign_key: fk } => {
-            let ([col], [parent_col]) = (fk.columns.as_slice(), fk.ref_columns.as_slice()) else { return None };
-            let (t, c) = (ident(&stored_name(diff, table)), ident(&stored_column(diff, table, col)));
-            let parent = ident(&stored_name(diff, &fk.ref_table));
-            let query = format!(
-                "SELECT count(*) FROM {t} WHERE {c} IS NOT NULL AND {c} NOT IN (SELECT {} FROM {parent})",
-                ident(parent_col)
-            );
-            let (table, col, parent_table, parent_col) =
-                (table.clone(), col.clone(), fk.ref_table.clone(), parent_col.clone());
-            probe(
-                query,
-                Box::new(move |n| {
-                    format!(
-                        "{} row{} of `{table}` have a `{col}` with no `{parent_table}.{parent_col}`: the new foreign \
-                            key will fail",
-                        thousands(n),
-                        plural(n)
-                    )
-                }),
-            )
-        }
-        _ => None,
+        Change::AddForeignKey { table, foreign_key: fk } => foreign_key(diff, table, fk).into_iter().collect(),
+        _ => Vec::new(),
     }
+}
+
+/// "`n` `noun`(s) `verb`", the verb agreeing with the count.
+fn count_verb(n: i64, noun: &str, one: &str, many: &str) -> String {
+    format!("{} {}", count(n, noun), if n == 1 { one } else { many })
+}
+
+/// Groups of rows that share the values of `keys` (compared under each
+/// key's collation, else the column's after this diff): a new UNIQUE or
+/// PRIMARY KEY over them fails.
+fn duplicates(diff: &Diff, table: &str, keys: &[(String, Option<String>)], outcome: &'static str) -> Option<Probe> {
+    let cols: Vec<String> = keys.iter().map(|(c, _)| ident(&stored_column(diff, table, c))).collect();
+    let t = ident(&stored_name(diff, table));
+    let not_null = cols.iter().map(|c| format!("{c} IS NOT NULL")).collect::<Vec<_>>().join(" AND ");
+    let grouped: Vec<String> = keys
+        .iter()
+        .zip(&cols)
+        .map(|((name, collate), c)| match collate.clone().or_else(|| new_collation(diff, table, name)) {
+            Some(coll) => format!("{c} COLLATE {}", ident(&coll)),
+            None => c.clone(),
+        })
+        .collect();
+    let names = keys.iter().map(|(c, _)| format!("`{c}`")).collect::<Vec<_>>().join(", ");
+    let table = table.to_string();
+    Some(Probe {
+        query: format!(
+            "SELECT count(*) FROM (SELECT 1 FROM {t} WHERE {not_null} GROUP BY {} HAVING count(*) > 1)",
+            grouped.join(", ")
+        ),
+        warning: Box::new(move |n| {
+            format!(
+                "{} of rows in `{table}` {} a value of {names}: {outcome}",
+                count(n, "group"),
+                if n == 1 { "shares" } else { "share" }
+            )
+        }),
+    })
+}
+
+/// Rows whose values a STRICT table refuses to store: what its declared
+/// types cannot take without loss (sqlite.org/stricttables.html).
+fn strict_failures(diff: &Diff, table: &Table) -> Vec<Probe> {
+    let t = ident(&stored_name(diff, &table.name));
+    let mut out = Vec::new();
+    for column in table.columns.iter().filter(|c| c.generated.is_none()) {
+        let stored = stored_column(diff, &table.name, &column.name);
+        if diff.renamed.table(&table.name).and_then(|t| t.column(&stored)).is_none() {
+            continue;
+        }
+        let c = ident(&stored);
+        let refused = match column.ty.as_str() {
+            "INT" | "INTEGER" => format!(
+                "typeof({c}) = 'blob' OR (typeof({c}) IN ('text', 'real') AND CAST(CAST({c} AS INTEGER) AS TEXT) <> trim(CAST({c} AS TEXT)) \
+                 AND CAST(CAST({c} AS INTEGER) AS REAL) <> {c})"
+            ),
+            "REAL" => format!("typeof({c}) = 'blob' OR (typeof({c}) = 'text' AND CAST({c} AS REAL) = 0 AND trim({c}) NOT GLOB '*[0-9]*')"),
+            "TEXT" => format!("typeof({c}) = 'blob'"),
+            "BLOB" => format!("typeof({c}) NOT IN ('blob', 'null')"),
+            _ => continue,
+        };
+        let (name, column_name, ty) = (table.name.clone(), column.name.clone(), column.ty.clone());
+        out.push(Probe {
+            query: format!("SELECT count(*) FROM {t} WHERE {refused}"),
+            warning: Box::new(move |n| {
+                format!(
+                    "`{name}` becomes STRICT but {} of `{column_name}` {} not store as {ty}: the upgrade will fail",
+                    count(n, "value"),
+                    if n == 1 { "does" } else { "do" }
+                )
+            }),
+        });
+    }
+    out
+}
+
+/// Rows that a new foreign key will find without a parent. A column the
+/// diff adds holds its default (or NULL) in every existing row.
+fn foreign_key(diff: &Diff, table: &str, fk: &ForeignKey) -> Option<Probe> {
+    let ([col], [parent_col]) = (fk.columns.as_slice(), fk.ref_columns.as_slice()) else { return None };
+    let t = ident(&stored_name(diff, table));
+    let parent = ident(&stored_name(diff, &fk.ref_table));
+    let added = diff.changes.iter().find_map(|c| match c {
+        Change::AddColumn { table: tt, column } if same_name(tt, table) && same_name(&column.name, col) => Some(column),
+        _ => None,
+    });
+    let value = match added {
+        Some(column) => match &column.default {
+            None => return None,
+            Some(d) => format!("({})", ddl::sql_text(d)),
+        },
+        None => ident(&stored_column(diff, table, col)),
+    };
+    let query = format!(
+        "SELECT count(*) FROM {t} WHERE {value} IS NOT NULL AND {value} NOT IN (SELECT {} FROM {parent})",
+        ident(parent_col)
+    );
+    let (table, col, parent_table, parent_col) =
+        (table.to_string(), col.clone(), fk.ref_table.clone(), parent_col.clone());
+    Some(Probe {
+        query,
+        warning: Box::new(move |n| {
+            format!(
+                "{} of `{table}` {} a `{col}` with no `{parent_table}.{parent_col}`: the new foreign key will fail",
+                count(n, "row"),
+                if n == 1 { "has" } else { "have" }
+            )
+        }),
+    })
 }

@@ -74,13 +74,20 @@ impl SourceMap {
 /// # Ok(()) }
 /// ```
 pub fn load(path: &Path) -> Result<Model, ModelError> {
+    load_excluding(path, &[])
+}
+
+/// [`load`] for a project whose `exclude:` globs keep tables out of autogen's
+/// hands: a model table that one matches is an error, and a foreign key may
+/// name such a table (model.md, "Bad input").
+pub fn load_excluding(path: &Path, exclude: &[String]) -> Result<Model, ModelError> {
     let text = std::fs::read_to_string(path).map_err(|e| ModelError {
         file: path.to_path_buf(),
         line: 0,
         column: 0,
         message: format!("cannot read the model file: {e}"),
     })?;
-    parse(&text, path)
+    parse_excluding(&text, path, exclude)
 }
 
 /// Parses model text; `path` is only used in messages.
@@ -99,6 +106,11 @@ pub fn load(path: &Path) -> Result<Model, ModelError> {
 /// assert_eq!((email.ty.as_str(), email.nullable), ("VARCHAR(255)", false));
 /// ```
 pub fn parse(text: &str, path: &Path) -> Result<Model, ModelError> {
+    parse_excluding(text, path, &[])
+}
+
+/// [`parse`] with the project's `exclude:` globs (see [`load_excluding`]).
+pub fn parse_excluding(text: &str, path: &Path, exclude: &[String]) -> Result<Model, ModelError> {
     let located =
         |(line, column): (u32, u32), message: String| ModelError { file: path.to_path_buf(), line, column, message };
     let root = yaml::parse(text).map_err(|e| located((e.line, e.column), e.message))?;
@@ -106,7 +118,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Model, ModelError> {
         None => raw::ModelFile::default(),
         Some(node) => raw::ModelFile::read(&node).map_err(|(at, message)| located(at, message))?,
     };
-    Builder::new(path).build(raw)
+    Builder { map: SourceMap { file: path.to_path_buf(), ..SourceMap::default() }, exclude }.build(raw)
 }
 
 /// A value of the model file and where it stands.
@@ -127,13 +139,15 @@ fn pos<T>(s: &Spanned<T>) -> (u32, u32) {
     (s.line, s.column)
 }
 
-struct Builder {
+struct Builder<'a> {
     map: SourceMap,
+    /// `exclude:` globs from autogen.yaml.
+    exclude: &'a [String],
 }
 
-impl Builder {
-    fn new(path: &Path) -> Self {
-        Builder { map: SourceMap { file: path.to_path_buf(), ..SourceMap::default() } }
+impl Builder<'_> {
+    fn excluded(&self, table: &str) -> Option<&str> {
+        self.exclude.iter().find(|g| super::introspect::glob_match(g, table)).map(String::as_str)
     }
 
     fn err(&self, at: (u32, u32), message: impl Into<String>) -> ModelError {
@@ -156,6 +170,16 @@ impl Builder {
             if schema.tables.contains_key(&key) {
                 return Err(self.err(pos(&t.value.name), format!("two tables named `{}`", table.name)));
             }
+            if let Some(glob) = self.excluded(&table.name) {
+                return Err(self.err(
+                    pos(&t.value.name),
+                    format!(
+                        "table `{}` is excluded by `{glob}` in autogen.yaml, so autogen never touches it: remove it \
+                         from the model or from `exclude`",
+                        table.name
+                    ),
+                ));
+            }
             self.map.tables.insert(key.clone(), pos(&t.value.name));
             schema.tables.insert(key, table);
             raw_tables.push(t);
@@ -163,6 +187,9 @@ impl Builder {
         for t in &raw_tables {
             self.check_foreign_keys(&schema, t)?;
         }
+        let hints =
+            raw_tables.iter().filter_map(|t| Some((t.value.renamed_from.as_ref()?, t.value.name.value.as_str())));
+        self.check_hints(hints, |n| schema.table(n).map(|t| t.renamed_from.is_some()), "table")?;
         for v in raw.views {
             let view = self.view(&v)?;
             let key = fold(&view.name);
@@ -253,6 +280,9 @@ impl Builder {
             }
             table.columns.push(col);
         }
+        let hints =
+            r.columns.iter().filter_map(|c| Some((c.value.renamed_from.as_ref()?, c.value.name.value.as_str())));
+        self.check_hints(hints, |n| table.column(n).map(|c| c.renamed_from.is_some()), "column")?;
         table.primary_key = self.primary_key(&table, r, pk_columns, pk_conflict)?;
         // Key columns default to NOT NULL in whichever form the key is given
         // (model.md, "nullable").
@@ -613,6 +643,39 @@ impl Builder {
     }
 
     /// A foreign key must name a table and columns of the model that form its
+    /// Rename hints that cannot all hold are errors (model.md, "Renames"):
+    /// two entries from one old name, or a hint from a name the model also
+    /// keeps, unless that entry is renamed in turn (a swap). `kept` says
+    /// whether the model has an entry of a name, and whether it has a hint.
+    fn check_hints<'h>(
+        &self,
+        hints: impl Iterator<Item = (&'h Spanned<String>, &'h str)>,
+        kept: impl Fn(&str) -> Option<bool>,
+        what: &str,
+    ) -> Result<(), ModelError> {
+        let mut seen: Vec<&str> = Vec::new();
+        for (old, new) in hints {
+            if let Some(first) = seen.iter().find(|s| same_name(s, &old.value)) {
+                return Err(self.err(
+                    pos(old),
+                    format!("two {what}s are renamed from `{}` (`{first}` and `{new}`): one at most can be", old.value),
+                ));
+            }
+            seen.push(&old.value);
+            if !same_name(&old.value, new) && kept(&old.value) == Some(false) {
+                return Err(self.err(
+                    pos(old),
+                    format!(
+                        "{what} `{new}` is renamed from `{}`, which the model also keeps: drop one of them, or give \
+                         `{}` a `renamed_from` too if the two swap",
+                        old.value, old.value
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// primary key or a unique key: SQLite reports "foreign key mismatch" on
     /// every write to the child otherwise.
     fn check_foreign_keys(&self, schema: &Schema, t: &Spanned<raw::Table>) -> Result<(), ModelError> {
@@ -620,6 +683,10 @@ impl Builder {
         let places = fk_places(&t.value);
         for (fk, at) in table.foreign_keys.iter().zip(places) {
             let Some(parent) = schema.table(&fk.ref_table) else {
+                if self.excluded(&fk.ref_table).is_some() {
+                    // autogen does not know an excluded table's columns.
+                    continue;
+                }
                 return Err(self.err(
                     at,
                     format!(
