@@ -135,7 +135,7 @@ fn probe(diff: &Diff, to: &Schema, change: &Change) -> Vec<Probe> {
             let mut probes: Vec<Probe> =
                 duplicates(diff, table, &keys, "the new PRIMARY KEY will fail").into_iter().collect();
             let must_hold =
-                to.table(table).map_or(false, |t| t.without_rowid || t.integer_primary_key().is_none() && t.strict);
+                to.table(table).is_some_and(|t| t.without_rowid || (t.integer_primary_key().is_none() && t.strict));
             let not_null: Vec<&String> = pk
                 .columns
                 .iter()
