@@ -216,7 +216,10 @@ pub fn run() -> ExitCode {
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             let _ = writeln!(err, "error: {e}");
-            ExitCode::from(1)
+            // A command line that asks for something impossible is a usage
+            // error, exit 2, as clap's own (cli.md, "Exit codes").
+            let usage = matches!(e.downcast_ref::<autogen::Error>(), Some(autogen::Error::Usage(_)));
+            ExitCode::from(if usage { 2 } else { 1 })
         }
     }
 }

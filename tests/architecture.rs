@@ -80,7 +80,8 @@ fn stages_use_only_the_stages_before_them() {
 /// reaches forward is caught.
 #[test]
 fn a_forward_use_is_caught() {
-    let text = "use crate::schema::Schema;\nfn f() { crate::app::run(); } // crate::migrate in a comment\n#[cfg(test)]\nuse crate::app;";
+    let text = "use crate::schema::Schema;\nfn f() { crate::app::run(); } // crate::migrate in a \
+        comment\n#[cfg(test)]\nuse crate::app;";
     let used: Vec<String> = uses(text).into_iter().map(|(_, s)| s).collect();
     assert_eq!(used, ["schema", "app"]);
     assert!(rank("app") > rank("schema"));

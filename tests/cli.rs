@@ -4,59 +4,9 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
-use std::process::Output;
+use std::path::Path;
 
-struct Project {
-    dir: tempfile::TempDir,
-}
-
-impl Project {
-    fn new(model: &str) -> Project {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("autogen.yaml"),
-            "database: sqlite:///./app.db\nschema: model.yaml\nversions: migrations/versions\n",
-        )
-        .unwrap();
-        std::fs::write(dir.path().join("model.yaml"), model).unwrap();
-        Project { dir }
-    }
-
-    fn path(&self, p: &str) -> PathBuf {
-        self.dir.path().join(p)
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        support::autogen(self.dir.path()).args(args).output().unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(out.status.success(), "autogen {args:?} failed: {}{}", text(&out.stdout), text(&out.stderr));
-        text(&out.stdout)
-    }
-
-    fn set_model(&self, model: &str) {
-        std::fs::write(self.path("model.yaml"), model).unwrap();
-    }
-
-    fn db(&self) -> rusqlite::Connection {
-        rusqlite::Connection::open(self.path("app.db")).unwrap()
-    }
-
-    fn revisions(&self) -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(self.path("migrations/versions"))
-            .map(|d| d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect())
-            .unwrap_or_default();
-        names.sort();
-        names
-    }
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use support::{text, Project};
 
 const TODO: &str = "tables:
   - name: users

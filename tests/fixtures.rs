@@ -44,7 +44,8 @@ fn run_fixture(name: &str) {
         m.down
     );
     // The snapshot lives in the fixture's folder, beside its input.
-    insta::with_settings!({snapshot_path => dir.clone(), prepend_module_to_snapshot => false, omit_expression => true}, {
+    let here = dir.clone();
+    insta::with_settings!({snapshot_path => here, prepend_module_to_snapshot => false, omit_expression => true}, {
         insta::assert_snapshot!("migration", snapshot);
     });
 

@@ -234,7 +234,8 @@ proptest! {
         let start_schema = support::schema_of(&conn);
         let filter = autogen::Filter::default();
         let (up, down) = (&m.up, &m.down);
-        let rehearsal = autogen::Rehearsal { up, down, diff: &m.diff, start: &start_schema, model: &target, filter: &filter };
+        let (diff, start) = (&m.diff, &start_schema);
+        let rehearsal = autogen::Rehearsal { up, down, diff, start, model: &target, filter: &filter };
         rehearsal.on(&mut scratch).unwrap_or_else(|e| panic!("rehearsal: {e}\n--- up\n{}\n--- down\n{}", m.up, m.down));
         support::assert_round_trip(&conn, &target, &m, "property");
     }

@@ -28,8 +28,16 @@ pub enum Error {
     NotConfigured { what: &'static str, hint: &'static str },
     #[error("cannot {action} `{}`: {}", .path.display(), .source)]
     Io { action: &'static str, path: PathBuf, source: std::io::Error },
+    /// What the command line asks for cannot be done as asked (exit 2).
     #[error("{0}")]
     Usage(String),
+    /// What the command would do is refused as it stands (exit 1): the
+    /// message says what to change.
+    #[error("{0}")]
+    Refused(String),
+    /// A part of autogen failed where it should not (a helper thread).
+    #[error("{0}")]
+    Internal(String),
 }
 
 impl Error {

@@ -32,7 +32,8 @@ fn check_message(message: &str) -> Result<()> {
         let what =
             if c == '\n' || c == '\r' { "a line break".to_string() } else { format!("the control character {c:?}") };
         return Err(Error::Usage(format!(
-            "the message {message:?} has {what}: a revision message is one line (the first line of the file and its name)"
+            "the message {message:?} has {what}: a revision message is one line (the first line of the file and its \
+                name)"
         )));
     }
     Ok(())
@@ -114,7 +115,7 @@ fn autogenerate(
         return Err(RevisionError::NotAtHead { current: show(&[]), head: show(&want) }.into());
     }
     if model.schema.tables.is_empty() && !db.tables.is_empty() && !opts.allow_drop_all {
-        return Err(Error::Usage(format!(
+        return Err(Error::Refused(format!(
             "the model has no tables and the database has {}: this revision would drop them all. If the model \
              is not written yet, start it from the database (`autogen inspect > {}`); to drop every table, pass \
              --allow-drop-all",

@@ -35,7 +35,7 @@ pub fn init(opts: &InitOptions, io: &mut Io) -> Result<Outcome> {
     let dir = &opts.dir;
     let config_path = dir.join(config::FILE_NAME);
     if config_path.exists() {
-        return Err(Error::Usage(format!("`{}` exists already; init writes nothing over it", config_path.display())));
+        return Err(Error::Refused(format!("`{}` exists already; init writes nothing over it", config_path.display())));
     }
     let database = opts.database.clone().unwrap_or_else(|| DEFAULT_DATABASE.to_string());
     let database_path = config::parse_database(&database, dir).map_err(Error::Usage)?;

@@ -158,7 +158,7 @@ impl Context {
                 }
                 None => Ok(None),
             });
-            (model.join().unwrap_or_else(|_| Err(Error::Usage("reading the model failed".into()))), database)
+            (model.join().unwrap_or_else(|_| Err(Error::Internal("reading the model failed".into()))), database)
         });
         let model = model?;
         Ok(match database? {
@@ -209,7 +209,7 @@ pub fn diff_then<T>(model: &Model, db: &Schema, then: impl FnOnce(&Diff, &Stop) 
         check.work();
         helper.join().map(|()| out)
     })
-    .map_err(|_| Error::Usage("checking the model with SQLite failed".into()))?;
+    .map_err(|_| Error::Internal("checking the model with SQLite failed".into()))?;
     check.finish()?;
     Ok((d, out?))
 }

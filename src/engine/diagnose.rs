@@ -29,7 +29,8 @@ pub fn rows_hint(conn: &Connection, message: &str, script: &[&str]) -> Option<St
         // NULLs never collide in a UNIQUE key.
         let not_null = list.iter().map(|c| format!("{c} IS NOT NULL")).collect::<Vec<_>>().join(" AND ");
         let sql = format!(
-            "SELECT count(*), quote({}) FROM (SELECT {}, count(*) AS n FROM {} WHERE {not_null} GROUP BY {} HAVING n > 1)",
+            "SELECT count(*), quote({}) FROM (SELECT {}, count(*) AS n FROM {} WHERE {not_null} GROUP BY {} HAVING n \
+                > 1)",
             list[0],
             list.join(", "),
             ident(&table),

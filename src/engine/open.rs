@@ -10,7 +10,11 @@ use rusqlite::{Connection, ErrorCode, OpenFlags};
 pub enum DbError {
     #[error("database `{}` does not exist", .0.display())]
     Missing(PathBuf),
-    #[error("database `{}` is a folder, not a SQLite file: name the database file (for example `{}/app.db`)", .0.display(), .0.display())]
+    #[error(
+        "database `{}` is a folder, not a SQLite file: name the database file (for example `{}/app.db`)",
+        .0.display(),
+        .0.display()
+    )]
     Folder(PathBuf),
     #[error(
         "database `{}` has a hot journal (`{}-journal`) left by a write that was interrupted, and autogen cannot \

@@ -608,7 +608,8 @@ mod tests {
     #[test]
     fn tables_are_created_parents_first_and_dropped_children_first() {
         let parent = "{name: p, columns: [{name: id, type: INTEGER, primary_key: true}]}";
-        let child = "{name: c, columns: [{name: id, type: INTEGER, primary_key: true}, {name: p_id, type: INT, references: p.id}]}";
+        let child = "{name: c, columns: [{name: id, type: INTEGER, primary_key: true}, {name: p_id, type: INT, \
+            references: p.id}]}";
         let both = schema(&format!("tables: [{child}, {parent}]"));
         let none = Schema::default();
         assert_eq!(

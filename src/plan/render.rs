@@ -103,7 +103,10 @@ fn rebuild_statements(r: &Rebuild) -> Vec<Statement> {
         r.renamed_columns.iter().map(|(o, n)| format!("  - column `{o}` is renamed to `{n}` by the copy below")),
     );
     why.extend(r.placeholders.iter().map(|(c, value)| {
-        format!("  - column `{c}` comes back NOT NULL without a default: its rows get the placeholder {value} (the values it held are gone)")
+        format!(
+            "  - column `{c}` comes back NOT NULL without a default: its rows get the placeholder {value} (the \
+            values it held are gone)"
+        )
     }));
     out.push(Statement::new(
         format!(
@@ -202,11 +205,13 @@ fn invented_keys_guard(r: &Rebuild) -> Option<Statement> {
     let stored =
         r.renamed_columns.iter().find(|(_, new)| same_name(new, &old.name)).map_or(old.name.as_str(), |(o, _)| o);
     let message = format!(
-        "{} || n || {}",
+        "{} || n || CASE n WHEN 1 THEN ' row of `{}` has' ELSE ' rows of `{}` have' END || {}",
         literal(crate::sql::GUARD_PREFIX),
+        r.to.name.replace('\'', "''"),
+        r.to.name.replace('\'', "''"),
         literal(&format!(
-            " rows of `{}` have a NULL `{}`, which would become a new rowid as the INTEGER PRIMARY KEY: fill them first",
-            r.to.name, key.name
+            " a NULL `{}`, which would become a new rowid as the INTEGER PRIMARY KEY: fill them first",
+            key.name
         ))
     );
     let count = format!("(SELECT count(*) AS n FROM {} WHERE {} IS NULL)", ident(&r.from.name), ident(stored));

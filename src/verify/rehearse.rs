@@ -99,9 +99,13 @@ impl Rehearsal<'_> {
                 continue;
             }
             let retyped = |c: &str| {
-                self.diff.changes.iter().any(|ch| {
-                    matches!(ch, Change::ModifyColumn { table, column, change: ColumnChange::Type { .. } | ColumnChange::Generated { .. } }
-                        if same_name(table, &new.name) && same_name(column, c))
+                self.diff.changes.iter().any(|ch| match ch {
+                    Change::ModifyColumn { table, column, change } => {
+                        matches!(change, ColumnChange::Type { .. } | ColumnChange::Generated { .. })
+                            && same_name(table, &new.name)
+                            && same_name(column, c)
+                    }
+                    _ => false,
                 })
             };
             let mut columns = Vec::new();
@@ -191,4 +195,41 @@ fn run(scratch: &mut dyn Engine, script: &str, direction: &'static str) -> Resul
     let name = format!("the new revision's {direction}");
     let unit = Unit { revision: &name, file: "", script, version: None };
     scratch.run(&unit).map(drop).map_err(|source| RehearsalError::Failed { direction, source: Box::new(source) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::sqlite::Sqlite;
+    use crate::plan::{plan, script, Capabilities};
+
+    /// A revision that converges on the model but changes a value is
+    /// caught by the rows, not the schema.
+    #[test]
+    fn a_revision_that_changes_a_value_fails_the_rehearsal() {
+        let mut db = Sqlite::memory().unwrap();
+        db.connection()
+            .execute_batch(
+                "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b TEXT); INSERT INTO t VALUES (1, 'x', 'y');",
+            )
+            .unwrap();
+        let filter = Filter::default();
+        let start = db.introspect(&filter).unwrap();
+        let mut model = start.clone();
+        model.tables.get_mut("t").unwrap().columns[2].default = Some("'z'".into());
+        let d = diff::diff(&start, &model);
+        let caps = Capabilities::SQLITE;
+        let up = script(&plan(&d, &model, &caps));
+        let down = script(&plan(&diff::reverse(&d, &start, &model), &start, &caps));
+        let honest = Rehearsal { up: &up, down: &down, diff: &d, start: &start, model: &model, filter: &filter };
+        honest.on(&mut Sqlite::scratch_of(db.connection(), ScratchCopy::Rows).unwrap()).unwrap();
+        let lying = format!("{up}\nUPDATE t SET a = 'changed';");
+        let rehearsal = Rehearsal { up: &lying, ..honest };
+        let error = rehearsal.on(&mut Sqlite::scratch_of(db.connection(), ScratchCopy::Rows).unwrap()).unwrap_err();
+        assert!(matches!(&error, RehearsalError::RowsChanged { table, .. } if table == "t"), "{error}");
+        assert!(
+            error.to_string().contains("after the upgrade, `t` holds 1 row (a digest of the rowid, `id`, `a`, `b`)"),
+            "{error}"
+        );
+    }
 }

@@ -119,7 +119,8 @@ fn probe(diff: &Diff, to: &Schema, change: &Change) -> Vec<Probe> {
                 format!("SELECT count(*) FROM {}", ident(&stored_name(diff, &table))),
                 Box::new(move |n| {
                     format!(
-                        "`{table}.{column}` is added NOT NULL without a default, but `{table}` has {}: the upgrade will fail",
+                        "`{table}.{column}` is added NOT NULL without a default, but `{table}` has {}: the upgrade \
+                            will fail",
                         count(n, "row")
                     )
                 }),
@@ -172,7 +173,11 @@ fn probe(diff: &Diff, to: &Schema, change: &Change) -> Vec<Probe> {
             one(
                 format!("SELECT count(*) FROM {}", ident(&stored_name(diff, &table))),
                 Box::new(move |n| {
-                    format!("`{table}` becomes WITHOUT ROWID: the rowids of its {} are discarded (its key is not the rowid)", count(n, "row"))
+                    format!(
+                        "`{table}` becomes WITHOUT ROWID: the rowids of its {} are discarded (its key is not the \
+                        rowid)",
+                        count(n, "row")
+                    )
                 }),
             )
         }
@@ -248,10 +253,14 @@ fn strict_failures(diff: &Diff, table: &Table) -> Vec<Probe> {
         let c = ident(&stored);
         let refused = match column.ty.as_str() {
             "INT" | "INTEGER" => format!(
-                "typeof({c}) = 'blob' OR (typeof({c}) IN ('text', 'real') AND CAST(CAST({c} AS INTEGER) AS TEXT) <> trim(CAST({c} AS TEXT)) \
+                "typeof({c}) = 'blob' OR (typeof({c}) IN ('text', 'real') AND CAST(CAST({c} AS INTEGER) AS TEXT) <> \
+                    trim(CAST({c} AS TEXT)) \
                  AND CAST(CAST({c} AS INTEGER) AS REAL) <> {c})"
             ),
-            "REAL" => format!("typeof({c}) = 'blob' OR (typeof({c}) = 'text' AND CAST({c} AS REAL) = 0 AND trim({c}) NOT GLOB '*[0-9]*')"),
+            "REAL" => format!(
+                "typeof({c}) = 'blob' OR (typeof({c}) = 'text' AND CAST({c} AS REAL) = 0 AND trim({c}) \
+                NOT GLOB '*[0-9]*')"
+            ),
             "TEXT" => format!("typeof({c}) = 'blob'"),
             "BLOB" => format!("typeof({c}) NOT IN ('blob', 'null')"),
             _ => continue,

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+use std::process::Output;
 
 use autogen::schema::Schema;
 use autogen::Filter;
@@ -278,4 +279,58 @@ pub fn in_project(mut cmd: std::process::Command, dir: &Path) -> std::process::C
 pub fn stored_sql(conn: &Connection) -> Vec<String> {
     let mut stmt = conn.prepare("SELECT sql FROM sqlite_schema ORDER BY name").unwrap();
     stmt.query_map([], |r| r.get::<_, Option<String>>(0)).unwrap().map(|r| r.unwrap().unwrap_or_default()).collect()
+}
+
+/// A project folder: `autogen.yaml` (database `app.db`, model `model.yaml`,
+/// revisions in `migrations/versions`) and the model, run through the binary.
+pub struct Project {
+    pub dir: tempfile::TempDir,
+}
+
+impl Project {
+    pub fn new(model: &str) -> Project {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("autogen.yaml"),
+            "database: sqlite:///./app.db\nschema: model.yaml\nversions: migrations/versions\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("model.yaml"), model).unwrap();
+        Project { dir }
+    }
+
+    pub fn path(&self, p: &str) -> PathBuf {
+        self.dir.path().join(p)
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        autogen(self.dir.path()).args(args).output().unwrap()
+    }
+
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(out.status.success(), "autogen {args:?} failed: {}{}", text(&out.stdout), text(&out.stderr));
+        text(&out.stdout)
+    }
+
+    pub fn set_model(&self, model: &str) {
+        std::fs::write(self.path("model.yaml"), model).unwrap();
+    }
+
+    pub fn db(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(self.path("app.db")).unwrap()
+    }
+
+    pub fn revisions(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(self.path("migrations/versions"))
+            .map(|d| d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect())
+            .unwrap_or_default();
+        names.sort();
+        names
+    }
+}
+
+/// Output as text.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
 }
