@@ -254,10 +254,16 @@ fn dispatch(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resu
         database: cli.database.clone(),
         schema: cli.schema.clone(),
         versions: cli.versions.clone(),
-        env_database: None,
+        autogen_database_url: None,
+        database_url: None,
     }
     .with_env();
     let config = config::load(&overrides, &cwd)?;
+    if cli.verbose {
+        for note in &config.notes {
+            writeln!(err, "note: {note}")?;
+        }
+    }
     let ctx = Context { config, cwd };
     let mut io = Io { out, err, progress: crate::meter::stderr_sink(cli.quiet) };
     let outcome = match &cli.command {

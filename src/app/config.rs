@@ -25,6 +25,13 @@ pub struct Config {
     pub version_table: String,
     pub exclude: Vec<String>,
     pub busy_timeout: Duration,
+    /// What `-v` tells about how the settings were chosen.
+    pub notes: Vec<String>,
+    /// Where autogen looked for `autogen.yaml` when there is none.
+    pub searched: PathBuf,
+    /// Whether the versions folder was named (config or `--versions`) rather
+    /// than defaulted.
+    pub versions_named: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -47,15 +54,18 @@ pub struct Overrides {
     pub database: Option<String>,
     pub schema: Option<PathBuf>,
     pub versions: Option<PathBuf>,
-    /// `AUTOGEN_DATABASE_URL`, else `DATABASE_URL`.
-    pub env_database: Option<String>,
+    /// `AUTOGEN_DATABASE_URL`: stronger than the config.
+    pub autogen_database_url: Option<String>,
+    /// `DATABASE_URL`: weaker than the config, and only a SQLite URL counts.
+    pub database_url: Option<String>,
 }
 
 impl Overrides {
     /// Reads the two database variables from the process environment.
     pub fn with_env(mut self) -> Self {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
-        self.env_database = var("AUTOGEN_DATABASE_URL").or_else(|| var("DATABASE_URL"));
+        self.autogen_database_url = var("AUTOGEN_DATABASE_URL");
+        self.database_url = var("DATABASE_URL");
         self
     }
 }
@@ -78,33 +88,44 @@ pub fn load(overrides: &Overrides, cwd: &Path) -> Result<Config, ConfigError> {
         None => RawConfig::default(),
     };
     let base = file.as_deref().and_then(Path::parent).map(Path::to_path_buf).unwrap_or_else(|| cwd.to_path_buf());
-    let mut database = match raw.database.as_deref() {
-        Some(url) => Some(
-            parse_database(url, &base).map_err(|m| error(file.as_deref().unwrap_or(Path::new(FILE_NAME)), 0, 0, m))?,
-        ),
-        None => None,
+    let raw_versions_named = file.is_some();
+    let config_file = file.as_deref().unwrap_or(Path::new(FILE_NAME));
+    let text = file.as_deref().and_then(|p| std::fs::read_to_string(p).ok()).unwrap_or_default();
+    let at = |key: &str| position_of(&text, key);
+    // Strongest first (cli.md, "Config"): --database, AUTOGEN_DATABASE_URL,
+    // `database:`, then DATABASE_URL when it is a SQLite URL: a leftover
+    // `postgres://` from another app never overrides a config.
+    let mut notes = Vec::new();
+    let database = if let Some(url) = &overrides.database {
+        Some(parse_database(url, cwd).map_err(|m| error(Path::new("--database"), 0, 0, m))?)
+    } else if let Some(url) = &overrides.autogen_database_url {
+        Some(parse_database(url, cwd).map_err(|m| error(Path::new("AUTOGEN_DATABASE_URL"), 0, 0, m))?)
+    } else if let Some(url) = raw.database.as_deref() {
+        let (line, column) = at("database");
+        Some(parse_database(url, &base).map_err(|m| error(config_file, line, column, m))?)
+    } else if let Some(url) = &overrides.database_url {
+        match parse_database(url, cwd) {
+            Ok(path) => Some(path),
+            Err(why) => {
+                notes.push(format!("DATABASE_URL is ignored: {why}"));
+                None
+            }
+        }
+    } else {
+        None
     };
-    if let Some(url) = &overrides.env_database {
-        database = Some(parse_database(url, cwd).map_err(|m| error(Path::new("environment"), 0, 0, m))?);
-    }
-    if let Some(url) = &overrides.database {
-        database = Some(parse_database(url, cwd).map_err(|m| error(Path::new("--database"), 0, 0, m))?);
-    }
     let busy_timeout = match raw.busy_timeout {
         Some(s) if s.is_finite() && s >= 0.0 => Duration::from_secs_f64(s),
         Some(s) => {
-            return Err(error(
-                file.as_deref().unwrap_or(Path::new(FILE_NAME)),
-                0,
-                0,
-                format!("`busy_timeout: {s}` should be a number of seconds, 0 or more"),
-            ))
+            let (line, column) = at("busy_timeout");
+            return Err(error(config_file, line, column, format!("`busy_timeout: {s}` should be a number of seconds, 0 or more")));
         }
         None => DEFAULT_BUSY_TIMEOUT,
     };
     let version_table = raw.version_table.unwrap_or_else(|| DEFAULT_VERSION_TABLE.to_string());
     if version_table.is_empty() {
-        return Err(error(file.as_deref().unwrap_or(Path::new(FILE_NAME)), 0, 0, "`version_table` is empty"));
+        let (line, column) = at("version_table");
+        return Err(error(config_file, line, column, "`version_table` is empty"));
     }
     Ok(Config {
         schema: overrides.schema.as_ref().map(|p| cwd.join(p)).or_else(|| raw.schema.map(|s| base.join(s))),
@@ -118,11 +139,26 @@ pub fn load(overrides: &Overrides, cwd: &Path) -> Result<Config, ConfigError> {
         version_table,
         exclude: raw.exclude,
         busy_timeout,
+        notes,
+        searched: cwd.to_path_buf(),
+        versions_named: overrides.versions.is_some() || raw_versions_named,
     })
 }
 
 fn error(file: &Path, line: u32, column: u32, message: impl Into<String>) -> ConfigError {
     ConfigError { file: file.to_path_buf(), line, column, message: message.into() }
+}
+
+/// Where `key:` is in the config text, value first (line, column), both
+/// 1-based; (0, 0) when it is not found.
+fn position_of(text: &str, key: &str) -> (u32, u32) {
+    for (n, line) in text.lines().enumerate() {
+        if let Some(rest) = line.strip_prefix(key).and_then(|r| r.strip_prefix(':')) {
+            let value = rest.len() - rest.trim_start().len();
+            return ((n + 1) as u32, (key.len() + 1 + value + 1) as u32);
+        }
+    }
+    (0, 0)
 }
 
 /// `autogen.yaml` in `dir` or the nearest parent that has one.

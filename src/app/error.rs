@@ -26,6 +26,12 @@ pub enum Error {
     Rehearsal(#[from] RehearsalError),
     #[error("no {what} is configured: {hint}")]
     NotConfigured { what: &'static str, hint: &'static str },
+    #[error(
+        "no autogen.yaml here or in a parent folder (looked from `{}` up): run `autogen init` to make one, or pass \
+         --database and --schema",
+        .searched.display()
+    )]
+    NoConfig { searched: PathBuf },
     #[error("cannot {action} `{}`: {}", .path.display(), .source)]
     Io { action: &'static str, path: PathBuf, source: std::io::Error },
     /// What the command line asks for cannot be done as asked (exit 2).

@@ -74,17 +74,25 @@ impl Io<'_> {
 
 impl Context {
     pub fn schema_path(&self) -> Result<&Path> {
-        self.config.schema.as_deref().ok_or(Error::NotConfigured {
-            what: "model file",
-            hint: "set `schema:` in autogen.yaml or pass --schema PATH",
-        })
+        self.config
+            .schema
+            .as_deref()
+            .ok_or_else(|| self.not_configured("model file", "set `schema:` in autogen.yaml or pass --schema PATH"))
     }
 
     pub fn database_path(&self) -> Result<&Path> {
-        self.config.database.as_deref().ok_or(Error::NotConfigured {
-            what: "database",
-            hint: "set `database:` in autogen.yaml, set AUTOGEN_DATABASE_URL, or pass --database PATH",
+        self.config.database.as_deref().ok_or_else(|| {
+            let hint = "set `database:` in autogen.yaml, set AUTOGEN_DATABASE_URL, or pass --database PATH";
+            self.not_configured("database", hint)
         })
+    }
+
+    /// A setting is missing: with no `autogen.yaml` at all, that is the news.
+    fn not_configured(&self, what: &'static str, hint: &'static str) -> Error {
+        match &self.config.file {
+            Some(_) => Error::NotConfigured { what, hint },
+            None => Error::NoConfig { searched: self.config.searched.clone() },
+        }
     }
 
     /// What autogen never touches: `sqlite_*`, its own version tables and
@@ -97,6 +105,9 @@ impl Context {
     }
 
     pub fn history(&self) -> Result<History> {
+        if !self.config.versions_named {
+            return Err(Error::NoConfig { searched: self.config.searched.clone() });
+        }
         Ok(History::load(&self.config.versions)?)
     }
 
@@ -249,8 +260,12 @@ mod tests {
         dir: &Path,
         command: impl FnOnce(&Context, &mut Io) -> Result<Outcome>,
     ) -> Result<(Outcome, String, String)> {
-        let overrides =
-            config::Overrides { database: Some("app.db".into()), schema: Some("m.yaml".into()), ..Default::default() };
+        let overrides = config::Overrides {
+            database: Some("app.db".into()),
+            schema: Some("m.yaml".into()),
+            versions: Some("versions".into()),
+            ..Default::default()
+        };
         let ctx = Context { config: config::load(&overrides, dir)?, cwd: dir.to_path_buf() };
         let (mut out, mut err) = (Vec::new(), Vec::new());
         let outcome = command(&ctx, &mut Io { out: &mut out, err: &mut err, progress: None })?;

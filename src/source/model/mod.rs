@@ -20,7 +20,7 @@ use yaml::{Node, Value};
 
 /// A mistake in a model file, with where it is.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{}:{line}:{column}: {message}", file.display())]
+#[error("{}{}: {message}", file.display(), if *line > 0 { format!(":{line}:{column}") } else { String::new() })]
 pub struct ModelError {
     pub file: PathBuf,
     pub line: u32,
