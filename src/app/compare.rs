@@ -65,14 +65,14 @@ pub fn check(ctx: &Context, io: &mut Io) -> Result<Outcome> {
         // differences, so say that instead.
         let heads = db.versions(&ctx.config.version_table)?.heads;
         if !history.is_empty() && heads != want {
-            return Err(RevisionError::NotAtHead { current: describe_heads(&heads), head: want.join(", ") }.into());
+            return Err(RevisionError::CheckNotAtHead { current: describe_heads(&heads), head: want.join(", ") }.into());
         }
         Ok(())
     };
     let Read { model, db, mut engine } = ctx.model_and_database(at_head)?;
     if engine.is_none() {
         if !history.is_empty() {
-            return Err(RevisionError::NotAtHead { current: describe_heads(&[]), head: want.join(", ") }.into());
+            return Err(RevisionError::CheckNotAtHead { current: describe_heads(&[]), head: want.join(", ") }.into());
         }
         note_missing(ctx, io)?;
     }
@@ -101,7 +101,7 @@ pub fn check_replay(ctx: &Context, io: &mut Io) -> Result<Outcome> {
     for id in &history.order {
         let rev = &history.revisions[id];
         let file = rev.path.display().to_string();
-        scratch.run(&Unit { revision: id, file: &file, script: &rev.up, version: None })?;
+        scratch.run(&Unit { revision: id, file: &file, script: &rev.up, line: rev.up_line, version: None })?;
     }
     let replayed = scratch.introspect(&ctx.filter())?;
     let d = diff_checked(&model, &replayed)?;

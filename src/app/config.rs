@@ -118,7 +118,12 @@ pub fn load(overrides: &Overrides, cwd: &Path) -> Result<Config, ConfigError> {
         Some(s) if s.is_finite() && s >= 0.0 => Duration::from_secs_f64(s),
         Some(s) => {
             let (line, column) = at("busy_timeout");
-            return Err(error(config_file, line, column, format!("`busy_timeout: {s}` should be a number of seconds, 0 or more")));
+            return Err(error(
+                config_file,
+                line,
+                column,
+                format!("`busy_timeout: {s}` should be a number of seconds, 0 or more"),
+            ));
         }
         None => DEFAULT_BUSY_TIMEOUT,
     };

@@ -191,8 +191,13 @@ pub fn merge(ctx: &Context, message: &str, revs: &[String], rev_id: Option<&str>
             }
         }
     }
-    if parents.len() < 2 {
-        return Err(Error::Usage("merge joins two or more revisions: name them, or say `heads`".into()));
+    match parents.as_slice() {
+        [] => return Err(Error::Refused("there are no revisions to merge".into())),
+        [one] if revs.iter().any(|r| r == "heads") => {
+            return Err(Error::Refused(format!("there is one head ({one}): nothing to merge")))
+        }
+        [_] => return Err(Error::Usage("merge joins two or more revisions: name them, or say `heads`".into())),
+        _ => {}
     }
     let id = new_id(&history, rev_id)?;
     let nothing = "-- A merge point: nothing to run.";

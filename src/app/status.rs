@@ -14,6 +14,9 @@ pub fn current(ctx: &Context, verbose: bool, io: &mut Io) -> Result<Outcome> {
     }
     let heads = ctx.database_heads()?;
     let tips = history.heads();
+    if heads.is_empty() {
+        io.note("note: the database is at <base>: no revision has been applied")?;
+    }
     for id in &heads {
         let head = if tips.contains(id) { " (head)" } else { "" };
         match history.revisions.get(id) {
@@ -39,7 +42,11 @@ pub fn history(ctx: &Context, verbose: bool, span: Option<&Span>, io: &mut Io) -
     let current = if ctx.config.database.is_some() { ctx.database_heads()? } else { Vec::new() };
     let heads = history.heads();
     let all = Span { start: None, end: None };
-    for rev in history.within(span.unwrap_or(&all), &current)? {
+    let revisions = history.within(span.unwrap_or(&all), &current)?;
+    if history.is_empty() {
+        io.note("note: there are no revisions yet")?;
+    }
+    for rev in revisions {
         let id = &rev.id;
         let mut marks = Vec::new();
         if heads.contains(id) {
@@ -61,6 +68,9 @@ pub fn history(ctx: &Context, verbose: bool, span: Option<&Span>, io: &mut Io) -
 /// `autogen heads`.
 pub fn heads(ctx: &Context, io: &mut Io) -> Result<Outcome> {
     let history = ctx.history()?;
+    if history.is_empty() {
+        io.note("note: there are no revisions yet")?;
+    }
     for id in history.heads() {
         let rev = &history.revisions[&id];
         writeln!(io.out, "{id} (head), {}", rev.message.lines().next().unwrap_or("")).map_err(write_error)?;
@@ -79,6 +89,11 @@ pub fn show(ctx: &Context, target: &Target, io: &mut Io) -> Result<Outcome> {
             return Err(Error::Usage(format!("`show {target}`: name a revision, head or current")))
         }
     };
+    if ids.is_empty() {
+        let what =
+            if matches!(target, Target::Current) { "the database is at <base>" } else { "there are no revisions yet" };
+        io.note(&format!("note: {what}: nothing to show"))?;
+    }
     for id in ids {
         let rev = &history.revisions[&id];
         let text = std::fs::read_to_string(&rev.path).map_err(|e| Error::io("read", &rev.path, e))?;

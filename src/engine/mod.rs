@@ -42,6 +42,8 @@ pub struct Unit<'a> {
     /// The file it comes from; empty for none.
     pub file: &'a str,
     pub script: &'a str,
+    /// The file's line where `script` begins (1-based); 0 for none.
+    pub line: usize,
     pub version: Option<Bookkeeping<'a>>,
 }
 

@@ -28,18 +28,40 @@ pub enum RunError {
 /// where they can be counted.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "{} failed at statement {index}: {message}\n  statement: {statement}\n{}The revision was rolled back; the \
-    database is as it was before it.",
+    "{} failed at {}: {message}\n  statement: {statement}\n{}The revision was rolled back; the database is as it \
+     was before it.",
     subject(revision, file),
+    place(*line, *index),
     hint.as_ref().map(|h| format!("  {h}\n")).unwrap_or_default()
 )]
 pub struct StatementFailure {
     pub revision: String,
     pub file: String,
     pub index: usize,
+    /// The statement's line in the file; 0 without one.
+    pub line: usize,
     pub statement: String,
     pub message: String,
     pub hint: Option<String>,
+}
+
+/// Where in the revision: the file's line where there is one.
+fn place(line: usize, index: usize) -> String {
+    if line > 0 {
+        format!("line {line} (statement {index})")
+    } else {
+        format!("statement {index}")
+    }
+}
+
+/// The line of `part`, a slice of `script`, in the file where `script`
+/// begins on line `first` (0: no file).
+pub fn line_of(script: &str, part: &str, first: usize) -> usize {
+    if first == 0 {
+        return 0;
+    }
+    let offset = (part.as_ptr() as usize).saturating_sub(script.as_ptr() as usize).min(script.len());
+    first + script[..offset].matches('\n').count()
 }
 
 /// What failed: a revision and its file, or (with no file) a script the
@@ -55,11 +77,13 @@ fn subject(revision: &str, file: &str) -> String {
 /// The statements of `sql`, in order. Transaction control inside a
 /// revision is refused: it would end the revision's own transaction half
 /// way (and D1 refuses it outright).
-pub fn statements<'a>(sql: &'a str, revision: &str, file: &str) -> Result<Vec<&'a str>, RunError> {
-    let statements = lexer::split_statements(sql).map_err(|e| RunError::Unsplittable {
-        revision: revision.into(),
-        file: file.into(),
-        message: e.to_string(),
+pub fn statements<'a>(sql: &'a str, revision: &str, file: &str, first_line: usize) -> Result<Vec<&'a str>, RunError> {
+    let statements = lexer::split_statements(sql).map_err(|e| {
+        let message = match first_line {
+            0 => e.to_string(),
+            n => format!("{} (line {})", e.message, n + sql[..e.offset.min(sql.len())].matches('\n').count()),
+        };
+        RunError::Unsplittable { revision: revision.into(), file: file.into(), message }
     })?;
     if let Some(stmt) = statements.iter().find(|s| is_transaction_control(s)) {
         return Err(RunError::TransactionControl {

@@ -143,7 +143,7 @@ impl Engine for Sqlite {
     }
 
     fn run(&mut self, unit: &Unit) -> Result<Ran, RunError> {
-        let statements = script::statements(unit.script, unit.revision, unit.file)?;
+        let statements = script::statements(unit.script, unit.revision, unit.file, unit.line)?;
         let conn = &self.conn;
         // A lock is reported after SQLite has waited the busy timeout.
         let db = |e: rusqlite::Error| RunError::Db(DbError::classify(&self.path, self.busy, e));
@@ -360,6 +360,7 @@ fn execute(conn: &Connection, statements: &[&str], unit: &Unit, watcher: Option<
                 revision: unit.revision.into(),
                 file: unit.file.into(),
                 index: i + 1,
+                line: script::line_of(unit.script, stmt, unit.line),
                 statement: stmt.to_string(),
                 message: crate::sql::guard_message(&crate::sql::sqlite_message(&e)).into_owned(),
                 hint: None,
@@ -442,10 +443,10 @@ pub fn foreign_key_violations(conn: &Connection) -> rusqlite::Result<Vec<String>
 /// assert_eq!(tables, 1);
 /// ```
 pub fn apply_script(conn: &Connection, sql: &str, revision: &str, file: &str) -> Result<(), RunError> {
-    let statements = script::statements(sql, revision, file)?;
+    let statements = script::statements(sql, revision, file, 0)?;
     let db = |e: rusqlite::Error| RunError::Db(DbError::Sqlite { path: PathBuf::new(), source: e });
     let _off = ForeignKeysOff::new(conn).map_err(db)?;
-    let unit = Unit { revision, file, script: sql, version: None };
+    let unit = Unit { revision, file, script: sql, line: 0, version: None };
     in_transaction(conn, db, || {
         execute(conn, &statements, &unit, None)?;
         check_foreign_keys(conn, &unit, db)

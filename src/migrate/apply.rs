@@ -112,7 +112,8 @@ pub fn migrate(
         let update = Update { heads: &heads, forget: Forget::One(&id), record: &record }.statements(version_table);
         let file = revision.path.display().to_string();
         let version = Bookkeeping { table: version_table, expect: Some(&expect), record: &update };
-        let unit = Unit { revision: &id, file: &file, script: revision.script(direction), version: Some(version) };
+        let (script, line) = (revision.script(direction), revision.script_line(direction));
+        let unit = Unit { revision: &id, file: &file, script, line, version: Some(version) };
         match engine.run(&unit)? {
             Ran::Applied => {
                 on(Event::Ran { revision, direction });
@@ -167,7 +168,7 @@ pub fn stamp(
     let update = Update { heads, forget: Forget::All, record: &record }.statements(version_table);
     let expect = (!purge).then_some(current);
     let version = Bookkeeping { table: version_table, expect: expect.as_deref(), record: &update };
-    let unit = Unit { revision: "stamp", file: "", script: "", version: Some(version) };
+    let unit = Unit { revision: "stamp", file: "", script: "", line: 0, version: Some(version) };
     match engine.run(&unit)? {
         Ran::Applied => Ok(()),
         Ran::Moved(now) => Err(MigrateError::Target(format!(
@@ -236,7 +237,7 @@ pub fn offline_script(
 /// swallow it.
 fn terminated(sql: &str, revision: &str, file: &str) -> Result<String, RunError> {
     let sql = sql.trim();
-    crate::engine::script::statements(sql, revision, file)?;
+    crate::engine::script::statements(sql, revision, file, 0)?;
     let mut out = sql.to_string();
     if !crate::sql::lexer::is_complete(sql) {
         out.push_str("\n;");

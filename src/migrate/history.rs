@@ -371,7 +371,16 @@ impl History {
                 }
             })
         };
-        let (start, end) = (bound(&span.start)?, bound(&span.end)?);
+        let (mut start, mut end) = (bound(&span.start)?, bound(&span.end)?);
+        // `head:base` means the same revisions as `base:head`.
+        let above = |a: &Option<Vec<String>>, b: &Option<Vec<String>>| match (a, b) {
+            (Some(_), None) => true,
+            (Some(a), Some(b)) => a.iter().all(|a| b.iter().any(|b| a != b && self.ancestors_of(a).contains(b))),
+            _ => false,
+        };
+        if above(&start, &end) {
+            std::mem::swap(&mut start, &mut end);
+        }
         let below_end = |id: &String| end.as_ref().is_none_or(|e| e.iter().any(|e| self.ancestors_of(e).contains(id)));
         let above_start =
             |id: &String| start.as_ref().is_none_or(|s| s.iter().any(|s| self.ancestors_of(id).contains(s)));

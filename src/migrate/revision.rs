@@ -44,6 +44,11 @@ pub enum RevisionError {
         revision builds on the latest schema"
     )]
     NotAtHead { current: String, head: String },
+    #[error(
+        "the database is at {current}, not at the head {head}: run `autogen upgrade head` first, so that check \
+        compares the model with the schema the revisions give"
+    )]
+    CheckNotAtHead { current: String, head: String },
     #[error("the database is at revision `{0}`, which no file in the versions folder has")]
     UnknownCurrent(String),
     #[error("cannot write revision file `{}`: {source}", .path.display())]
@@ -60,11 +65,23 @@ pub struct Revision {
     pub path: PathBuf,
     pub up: String,
     pub down: String,
+    /// The lines of the file where `up` and `down` begin (1-based), so that
+    /// a failure names the file's line.
+    pub up_line: usize,
+    pub down_line: usize,
     /// Of the file text with line endings normalized: edits after applying are reported.
     pub checksum: String,
 }
 
 impl Revision {
+    /// The line of the file where the section that runs in `direction` begins.
+    pub fn script_line(&self, direction: super::history::Direction) -> usize {
+        match direction {
+            super::history::Direction::Up => self.up_line,
+            super::history::Direction::Down => self.down_line,
+        }
+    }
+
     /// The section that runs in `direction`.
     pub fn script(&self, direction: super::history::Direction) -> &str {
         match direction {
@@ -76,7 +93,8 @@ impl Revision {
 
 /// Whether `id` may name a new revision.
 pub fn is_valid_id(id: &str) -> bool {
-    !id.is_empty()
+    // It must read as a revision wherever a target is taken: `-1` is a step.
+    id.starts_with(|c: char| c.is_ascii_alphanumeric())
         && id.len() <= 64
         && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
         && !["head", "heads", "base", "current"].contains(&id)
@@ -131,7 +149,8 @@ pub fn parse(text: &str, path: &Path) -> Result<Revision, RevisionError> {
     if !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
         return Err(RevisionError::BadId { path: path.to_path_buf(), id });
     }
-    let (up, down) = sections(text).ok_or_else(|| RevisionError::NoUpSection(path.to_path_buf()))?;
+    let ((up, up_line), (down, down_line)) =
+        sections(text).ok_or_else(|| RevisionError::NoUpSection(path.to_path_buf()))?;
     Ok(Revision {
         id,
         parents,
@@ -140,6 +159,8 @@ pub fn parse(text: &str, path: &Path) -> Result<Revision, RevisionError> {
         path: path.to_path_buf(),
         up,
         down,
+        up_line,
+        down_line,
         checksum: checksum(text),
     })
 }
@@ -154,15 +175,20 @@ fn is_marker(line: &str, name: &str) -> bool {
 }
 
 /// The text between `-- migrate:up` and `-- migrate:down`, and after it.
-fn sections(text: &str) -> Option<(String, String)> {
+/// The two sections, each with the file line (1-based) its text begins on.
+fn sections(text: &str) -> Option<((String, usize), (String, usize))> {
     let lines: Vec<&str> = text.lines().collect();
     let up_at = lines.iter().position(|l| is_marker(l, "migrate:up"))?;
     let down_at = lines.iter().position(|l| is_marker(l, "migrate:down"));
     let up_end = down_at.filter(|d| *d > up_at).unwrap_or(lines.len());
-    let up = lines[up_at + 1..up_end].join("\n").trim().to_string();
+    let section = |from: usize, to: usize| {
+        let first = (from..to).find(|i| !lines[*i].trim().is_empty()).unwrap_or(from);
+        (lines[from..to].join("\n").trim().to_string(), first + 1)
+    };
+    let up = section(up_at + 1, up_end);
     let down = match down_at {
-        Some(d) if d > up_at => lines[d + 1..].join("\n").trim().to_string(),
-        _ => String::new(),
+        Some(d) if d > up_at => section(d + 1, lines.len()),
+        _ => (String::new(), lines.len()),
     };
     Some((up, down))
 }

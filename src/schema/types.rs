@@ -7,10 +7,54 @@
 /// not an alias is the declared type itself.
 pub fn resolve_type(declared: &str) -> String {
     let text = normalize_type(declared);
-    let (name, args) = match text.find('(') {
+    let (name, raw_args) = match text.find('(') {
         Some(i) if text.ends_with(')') => (&text[..i], Some(&text[i..])),
         _ => (text.as_str(), None),
     };
+    // SQLAlchemy's keyword arguments (`DateTime(timezone=True)`,
+    // `String(length=50)`) say nothing SQLite keeps but a length or a
+    // precision: those stay, the rest go.
+    let kept = raw_args.filter(|a| a.contains('=')).map(|a| {
+        let values: Vec<&str> = a[1..a.len() - 1]
+            .split(',')
+            .filter_map(|arg| match arg.split_once('=') {
+                Some((k, v)) if ["LENGTH", "PRECISION", "SCALE"].contains(&k.trim()) => Some(v.trim()),
+                Some(_) => None,
+                None => Some(arg.trim()),
+            })
+            .collect();
+        if values.is_empty() {
+            String::new()
+        } else {
+            format!("({})", values.join(","))
+        }
+    });
+    let args = match &kept {
+        Some(k) => (!k.is_empty()).then_some(k.as_str()),
+        None => raw_args,
+    };
+    let alias = matches!(
+        name,
+        "STRING"
+            | "UNICODE"
+            | "TEXT"
+            | "UNICODETEXT"
+            | "INTEGER"
+            | "BIGINTEGER"
+            | "SMALLINTEGER"
+            | "BOOLEAN"
+            | "DATETIME"
+            | "DATE"
+            | "TIME"
+            | "FLOAT"
+            | "NUMERIC"
+            | "LARGEBINARY"
+            | "JSON"
+            | "UUID"
+    );
+    if kept.is_some() && !alias {
+        return text;
+    }
     let base = match (name, args.is_some()) {
         ("STRING" | "UNICODE", _) => "VARCHAR",
         ("TEXT" | "UNICODETEXT", false) => "TEXT",
@@ -33,11 +77,29 @@ pub fn resolve_type(declared: &str) -> String {
 
 /// Type text in the form comparisons use: ASCII upper case, runs of white
 /// space as one space, none around `(`, `)` and `,`. So `varchar( 50 )`
-/// equals `VARCHAR(50)` (model.md, "Comparison rules").
+/// equals `VARCHAR(50)` (model.md, "Comparison rules"). Quoted text inside
+/// (`ENUM('a', 'b')`) is kept as written.
 pub fn normalize_type(declared: &str) -> String {
     let mut out = String::with_capacity(declared.len());
     let mut pending_space = false;
+    let mut quote: Option<char> = None;
     for ch in declared.trim().chars() {
+        if let Some(q) = quote {
+            out.push(ch);
+            if ch == q {
+                quote = None;
+            }
+            continue;
+        }
+        if ch == '\'' || ch == '"' {
+            if pending_space && !out.is_empty() && !out.ends_with(['(', ',']) {
+                out.push(' ');
+            }
+            pending_space = false;
+            quote = Some(ch);
+            out.push(ch);
+            continue;
+        }
         if ch.is_whitespace() {
             pending_space = true;
             continue;
@@ -72,6 +134,15 @@ mod tests {
         assert_eq!(resolve_type("LargeBinary"), "BLOB");
         assert_eq!(resolve_type("Uuid"), "CHAR(32)");
         assert_eq!(resolve_type("json"), "JSON");
+        // SQLAlchemy's keyword arguments (the Alembic guide's own DateTime).
+        assert_eq!(resolve_type("DateTime(timezone=True)"), "DATETIME");
+        assert_eq!(resolve_type("String(length=50)"), "VARCHAR(50)");
+        assert_eq!(resolve_type("Numeric(precision=10, scale=2)"), "NUMERIC(10,2)");
+    }
+
+    #[test]
+    fn quoted_text_in_a_type_keeps_its_case() {
+        assert_eq!(resolve_type("enum('a', 'B')"), "ENUM('a','B')");
     }
 
     #[test]

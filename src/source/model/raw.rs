@@ -261,6 +261,17 @@ impl<'a> Fields<'a> {
                     Value::Scalar(t, _) => t.clone(),
                     _ => key.kind().to_string(),
                 };
+                // `{type: NUMERIC(10, 2)}`: a comma ends a flow value, and
+                // the rest reads as a key.
+                if name.contains(')') || name.starts_with(|c: char| c.is_ascii_digit() || c == ' ') {
+                    return Err((
+                        key.at(),
+                        format!(
+                            "`{name}` reads as a key because a comma in a `{{...}}` mapping ends the value before \
+                             it: quote that value (for example `type: \"NUMERIC(10, 2)\"`)"
+                        ),
+                    ));
+                }
                 Err((key.at(), format!("unknown field `{name}`, expected one of {}", list(self.known))))
             }
         }
