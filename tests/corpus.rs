@@ -73,7 +73,15 @@ fn every_corpus_table_survives_a_rebuild() {
             table.columns.push(column);
         }
         let checked = autogen::Model { schema: model.clone(), map: Default::default() };
-        if let Err(e) = autogen::check_model(&checked, &autogen::Selection::everything()) {
+        // Triggers aside: the new column breaks any that inserts into its
+        // table by position (as it would in the app), which is not what
+        // this test is about; the rebuild keeps them all the same.
+        let selection = autogen::Selection {
+            tables: model.tables.keys().cloned().collect(),
+            views: model.views.keys().cloned().collect(),
+            ..Default::default()
+        };
+        if let Err(e) = autogen::check_model(&checked, &selection) {
             // Adding a column can break a `SELECT *` compound view: such a
             // model is refused before anything is planned.
             refused.push(format!("{name}: {e}"));

@@ -83,7 +83,12 @@ fn split_column(target: &str) -> Option<(String, String)> {
 
 fn original(table: &str) -> String {
     let prefix = temp_name("");
-    table.strip_prefix(&prefix).unwrap_or(table).to_string()
+    let Some(rest) = table.strip_prefix(&prefix) else { return table.to_string() };
+    // A `__N` suffix when `_autogen_tmp_<table>` was taken.
+    match rest.rsplit_once("__") {
+        Some((name, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => name.to_string(),
+        _ => rest.to_string(),
+    }
 }
 
 /// How many rows match, and the first five rowids.

@@ -99,6 +99,9 @@ pub struct Rebuild {
     /// Columns renamed by this rebuild's copy (old name, new name) rather
     /// than by RENAME COLUMN first.
     pub renamed_columns: Vec<(String, String)>,
+    /// The name the new definition is built under: `_autogen_tmp_<table>`,
+    /// or with a `__N` suffix when a table already has that name.
+    pub temp: String,
     /// Columns a downgrade brings back NOT NULL without a default, and the
     /// placeholder (SQL) their rows get: the values the upgrade dropped
     /// are gone, and the column comes back as it was.
@@ -276,9 +279,16 @@ pub fn plan(diff: &Diff, to: &Schema, caps: &Capabilities) -> Plan {
                     .map(|(_, o, n)| (o.clone(), n.clone()))
                     .collect();
                 let placeholders = if diff.restores { placeholders(&from.tables[&key], table) } else { Vec::new() };
+                let taken =
+                    |n: &str| from.table(n).is_some() || to.table(n).is_some() || from.views.contains_key(&fold(n));
+                let temp = std::iter::once(temp_name(&table.name))
+                    .chain((2..).map(|n| format!("{}__{n}", temp_name(&table.name))))
+                    .find(|n| !taken(n))
+                    .unwrap_or_default();
                 steps.push(Step::Rebuild(Rebuild {
                     from: from.tables[&key].clone(),
                     to: table.clone(),
+                    temp,
                     reasons: reasons.clone(),
                     renamed_columns,
                     placeholders,

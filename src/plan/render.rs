@@ -96,7 +96,7 @@ pub fn temp_name(table: &str) -> String {
 
 fn rebuild_statements(r: &Rebuild) -> Vec<Statement> {
     let name = &r.to.name;
-    let tmp = temp_name(name);
+    let tmp = r.temp.clone();
     let mut out = Vec::new();
     let mut why: Vec<String> = r.reasons.iter().map(|reason| format!("  - {reason}")).collect();
     why.extend(

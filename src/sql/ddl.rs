@@ -222,6 +222,15 @@ pub struct CreateView {
 pub struct CreateTrigger {
     pub name: String,
     pub table: String,
+    pub event: TriggerEvent,
+}
+
+/// What fires a trigger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TriggerEvent {
+    Insert,
+    Update,
+    Delete,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -491,7 +500,7 @@ impl Parser<'_> {
         self.if_not_exists();
         let name = self.qualified_name("a trigger name")?;
         self.trigger_time();
-        self.trigger_event()?;
+        let event = self.trigger_event()?;
         self.expect_keyword("ON", "after the trigger event")?;
         let table = self.qualified_name("a table name after ON")?;
         self.eat_keywords(&["FOR", "EACH", "ROW"]);
@@ -500,7 +509,7 @@ impl Parser<'_> {
         }
         self.expect_keyword("BEGIN", "before the trigger body")?;
         self.skip_trigger_body()?;
-        Ok(CreateTrigger { name, table })
+        Ok(CreateTrigger { name, table, event })
     }
 
     /// parse.y's `trigger_time`: BEFORE, AFTER, INSTEAD OF or nothing.
@@ -513,9 +522,12 @@ impl Parser<'_> {
     }
 
     /// parse.y's `trigger_event`: DELETE, INSERT, or UPDATE [OF col, ...].
-    fn trigger_event(&mut self) -> Result<(), ParseError> {
-        if self.eat_keyword("DELETE") || self.eat_keyword("INSERT") {
-            return Ok(());
+    fn trigger_event(&mut self) -> Result<TriggerEvent, ParseError> {
+        if self.eat_keyword("DELETE") {
+            return Ok(TriggerEvent::Delete);
+        }
+        if self.eat_keyword("INSERT") {
+            return Ok(TriggerEvent::Insert);
         }
         if !self.eat_keyword("UPDATE") {
             return self.fail("DELETE, INSERT or UPDATE in the trigger");
@@ -528,7 +540,7 @@ impl Parser<'_> {
                 }
             }
         }
-        Ok(())
+        Ok(TriggerEvent::Update)
     }
 
     /// Past the WHEN expression to the BEGIN that opens the body. BEGIN is
