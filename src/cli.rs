@@ -24,25 +24,25 @@ use clap::{Parser, Subcommand, ValueEnum};
 )]
 struct Cli {
     /// The config file (default: autogen.yaml here or in a parent folder)
-    #[arg(short = 'c', long, global = true, value_name = "PATH")]
+    #[arg(short = 'c', long, global = true, help_heading = "Global options", value_name = "PATH")]
     config: Option<PathBuf>,
     /// The database: a path or sqlite:///path.db (overrides the config and DATABASE_URL)
-    #[arg(long, global = true, value_name = "URL")]
+    #[arg(long, global = true, help_heading = "Global options", value_name = "URL")]
     database: Option<String>,
     /// The model file (overrides `schema:` in the config)
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, global = true, help_heading = "Global options", value_name = "PATH")]
     schema: Option<PathBuf>,
     /// The folder of revision files (overrides `versions:` in the config)
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, global = true, help_heading = "Global options", value_name = "PATH")]
     versions: Option<PathBuf>,
     /// When to colour output; NO_COLOR also turns it off
-    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto)]
+    #[arg(long, global = true, help_heading = "Global options", value_enum, default_value_t = ColorWhen::Auto)]
     color: ColorWhen,
     /// Print only errors
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, help_heading = "Global options")]
     quiet: bool,
     /// Print more detail (current, history)
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, help_heading = "Global options")]
     verbose: bool,
     #[command(subcommand)]
     command: Command,
@@ -57,8 +57,22 @@ enum ColorWhen {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum FormatArg {
+    /// The changes, readable, with a diff of each table's DDL
     Text,
+    /// A list of Alembic-style ops (`add_column`, `modify_type`, ...)
     Json,
+    /// The model as an ER diagram, the changes marked
+    Mermaid,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum InspectFormat {
+    /// A model file
+    Yaml,
+    /// CREATE statements
+    Sql,
+    /// An ER diagram (tables, columns, keys, foreign keys)
+    Mermaid,
 }
 
 #[derive(Subcommand)]
@@ -78,6 +92,7 @@ enum Command {
         /// Print the upgrade SQL that `revision --autogenerate` would write
         #[arg(long)]
         sql: bool,
+        /// How to show the differences
         #[arg(long, value_enum, default_value_t = FormatArg::Text)]
         format: FormatArg,
         /// Exit 1 when there are differences
@@ -92,8 +107,16 @@ enum Command {
         replay: bool,
     },
     /// Print the database's schema as a model file
-    #[command(after_help = "Examples:\n  autogen inspect > schemas/app.yaml")]
-    Inspect,
+    #[command(
+        after_help = "Examples:\n  autogen inspect > schemas/app.yaml\n  autogen inspect --format sql\n  autogen \
+            inspect \
+                      --format mermaid"
+    )]
+    Inspect {
+        /// What to print the schema as
+        #[arg(long, value_enum, default_value_t = InspectFormat::Yaml)]
+        format: InspectFormat,
+    },
     /// Write a new revision file on top of the head
     #[command(after_help = "Examples:\n  autogen revision --autogenerate -m \"add soft delete to todos\"\n  autogen \
             revision -m \"backfill titles\"")]
@@ -182,12 +205,32 @@ enum Command {
         after_help = "Examples:\n  autogen merge -m \"merge branches\" heads\n  autogen merge -m \"merge\" 1a2b 3c4d"
     )]
     Merge {
+        /// The message: the first line of the file and its slug
         #[arg(short, long)]
         message: String,
+        /// The revisions to join (ids or prefixes), or `heads`
         #[arg(required = true, num_args = 1..)]
         revs: Vec<String>,
+        /// Use this revision id instead of a random one
         #[arg(long, value_name = "ID")]
         rev_id: Option<String>,
+    },
+    /// Open a revision file in $EDITOR (as `alembic edit`)
+    #[command(after_help = "Examples:\n  autogen edit head\n  autogen edit 5c3f")]
+    Edit {
+        /// A revision id or prefix, or head
+        #[arg(default_value = "head")]
+        rev: Target,
+    },
+    /// Print a shell completion script
+    #[command(
+        after_help = "Examples:\n  autogen completions bash > ~/.local/share/bash-completion/completions/autogen\n  \
+                      autogen completions zsh > ~/.zfunc/_autogen\n  autogen completions fish > \
+                      ~/.config/fish/completions/autogen.fish"
+    )]
+    Completions {
+        /// The shell
+        shell: clap_complete::Shell,
     },
 }
 
@@ -239,6 +282,10 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 
 fn dispatch(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<Outcome> {
     let cwd = std::env::current_dir()?;
+    if let Command::Completions { shell } = &cli.command {
+        clap_complete::generate(*shell, &mut <Cli as clap::CommandFactory>::command(), "autogen", out);
+        return Ok(Outcome::Done);
+    }
     if let Command::Init { dir } = &cli.command {
         let opts = commands::InitOptions {
             dir: dir.as_ref().map_or_else(|| cwd.clone(), |d| cwd.join(d)),
@@ -271,12 +318,20 @@ fn dispatch(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resu
             let format = match format {
                 FormatArg::Text => Format::Text,
                 FormatArg::Json => Format::Json,
+                FormatArg::Mermaid => Format::Mermaid,
             };
             commands::diff(&ctx, &DiffOptions { sql: *sql, format, exit_code: *exit_code }, &mut io)?
         }
         Command::Check { replay: false } => commands::check(&ctx, &mut io)?,
         Command::Check { replay: true } => commands::check_replay(&ctx, &mut io)?,
-        Command::Inspect => commands::inspect(&ctx, &mut io)?,
+        Command::Inspect { format } => {
+            let format = match format {
+                InspectFormat::Yaml => commands::InspectFormat::Yaml,
+                InspectFormat::Sql => commands::InspectFormat::Sql,
+                InspectFormat::Mermaid => commands::InspectFormat::Mermaid,
+            };
+            commands::inspect(&ctx, format, &mut io)?
+        }
         Command::Current => commands::current(&ctx, cli.verbose, &mut io)?,
         Command::History { range } => commands::history(&ctx, cli.verbose, range.as_ref(), &mut io)?,
         Command::Revision {
@@ -317,6 +372,9 @@ fn dispatch(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resu
         Command::Show { rev } => commands::show(&ctx, rev, &mut io)?,
         Command::Stamp { rev, purge } => commands::stamp(&ctx, rev, *purge, &mut io)?,
         Command::Merge { message, revs, rev_id } => commands::merge(&ctx, message, revs, rev_id.as_deref(), &mut io)?,
+        Command::Edit { rev } => commands::edit(&ctx, rev, &mut io)?,
+        // Handled above, before any config is read.
+        Command::Completions { .. } => Outcome::Done,
     };
     Ok(outcome)
 }

@@ -357,7 +357,7 @@ fn inspect_output_is_a_model_that_checks_clean() {
     assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
 }
 
-const COMMANDS: [&str; 14] = [
+const COMMANDS: [&str; 16] = [
     "init",
     "diff",
     "check",
@@ -371,6 +371,8 @@ const COMMANDS: [&str; 14] = [
     "show",
     "stamp",
     "merge",
+    "edit",
+    "completions",
     "help",
 ];
 
@@ -381,6 +383,21 @@ fn help_has_an_example_for_every_command() {
     for cmd in COMMANDS.iter().filter(|c| **c != "help") {
         let help = p.ok(&[cmd, "--help"]);
         assert!(help.contains("Examples:") && help.contains(&format!("autogen {cmd}")), "{cmd}: {help}");
+        // Every argument and option says what it is.
+        let lines: Vec<&str> = help.lines().collect();
+        for (i, line) in lines.iter().enumerate().filter(|(_, l)| l.starts_with("  ")) {
+            let words: Vec<&str> = line.split("  ").map(str::trim).filter(|w| !w.is_empty()).collect();
+            let names_something = words.first().is_some_and(|w| w.starts_with(['-', '<', '[']) && !w.starts_with("- "));
+            let indent = |l: &str| l.len() - l.trim_start().len();
+            // clap puts a description on the next line, further in, when the list is long.
+            let below = lines.get(i + 1).is_some_and(|next| indent(next) > indent(line) && !next.trim().is_empty());
+            let option_line = indent(line) <= 6;
+            assert!(
+                !option_line || !names_something || words.len() > 1 || below,
+                "{cmd}: `{}` has no description",
+                line.trim()
+            );
+        }
         all.push_str(&format!("\n===== autogen {cmd} --help =====\n{help}"));
     }
     let settings = "../snapshots";

@@ -14,6 +14,17 @@ pub enum Format {
     #[default]
     Text,
     Json,
+    /// The model as an ER diagram, the changes marked.
+    Mermaid,
+}
+
+/// What `inspect` prints the schema as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum InspectFormat {
+    #[default]
+    Yaml,
+    Sql,
+    Mermaid,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -41,6 +52,7 @@ pub fn diff(ctx: &Context, opts: &DiffOptions, io: &mut Io) -> Result<Outcome> {
         match opts.format {
             Format::Text => report::write_text(&d, &model.schema, io.out),
             Format::Json => report::write_json(&d, io.out),
+            Format::Mermaid => io.out.write_all(report::mermaid(&model.schema, Some(&d)).as_bytes()),
         }
         .map_err(write_error)?;
     }
@@ -120,12 +132,52 @@ pub fn check_replay(ctx: &Context, io: &mut Io) -> Result<Outcome> {
 }
 
 /// `autogen inspect`: the database as a model file.
-pub fn inspect(ctx: &Context, io: &mut Io) -> Result<Outcome> {
+pub fn inspect(ctx: &Context, format: InspectFormat, io: &mut Io) -> Result<Outcome> {
     let mut db = match ctx.read_database()? {
         Some(db) => db,
         None => return Err(crate::engine::DbError::Missing(ctx.database_path()?.to_path_buf()).into()),
     };
     let schema = db.introspect(&ctx.filter())?;
-    io.out.write_all(crate::source::model::write::model_yaml(&schema).as_bytes()).map_err(write_error)?;
+    let text = match format {
+        InspectFormat::Yaml => crate::source::model::write::model_yaml(&schema),
+        InspectFormat::Sql => crate::schema::ddl::schema_ddl(&schema).iter().map(|s| format!("{s};\n")).collect(),
+        InspectFormat::Mermaid => report::mermaid(&schema, None),
+    };
+    io.out.write_all(text.as_bytes()).map_err(write_error)?;
+    Ok(Outcome::Done)
+}
+
+/// `autogen edit REV`: the revision file in `$VISUAL` or `$EDITOR` (as
+/// `alembic edit`).
+pub fn edit(ctx: &Context, target: &crate::migrate::history::Target, io: &mut Io) -> Result<Outcome> {
+    use crate::migrate::history::Target;
+    let history = ctx.history()?;
+    let id = match target {
+        Target::Head => {
+            history.single_head()?.ok_or_else(|| super::error::Error::Refused("there are no revisions yet".into()))?
+        }
+        Target::Revision(spec) => history.resolve(spec)?.id.clone(),
+        other => return Err(super::error::Error::Usage(format!("`edit {other}`: name a revision, or head"))),
+    };
+    let path = &history.revisions[&id].path;
+    let editor = std::env::var("VISUAL").or_else(|_| std::env::var("EDITOR")).map_err(|_| {
+        super::error::Error::Refused(format!(
+            "set $EDITOR (or $VISUAL) to the editor to open `{}` with",
+            path.display()
+        ))
+    })?;
+    // The variable may carry arguments and quotes (`code --wait`), as a
+    // shell reads them.
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{editor} \"$1\""))
+        .arg("autogen")
+        .arg(path)
+        .status()
+        .map_err(|e| super::error::Error::io("run the editor", &editor, e))?;
+    if !status.success() {
+        return Err(super::error::Error::Refused(format!("the editor `{editor}` exited with {status}")));
+    }
+    io.note(&format!("Edited {}", path.display()))?;
     Ok(Outcome::Done)
 }

@@ -114,6 +114,12 @@ pub fn load(overrides: &Overrides, cwd: &Path) -> Result<Config, ConfigError> {
     } else {
         None
     };
+    if let (Some(url), false) = (&overrides.database_url, notes.iter().any(|n| n.starts_with("DATABASE_URL"))) {
+        if overrides.database.is_some() || overrides.autogen_database_url.is_some() || raw.database.is_some() {
+            let why = parse_database(url, cwd).err().map_or(String::new(), |e| format!(" (and {e})"));
+            notes.push(format!("DATABASE_URL is ignored: the database is named more strongly{why}"));
+        }
+    }
     let busy_timeout = match raw.busy_timeout {
         Some(s) if s.is_finite() && s >= 0.0 => Duration::from_secs_f64(s),
         Some(s) => {

@@ -16,7 +16,7 @@ mod status;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-pub use compare::{check, check_replay, diff, inspect, DiffOptions, Format};
+pub use compare::{check, check_replay, diff, edit, inspect, DiffOptions, Format, InspectFormat};
 pub use generate::{merge, revision, RevisionOptions};
 pub use init::{init, InitOptions, MODEL_SCHEMA, STARTER_MODEL};
 pub use run::{migrate, offline, stamp};

@@ -203,3 +203,130 @@ fn write_table_preview(diff: &Diff, to: &Schema, name: &str, out: &mut dyn Write
     }
     Ok(())
 }
+
+/// The schema as a Mermaid ER diagram: tables with their columns (type,
+/// PK/FK/UK, NOT NULL), foreign keys as relations. With a diff, what it
+/// changes is marked on the columns and tables (and what it drops shown).
+pub fn mermaid(schema: &Schema, diff: Option<&Diff>) -> String {
+    use std::fmt::Write as _;
+    let mut marks = Marks::default();
+    let mut dropped: Vec<&Table> = Vec::new();
+    if let Some(d) = diff {
+        for change in &d.changes {
+            marks.note(change);
+            if let Change::RemoveTable(t) = change {
+                dropped.push(t);
+            }
+        }
+    }
+    let mut out = String::from("erDiagram\n");
+    let tables = crate::schema::order::parents_first(schema).into_iter().chain(dropped.iter().copied());
+    let mut relations = Vec::new();
+    for table in tables {
+        let gone = dropped.iter().any(|t| std::ptr::eq(*t, table));
+        let _ = writeln!(out, "    {} {{", entity(&table.name));
+        let mut columns: Vec<(&Column, bool)> = table.columns.iter().map(|c| (c, false)).collect();
+        if let Some(Table { columns: old, .. }) = diff.and_then(|d| d.renamed.table(&table.name)).filter(|_| !gone) {
+            columns.extend(old.iter().filter(|c| table.column(&c.name).is_none()).map(|c| (c, true)));
+        }
+        for (column, removed) in columns {
+            let mut keys = Vec::new();
+            if table.in_primary_key(&column.name) {
+                keys.push("PK");
+            }
+            if table.foreign_keys.iter().any(|f| f.columns.iter().any(|c| same_name(c, &column.name))) {
+                keys.push("FK");
+            }
+            if table.uniques.iter().any(|u| u.columns.len() == 1 && same_name(&u.columns[0].name, &column.name)) {
+                keys.push("UK");
+            }
+            let mut notes = Vec::new();
+            if !column.nullable && !table.in_primary_key(&column.name) {
+                notes.push("NOT NULL".to_string());
+            }
+            if gone || removed {
+                notes.push("dropped".to_string());
+            } else if marks.added_tables.iter().any(|t| same_name(t, &table.name)) {
+                notes.push("added".to_string());
+            } else {
+                notes.extend(
+                    marks
+                        .columns
+                        .iter()
+                        .filter(|(t, c, _)| same_name(t, &table.name) && same_name(c, &column.name))
+                        .map(|(_, _, n)| n.clone()),
+                );
+            }
+            let keys = if keys.is_empty() { String::new() } else { format!(" {}", keys.join(", ")) };
+            let notes =
+                if notes.is_empty() { String::new() } else { format!(" \"{}\"", notes.join("; ").replace('"', "'")) };
+            let _ = writeln!(out, "        {} {}{keys}{notes}", mermaid_type(&column.ty), entity(&column.name));
+        }
+        out.push_str("    }\n");
+        if !gone {
+            for fk in &table.foreign_keys {
+                let optional = fk.columns.iter().any(|c| table.column(c).is_none_or(|c| c.nullable));
+                let link = if optional { "|o--o{" } else { "||--o{" };
+                relations.push(format!(
+                    "    {} {link} {} : \"{}\"",
+                    entity(&fk.ref_table),
+                    entity(&table.name),
+                    fk.columns.join(", ")
+                ));
+            }
+        }
+    }
+    for r in relations {
+        out.push_str(&r);
+        out.push('\n');
+    }
+    out
+}
+
+/// What a diff changes, per table and column, in a few words.
+#[derive(Default)]
+struct Marks {
+    added_tables: Vec<String>,
+    /// (table, column, note)
+    columns: Vec<(String, String, String)>,
+}
+
+impl Marks {
+    fn note(&mut self, change: &Change) {
+        let mut column = |t: &str, c: &str, note: String| self.columns.push((t.to_string(), c.to_string(), note));
+        match change {
+            Change::AddTable(t) => self.added_tables.push(t.name.clone()),
+            Change::AddColumn { table, column: c } => column(table, &c.name, "added".into()),
+            Change::RenameColumn { table, from, to } => column(table, to, format!("renamed from {from}")),
+            Change::ModifyColumn { table, column: c, change } => {
+                let (op, from, to) = change.parts();
+                column(table, c, format!("{} {from} -> {to}", op.trim_start_matches("modify_")));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A name as Mermaid takes it: letters, digits, `_` and `-`.
+fn entity(name: &str) -> String {
+    let mut s: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' }).collect();
+    if !s.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+        s.insert(0, '_');
+    }
+    s
+}
+
+/// A type as Mermaid takes it: a word, with `(...)` kept and `,` as `_`.
+fn mermaid_type(ty: &str) -> String {
+    if ty.is_empty() {
+        return "ANY".to_string();
+    }
+    let s: String =
+        ty.chars().map(|c| if c.is_ascii_alphanumeric() || "_()[]-".contains(c) { c } else { '_' }).collect();
+    if s.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        s
+    } else {
+        format!("T{s}")
+    }
+}
