@@ -138,7 +138,14 @@ impl Context {
     /// The model; a table in it that `exclude` matches, or that has the
     /// version table's name, is an error.
     pub fn model(&self) -> Result<Model> {
-        let model = model::load_excluding(self.schema_path()?, &self.config.exclude)?;
+        let path = self.schema_path()?;
+        // A `.sql` model is CREATE statements (an ORM's DDL): built in memory
+        // and read back as a database is.
+        let model = if path.extension().is_some_and(|x| x.eq_ignore_ascii_case("sql")) {
+            crate::engine::sql_model::load(path, &self.config.exclude)?
+        } else {
+            model::load_excluding(path, &self.config.exclude)?
+        };
         for own in crate::engine::version::own_tables(&self.config.version_table) {
             if let Some(table) = model.schema.table(&own) {
                 let at = model.map.tables.get(&crate::schema::fold(&own)).copied();

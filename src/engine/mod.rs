@@ -11,6 +11,7 @@ pub mod diagnose;
 pub mod open;
 pub mod progress;
 pub mod script;
+pub mod sql_model;
 pub mod sqlite;
 pub mod version;
 

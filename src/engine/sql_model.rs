@@ -1,0 +1,191 @@
+//! A model given as a `.sql` file of CREATE statements (cli.md, "Config"):
+//! what `sqlite3 app.db .schema`, SQLAlchemy's `metadata.create_all` on a
+//! mock engine or any ORM's DDL export prints. It is built in an in-memory
+//! database and read back exactly as a live one is, so an app whose models
+//! live in its ORM keeps one source of truth.
+//!
+//! Rename hints are comments on the line of the column (or of `CREATE
+//! TABLE`): `-- autogen: renamed_from old_name`. Errors name the file and
+//! line.
+
+use std::path::Path;
+
+use rusqlite::Connection;
+
+use crate::schema::fold;
+use crate::source::introspect::Filter;
+use crate::source::model::{Model, ModelError, SourceMap};
+use crate::sql::lexer::{self, Token, TokenKind};
+
+/// Reads a `.sql` model; `exclude` are the project's `exclude:` globs.
+pub fn load(path: &Path, exclude: &[String]) -> Result<Model, ModelError> {
+    let error =
+        |line: u32, column: u32, message: String| ModelError { file: path.to_path_buf(), line, column, message };
+    let text = std::fs::read_to_string(path).map_err(|e| error(0, 0, format!("cannot read the model file: {e}")))?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let conn =
+        Connection::open_in_memory().map_err(|e| error(0, 0, format!("cannot open an in-memory database: {e}")))?;
+    // Foreign keys are the ORM's business at run time; here the statements
+    // only have to be SQLite's.
+    conn.execute_batch("PRAGMA foreign_keys = OFF").map_err(|e| error(0, 0, e.to_string()))?;
+    let statements = lexer::split_statements(text).map_err(|e| {
+        let (line, column) = position(text, e.offset);
+        error(line, column, format!("cannot be read as SQL statements: {}", e.message))
+    })?;
+    let mut map = SourceMap { file: path.to_path_buf(), ..SourceMap::default() };
+    for stmt in &statements {
+        let offset = (stmt.as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
+        let (line, column) = position(text, offset);
+        let tokens = lexer::tokenize(stmt).unwrap_or_default();
+        match kind(&tokens) {
+            Kind::Ignored => continue,
+            Kind::Other(first) => {
+                return Err(error(
+                    line,
+                    column,
+                    format!("a .sql model holds CREATE TABLE, INDEX, VIEW and TRIGGER statements, not `{first}`"),
+                ))
+            }
+            Kind::Create(object, name) => {
+                if name.to_ascii_lowercase().starts_with("sqlite_") {
+                    // `.schema` prints SQLite's own tables; SQLite makes them.
+                    continue;
+                }
+                if let Some(glob) = exclude.iter().find(|g| crate::source::introspect::glob_match(g, &name)) {
+                    return Err(error(
+                        line,
+                        column,
+                        format!(
+                            "table `{name}` is excluded by `{glob}` in autogen.yaml: \
+                        remove it from the model or from `exclude`"
+                        ),
+                    ));
+                }
+                conn.execute_batch(stmt).map_err(|e| {
+                    error(
+                        line,
+                        column,
+                        format!("{object} `{name}`: SQLite rejects it: {}", crate::sql::sqlite_message(&e)),
+                    )
+                })?;
+                let at = (line, column);
+                match object {
+                    "table" => {
+                        map.tables.insert(fold(&name), at);
+                        for (column_name, offset) in column_starts(&tokens) {
+                            map.columns.insert(
+                                (fold(&name), fold(&column_name)),
+                                position(text, offset_in(text, stmt, offset)),
+                            );
+                        }
+                    }
+                    "index" => drop(map.indexes.insert(fold(&name), at)),
+                    "view" => drop(map.views.insert(fold(&name), at)),
+                    _ => drop(map.triggers.insert(fold(&name), at)),
+                }
+            }
+        }
+    }
+    let filter = Filter { ignore: Vec::new(), exclude: exclude.to_vec() };
+    let mut schema = super::sqlite::introspect(&conn, &filter).map_err(|e| error(0, 0, e.to_string()))?;
+    apply_hints(text, &map, &mut schema);
+    Ok(Model { schema, map })
+}
+
+/// What a statement is, by its first words.
+enum Kind {
+    /// `CREATE <object> [IF NOT EXISTS] <name>`.
+    Create(&'static str, String),
+    /// Transaction control and PRAGMAs, which DDL exports carry.
+    Ignored,
+    Other(String),
+}
+
+fn kind(tokens: &[Token]) -> Kind {
+    let Some(first) = tokens.first() else { return Kind::Ignored };
+    if first.is_any_keyword(&["BEGIN", "COMMIT", "END", "PRAGMA", "ROLLBACK"]) {
+        return Kind::Ignored;
+    }
+    if !first.is_keyword("CREATE") {
+        return Kind::Other(first.text.to_string());
+    }
+    let mut rest = tokens[1..].iter().skip_while(|t| t.is_any_keyword(&["TEMP", "TEMPORARY", "UNIQUE", "VIRTUAL"]));
+    let object = match rest.next() {
+        Some(t) if t.is_keyword("TABLE") => "table",
+        Some(t) if t.is_keyword("INDEX") => "index",
+        Some(t) if t.is_keyword("VIEW") => "view",
+        Some(t) if t.is_keyword("TRIGGER") => "trigger",
+        _ => return Kind::Other("CREATE".into()),
+    };
+    let mut names = rest.skip_while(|t| t.is_any_keyword(&["IF", "NOT", "EXISTS"])).filter_map(|t| t.name());
+    // `main.t`: the last name before the body.
+    let name = names.next().unwrap_or_default();
+    Kind::Create(object, name)
+}
+
+/// The columns of a CREATE TABLE and where each definition starts (byte
+/// offset in the statement): the names that open each top-level item of
+/// the column list.
+fn column_starts(tokens: &[Token]) -> Vec<(String, usize)> {
+    let mut out = Vec::new();
+    let mut depth = 0;
+    let mut item_start = false;
+    for t in tokens {
+        if t.is_punct("(") {
+            depth += 1;
+            item_start = depth == 1;
+            continue;
+        }
+        if t.is_punct(")") {
+            depth -= 1;
+            continue;
+        }
+        if depth == 1 && t.is_punct(",") {
+            item_start = true;
+            continue;
+        }
+        if item_start && depth == 1 {
+            item_start = false;
+            let constraint =
+                t.is_any_keyword(&["CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"]) && t.kind == TokenKind::Word;
+            if let (false, Some(name)) = (constraint, t.name()) {
+                out.push((name, t.start));
+            }
+        }
+    }
+    out
+}
+
+fn offset_in(text: &str, stmt: &str, offset: usize) -> usize {
+    (stmt.as_ptr() as usize).saturating_sub(text.as_ptr() as usize) + offset
+}
+
+/// (line, column), 1-based, of a byte offset.
+fn position(text: &str, offset: usize) -> (u32, u32) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line as u32, column as u32)
+}
+
+/// `-- autogen: renamed_from old` on the line of a column (or of `CREATE
+/// TABLE`) is that column's (or table's) rename hint.
+fn apply_hints(text: &str, map: &SourceMap, schema: &mut crate::schema::Schema) {
+    for (n, line) in text.lines().enumerate() {
+        let Some(hint) = line.split("--").skip(1).find_map(|c| c.trim().strip_prefix("autogen:")) else { continue };
+        let Some(old) = hint.trim().strip_prefix("renamed_from") else { continue };
+        let old = old.trim().trim_matches(|c| c == '"' || c == '`' || c == '[' || c == ']').to_string();
+        let line_no = (n + 1) as u32;
+        if let Some(((table, column), _)) = map.columns.iter().find(|(_, at)| at.0 == line_no) {
+            if let Some(c) =
+                schema.tables.get_mut(table).and_then(|t| t.columns.iter_mut().find(|c| fold(&c.name) == *column))
+            {
+                c.renamed_from = Some(old);
+            }
+        } else if let Some((table, _)) = map.tables.iter().find(|(_, at)| at.0 == line_no) {
+            if let Some(t) = schema.tables.get_mut(table) {
+                t.renamed_from = Some(old);
+            }
+        }
+    }
+}
