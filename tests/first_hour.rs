@@ -139,6 +139,18 @@ fn a_failed_statement_names_the_line_of_its_file_and_strict_rows_are_counted() {
 }
 
 #[test]
+fn a_key_that_cannot_be_the_rowid_names_its_rows() {
+    let p = Project::new("tables: []\n");
+    p.db().execute_batch("CREATE TABLE t (k TEXT, v TEXT); INSERT INTO t VALUES ('1', 'a'), ('two', 'b');").unwrap();
+    p.set_model(&format!(
+        "{T}      - {{name: k, type: INTEGER, primary_key: true}}\n      - {{name: v, type: TEXT}}\n"
+    ));
+    let (code, e) = err(&p, &["revision", "--autogenerate", "-m", "key"]);
+    assert_eq!(code, Some(1));
+    assert!(e.contains("datatype mismatch") && e.contains("1 row in `t` has a `k` that is not an integer"), "{e}");
+}
+
+#[test]
 fn a_user_table_named_like_the_rebuild_temp_does_not_block_it() {
     let p = Project::new("tables: []\n");
     p.db()

@@ -62,6 +62,34 @@ pub fn rows_hint(conn: &Connection, message: &str, script: &[&str]) -> Option<St
             if count == 1 { "has" } else { "have" }
         ));
     }
+    // A value that is not an integer for an INTEGER PRIMARY KEY (the rowid).
+    if message == "datatype mismatch" {
+        for stmt in script {
+            let Ok(Create::Table(t)) = ddl::parse_create(stmt) else { continue };
+            let key = t.columns.iter().find(|c| {
+                c.type_name.eq_ignore_ascii_case("INTEGER")
+                    && c.constraints.iter().any(|k| matches!(k.kind, ColumnConstraintKind::PrimaryKey { .. }))
+            });
+            let Some(key) = key else { continue };
+            let table = original(&t.name);
+            // What the rowid takes: integers, and text or reals that are one.
+            let k = ident(&key.name);
+            let condition = format!(
+                "typeof({k}) NOT IN ('integer', 'null') AND NOT (typeof({k}) = 'real' AND {k} = CAST({k} AS INTEGER)) \
+                 AND NOT (typeof({k}) = 'text' AND CAST(CAST({k} AS INTEGER) AS TEXT) = {k})"
+            );
+            if let Some((count, sample)) = sample(conn, &table, &condition) {
+                return Some(format!(
+                    "{} in `{table}` {} a `{}` that is not an integer, which the INTEGER PRIMARY KEY (the rowid) \
+                     cannot hold; first rowids: {sample}",
+                    crate::words::count(count, "row"),
+                    if count == 1 { "has" } else { "have" },
+                    key.name
+                ));
+            }
+        }
+        return None;
+    }
     if let Some(name) = message.strip_prefix("CHECK constraint failed: ") {
         let (table, expr) = find_check(script, name)?;
         let (count, sample) = sample(conn, &table, &format!("NOT ({expr})"))?;
