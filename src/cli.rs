@@ -66,6 +66,40 @@ enum FormatArg {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum LintFormatArg {
+    /// `file:line: warning[AG102]: message (revision id)`
+    Text,
+    /// A list of {code, severity, revision, file, line, message, numbers}
+    Json,
+    /// GitHub Actions annotations (`::warning file=...,line=...::...`)
+    Github,
+}
+
+const LINT_HELP: &str = "Rules:
+  AG101  drops a table that holds data (destructive)
+  AG102  drops a column that holds data (destructive)
+  AG201  adds a UNIQUE or PRIMARY KEY over existing rows
+  AG202  makes an existing column NOT NULL
+  AG203  changes a type so that stored values convert (affinity)
+  AG204  adds a CHECK or FOREIGN KEY that existing rows must satisfy
+  AG301  renames a table (running app code breaks)
+  AG302  renames a column (running app code breaks)
+  AG401  rebuilds a table that other tables reference with ON DELETE/UPDATE actions
+  AG402  holds BEGIN/COMMIT/SAVEPOINT or `PRAGMA foreign_keys` (no-op or forbidden)
+  AG403  a statement over 100 KB (D1 refuses it)
+  AG501  several heads
+  AG502  an applied revision file was edited
+  AG000  the revision fails to run on the scratch copy (always an error)
+
+Policy in autogen.yaml: `lint: {error: [AG101], ignore: [AG301]}`; a comment
+`-- autogen:lint-ignore AG102` silences the next statement. Exit 1 on an error.
+
+Examples:
+  autogen lint
+  autogen lint base:head --format github
+  autogen lint --format json";
+
+#[derive(Clone, Copy, ValueEnum)]
 enum InspectFormat {
     /// A model file
     Yaml,
@@ -100,11 +134,26 @@ enum Command {
         exit_code: bool,
     },
     /// Exit 0 when the database (at head) matches the model, 1 with the differences
-    #[command(after_help = "Examples:\n  autogen check\n  autogen check --replay")]
+    #[command(
+        after_help = "Examples:\n  autogen check\n  autogen check --replay\n  autogen check --replay --stairway"
+    )]
     Check {
         /// Build a scratch in-memory database from base to head instead of reading the database
         #[arg(long)]
         replay: bool,
+        /// With --replay: run each revision up, down and up again, and fail on several heads
+        #[arg(long, requires = "replay")]
+        stairway: bool,
+    },
+    /// Review revision files for risky statements, by rule code (AG101 ...)
+    #[command(after_help = LINT_HELP)]
+    Lint {
+        /// [FROM:]TO (default: the revisions the database has not applied, or all of them without a database)
+        #[arg(allow_hyphen_values = true)]
+        range: Option<String>,
+        /// How to print the findings
+        #[arg(long, value_enum, default_value_t = LintFormatArg::Text)]
+        format: LintFormatArg,
     },
     /// Print the database's schema as a model file
     #[command(
@@ -322,8 +371,17 @@ fn dispatch(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resu
             };
             commands::diff(&ctx, &DiffOptions { sql: *sql, format, exit_code: *exit_code }, &mut io)?
         }
-        Command::Check { replay: false } => commands::check(&ctx, &mut io)?,
-        Command::Check { replay: true } => commands::check_replay(&ctx, &mut io)?,
+        Command::Check { replay: false, .. } => commands::check(&ctx, &mut io)?,
+        Command::Check { replay: true, stairway } => commands::check_replay(&ctx, *stairway, &mut io)?,
+        Command::Lint { range, format } => {
+            let format = match format {
+                LintFormatArg::Text => commands::LintFormat::Text,
+                LintFormatArg::Json => commands::LintFormat::Json,
+                LintFormatArg::Github => commands::LintFormat::Github,
+            };
+            let range = range.as_deref().map(|r| usage(r.parse::<Range>())).transpose()?;
+            commands::lint(&ctx, &commands::LintOptions { range, format }, &mut io)?
+        }
         Command::Inspect { format } => {
             let format = match format {
                 InspectFormat::Yaml => commands::InspectFormat::Yaml,

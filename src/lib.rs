@@ -11,7 +11,7 @@
 //! | `diff` | two schemas into typed [`Change`]s ([`diff`]) |
 //! | `plan` | changes into [`Step`]s: native ALTER or one rebuild per table ([`plan`]), and their SQL ([`script`]) |
 //! | `engine` | everything that touches a database ([`Engine`]; the local SQLite file) |
-//! | `verify` | the model checked by SQLite ([`check_model`]), data warnings, the [`Rehearsal`] |
+//! | `verify` | the model checked by SQLite ([`check_model`]), data warnings, the [`Rehearsal`], the [`Lint`] rules |
 //! | `migrate` | revision files, their graph and targets, running them through an engine |
 //! | [`app`] | the commands, writing to the writers they are given |
 //!
@@ -57,5 +57,6 @@ pub use source::model::write::model_yaml;
 pub use source::model::{
     load as load_model, parse as parse_model, Model, ModelError, SourceMap, OBJECT_KEYS as MODEL_KEYS,
 };
+pub use verify::lint::{Code, Finding, Lint, LintError, Policy, Scratch, Severity, Subject};
 pub use verify::model_check::{check_model, Selection};
 pub use verify::rehearse::{Rehearsal, RehearsalError};

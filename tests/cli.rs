@@ -357,10 +357,11 @@ fn inspect_output_is_a_model_that_checks_clean() {
     assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
 }
 
-const COMMANDS: [&str; 16] = [
+const COMMANDS: [&str; 17] = [
     "init",
     "diff",
     "check",
+    "lint",
     "inspect",
     "revision",
     "upgrade",
@@ -375,6 +376,17 @@ const COMMANDS: [&str; 16] = [
     "completions",
     "help",
 ];
+
+/// `lint --help` lists every rule with the words the library gives it.
+#[test]
+fn lint_help_lists_every_rule() {
+    let p = Project::new("tables: []\n");
+    let help = p.ok(&["lint", "--help"]);
+    for code in autogen::Code::ALL {
+        let line = format!("  {code}  {}", code.summary());
+        assert!(help.contains(&line), "`lint --help` lacks `{line}`:\n{help}");
+    }
+}
 
 #[test]
 fn help_has_an_example_for_every_command() {

@@ -1,7 +1,8 @@
-//! One test per folder of `fixtures/`: the diff (text and JSON) and the
-//! plans and generated upgrade and downgrade are snapshotted in the fixture's folder (`migration.snap`), and
-//! the migration is applied to a database seeded with the fixture's rows
-//! and checked end to end (see `support::assert_round_trip`).
+//! One test per folder of `fixtures/`: the diff (text and JSON), the plans,
+//! the generated upgrade and downgrade and their lint findings are
+//! snapshotted in the fixture's folder (`migration.snap`), and the migration
+//! is applied to a database seeded with the fixture's rows and checked end to
+//! end (see `support::assert_round_trip`).
 
 mod support;
 
@@ -35,13 +36,14 @@ fn run_fixture(name: &str) {
     report::write_json(&m.diff, &mut json).unwrap();
     let snapshot = format!(
         "=== diff ===\n{}\n=== diff --format json ===\n{}\n=== upgrade plan ===\n{}\n=== upgrade ===\n{}\n\
-         === downgrade plan ===\n{}\n=== downgrade ===\n{}",
+         === downgrade plan ===\n{}\n=== downgrade ===\n{}\n=== lint ===\n{}",
         anstream::adapter::strip_str(&String::from_utf8(text).unwrap()),
         String::from_utf8(json).unwrap(),
         m.up_plan.outline(),
         m.up,
         m.down_plan.outline(),
-        m.down
+        m.down,
+        support::lint(&conn, &m)
     );
     // The snapshot lives in the fixture's folder, beside its input.
     let here = dir.clone();

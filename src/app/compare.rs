@@ -4,8 +4,8 @@
 use super::error::Result;
 use super::{data_warnings, diff_checked, diff_then, report, write_error, write_warnings, Context, Io, Outcome, Read};
 use crate::engine::sqlite::Sqlite;
-use crate::engine::{Engine, Unit};
-use crate::migrate::history::describe_heads;
+use crate::engine::{Engine, Stop, Unit};
+use crate::migrate::history::{describe_heads, Direction};
 use crate::migrate::revision::RevisionError;
 use crate::plan::{self, Capabilities};
 
@@ -89,12 +89,27 @@ pub fn check(ctx: &Context, io: &mut Io) -> Result<Outcome> {
         note_missing(ctx, io)?;
     }
     let (d, warnings) = diff_then(&model, &db, |d, _| Ok(data_warnings(&mut engine, d, &model.schema)))?;
+    let history_findings = super::lint::history_findings(ctx, &history, &mut engine)?;
+    let errors = crate::verify::lint::tally(&history_findings).0;
     if d.is_empty() {
         writeln!(io.out, "No changes: the database matches the model.").map_err(write_error)?;
-        return Ok(Outcome::Done);
+        if !history_findings.is_empty() {
+            writeln!(io.out, "\nLint of the revisions:").map_err(write_error)?;
+            super::lint::write_brief(&history_findings, 0, io.out)?;
+        }
+        return Ok(if errors > 0 { Outcome::Differences } else { Outcome::Done });
     }
     write_warnings(&d, &warnings, io)?;
     report::write_text(&d, &model.schema, io.out).map_err(write_error)?;
+    let caps = engine.as_ref().map_or(Capabilities::SQLITE, |e| e.capabilities());
+    let up = plan::script(&plan::plan(&d, &model.schema, &caps));
+    let mut findings = super::lint::findings_of_new(ctx, &mut engine, &up, &Stop::default())?;
+    findings.extend(history_findings);
+    if !findings.is_empty() {
+        writeln!(io.out, "\nLint of the revision `autogen revision --autogenerate` would write:")
+            .map_err(write_error)?;
+        super::lint::write_brief(&findings, 0, io.out)?;
+    }
     writeln!(
         io.out,
         "\nThe database and the model differ: run `autogen revision --autogenerate -m MESSAGE`, then \
@@ -105,30 +120,116 @@ pub fn check(ctx: &Context, io: &mut Io) -> Result<Outcome> {
 }
 
 /// `autogen check --replay`: base to head in an in-memory database, compared
-/// with the model. Needs no database file.
-pub fn check_replay(ctx: &Context, io: &mut Io) -> Result<Outcome> {
+/// with the model. Needs no database file. With `stairway`, each revision
+/// also runs up, down and up again there (pytest-alembic's stairway test),
+/// and several heads fail the check.
+pub fn check_replay(ctx: &Context, stairway: bool, io: &mut Io) -> Result<Outcome> {
     let history = ctx.history()?;
     let model = ctx.model()?;
+    let filter = ctx.filter();
     let mut scratch = Sqlite::memory()?;
+    let mut failures = Vec::new();
+    if stairway && history.heads().len() > 1 {
+        failures
+            .push(format!("error[AG501]: {}", crate::verify::lint::rules::history::several_heads(&history.heads())));
+    }
     for id in &history.order {
         let rev = &history.revisions[id];
         let file = rev.path.display().to_string();
-        scratch.run(&Unit { revision: id, file: &file, script: &rev.up, line: rev.up_line, version: None })?;
+        let unit = |direction: Direction| Unit {
+            revision: id,
+            file: &file,
+            script: rev.script(direction),
+            line: rev.script_line(direction),
+            version: None,
+        };
+        if !stairway {
+            scratch.run(&unit(Direction::Up))?;
+            continue;
+        }
+        let start = Step::of(&mut scratch, &filter)?;
+        scratch.run(&unit(Direction::Up))?;
+        let up = Step::of(&mut scratch, &filter)?;
+        scratch.run(&unit(Direction::Down))?;
+        let down = Step::of(&mut scratch, &filter)?;
+        if let Some(why) = down.differs_from(&start) {
+            failures.push(format!("revision `{id}` (`{file}`): after its downgrade {why}"));
+            break;
+        }
+        scratch.run(&unit(Direction::Up))?;
+        let again = Step::of(&mut scratch, &filter)?;
+        if let Some(why) = again.differs_from(&up) {
+            failures.push(format!("revision `{id}` (`{file}`): upgraded a second time, {why}"));
+            break;
+        }
     }
-    let replayed = scratch.introspect(&ctx.filter())?;
-    let d = diff_checked(&model, &replayed)?;
-    if d.is_empty() {
-        writeln!(io.out, "No changes: replaying {} revision(s) from base gives the model.", history.order.len())
+    for failure in &failures {
+        writeln!(io.out, "{failure}").map_err(write_error)?;
+    }
+    if !failures.is_empty() && (failures.len() > 1 || !failures[0].starts_with("error[AG501]")) {
+        writeln!(io.out, "\nThe stairway (each revision up, down and up again) failed: fix the revision named above.")
             .map_err(write_error)?;
+        return Ok(Outcome::Differences);
+    }
+    let replayed = scratch.introspect(&filter)?;
+    let d = diff_checked(&model, &replayed)?;
+    if d.is_empty() && failures.is_empty() {
+        let walked = if stairway { ", each up, down and up again," } else { "" };
+        writeln!(
+            io.out,
+            "No changes: replaying {} from base{walked} gives the model.",
+            crate::words::count(history.order.len() as i64, "revision")
+        )
+        .map_err(write_error)?;
         return Ok(Outcome::Done);
     }
-    report::write_text(&d, &model.schema, io.out).map_err(write_error)?;
-    writeln!(
-        io.out,
-        "\nReplaying the revisions does not give the model: run `autogen revision --autogenerate -m MESSAGE`."
-    )
-    .map_err(write_error)?;
+    if !d.is_empty() {
+        report::write_text(&d, &model.schema, io.out).map_err(write_error)?;
+        writeln!(
+            io.out,
+            "\nReplaying the revisions does not give the model: run `autogen revision --autogenerate -m MESSAGE`."
+        )
+        .map_err(write_error)?;
+    }
     Ok(Outcome::Differences)
+}
+
+/// The scratch database between two runs of the stairway: its schema and
+/// how many rows each table holds (the rows a data revision seeds).
+struct Step {
+    schema: crate::schema::Schema,
+    rows: Vec<(String, Option<i64>)>,
+}
+
+impl Step {
+    fn of(scratch: &mut Sqlite, filter: &crate::source::introspect::Filter) -> Result<Step> {
+        let schema = scratch.introspect(filter)?;
+        let names: Vec<String> = schema.tables.values().map(|t| t.name.clone()).collect();
+        let queries: Vec<String> =
+            names.iter().map(|t| format!("SELECT count(*) FROM {}", crate::sql::quote::ident(t))).collect();
+        let rows = names.into_iter().zip(scratch.counts(&queries)).collect();
+        Ok(Step { schema, rows })
+    }
+
+    /// What is not as it was, in words.
+    fn differs_from(&self, was: &Step) -> Option<String> {
+        let d = crate::diff::diff_with_renames(&was.schema, &self.schema, Default::default());
+        if !d.is_empty() {
+            let changes: Vec<String> = d.changes.iter().map(|c| format!("\n  - {c}")).collect();
+            return Some(format!("the schema is not what it was:{}", changes.concat()));
+        }
+        let moved: Vec<String> = self
+            .rows
+            .iter()
+            .zip(&was.rows)
+            .filter(|((_, now), (_, then))| now != then)
+            .map(|((t, now), (_, then))| {
+                let n = |c: &Option<i64>| c.map_or("?".to_string(), |c| crate::words::count(c, "row"));
+                format!("`{t}` holds {} where it held {}", n(now), n(then))
+            })
+            .collect();
+        (!moved.is_empty()).then(|| moved.join(", "))
+    }
 }
 
 /// `autogen inspect`: the database as a model file.

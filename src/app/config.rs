@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::source::model::ModelError as ConfigError;
+use crate::verify::lint::{Code, Policy};
 
 pub const FILE_NAME: &str = "autogen.yaml";
 pub const DEFAULT_VERSION_TABLE: &str = "autogen_version";
@@ -32,6 +33,8 @@ pub struct Config {
     /// Whether the versions folder was named (config or `--versions`) rather
     /// than defaulted.
     pub versions_named: bool,
+    /// `lint:`: which rules are errors, warnings, or ignored.
+    pub lint: Policy,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -45,6 +48,19 @@ struct RawConfig {
     exclude: Vec<String>,
     /// Seconds to wait for a lock held by another connection.
     busy_timeout: Option<f64>,
+    lint: Option<RawLint>,
+}
+
+/// `lint: {error: [AG101], warn: [AG401], ignore: [AG301]}`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLint {
+    #[serde(default)]
+    error: Vec<String>,
+    #[serde(default)]
+    warn: Vec<String>,
+    #[serde(default)]
+    ignore: Vec<String>,
 }
 
 /// What the command line and the environment say, applied over the file.
@@ -138,7 +154,9 @@ pub fn load(overrides: &Overrides, cwd: &Path) -> Result<Config, ConfigError> {
         let (line, column) = at("version_table");
         return Err(error(config_file, line, column, "`version_table` is empty"));
     }
+    let lint = lint_policy(raw.lint.unwrap_or_default(), config_file, &text)?;
     Ok(Config {
+        lint,
         schema: overrides.schema.as_ref().map(|p| cwd.join(p)).or_else(|| raw.schema.map(|s| base.join(s))),
         versions: overrides
             .versions
@@ -154,6 +172,36 @@ pub fn load(overrides: &Overrides, cwd: &Path) -> Result<Config, ConfigError> {
         searched: cwd.to_path_buf(),
         versions_named: overrides.versions.is_some() || raw_versions_named,
     })
+}
+
+/// The rule codes of `lint:`, each in one list at most.
+fn lint_policy(raw: RawLint, file: &Path, text: &str) -> Result<Policy, ConfigError> {
+    let mut policy = Policy::default();
+    let lists = [("error", raw.error), ("warn", raw.warn), ("ignore", raw.ignore)];
+    let mut seen: Vec<(Code, &str)> = Vec::new();
+    for (list, codes) in &lists {
+        for written in codes {
+            // The code's own line, else the `lint:` key's.
+            let found = text.lines().enumerate().find_map(|(n, l)| Some((n, l.find(written.as_str())?)));
+            let (line, column) = match found {
+                Some((n, at)) => ((n + 1) as u32, (at + 1) as u32),
+                None => position_of(text, "lint"),
+            };
+            let code: Code =
+                written.parse().map_err(|m: String| error(file, line, column, format!("`lint.{list}`: {m}")))?;
+            if let Some((_, other)) = seen.iter().find(|(c, _)| *c == code) {
+                let message = format!("`{code}` is in both `lint.{other}` and `lint.{list}`: keep it in one");
+                return Err(error(file, line, column, message));
+            }
+            seen.push((code, list));
+            match *list {
+                "error" => policy.error.insert(code),
+                "warn" => policy.warn.insert(code),
+                _ => policy.ignore.insert(code),
+            };
+        }
+    }
+    Ok(policy)
 }
 
 fn error(file: &Path, line: u32, column: u32, message: impl Into<String>) -> ConfigError {

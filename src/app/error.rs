@@ -7,6 +7,7 @@ use crate::migrate::apply::ApplyError;
 use crate::migrate::history::MigrateError;
 use crate::migrate::revision::RevisionError;
 use crate::source::model::ModelError;
+use crate::verify::lint::LintError;
 use crate::verify::rehearse::RehearsalError;
 
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +25,8 @@ pub enum Error {
     Run(Box<RunError>),
     #[error(transparent)]
     Rehearsal(#[from] RehearsalError),
+    #[error(transparent)]
+    Lint(#[from] LintError),
     #[error("no {what} is configured: {hint}")]
     NotConfigured { what: &'static str, hint: &'static str },
     #[error(

@@ -10,6 +10,7 @@ use crate::engine::{Engine, ScratchCopy, Stop};
 use crate::migrate::history::History;
 use crate::migrate::revision::{self, NewRevision, RevisionError};
 use crate::plan::{self, Capabilities};
+use crate::verify::lint::Finding;
 use crate::verify::rehearse::Rehearsal;
 
 #[derive(Debug, Clone, Default)]
@@ -45,13 +46,13 @@ pub fn revision(ctx: &Context, opts: &RevisionOptions, io: &mut Io) -> Result<Ou
     let history = ctx.history()?;
     let parents: Vec<String> = history.single_head()?.into_iter().collect();
     let id = new_id(&history, opts.rev_id.as_deref())?;
-    let (up, down) = if opts.autogenerate {
+    let (up, down, findings) = if opts.autogenerate {
         match autogenerate(ctx, &history, opts, io)? {
             Some(sql) => sql,
             None => return Ok(Outcome::Done),
         }
     } else {
-        ("-- Write the upgrade SQL here.".to_string(), "-- Write the downgrade SQL here.".to_string())
+        ("-- Write the upgrade SQL here.".to_string(), "-- Write the downgrade SQL here.".to_string(), Vec::new())
     };
     let notes = if opts.autogenerate && opts.no_rehearse {
         vec!["Rehearsal: skipped (--no-rehearse): this revision was written without being run first".to_string()]
@@ -67,6 +68,14 @@ pub fn revision(ctx: &Context, opts: &RevisionOptions, io: &mut Io) -> Result<Ou
         epoch: revision::now_epoch(),
         notes: &notes,
     };
+    if !findings.is_empty() {
+        // The lines of the file about to be written: the upgrade starts
+        // after the header.
+        let text = new.text();
+        let first = text.lines().position(|l| l.trim() == "-- migrate:up").map_or(0, |n| n + 2);
+        writeln!(io.err, "Lint of the new revision:").map_err(write_error)?;
+        super::lint::write_brief(&findings, first, io.err)?;
+    }
     write_revision(ctx, &new, io)
 }
 
@@ -99,7 +108,7 @@ fn autogenerate(
     history: &History,
     opts: &RevisionOptions,
     io: &mut Io,
-) -> Result<Option<(String, String)>> {
+) -> Result<Option<(String, String, Vec<Finding>)>> {
     let mut want = history.heads();
     want.sort();
     let show = |h: &[String]| if h.is_empty() { "base".to_string() } else { h.join(", ") };
@@ -138,7 +147,11 @@ fn autogenerate(
             Some(engine) => rehearsed_sql(ctx, Some(engine.as_mut()), d, &db, &model.schema, copy, stop),
             None => rehearsed_sql(ctx, None, d, &db, &model.schema, copy, stop),
         };
-        Ok((warnings, generated.map(Some)))
+        let linted = generated.and_then(|(up, down)| {
+            let findings = super::lint::findings_of_new(ctx, &mut engine, &up, stop)?;
+            Ok(Some((up, down, findings)))
+        });
+        Ok((warnings, linted))
     })?;
     write_warnings(&up_diff, &warnings, io)?;
     let generated = generated?;

@@ -10,6 +10,7 @@ pub mod report;
 mod compare;
 mod generate;
 mod init;
+mod lint;
 mod run;
 mod status;
 
@@ -19,6 +20,7 @@ use std::path::{Path, PathBuf};
 pub use compare::{check, check_replay, diff, edit, inspect, DiffOptions, Format, InspectFormat};
 pub use generate::{merge, revision, RevisionOptions};
 pub use init::{init, InitOptions, MODEL_SCHEMA, STARTER_MODEL};
+pub use lint::{lint, LintFormat, LintOptions};
 pub use run::{migrate, offline, stamp};
 pub use status::{current, heads, history, show};
 
@@ -297,7 +299,7 @@ mod tests {
         let (_, _, err) = run(dir.path(), |ctx, io| migrate(ctx, &Target::Head, Direction::Up, io)).unwrap();
         assert_eq!(err, "Running upgrade <base> -> r1: first\n");
         assert_eq!(run(dir.path(), check).unwrap().0, Outcome::Done);
-        assert_eq!(run(dir.path(), check_replay).unwrap().0, Outcome::Done);
+        assert_eq!(run(dir.path(), |ctx, io| check_replay(ctx, false, io)).unwrap().0, Outcome::Done);
         std::fs::write(dir.path().join("m.yaml"), model.replace("}]}]", "}, {name: a, type: TEXT}]}]")).unwrap();
         let (outcome, out, _) = run(dir.path(), check).unwrap();
         assert_eq!(outcome, Outcome::Differences);

@@ -107,6 +107,8 @@ pub enum ScratchCopy {
     /// Every row too: finds NOT NULL, UNIQUE and CHECK failures that depend
     /// on the data.
     Rows,
+    /// The schema and no row: what a revision does to the schema alone.
+    Empty,
 }
 
 /// Set once whatever runs on a scratch database is no longer wanted: the

@@ -148,6 +148,7 @@ impl Engine for Sqlite {
         // A lock is reported after SQLite has waited the busy timeout.
         let db = |e: rusqlite::Error| RunError::Db(DbError::classify(&self.path, self.busy, e));
         let _off = ForeignKeysOff::new(conn).map_err(db)?;
+        let _stored = StoredSchemaQuirks::allow(conn).map_err(db)?;
         in_transaction(conn, db, || {
             if let Some(version) = &unit.version {
                 // Read inside the write transaction: what another process did
@@ -275,7 +276,7 @@ fn scratch_copy(source: &Connection, copy: ScratchCopy) -> rusqlite::Result<Conn
     const SMALL: i64 = 64 * 1024 * 1024;
     let size: i64 =
         source.query_row("SELECT page_count * page_size FROM pragma_page_count, pragma_page_size", [], |r| r.get(0))?;
-    if copy == ScratchCopy::Rows || size <= SMALL {
+    if copy == ScratchCopy::Rows || (copy == ScratchCopy::Schema && size <= SMALL) {
         let backup = rusqlite::backup::Backup::new(source, &mut scratch)?;
         backup.run_to_completion(1000, Duration::ZERO, None)?;
     } else {
@@ -309,6 +310,30 @@ fn copy_schema(source: &Connection, scratch: &Connection) -> rusqlite::Result<()
         result?;
     }
     scratch.execute_batch("COMMIT")
+}
+
+/// While a revision runs, double-quoted strings are allowed in DDL again:
+/// ALTER TABLE RENAME and DROP COLUMN parse every stored CREATE statement
+/// again under the connection's settings, so one table whose stored CHECK
+/// says `"xyz"` (written under DQS, as SQLite's own tests do) would make
+/// every rename in the database fail. What autogen writes never relies on
+/// it (introspection reads such strings as the literals they are), and
+/// DML keeps DQS off. Put back when dropped.
+struct StoredSchemaQuirks<'c> {
+    conn: &'c Connection,
+}
+
+impl<'c> StoredSchemaQuirks<'c> {
+    fn allow(conn: &'c Connection) -> rusqlite::Result<Self> {
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_DQS_DDL, true)?;
+        Ok(StoredSchemaQuirks { conn })
+    }
+}
+
+impl Drop for StoredSchemaQuirks<'_> {
+    fn drop(&mut self) {
+        let _ = self.conn.set_db_config(DbConfig::SQLITE_DBCONFIG_DQS_DDL, false);
+    }
 }
 
 /// Switches foreign-key enforcement off outside any transaction and puts
@@ -490,5 +515,21 @@ mod tests {
         conn.execute_batch("CREATE TABLE t (a TEXT)").unwrap();
         let error = conn.execute_batch("INSERT INTO t VALUES (\"oops\")").unwrap_err();
         assert!(error.to_string().contains("no such column"), "{error}");
+    }
+
+    /// A stored CHECK written under DQS (SQLite's own altermalloc3.test)
+    /// does not stop a rename elsewhere in the database, which parses every
+    /// stored statement again; DML in a revision still reads `"x"` as a name.
+    #[test]
+    fn a_stored_schema_that_relies_on_dqs_does_not_block_renames() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE x1 (a, CHECK (a != \"xyz\")); CREATE TABLE t2 (k)").unwrap();
+        let mut engine = Sqlite::scratch_of(&conn, ScratchCopy::Rows).unwrap();
+        let unit = |script| Unit { revision: "r", file: "", script, line: 0, version: None };
+        engine.run(&unit("CREATE TABLE tmp (k, v); DROP TABLE t2; ALTER TABLE tmp RENAME TO t2")).unwrap();
+        let error = engine.run(&unit("INSERT INTO t2 VALUES (\"oops\", 1)")).unwrap_err();
+        assert!(error.to_string().contains("no such column"), "{error}");
+        let error = engine.connection().execute_batch("CREATE TABLE y (a CHECK (a != \"q\"))").unwrap_err();
+        assert!(error.to_string().contains("no such column"), "after the run DQS is off again: {error}");
     }
 }

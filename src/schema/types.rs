@@ -155,3 +155,48 @@ mod tests {
         assert_eq!(normalize_type("DECIMAL( 10 , -2 )"), "DECIMAL(10,-2)");
     }
 }
+
+/// The five column affinities (datatype3.html, "Type Affinity").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Affinity {
+    Text,
+    Numeric,
+    Integer,
+    Real,
+    Blob,
+}
+
+/// The affinity SQLite gives a declared type, by its five rules in order:
+/// INT, then CHAR/CLOB/TEXT, then BLOB or no type, then REAL/FLOA/DOUB,
+/// else NUMERIC.
+pub fn affinity(declared: &str) -> Affinity {
+    let upper = declared.to_ascii_uppercase();
+    let has = |s: &str| upper.contains(s);
+    if has("INT") {
+        Affinity::Integer
+    } else if has("CHAR") || has("CLOB") || has("TEXT") {
+        Affinity::Text
+    } else if has("BLOB") || upper.trim().is_empty() {
+        Affinity::Blob
+    } else if has("REAL") || has("FLOA") || has("DOUB") {
+        Affinity::Real
+    } else {
+        Affinity::Numeric
+    }
+}
+
+#[cfg(test)]
+mod affinity_tests {
+    use super::*;
+
+    #[test]
+    fn affinity_follows_sqlites_rules_in_order() {
+        assert_eq!(affinity("VARCHAR(20)"), Affinity::Text);
+        assert_eq!(affinity("CHARINT"), Affinity::Integer);
+        assert_eq!(affinity("FLOATING POINT"), Affinity::Integer);
+        assert_eq!(affinity(""), Affinity::Blob);
+        assert_eq!(affinity("DOUBLE PRECISION"), Affinity::Real);
+        assert_eq!(affinity("DATETIME"), Affinity::Numeric);
+        assert_eq!(affinity("STRING"), Affinity::Numeric);
+    }
+}

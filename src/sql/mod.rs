@@ -23,6 +23,7 @@ pub fn guard_message(message: &str) -> std::borrow::Cow<'_, str> {
 pub mod ddl;
 pub mod lexer;
 pub mod quote;
+pub mod statement;
 
 pub use ddl::{
     parse_create, ColumnConstraint, ColumnConstraintKind, ColumnDef, Conflict, Create, CreateIndex, CreateTable,

@@ -13,6 +13,8 @@ use crate::words::count;
 /// One count to make in the database, and the warning it gives when it is
 /// more than zero.
 struct Probe {
+    /// What is counted, as JSON names it (`non_null_values`).
+    what: &'static str,
     query: String,
     warning: Box<dyn Fn(i64) -> String>,
 }
@@ -20,10 +22,39 @@ struct Probe {
 /// One sentence per change that touches existing data; the counts are
 /// made together, in one request to the engine.
 pub fn data_warnings(engine: &mut dyn Engine, diff: &Diff, to: &Schema) -> Vec<String> {
-    let probes: Vec<Probe> = diff.changes.iter().flat_map(|change| probe(diff, to, change)).collect();
-    let queries: Vec<String> = probes.iter().map(|p| p.query.clone()).collect();
+    measures(engine, diff, to).into_iter().filter(|m| m.count > 0).map(|m| m.warning).collect()
+}
+
+/// One count made for a change of the diff.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Measure {
+    /// The change's index in `diff.changes`.
+    pub change: usize,
+    /// What was counted, as JSON names it (`non_null_values`).
+    pub what: &'static str,
+    pub count: i64,
+    /// The sentence the count gives when it is more than zero.
+    pub warning: String,
+}
+
+/// Every count the changes of `diff` call for, made together in one
+/// request to the engine; a count that cannot be made is left out.
+pub fn measures(engine: &mut dyn Engine, diff: &Diff, to: &Schema) -> Vec<Measure> {
+    let probes: Vec<(usize, Probe)> = diff
+        .changes
+        .iter()
+        .enumerate()
+        .flat_map(|(i, change)| probe(diff, to, change).into_iter().map(move |p| (i, p)))
+        .collect();
+    let queries: Vec<String> = probes.iter().map(|(_, p)| p.query.clone()).collect();
     let counts = engine.counts(&queries);
-    probes.iter().zip(counts).filter_map(|(p, n)| n.filter(|n| *n > 0).map(|n| (p.warning)(n))).collect()
+    probes
+        .iter()
+        .zip(counts)
+        .filter_map(|((change, p), n)| {
+            n.map(|count| Measure { change: *change, what: p.what, count, warning: (p.warning)(count) })
+        })
+        .collect()
 }
 
 /// The table's name in the database as it is now (before any rename).
@@ -59,11 +90,13 @@ fn new_collation(diff: &Diff, table: &str, column: &str) -> Option<String> {
 }
 
 fn probe(diff: &Diff, to: &Schema, change: &Change) -> Vec<Probe> {
-    let one = |query: String, warning: Box<dyn Fn(i64) -> String>| vec![Probe { query, warning }];
+    let one =
+        |what: &'static str, query: String, warning: Box<dyn Fn(i64) -> String>| vec![Probe { what, query, warning }];
     match change {
         Change::RemoveTable(table) => {
             let name = table.name.clone();
             one(
+                "rows",
                 format!("SELECT count(*) FROM {}", ident(&name)),
                 Box::new(move |n| format!("dropping table `{name}` discards {}", count(n, "row"))),
             )
@@ -79,6 +112,7 @@ fn probe(diff: &Diff, to: &Schema, change: &Change) -> Vec<Probe> {
             };
             let (table, name) = (table.clone(), column.name.clone());
             one(
+                "non_null_values",
                 format!("SELECT count(*) FROM {t} WHERE {} IS NOT NULL", ident(&name)),
                 Box::new(move |n| {
                     format!("dropping `{table}.{name}` discards {}{comes_back}", count(n, "non-null value"))
@@ -89,6 +123,7 @@ fn probe(diff: &Diff, to: &Schema, change: &Change) -> Vec<Probe> {
             let (t, c) = (ident(&stored_name(diff, table)), ident(&stored_column(diff, table, column)));
             let (table, column) = (table.clone(), column.clone());
             one(
+                "null_rows",
                 format!("SELECT count(*) FROM {t} WHERE {c} IS NULL"),
                 Box::new(move |n| {
                     format!(
@@ -102,6 +137,7 @@ fn probe(diff: &Diff, to: &Schema, change: &Change) -> Vec<Probe> {
             let (t, c) = (ident(&stored_name(diff, table)), ident(&stored_column(diff, table, column)));
             let (table, column, expr) = (table.clone(), column.clone(), g.expr.clone());
             one(
+                "stored_values",
                 format!("SELECT count(*) FROM {t} WHERE {c} IS NOT NULL"),
                 Box::new(move |n| {
                     format!(
@@ -111,11 +147,15 @@ fn probe(diff: &Diff, to: &Schema, change: &Change) -> Vec<Probe> {
                 }),
             )
         }
+        Change::ModifyColumn { table, column, change: ColumnChange::Type { from, to: new } } => {
+            converted(diff, table, column, from, new).into_iter().collect()
+        }
         Change::AddColumn { table, column }
             if !column.nullable && column.default.is_none() && column.generated.is_none() =>
         {
             let (table, column) = (table.clone(), column.name.clone());
             one(
+                "rows",
                 format!("SELECT count(*) FROM {}", ident(&stored_name(diff, &table))),
                 Box::new(move |n| {
                     format!(
@@ -130,6 +170,20 @@ fn probe(diff: &Diff, to: &Schema, change: &Change) -> Vec<Probe> {
             let keys: Vec<(String, Option<String>)> =
                 u.columns.iter().map(|k| (k.name.clone(), k.collate.clone())).collect();
             duplicates(diff, table, &keys, "the new UNIQUE will fail").into_iter().collect()
+        }
+        Change::AddIndex { table, index } if index.unique && diff.renamed.table(table).is_some() => {
+            // A partial index or one over expressions is counted by SQLite
+            // when it is built; plain columns are counted here.
+            let keys: Option<Vec<(String, Option<String>)>> = index
+                .columns
+                .iter()
+                .map(|c| match &c.key {
+                    IndexKey::Column(name) if index.where_clause.is_none() => Some((name.clone(), c.collate.clone())),
+                    _ => None,
+                })
+                .collect();
+            let outcome = "the new UNIQUE index will fail";
+            keys.and_then(|keys| duplicates(diff, table, &keys, outcome)).into_iter().collect()
         }
         Change::ModifyTable { table, change: TableChange::PrimaryKey { to: Some(pk), .. } } => {
             let keys: Vec<(String, Option<String>)> = pk.columns.iter().map(|c| (c.clone(), None)).collect();
@@ -149,6 +203,7 @@ fn probe(diff: &Diff, to: &Schema, change: &Change) -> Vec<Probe> {
                 let (table, names) =
                     (table.clone(), not_null.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "));
                 probes.push(Probe {
+                    what: "null_rows",
                     query: format!("SELECT count(*) FROM {t} WHERE {}", any_null.join(" OR ")),
                     warning: Box::new(move |n| {
                         format!(
@@ -171,6 +226,7 @@ fn probe(diff: &Diff, to: &Schema, change: &Change) -> Vec<Probe> {
             }
             let table = table.clone();
             one(
+                "rows",
                 format!("SELECT count(*) FROM {}", ident(&stored_name(diff, &table))),
                 Box::new(move |n| {
                     format!(
@@ -188,6 +244,7 @@ fn probe(diff: &Diff, to: &Schema, change: &Change) -> Vec<Probe> {
             let t = ident(&stored_name(diff, table));
             let (table, expr) = (table.clone(), check.expr.clone());
             one(
+                "failing_rows",
                 format!("SELECT count(*) FROM {t} WHERE NOT ({})", ddl::sql_text(&expr)),
                 Box::new(move |n| {
                     format!(
@@ -201,6 +258,41 @@ fn probe(diff: &Diff, to: &Schema, change: &Change) -> Vec<Probe> {
         Change::AddForeignKey { table, foreign_key: fk } => foreign_key(diff, table, fk).into_iter().collect(),
         _ => Vec::new(),
     }
+}
+
+/// Stored values a new declared type converts, by the affinity it gives
+/// (datatype3.html, "Type Affinity"): text that reads as a number goes to a
+/// numeric affinity, numbers go to TEXT, integral reals to INTEGER or
+/// NUMERIC, integers to REAL. A CAST has the affinity of its type, so
+/// `CAST(c AS NUMERIC) = c` compares as that affinity would store `c`.
+fn converted(diff: &Diff, table: &str, column: &str, from: &str, to: &str) -> Option<Probe> {
+    use crate::schema::types::{affinity, Affinity};
+    let (old, new) = (affinity(from), affinity(to));
+    if old == new || new == Affinity::Blob {
+        return None;
+    }
+    let (t, c) = (ident(&stored_name(diff, table)), ident(&stored_column(diff, table, column)));
+    let text_as = |ty: &str| format!("(typeof({c}) = 'text' AND CAST({c} AS {ty}) = {c})");
+    let condition = match new {
+        Affinity::Text => format!("typeof({c}) IN ('integer', 'real')"),
+        Affinity::Real => format!("typeof({c}) = 'integer' OR {}", text_as("REAL")),
+        Affinity::Integer | Affinity::Numeric => {
+            format!("(typeof({c}) = 'real' AND {c} = CAST({c} AS INTEGER)) OR {}", text_as("NUMERIC"))
+        }
+        Affinity::Blob => return None,
+    };
+    let (table, column, to) = (table.to_string(), column.to_string(), to.to_string());
+    Some(Probe {
+        what: "converted_values",
+        query: format!("SELECT count(*) FROM {t} WHERE {condition}"),
+        warning: Box::new(move |n| {
+            format!(
+                "`{table}.{column}` becomes {to}: {} stored in it {} to the new type's affinity",
+                count(n, "value"),
+                if n == 1 { "converts" } else { "convert" }
+            )
+        }),
+    })
 }
 
 /// "`n` `noun`(s) `verb`", the verb agreeing with the count.
@@ -226,6 +318,7 @@ fn duplicates(diff: &Diff, table: &str, keys: &[(String, Option<String>)], outco
     let names = keys.iter().map(|(c, _)| format!("`{c}`")).collect::<Vec<_>>().join(", ");
     let table = table.to_string();
     Some(Probe {
+        what: "duplicate_groups",
         query: format!(
             "SELECT count(*) FROM (SELECT 1 FROM {t} WHERE {not_null} GROUP BY {} HAVING count(*) > 1)",
             grouped.join(", ")
@@ -267,6 +360,7 @@ fn strict_failures(diff: &Diff, table: &Table) -> Vec<Probe> {
         };
         let (name, column_name, ty) = (table.name.clone(), column.name.clone(), column.ty.clone());
         out.push(Probe {
+            what: "refused_values",
             query: format!("SELECT count(*) FROM {t} WHERE {refused}"),
             warning: Box::new(move |n| {
                 format!(
@@ -304,6 +398,7 @@ fn foreign_key(diff: &Diff, table: &str, fk: &ForeignKey) -> Option<Probe> {
     let (table, col, parent_table, parent_col) =
         (table.to_string(), col.clone(), fk.ref_table.clone(), parent_col.clone());
     Some(Probe {
+        what: "orphan_rows",
         query,
         warning: Box::new(move |n| {
             format!(

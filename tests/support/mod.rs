@@ -137,6 +137,32 @@ pub fn generate(conn: &Connection, model: &Schema) -> Migration {
     Migration { up, down, diff, up_plan, down_plan }
 }
 
+/// The lint findings of a generated migration: the upgrade reviewed on a
+/// copy of `conn` (rows and all, so findings carry the counts), then the
+/// downgrade on what the upgrade left. One line a finding.
+pub fn lint(conn: &Connection, m: &Migration) -> String {
+    use autogen::{ScratchCopy, Sqlite};
+    let (filter, policy) = (autogen::Filter::default(), autogen::Policy::default());
+    let linter = autogen::Lint { filter: &filter, caps: autogen::Capabilities::SQLITE, policy: &policy };
+    let mut scratch = autogen::Scratch {
+        shape: Box::new(Sqlite::scratch_of(conn, ScratchCopy::Empty).unwrap()),
+        rows: Some(Box::new(Sqlite::scratch_of(conn, ScratchCopy::Rows).unwrap())),
+        database: "the seeded database".into(),
+    };
+    let mut out = String::new();
+    for (name, script) in [("upgrade", &m.up), ("downgrade", &m.down)] {
+        let subject = autogen::Subject { revision: name, file: "", script, line: 1 };
+        let (found, _) = linter.review(&mut scratch, &subject).unwrap_or_else(|e| panic!("lint of the {name}: {e}"));
+        for f in found {
+            out.push_str(&format!("{name} line {}: {}[{}]: {}\n", f.line, f.severity, f.code, f.message));
+        }
+    }
+    if out.is_empty() {
+        out.push_str("no findings\n");
+    }
+    out
+}
+
 /// The dump with the rowids of `tables` left out.
 fn without_rowids(dump: Vec<(String, Vec<String>)>, tables: &[&str]) -> Vec<(String, Vec<String>)> {
     dump.into_iter()
