@@ -96,10 +96,5 @@ pub fn statements<'a>(sql: &'a str, revision: &str, file: &str, first_line: usiz
 }
 
 fn is_transaction_control(stmt: &str) -> bool {
-    let Ok(tokens) = lexer::tokenize(stmt) else {
-        return false;
-    };
-    tokens
-        .first()
-        .is_some_and(|t| ["BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE"].iter().any(|k| t.is_keyword(k)))
+    matches!(crate::sql::statement::classify(stmt), crate::sql::statement::Statement::Transaction(_))
 }
