@@ -2,7 +2,7 @@
 //! Each scenario runs the release binary as a user would, several times,
 //! and prints min / median / max wall time, side by side with a baseline
 //! where the issue names one. Set BENCH_RUNS to change the run count, and
-//! BENCH_ONLY=diff|revision|rebuild|alembic to run one scenario. The
+//! BENCH_ONLY=diff|revision|rebuild|fleet|alembic to run one scenario. The
 //! `alembic` scenario runs only when BENCH_ALEMBIC names an `alembic`
 //! executable (one with SQLAlchemy beside it, e.g. in a virtualenv).
 
@@ -23,6 +23,9 @@ fn main() {
     }
     if want("rebuild") {
         bench_rebuild(dir.path(), runs.min(5));
+    }
+    if want("fleet") {
+        bench_fleet(dir.path(), runs.min(5));
     }
     match std::env::var_os("BENCH_ALEMBIC") {
         Some(alembic) if want("alembic") => bench_alembic(dir.path(), Path::new(&alembic), runs),
@@ -374,4 +377,71 @@ def downgrade():
     {
         std::fs::write(project.join(file), text).unwrap();
     }
+}
+
+/// 2,000 tenants, one `ADD COLUMN` and one `CREATE INDEX`: `upgrade head
+/// --fleet --jobs 2` against `xargs -P 2` running `sqlite3 tenant.db <
+/// up.sql` over the same files, with the same SQL and version update. Each
+/// run starts from fresh copies (not timed).
+fn bench_fleet(dir: &Path, runs: usize) {
+    if !have_sqlite3() {
+        println!("fleet: skipped (no sqlite3 on PATH)");
+        return;
+    }
+    const TENANTS: usize = 2000;
+    let project = dir.join("fleet");
+    let versions = project.join("versions");
+    std::fs::create_dir_all(&versions).unwrap();
+    std::fs::write(project.join("autogen.yaml"), "schema: model.yaml\nversions: versions\n").unwrap();
+    std::fs::write(project.join("model.yaml"), "tables: []\n").unwrap();
+    let revision = |id: &str, parent: &str, up: &str| {
+        let text = format!(
+            "-- {id}\n--\n-- Revision ID: {id}\n-- Revises: {parent}\n-- Create Date: 2026-12-03 10:00:00\n\n\
+             -- migrate:up\n{up}\n\n-- migrate:down\nSELECT 1;\n"
+        );
+        std::fs::write(versions.join(format!("{id}.sql")), text).unwrap();
+    };
+    revision("r1", "", "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT, owner INTEGER);");
+    let change = "ALTER TABLE notes ADD COLUMN tag TEXT;\nCREATE INDEX ix_notes_tag ON notes (tag);";
+    revision("r2", "r1", change);
+    let template = project.join("template.db");
+    let out = autogen().current_dir(&project).args(["--database", "template.db", "upgrade", "r1"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let conn = rusqlite::Connection::open(&template).unwrap();
+    conn.execute_batch(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50) \
+         INSERT INTO notes SELECT i, 'note ' || i, i % 7 FROM n",
+    )
+    .unwrap();
+    drop(conn);
+    // The same work for sqlite3: the change and the version update, in one transaction.
+    std::fs::write(
+        project.join("up.sql"),
+        format!("BEGIN;\n{change}\nUPDATE autogen_version SET version_num = 'r2';\nCOMMIT;\n"),
+    )
+    .unwrap();
+    let fresh = || {
+        let tenants = project.join("tenants");
+        let _ = std::fs::remove_dir_all(&tenants);
+        std::fs::create_dir_all(&tenants).unwrap();
+        for i in 0..TENANTS {
+            std::fs::copy(&template, tenants.join(format!("t{i:05}.db"))).unwrap();
+        }
+    };
+    println!("fleet: {TENANTS} tenants x 50 rows, ADD COLUMN + CREATE INDEX, 2 jobs");
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        fresh();
+        let mut cmd = autogen();
+        cmd.current_dir(&project).args(["-q", "upgrade", "--fleet", "tenants/*.db", "--jobs", "2"]);
+        ours.push(time(cmd));
+        fresh();
+        let mut cmd = Command::new("sh");
+        cmd.current_dir(&project)
+            .args(["-c", "printf '%s\\n' tenants/*.db | xargs -P 2 -I{} sh -c 'sqlite3 {} < up.sql'"]);
+        theirs.push(time(cmd));
+    }
+    let a = stats("autogen upgrade head --fleet --jobs 2", ours);
+    let b = stats("xargs -P 2 sqlite3 tenant.db < up.sql", theirs);
+    println!("  ratio (median): {:.2}x", a / b);
 }

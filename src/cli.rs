@@ -65,6 +65,39 @@ enum FormatArg {
     Mermaid,
 }
 
+/// Many databases at once (cli.md, "Many databases: fleets").
+#[derive(clap::Args, Clone, Default)]
+struct FleetArgs {
+    #[arg(
+        long,
+        value_name = "PATTERN",
+        num_args = 0..=1,
+        default_missing_value = "",
+        help_heading = "Fleet options",
+        help = "Run over many databases: a glob of SQLite files (`tenants/*.db`) or @FILE (a path a line); \
+                alone, `fleet:` in autogen.yaml"
+    )]
+    fleet: Option<String>,
+    /// With --fleet: databases at once (default: the number of cores)
+    #[arg(long, value_name = "N", requires = "fleet", help_heading = "Fleet options")]
+    jobs: Option<usize>,
+    /// With --fleet: a failure does not stop the other databases from starting
+    #[arg(long, requires = "fleet", help_heading = "Fleet options")]
+    keep_going: bool,
+    /// With --fleet: migrate N databases first, and stop if any fails
+    #[arg(long, value_name = "N", default_value_t = 0, requires = "fleet", help_heading = "Fleet options")]
+    canary: usize,
+    /// With --fleet: `json` prints one object a line per database (path, from, to, result, error, time)
+    #[arg(long, value_enum, requires = "fleet", help_heading = "Fleet options")]
+    format: Option<FleetFormatArg>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FleetFormatArg {
+    Text,
+    Json,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum LintFormatArg {
     /// `file:line: warning[AG102]: message (revision id)`
@@ -135,7 +168,8 @@ enum Command {
     },
     /// Exit 0 when the database (at head) matches the model, 1 with the differences
     #[command(
-        after_help = "Examples:\n  autogen check\n  autogen check --replay\n  autogen check --replay --stairway"
+        after_help = "Examples:\n  autogen check\n  autogen check --replay\n  autogen check --replay --stairway\n  \
+                      autogen check --fleet 'tenants/*.db'"
     )]
     Check {
         /// Build a scratch in-memory database from base to head instead of reading the database
@@ -144,6 +178,8 @@ enum Command {
         /// With --replay: run each revision up, down and up again, and fail on several heads
         #[arg(long, requires = "replay")]
         stairway: bool,
+        #[command(flatten)]
+        fleet: FleetArgs,
     },
     /// Review revision files for risky statements, by rule code (AG101 ...)
     #[command(after_help = LINT_HELP)]
@@ -195,7 +231,7 @@ enum Command {
     /// Apply revisions up to TARGET (head, heads, +N, an id or a unique prefix)
     #[command(
         after_help = "Examples:\n  autogen upgrade\n  autogen upgrade +1\n  autogen upgrade 5c3f\n  autogen upgrade \
-            head --sql"
+            head --sql\n  autogen upgrade --fleet 'tenants/*.db' --jobs 8 --keep-going"
     )]
     Upgrade {
         /// head (default), heads, +N, a revision id or prefix; FROM:TO with --sql
@@ -204,6 +240,8 @@ enum Command {
         /// Print the SQL instead of running it (offline; FROM:TO needs no database)
         #[arg(long)]
         sql: bool,
+        #[command(flatten)]
+        fleet: FleetArgs,
     },
     /// Undo revisions down to TARGET (-N, base, an id or a unique prefix)
     #[command(
@@ -216,10 +254,17 @@ enum Command {
         /// Print the SQL instead of running it (offline)
         #[arg(long)]
         sql: bool,
+        #[command(flatten)]
+        fleet: FleetArgs,
     },
     /// Show the revision(s) the database is at
-    #[command(after_help = "Examples:\n  autogen current\n  autogen current -v")]
-    Current,
+    #[command(
+        after_help = "Examples:\n  autogen current\n  autogen current -v\n  autogen current --fleet 'tenants/*.db'"
+    )]
+    Current {
+        #[command(flatten)]
+        fleet: FleetArgs,
+    },
     /// Show the revisions, newest first, marking head and current
     #[command(
         after_help = "Examples:\n  autogen history\n  autogen history -v\n  autogen history -r 1a2b:head\n  autogen \
@@ -316,6 +361,28 @@ pub fn run() -> ExitCode {
     }
 }
 
+/// The fleet a command runs over: `--fleet`, or the config's `fleet:` when
+/// it names no single `database:`.
+fn fleet_options(args: &FleetArgs, ctx: &Context, quiet: bool) -> Option<commands::fleet::FleetOptions> {
+    use std::io::IsTerminal;
+    if args.fleet.is_none() && (ctx.config.fleet.is_none() || ctx.config.database.is_some()) {
+        return None;
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    Some(commands::fleet::FleetOptions {
+        pattern: args.fleet.clone(),
+        jobs: args.jobs.unwrap_or(cores).max(1),
+        keep_going: args.keep_going,
+        canary: args.canary,
+        json: matches!(args.format, Some(FleetFormatArg::Json)),
+        live: !quiet && std::io::stderr().is_terminal(),
+    })
+}
+
+fn usage_error(message: &str) -> anyhow::Error {
+    anyhow::Error::new(autogen::Error::Usage(message.to_string()))
+}
+
 /// A target that does not parse is the user's mistake, told as one.
 fn usage<T>(parsed: Result<T, String>) -> anyhow::Result<T> {
     parsed.map_err(|e| anyhow::Error::new(autogen::Error::Usage(e)))
@@ -371,8 +438,12 @@ fn dispatch(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resu
             };
             commands::diff(&ctx, &DiffOptions { sql: *sql, format, exit_code: *exit_code }, &mut io)?
         }
-        Command::Check { replay: false, .. } => commands::check(&ctx, &mut io)?,
-        Command::Check { replay: true, stairway } => commands::check_replay(&ctx, *stairway, &mut io)?,
+        Command::Check { replay, stairway, fleet } => match (fleet_options(fleet, &ctx, cli.quiet), replay) {
+            (Some(_), true) => return Err(usage_error("--replay reads no database: drop --fleet")),
+            (Some(opts), false) => commands::fleet::check(&ctx, &opts, &mut io)?,
+            (None, false) => commands::check(&ctx, &mut io)?,
+            (None, true) => commands::check_replay(&ctx, *stairway, &mut io)?,
+        },
         Command::Lint { range, format } => {
             let format = match format {
                 LintFormatArg::Text => commands::LintFormat::Text,
@@ -390,7 +461,10 @@ fn dispatch(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resu
             };
             commands::inspect(&ctx, format, &mut io)?
         }
-        Command::Current => commands::current(&ctx, cli.verbose, &mut io)?,
+        Command::Current { fleet } => match fleet_options(fleet, &ctx, cli.quiet) {
+            Some(opts) => commands::fleet::current(&ctx, &opts, &mut io)?,
+            None => commands::current(&ctx, cli.verbose, &mut io)?,
+        },
         Command::History { range } => commands::history(&ctx, cli.verbose, range.as_ref(), &mut io)?,
         Command::Revision {
             message,
@@ -412,17 +486,19 @@ fn dispatch(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resu
             };
             commands::revision(&ctx, &opts, &mut io)?
         }
-        Command::Upgrade { target, sql: false } => {
-            commands::migrate(&ctx, &usage(target.parse::<Target>())?, Direction::Up, &mut io)?
-        }
-        Command::Downgrade { target, sql: false } => {
-            commands::migrate(&ctx, &usage(target.parse::<Target>())?, Direction::Down, &mut io)?
-        }
-        Command::Upgrade { target, sql: true } => {
-            commands::offline(&ctx, &usage(target.parse::<Range>())?, Direction::Up, &mut io)?
-        }
-        Command::Downgrade { target, sql: true } => {
-            commands::offline(&ctx, &usage(target.parse::<Range>())?, Direction::Down, &mut io)?
+        Command::Upgrade { target, sql, fleet } | Command::Downgrade { target, sql, fleet } => {
+            let direction =
+                if matches!(cli.command, Command::Upgrade { .. }) { Direction::Up } else { Direction::Down };
+            match (fleet_options(fleet, &ctx, cli.quiet), sql) {
+                (Some(_), true) => {
+                    return Err(usage_error("--sql prints one script and reads no database: drop --fleet"))
+                }
+                (Some(opts), false) => {
+                    commands::fleet::migrate(&ctx, &opts, &usage(target.parse::<Target>())?, direction, &mut io)?
+                }
+                (None, false) => commands::migrate(&ctx, &usage(target.parse::<Target>())?, direction, &mut io)?,
+                (None, true) => commands::offline(&ctx, &usage(target.parse::<Range>())?, direction, &mut io)?,
+            }
         }
         // Handled above, before any config is read.
         Command::Init { .. } => Outcome::Done,

@@ -35,6 +35,9 @@ pub struct Config {
     pub versions_named: bool,
     /// `lint:`: which rules are errors, warnings, or ignored.
     pub lint: Policy,
+    /// `fleet:`: the default fleet, a glob or `@FILE`, its path resolved
+    /// against the config's folder.
+    pub fleet: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -49,6 +52,7 @@ struct RawConfig {
     /// Seconds to wait for a lock held by another connection.
     busy_timeout: Option<f64>,
     lint: Option<RawLint>,
+    fleet: Option<String>,
 }
 
 /// `lint: {error: [AG101], warn: [AG401], ignore: [AG301]}`.
@@ -155,8 +159,13 @@ pub fn load(overrides: &Overrides, cwd: &Path) -> Result<Config, ConfigError> {
         return Err(error(config_file, line, column, "`version_table` is empty"));
     }
     let lint = lint_policy(raw.lint.unwrap_or_default(), config_file, &text)?;
+    let fleet = raw.fleet.map(|f| match f.strip_prefix('@') {
+        Some(list) => format!("@{}", base.join(list).display()),
+        None => base.join(&f).display().to_string(),
+    });
     Ok(Config {
         lint,
+        fleet,
         schema: overrides.schema.as_ref().map(|p| cwd.join(p)).or_else(|| raw.schema.map(|s| base.join(s))),
         versions: overrides
             .versions

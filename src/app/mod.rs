@@ -8,6 +8,7 @@ pub mod error;
 pub mod report;
 
 mod compare;
+pub mod fleet;
 mod generate;
 mod init;
 mod lint;

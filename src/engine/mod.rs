@@ -85,7 +85,7 @@ impl Digest {
 }
 
 /// FNV-1a, 64 bits.
-fn fnv1a(bytes: &[u8]) -> u64 {
+pub fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3))
 }
 
@@ -150,6 +150,11 @@ pub trait Engine {
 
     /// The version table; empty when it does not exist.
     fn versions(&mut self, version_table: &str) -> Result<Versions, EngineError>;
+
+    /// A hash of the schema as stored (every CREATE text, in order): two
+    /// databases with the same one take a revision the same way, so a
+    /// fleet rehearses once per fingerprint. Cheaper than introspecting.
+    fn fingerprint(&mut self) -> Result<u64, EngineError>;
 
     /// Runs `unit` atomically: the script, the foreign-key check, the
     /// version-table update. A failure leaves the database as it was.

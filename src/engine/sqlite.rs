@@ -142,6 +142,21 @@ impl Engine for Sqlite {
         Ok(read_versions(&self.conn, &self.path, self.busy, version_table)?)
     }
 
+    fn fingerprint(&mut self) -> Result<u64, EngineError> {
+        let fail = |e| EngineError::Db(DbError::classify(&self.path, self.busy, e));
+        let mut stmt = self
+            .conn
+            .prepare("SELECT type || ' ' || name || ' ' || coalesce(sql, '') FROM main.sqlite_schema ORDER BY rowid")
+            .map_err(fail)?;
+        let mut rows = stmt.query([]).map_err(fail)?;
+        let mut hash = super::fnv1a(b"");
+        while let Some(row) = rows.next().map_err(fail)? {
+            let text: String = row.get(0).map_err(fail)?;
+            hash = hash.rotate_left(5) ^ super::fnv1a(text.as_bytes());
+        }
+        Ok(hash)
+    }
+
     fn run(&mut self, unit: &Unit) -> Result<Ran, RunError> {
         let statements = script::statements(unit.script, unit.revision, unit.file, unit.line)?;
         let conn = &self.conn;

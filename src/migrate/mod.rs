@@ -2,5 +2,6 @@
 //! leaves it ([`history`]), and running them through an engine ([`apply`]).
 
 pub mod apply;
+pub mod fleet;
 pub mod history;
 pub mod revision;

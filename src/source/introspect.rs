@@ -51,8 +51,13 @@ impl Filter {
 
 /// `*` any run, `?` one character; ASCII case-insensitive like SQLite names.
 pub fn glob_match(pattern: &str, name: &str) -> bool {
-    let p: Vec<char> = pattern.to_ascii_lowercase().chars().collect();
-    let n: Vec<char> = name.to_ascii_lowercase().chars().collect();
+    wildcard_match(&pattern.to_ascii_lowercase(), &name.to_ascii_lowercase())
+}
+
+/// `*` any run, `?` one character, case as it is (file names).
+pub fn wildcard_match(pattern: &str, name: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let n: Vec<char> = name.chars().collect();
     let (mut pi, mut ni, mut star, mut mark) = (0, 0, None, 0);
     while ni < n.len() {
         if pi < p.len() && (p[pi] == '?' || p[pi] == n[ni]) {
