@@ -4,7 +4,7 @@
 use super::error::Result;
 use super::{data_warnings, diff_checked, diff_then, report, write_error, write_warnings, Context, Io, Outcome, Read};
 use crate::engine::sqlite::Sqlite;
-use crate::engine::{Engine, Stop, Unit};
+use crate::engine::{Engine, Unit};
 use crate::migrate::history::{describe_heads, Direction};
 use crate::migrate::revision::RevisionError;
 use crate::plan::{self, Capabilities};
@@ -103,7 +103,7 @@ pub fn check(ctx: &Context, io: &mut Io) -> Result<Outcome> {
     report::write_text(&d, &model.schema, io.out).map_err(write_error)?;
     let caps = engine.as_ref().map_or(Capabilities::SQLITE, |e| e.capabilities());
     let up = plan::script(&plan::plan(&d, &model.schema, &caps));
-    let mut findings = super::lint::findings_of_new(ctx, &mut engine, &up, &Stop::default())?;
+    let mut findings = super::lint::findings_of_new(ctx, caps, &up, &db, &d)?;
     findings.extend(history_findings);
     if !findings.is_empty() {
         writeln!(io.out, "\nLint of the revision `autogen revision --autogenerate` would write:")

@@ -376,23 +376,25 @@ pub fn current(ctx: &Context, opts: &FleetOptions, io: &mut Io) -> Result<Outcom
     };
     let mut at: std::collections::BTreeMap<Vec<String>, usize> = Default::default();
     let mut errors = Vec::new();
-    let mut out_err = None;
+    let mut each = Vec::new();
     parallel(opts.jobs, members.len(), &AtomicBool::new(false), read, |i, heads| {
         match &heads {
             Ok(h) => *at.entry(h.clone()).or_default() += 1,
             Err(e) => errors.push((i, e.to_string())),
         }
-        if opts.json && out_err.is_none() {
-            let (heads, error) = match heads {
-                Ok(h) => (serde_json::json!(h), serde_json::Value::Null),
-                Err(e) => (serde_json::Value::Null, e.to_string().into()),
-            };
-            let line = serde_json::json!({"path": shown(ctx, &members[i]), "heads": heads, "error": error});
-            out_err = writeln!(io.out, "{line}").err();
+        if opts.json {
+            each.push((i, heads.map_err(|e| e.to_string())));
         }
     });
-    if let Some(e) = out_err {
-        return Err(write_error(e));
+    // In the fleet's order, whatever order the reads ended in.
+    each.sort_by_key(|(i, _)| *i);
+    for (i, heads) in each {
+        let (heads, error) = match heads {
+            Ok(h) => (serde_json::json!(h), serde_json::Value::Null),
+            Err(e) => (serde_json::Value::Null, e.into()),
+        };
+        let line = serde_json::json!({"path": shown(ctx, &members[i]), "heads": heads, "error": error});
+        writeln!(io.out, "{line}").map_err(write_error)?;
     }
     let tips = history.heads();
     if !opts.json {

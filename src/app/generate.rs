@@ -147,8 +147,9 @@ fn autogenerate(
             Some(engine) => rehearsed_sql(ctx, Some(engine.as_mut()), d, &db, &model.schema, copy, stop),
             None => rehearsed_sql(ctx, None, d, &db, &model.schema, copy, stop),
         };
+        let caps = engine.as_ref().map_or(Capabilities::SQLITE, |e| e.capabilities());
         let linted = generated.and_then(|(up, down)| {
-            let findings = super::lint::findings_of_new(ctx, &mut engine, &up, stop)?;
+            let findings = super::lint::findings_of_new(ctx, caps, &up, &db, d)?;
             Ok(Some((up, down, findings)))
         });
         Ok((warnings, linted))

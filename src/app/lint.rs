@@ -170,24 +170,20 @@ pub(crate) fn several_heads(ctx: &Context, history: &History, linter: &Lint) -> 
     linter.about_history(Code::AG501, newest, &file, about::several_heads(&heads))
 }
 
-/// The findings a revision would get before it is written: `up` is run on
-/// an empty copy of the database's schema (or an empty database). Lines
-/// count from the section's first line.
+/// The findings a revision would get before it is written: `up` was
+/// planned from `diff` over `before`, so nothing needs to run. Lines count
+/// from the section's first line.
 pub(crate) fn findings_of_new(
     ctx: &Context,
-    engine: &mut Option<Box<dyn Engine>>,
+    caps: Capabilities,
     up: &str,
-    stop: &Stop,
+    before: &crate::schema::Schema,
+    diff: &crate::diff::Diff,
 ) -> Result<Vec<Finding>> {
     let filter = ctx.filter();
-    let (shape, caps): (Box<dyn Engine>, Capabilities) = match engine.as_mut() {
-        Some(engine) => (engine.scratch(ScratchCopy::Empty, stop)?, engine.capabilities()),
-        None => (Box::new(Sqlite::memory()?), Capabilities::SQLITE),
-    };
     let linter = Lint { filter: &filter, caps, policy: &ctx.config.lint };
-    let mut scratch = Scratch { shape, rows: None, database: String::new() };
     let subject = Subject { revision: "the new revision", file: "", script: up, line: 1 };
-    Ok(linter.review(&mut scratch, &subject)?.0)
+    Ok(linter.review_planned(&subject, before, diff)?)
 }
 
 /// Findings under a heading, one indented line each, for `check` and

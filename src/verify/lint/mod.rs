@@ -301,6 +301,25 @@ impl Lint<'_> {
         Ok((self.findings(subject, &reading, hits), goes_on))
     }
 
+    /// Reviews a revision not written yet, whose changes are known: `diff`
+    /// from `before` is what `subject` was planned from, so nothing runs
+    /// (`check` and `revision --autogenerate` show these before the file
+    /// exists; the rehearsal runs it).
+    pub fn review_planned(&self, subject: &Subject, before: &Schema, diff: &Diff) -> Result<Vec<Finding>, LintError> {
+        let reading = Reading::of(subject).map_err(|e| LintError::Run(Box::new(e)))?;
+        reading.check_ignores(subject)?;
+        let review = Review {
+            reading: &reading,
+            before,
+            diff,
+            measures: &[],
+            dropped_rows: &[],
+            caps: &self.caps,
+            database: "",
+        };
+        Ok(self.findings(subject, &reading, rules::all(&review)))
+    }
+
     /// Hits as findings: placed on their line, silenced by the comments
     /// over their statements, weighed by the policy, in file order.
     fn findings(&self, subject: &Subject, reading: &Reading, hits: Vec<Hit>) -> Vec<Finding> {

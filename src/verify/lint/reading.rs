@@ -129,7 +129,9 @@ impl<'a> Reading<'a> {
         let mut out = script.to_string();
         for s in self.statements.iter().filter(|s| controls_transactions(&s.kind)) {
             let start = (s.text.as_ptr() as usize) - (script.as_ptr() as usize);
-            let blank: String = s.text.chars().map(|c| if c == '\n' { '\n' } else { ' ' }).collect();
+            // Byte for byte, so that the offsets of later statements hold.
+            let blank: String =
+                s.text.chars().map(|c| if c == '\n' { "\n".to_string() } else { " ".repeat(c.len_utf8()) }).collect();
             out.replace_range(start..start + s.text.len(), &blank);
         }
         out
