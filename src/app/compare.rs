@@ -147,17 +147,17 @@ pub fn check_replay(ctx: &Context, stairway: bool, io: &mut Io) -> Result<Outcom
             scratch.run(&unit(Direction::Up))?;
             continue;
         }
-        let start = Step::of(&mut scratch, &filter)?;
+        let start = Stair::of(&mut scratch, &filter)?;
         scratch.run(&unit(Direction::Up))?;
-        let up = Step::of(&mut scratch, &filter)?;
+        let up = Stair::of(&mut scratch, &filter)?;
         scratch.run(&unit(Direction::Down))?;
-        let down = Step::of(&mut scratch, &filter)?;
+        let down = Stair::of(&mut scratch, &filter)?;
         if let Some(why) = down.differs_from(&start) {
             failures.push(format!("revision `{id}` (`{file}`): after its downgrade {why}"));
             break;
         }
         scratch.run(&unit(Direction::Up))?;
-        let again = Step::of(&mut scratch, &filter)?;
+        let again = Stair::of(&mut scratch, &filter)?;
         if let Some(why) = again.differs_from(&up) {
             failures.push(format!("revision `{id}` (`{file}`): upgraded a second time, {why}"));
             break;
@@ -196,23 +196,23 @@ pub fn check_replay(ctx: &Context, stairway: bool, io: &mut Io) -> Result<Outcom
 
 /// The scratch database between two runs of the stairway: its schema and
 /// how many rows each table holds (the rows a data revision seeds).
-struct Step {
+struct Stair {
     schema: crate::schema::Schema,
     rows: Vec<(String, Option<i64>)>,
 }
 
-impl Step {
-    fn of(scratch: &mut Sqlite, filter: &crate::source::introspect::Filter) -> Result<Step> {
+impl Stair {
+    fn of(scratch: &mut Sqlite, filter: &crate::source::introspect::Filter) -> Result<Stair> {
         let schema = scratch.introspect(filter)?;
         let names: Vec<String> = schema.tables.values().map(|t| t.name.clone()).collect();
         let queries: Vec<String> =
             names.iter().map(|t| format!("SELECT count(*) FROM {}", crate::sql::quote::ident(t))).collect();
         let rows = names.into_iter().zip(scratch.counts(&queries)).collect();
-        Ok(Step { schema, rows })
+        Ok(Stair { schema, rows })
     }
 
     /// What is not as it was, in words.
-    fn differs_from(&self, was: &Step) -> Option<String> {
+    fn differs_from(&self, was: &Stair) -> Option<String> {
         let d = crate::diff::diff_with_renames(&was.schema, &self.schema, Default::default());
         if !d.is_empty() {
             let changes: Vec<String> = d.changes.iter().map(|c| format!("\n  - {c}")).collect();

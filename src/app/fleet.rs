@@ -114,11 +114,6 @@ fn opener(ctx: &Context) -> impl Fn(&Path, bool) -> std::result::Result<Box<dyn 
     }
 }
 
-/// A member as messages name it: relative to the current folder.
-fn shown(ctx: &Context, path: &Path) -> String {
-    path.strip_prefix(&ctx.cwd).unwrap_or(path).display().to_string()
-}
-
 /// `upgrade --fleet` / `downgrade --fleet`.
 pub fn migrate(
     ctx: &Context,
@@ -133,8 +128,7 @@ pub fn migrate(
     let fleet = Fleet { history: &history, version_table: &ctx.config.version_table, open: &open, jobs: opts.jobs };
     let (groups, unreadable) = fleet.groups(&members);
     if !unreadable.is_empty() && !opts.keep_going {
-        let list: Vec<String> =
-            unreadable.iter().map(|(i, e)| format!("  {}: {e}", shown(ctx, &members[*i]))).collect();
+        let list: Vec<String> = unreadable.iter().map(|(i, e)| format!("  {}: {e}", ctx.shown(&members[*i]))).collect();
         return Err(Error::Refused(format!(
             "{} cannot be read, so no database was touched (--keep-going runs the others):\n{}",
             count(unreadable.len() as i64, "fleet member"),
@@ -164,7 +158,7 @@ pub fn migrate(
                     "  {} at {} (for example `{}`): {e}",
                     count(group.members.len() as i64, "database"),
                     describe_heads(&group.heads),
-                    shown(ctx, &members[group.members[0]])
+                    ctx.shown(&members[group.members[0]])
                 )
             })
             .collect();
@@ -278,7 +272,7 @@ impl Tally {
                 Ran::Failed(e) => ("failed", e.clone().into()),
             };
             let line = serde_json::json!({
-                "path": shown(ctx, &members[r.member]),
+                "path": ctx.shown(&members[r.member]),
                 "from": r.from,
                 "to": r.to,
                 "result": result,
@@ -333,13 +327,13 @@ impl Tally {
         let mut failures = self.failures.clone();
         failures.sort();
         for (i, e) in &failures {
-            writeln!(io.err, "failed: {}: {e}", shown(ctx, &members[*i])).map_err(write_error)?;
+            writeln!(io.err, "failed: {}: {e}", ctx.shown(&members[*i])).map_err(write_error)?;
         }
         let not_started: Vec<usize> = (0..self.total).filter(|i| !self.seen[*i]).collect();
         if opts.json {
             for i in &not_started {
                 let line = serde_json::json!({
-                    "path": shown(ctx, &members[*i]), "from": null, "to": null, "result": "not started",
+                    "path": ctx.shown(&members[*i]), "from": null, "to": null, "result": "not started",
                     "error": null, "time": 0.0,
                 });
                 writeln!(io.out, "{line}").map_err(write_error)?;
@@ -371,44 +365,33 @@ pub fn current(ctx: &Context, opts: &FleetOptions, io: &mut Io) -> Result<Outcom
     let history = ctx.history()?;
     let members = members(ctx, opts)?;
     let open = opener(ctx);
-    let read = |i: usize| -> std::result::Result<Vec<String>, EngineError> {
-        Ok(open(&members[i], false)?.versions(&ctx.config.version_table)?.heads)
-    };
-    let mut at: std::collections::BTreeMap<Vec<String>, usize> = Default::default();
-    let mut errors = Vec::new();
-    let mut each = Vec::new();
-    parallel(opts.jobs, members.len(), &AtomicBool::new(false), read, |i, heads| {
-        match &heads {
-            Ok(h) => *at.entry(h.clone()).or_default() += 1,
-            Err(e) => errors.push((i, e.to_string())),
-        }
-        if opts.json {
-            each.push((i, heads.map_err(|e| e.to_string())));
-        }
-    });
-    // In the fleet's order, whatever order the reads ended in.
-    each.sort_by_key(|(i, _)| *i);
-    for (i, heads) in each {
-        let (heads, error) = match heads {
-            Ok(h) => (serde_json::json!(h), serde_json::Value::Null),
-            Err(e) => (serde_json::Value::Null, e.into()),
-        };
-        let line = serde_json::json!({"path": shown(ctx, &members[i]), "heads": heads, "error": error});
-        writeln!(io.out, "{line}").map_err(write_error)?;
+    let fleet = Fleet { history: &history, version_table: &ctx.config.version_table, open: &open, jobs: opts.jobs };
+    // The same read as an upgrade's grouping pass: heads per member.
+    let (groups, errors) = fleet.groups(&members);
+    let mut heads_of: Vec<Option<&Vec<String>>> = vec![None; members.len()];
+    let mut at: std::collections::BTreeMap<&Vec<String>, usize> = Default::default();
+    for g in &groups {
+        g.members.iter().for_each(|&i| heads_of[i] = Some(&g.heads));
+        *at.entry(&g.heads).or_default() += g.members.len();
     }
-    let tips = history.heads();
-    if !opts.json {
-        let mut groups: Vec<(&Vec<String>, &usize)> = at.iter().collect();
-        groups.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-        for (heads, n) in groups {
+    if opts.json {
+        for (i, heads) in heads_of.iter().enumerate() {
+            let error = errors.iter().find(|(e, _)| *e == i).map(|(_, e)| e.as_str());
+            let line = serde_json::json!({"path": ctx.shown(&members[i]), "heads": heads, "error": error});
+            writeln!(io.out, "{line}").map_err(write_error)?;
+        }
+    } else {
+        let tips = history.heads();
+        let mut counted: Vec<(&Vec<String>, usize)> = at.into_iter().collect();
+        counted.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        for (heads, n) in counted {
             let head = if !heads.is_empty() && heads.iter().all(|h| tips.contains(h)) { " (head)" } else { "" };
-            writeln!(io.out, "{} at {}{head}", count(*n as i64, "database"), describe_heads(heads))
+            writeln!(io.out, "{} at {}{head}", count(n as i64, "database"), describe_heads(heads))
                 .map_err(write_error)?;
         }
     }
-    errors.sort();
     for (i, e) in &errors {
-        writeln!(io.err, "failed: {}: {e}", shown(ctx, &members[*i])).map_err(write_error)?;
+        writeln!(io.err, "failed: {}: {e}", ctx.shown(&members[*i])).map_err(write_error)?;
     }
     Ok(if errors.is_empty() { Outcome::Done } else { Outcome::Differences })
 }
@@ -439,7 +422,7 @@ pub fn check(ctx: &Context, opts: &FleetOptions, io: &mut Io) -> Result<Outcome>
     });
     results.sort_by_key(|(i, _)| *i);
     for (i, result) in &results {
-        let path = shown(ctx, &members[*i]);
+        let path = ctx.shown(&members[*i]);
         let (line, differs) = match result {
             Ok((heads, changes)) if *heads == want && changes.is_empty() => (None, false),
             Ok((heads, changes)) => {

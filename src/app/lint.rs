@@ -2,7 +2,6 @@
 //! show of what they would write.
 
 use std::io::Write;
-use std::path::Path;
 
 use super::error::Result;
 use super::{write_error, Context, Io, Outcome};
@@ -47,15 +46,11 @@ pub fn lint(ctx: &Context, opts: &LintOptions, io: &mut Io) -> Result<Outcome> {
         _ => None,
     };
     let mut notes = Vec::new();
-    let mut edited = Vec::new();
+    let mut checksums = Vec::new();
     let (mut scratch, caps, before, steps) = match database {
         Some(mut db) => {
             let versions = db.versions(&ctx.config.version_table)?;
-            for (id, sum) in &versions.checksums {
-                if let Some(rev) = history.revisions.get(id).filter(|r| r.checksum != *sum) {
-                    edited.push((id.clone(), shown(ctx, &rev.path)));
-                }
-            }
+            checksums = versions.checksums;
             let applied = history.applied_set(&versions.heads)?;
             let steps = history.steps_to(&applied, &Target::Heads, Direction::Up)?;
             let shape = db.scratch(ScratchCopy::Empty, &stop)?;
@@ -69,7 +64,7 @@ pub fn lint(ctx: &Context, opts: &LintOptions, io: &mut Io) -> Result<Outcome> {
                 ));
                 None
             };
-            let database = format!("database `{}`", shown(ctx, ctx.database_path()?));
+            let database = format!("database `{}`", ctx.shown(ctx.database_path()?));
             (Scratch { shape, rows, database }, db.capabilities(), Vec::new(), steps)
         }
         None => {
@@ -85,18 +80,15 @@ pub fn lint(ctx: &Context, opts: &LintOptions, io: &mut Io) -> Result<Outcome> {
         }
     };
     let linter = Lint { filter: &filter, caps, policy: &ctx.config.lint };
-    let mut findings: Vec<Finding> = edited
-        .iter()
-        .filter_map(|(id, file)| linter.about_history(Code::AG502, id, file, about::edited(id, file)))
-        .collect();
+    let mut findings = edited(ctx, &history, &linter, &checksums);
     for id in &before {
         let rev = &history.revisions[id];
-        let file = shown(ctx, &rev.path);
+        let file = ctx.shown(&rev.path);
         linter.replay(&mut scratch, &Subject { revision: id, file: &file, script: &rev.up, line: rev.up_line })?;
     }
     for (n, id) in steps.iter().enumerate() {
         let rev = &history.revisions[id];
-        let file = shown(ctx, &rev.path);
+        let file = ctx.shown(&rev.path);
         let subject = Subject { revision: id, file: &file, script: &rev.up, line: rev.up_line };
         let (found, goes_on) = linter.review(&mut scratch, &subject)?;
         findings.extend(found);
@@ -146,17 +138,24 @@ pub(crate) fn history_findings(
     let filter = ctx.filter();
     let caps = engine.as_ref().map_or(Capabilities::SQLITE, |e| e.capabilities());
     let linter = Lint { filter: &filter, caps, policy: &ctx.config.lint };
-    let mut out = Vec::new();
-    if let Some(engine) = engine.as_mut() {
-        for (id, sum) in &engine.versions(&ctx.config.version_table)?.checksums {
-            if let Some(rev) = history.revisions.get(id).filter(|r| r.checksum != *sum) {
-                let file = shown(ctx, &rev.path);
-                out.extend(linter.about_history(Code::AG502, id, &file, about::edited(id, &file)));
-            }
-        }
-    }
+    let checksums = match engine.as_mut() {
+        Some(engine) => engine.versions(&ctx.config.version_table)?.checksums,
+        None => Vec::new(),
+    };
+    let mut out = edited(ctx, history, &linter, &checksums);
     out.extend(several_heads(ctx, history, &linter));
     Ok(out)
+}
+
+/// AG502, for each applied revision whose file changed since it ran.
+fn edited(ctx: &Context, history: &History, linter: &Lint, checksums: &[(String, String)]) -> Vec<Finding> {
+    history
+        .edited(checksums)
+        .filter_map(|rev| {
+            let file = ctx.shown(&rev.path);
+            linter.about_history(Code::AG502, &rev.id, &file, about::edited(&rev.id, &file))
+        })
+        .collect()
 }
 
 /// AG501, when the revisions have several heads.
@@ -166,7 +165,7 @@ pub(crate) fn several_heads(ctx: &Context, history: &History, linter: &Lint) -> 
         return None;
     }
     let newest = history.order.iter().rev().find(|id| heads.contains(id))?;
-    let file = shown(ctx, &history.revisions[newest].path);
+    let file = ctx.shown(&history.revisions[newest].path);
     linter.about_history(Code::AG501, newest, &file, about::several_heads(&heads))
 }
 
@@ -203,12 +202,6 @@ fn label(f: &Finding) -> String {
         Severity::Warning => anstyle::AnsiColor::Yellow.on_default().bold(),
     };
     format!("{}{}[{}]{}", style.render(), f.severity, f.code, anstyle::Reset.render())
-}
-
-/// A revision file as findings name it: relative to the current folder
-/// when it is under it (GitHub annotations need the repository's path).
-fn shown(ctx: &Context, path: &Path) -> String {
-    path.strip_prefix(&ctx.cwd).unwrap_or(path).display().to_string()
 }
 
 fn write(findings: &[Finding], format: LintFormat, io: &mut Io) -> Result<()> {

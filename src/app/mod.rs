@@ -83,6 +83,12 @@ impl Context {
             .ok_or_else(|| self.not_configured("model file", "set `schema:` in autogen.yaml or pass --schema PATH"))
     }
 
+    /// A file as findings and fleet lines name it: relative to the current
+    /// folder when it is under it (GitHub annotations need the repository's path).
+    pub fn shown(&self, path: &Path) -> String {
+        path.strip_prefix(&self.cwd).unwrap_or(path).display().to_string()
+    }
+
     pub fn database_path(&self) -> Result<&Path> {
         self.config.database.as_deref().ok_or_else(|| {
             let hint = "set `database:` in autogen.yaml, set AUTOGEN_DATABASE_URL, or pass --database PATH";

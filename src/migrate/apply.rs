@@ -80,10 +80,8 @@ pub fn migrate(
     on: &mut dyn FnMut(Event),
 ) -> Result<(), ApplyError> {
     let versions = engine.versions(version_table)?;
-    for (id, sum) in &versions.checksums {
-        if let Some(revision) = history.revisions.get(id).filter(|r| r.checksum != *sum) {
-            on(Event::Edited { revision });
-        }
+    for revision in history.edited(&versions.checksums) {
+        on(Event::Edited { revision });
     }
     let start = history.applied_set(&versions.heads).map_err(MigrateError::from)?;
     // `+1` and `-1` are steps from where the database is now: the place

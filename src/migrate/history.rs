@@ -50,6 +50,12 @@ impl History {
         Ok(history)
     }
 
+    /// The applied revisions whose file is not what it was when it ran:
+    /// `checksums` as the version table recorded them.
+    pub fn edited<'h>(&'h self, checksums: &'h [(String, String)]) -> impl Iterator<Item = &'h Revision> {
+        checksums.iter().filter_map(|(id, sum)| self.revisions.get(id).filter(|r| r.checksum != *sum))
+    }
+
     pub fn is_empty(&self) -> bool {
         self.revisions.is_empty()
     }
