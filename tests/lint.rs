@@ -397,6 +397,30 @@ fn check_and_revision_show_the_findings_of_what_they_would_write() {
     let (_, found) = lint_json(&p, &[]);
     assert_eq!(finding(&found, "AG102")["line"], line, "lint says the same line");
     assert_eq!(finding(&found, "AG102")["numbers"]["non_null_values"], 1);
+    // The generated revision, applied and undone on the database with its row.
+    let start = support::schema_of(&p.db());
+    p.ok(&["upgrade", "head"]);
+    support::assert_healthy(&p.db(), "after the upgrade");
+    assert!(p.ok(&["check"]).contains("No changes"));
+    let ids: Vec<i64> =
+        p.db().prepare("SELECT id FROM t").unwrap().query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+    assert_eq!(ids, [1], "the row stays");
+    p.ok(&["downgrade", "-1"]);
+    support::assert_healthy(&p.db(), "after the downgrade");
+    let back = support::schema_of(&p.db());
+    assert!(
+        autogen::diff_with_renames(&start, &back, Default::default()).is_empty(),
+        "the downgrade restores the schema"
+    );
+    let rows: Vec<(i64, Option<String>)> = p
+        .db()
+        .prepare("SELECT id, a FROM t")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(rows, [(1, None)], "the row is back; the dropped values are not (AG102 said so)");
 }
 
 #[test]
