@@ -43,7 +43,11 @@ pub fn diff(ctx: &Context, opts: &DiffOptions, io: &mut Io) -> Result<Outcome> {
     let caps = engine.as_ref().map_or(Capabilities::SQLITE, |e| e.capabilities());
     let (d, (warnings, upgrade)) = diff_then(&model, &db, |d, _| {
         let warnings = data_warnings(&mut engine, d, &model.schema);
-        Ok((warnings, opts.sql.then(|| plan::script(&plan::plan(d, &model.schema, &caps)))))
+        let upgrade = opts.sql.then(|| {
+            let sizes = super::sizes(engine.as_mut().map(|e| &mut **e as &mut dyn Engine), d, &db);
+            plan::script(&plan::plan_with(d, &model.schema, &caps, &sizes))
+        });
+        Ok((warnings, upgrade))
     })?;
     write_warnings(&d, &warnings, io)?;
     if let Some(upgrade) = upgrade {
@@ -102,7 +106,8 @@ pub fn check(ctx: &Context, io: &mut Io) -> Result<Outcome> {
     write_warnings(&d, &warnings, io)?;
     report::write_text(&d, &model.schema, io.out).map_err(write_error)?;
     let caps = engine.as_ref().map_or(Capabilities::SQLITE, |e| e.capabilities());
-    let up = plan::script(&plan::plan(&d, &model.schema, &caps));
+    let sizes = super::sizes(engine.as_mut().map(|e| &mut **e as &mut dyn Engine), &d, &db);
+    let up = plan::script(&plan::plan_with(&d, &model.schema, &caps, &sizes));
     let mut findings = super::lint::findings_of_new(ctx, caps, &up, &db, &d)?;
     findings.extend(history_findings);
     if !findings.is_empty() {

@@ -180,8 +180,10 @@ fn rehearsed_sql(
     stop: &Stop,
 ) -> Result<(String, String)> {
     let caps = engine.as_ref().map_or(Capabilities::SQLITE, |e| e.capabilities());
-    let up = plan::script(&plan::plan(d, model, &caps));
-    let down = plan::script(&plan::plan(&diff::reverse(d, db, model), db, &caps));
+    let mut engine = engine;
+    let sizes = super::sizes(engine.as_mut().map(|e| &mut **e as &mut dyn Engine), d, db);
+    let up = plan::script(&plan::plan_with(d, model, &caps, &sizes));
+    let down = plan::script(&plan::plan_with(&diff::reverse(d, db, model), db, &caps, &sizes));
     let filter = ctx.filter();
     let rehearsal = Rehearsal { up: &up, down: &down, diff: d, start: db, model, filter: &filter };
     match (engine, copy) {

@@ -204,6 +204,42 @@ pub struct Read {
     pub engine: Option<Box<dyn Engine>>,
 }
 
+/// What copying each changed table's rows once more would cost, estimated
+/// by the database, so that the planner can weigh a rebuild's finish
+/// ([`crate::plan::cost`]). Keyed by the table's name now and in the model.
+/// Nothing for an engine that keeps foreign keys on (its rebuilds always
+/// copy back) or when there is no database.
+pub(crate) fn sizes(engine: Option<&mut dyn Engine>, d: &Diff, db: &Schema) -> crate::plan::Sizes {
+    use crate::plan::cost;
+    let mut sizes = crate::plan::Sizes::default();
+    let Some(engine) = engine.filter(|e| e.capabilities().foreign_keys_off) else { return sizes };
+    let limit = cost::weigh_limit(cost::objects(db));
+    let renamed = |name: &str| {
+        d.renames.tables.iter().find(|(old, _)| crate::schema::same_name(old, name)).map(|(_, new)| new.clone())
+    };
+    let changed: std::collections::BTreeSet<String> =
+        d.changes.iter().map(|c| crate::schema::fold(c.subject())).collect();
+    let mut names = Vec::new();
+    let mut queries = Vec::new();
+    for table in db.tables.values() {
+        let now = renamed(&table.name).unwrap_or_else(|| table.name.clone());
+        if !changed.contains(&crate::schema::fold(&now)) {
+            continue;
+        }
+        let stored: Vec<String> =
+            table.columns.iter().filter(|c| c.generated.is_none()).map(|c| c.name.clone()).collect();
+        queries.push(cost::copy_cost_query(&table.name, &stored, limit));
+        names.push((table.name.clone(), now));
+    }
+    for ((old, new), copy_us) in names.into_iter().zip(engine.counts(&queries)) {
+        if let Some(copy_us) = copy_us.and_then(|c| u64::try_from(c).ok()) {
+            sizes.copy_us.insert(crate::schema::fold(&old), copy_us);
+            sizes.copy_us.insert(crate::schema::fold(&new), copy_us);
+        }
+    }
+    sizes
+}
+
 /// What the diff will do to the rows that exist (nothing when there is no
 /// database yet), to be written once the model has been checked.
 fn data_warnings(engine: &mut Option<Box<dyn Engine>>, d: &Diff, to: &Schema) -> Vec<String> {

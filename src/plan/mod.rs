@@ -4,11 +4,13 @@
 //! be.
 
 mod alter;
+pub mod cost;
 pub mod render;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 pub use alter::Refusal;
+pub use cost::Sizes;
 pub use render::{script, statements, temp_name, Statement};
 
 use crate::diff::{Change, Diff, Names};
@@ -45,6 +47,18 @@ impl Capabilities {
         rename_column: true,
         max_statement_bytes: None,
     };
+
+    /// Cloudflare D1 (sqlite.md, "D1"): each execute is atomic and refuses
+    /// `BEGIN`; `PRAGMA foreign_keys = OFF` is accepted and ignored, so a
+    /// rebuild keeps the rows that a `DROP TABLE` would cascade into; a
+    /// statement may not exceed 100 KB.
+    pub const D1: Capabilities = Capabilities {
+        transactions: false,
+        foreign_keys_off: false,
+        drop_column: true,
+        rename_column: true,
+        max_statement_bytes: Some(100_000),
+    };
 }
 
 impl Default for Capabilities {
@@ -80,7 +94,13 @@ pub enum Step {
         table: String,
         column: String,
     },
+    /// Where foreign keys stay enforced (D1): a table's rows set aside in
+    /// a holding table and the table emptied, children before parents, so
+    /// that no `DROP TABLE` of a rebuild cascades into it.
+    Hold(Held),
     Rebuild(Rebuild),
+    /// The rows of a held table that is not rebuilt, put back as they were.
+    Restore(Held),
     CreateIndex {
         table: Table,
         index: Index,
@@ -106,6 +126,61 @@ pub struct Rebuild {
     /// placeholder (SQL) their rows get: the values the upgrade dropped
     /// are gone, and the column comes back as it was.
     pub placeholders: Vec<(String, String)>,
+    pub finish: Finish,
+}
+
+/// How a rebuild puts the new definition in the old table's place
+/// (sqlite.md, "The rebuild", step 6).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Finish {
+    /// The textbook end: the new table is built under the temporary name,
+    /// filled, the old one dropped and the new one renamed onto its name.
+    /// `RENAME` re-reads the whole schema.
+    Rename,
+    /// The rows go to an untyped holding table under the temporary name,
+    /// the old table is dropped, the new one created under its own name and
+    /// filled back: no schema re-read, the rows copied twice.
+    CopyBack {
+        why: CopyBackWhy,
+        /// A [`Step::Hold`] earlier in the plan has already set the rows
+        /// aside (and emptied the table).
+        held: bool,
+    },
+}
+
+/// Why a rebuild copies back instead of renaming.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum CopyBackWhy {
+    /// Copying the rows once more costs less than the schema re-read
+    /// (microseconds, as estimated).
+    Cheaper { copy_us: u64, reread_us: u64 },
+    /// Foreign keys stay enforced (D1): with the rows held and the
+    /// children emptied first, nothing cascades, and no RENAME rewrites the
+    /// children's references.
+    ForeignKeysOn,
+}
+
+/// A table whose rows are set aside ([`Step::Hold`]) while tables it
+/// references are rebuilt with foreign keys enforced, and put back
+/// ([`Step::Restore`]) unless it is rebuilt itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Held {
+    /// The table's name when its rows are set aside.
+    pub table: String,
+    /// The holding table.
+    pub temp: String,
+    /// The stored columns set aside, under their names at that time.
+    pub columns: Vec<String>,
+    /// The columns put back (those the table still has after the plan's
+    /// own ALTERs); empty for a table that is rebuilt.
+    pub restore: Vec<String>,
+    /// How the holding table's rowid is named: the table's rowid is held
+    /// in it (`None` for a WITHOUT ROWID table, or one whose columns take
+    /// every alias).
+    pub rowid: Option<&'static str>,
+    /// The rowid is put back too: a rowid table without an INTEGER
+    /// PRIMARY KEY, whose rowids would otherwise be renumbered.
+    pub restore_rowid: bool,
 }
 
 /// The steps of one direction of a migration, in the order they run.
@@ -123,6 +198,9 @@ pub enum Reason {
     CannotAdd { column: String, refusal: Refusal },
     /// A column that `DROP COLUMN` cannot drop.
     CannotDrop { column: String, refusal: Refusal },
+    /// ALTERs that SQLite can make, but that re-read the whole schema at a
+    /// cost (µs, estimated) a rebuild copying the rows twice undercuts.
+    Cheaper { alter_us: u64, copy_us: u64 },
 }
 
 impl std::fmt::Display for Reason {
@@ -135,6 +213,13 @@ impl std::fmt::Display for Reason {
             Reason::CannotDrop { column, refusal } => {
                 write!(f, "column `{column}` cannot be dropped with DROP COLUMN: {refusal}")
             }
+            Reason::Cheaper { alter_us, copy_us } => write!(
+                f,
+                "ALTER TABLE could make these changes, but each ALTER re-reads the whole schema (about {}), \
+                 more than copying the rows twice (about {})",
+                cost::millis(*alter_us),
+                cost::millis(*copy_us)
+            ),
         }
     }
 }
@@ -170,8 +255,17 @@ impl Step {
                 format!("AddColumn {{ table: {:?}, column: {:?} }}", table.name, column.name)
             }
             Step::DropColumn { table, column } => format!("DropColumn {{ table: {table:?}, column: {column:?} }}"),
+            Step::Hold(h) => format!("Hold({:?})", h.table),
+            Step::Restore(h) => format!("Restore({:?})", h.table),
             Step::Rebuild(r) => {
-                let mut s = format!("Rebuild({:?})", r.to.name);
+                let finish = match r.finish {
+                    Finish::Rename => String::new(),
+                    Finish::CopyBack { why: CopyBackWhy::Cheaper { .. }, held: false } => " copy back".into(),
+                    Finish::CopyBack { why, held } => {
+                        format!(" copy back ({why:?}{})", if held { ", held" } else { "" })
+                    }
+                };
+                let mut s = format!("Rebuild({:?}){finish}", r.to.name);
                 for reason in &r.reasons {
                     s.push_str(&format!("\n    {reason:?}"));
                 }
@@ -218,24 +312,53 @@ enum TableAction {
 /// assert!(matches!(p.steps.as_slice(), [Step::Rebuild(_)]));
 /// ```
 pub fn plan(diff: &Diff, to: &Schema, caps: &Capabilities) -> Plan {
+    plan_with(diff, to, caps, &Sizes::default())
+}
+
+/// [`plan`], with the engine's estimate of what copying each changed
+/// table's rows costs: where the schema is large and a table small, a
+/// rebuild copies the rows twice instead of renaming, and ALTERs that
+/// re-read the schema become such a rebuild ([`cost`]).
+pub fn plan_with(diff: &Diff, to: &Schema, caps: &Capabilities, sizes: &Sizes) -> Plan {
     let from = &diff.renamed;
     let names = Names::of(&[from, to]);
     let names = &names;
-    let actions = table_actions(diff, to, caps);
+    let objects = cost::objects(from);
+    let mut actions = table_actions(diff, to, caps);
+    if caps.foreign_keys_off {
+        rebuild_where_cheaper(&mut actions, diff, from, objects, sizes);
+    }
     let rebuilt: BTreeSet<String> =
         actions.iter().filter(|(_, a)| matches!(a, TableAction::Rebuild(_))).map(|(k, _)| k.clone()).collect();
+    let finishes: BTreeMap<String, Finish> =
+        rebuilt.iter().map(|k| (k.clone(), finish(caps, sizes.of(k), objects))).collect();
     let dropped: BTreeSet<String> = from.tables.keys().filter(|k| !to.tables.contains_key(*k)).cloned().collect();
-    // DROP COLUMN re-checks every view and fails on one that a half-done
-    // migration has broken (a compound SELECT * whose sides now differ), so
-    // views over a table that loses a column are redone like a rebuild's.
+    let held = if caps.foreign_keys_off { BTreeSet::new() } else { held_tables(from, &rebuilt, &dropped) };
+    let folded = folded_renames(diff, &rebuilt);
+    let renames = rename_steps(diff, &folded);
+
+    // What re-reads the schema (RENAME, RENAME COLUMN, ADD and DROP
+    // COLUMN) re-checks every view and trigger, and fails on one that a
+    // half-done migration has broken: one naming a table that is gone for
+    // the moment, or a compound SELECT * whose sides now differ. Views and
+    // triggers over such tables are dropped first and created last. A
+    // rebuild that copies back re-reads nothing, so when nothing else in
+    // the plan does, what reads its table can stay.
     let narrowed = actions
         .iter()
         .filter(|(_, a)| matches!(a, TableAction::Alter { drops, .. } if !drops.is_empty()))
         .map(|(k, _)| k.clone());
-    let disturbed: BTreeSet<String> = rebuilt.union(&dropped).cloned().chain(narrowed).collect();
+    let rereads = !renames.is_empty()
+        || actions.values().any(|a| matches!(a, TableAction::Alter { .. }))
+        || finishes.values().any(|f| *f == Finish::Rename);
+    let reshaped = rebuilt.iter().filter(|k| rereads || finishes[*k] == Finish::Rename);
+    let disturbed: BTreeSet<String> = dropped.iter().chain(reshaped).cloned().chain(narrowed).collect();
+    // DROP TABLE takes a table's triggers with it, and a held table's
+    // would fire while its rows are set aside and put back.
+    let emptied: BTreeSet<String> = rebuilt.union(&dropped).chain(held.iter()).cloned().collect();
 
     let views_redone = views_to_redo(from, to, &disturbed, names);
-    let triggers_redone = triggers_to_redo(from, to, &disturbed, &views_redone, names);
+    let triggers_redone = triggers_to_redo(from, to, &emptied, &disturbed, &views_redone, names);
 
     let mut steps = Vec::new();
     // Triggers and views go first: SQLite re-reads every view and trigger
@@ -258,12 +381,51 @@ pub fn plan(diff: &Diff, to: &Schema, caps: &Capabilities) -> Plan {
     for table in parents_first(from).into_iter().rev().filter(|t| dropped.contains(&fold(&t.name))) {
         steps.push(Step::DropTable(table.clone()));
     }
-    let folded = folded_renames(diff, &rebuilt);
-    steps.extend(rename_steps(diff, &folded));
+    steps.extend(renames);
     let created: Vec<&Table> =
         parents_first(to).into_iter().filter(|t| !from.tables.contains_key(&fold(&t.name))).collect();
     for table in &created {
         steps.push(Step::CreateTable((*table).clone()));
+    }
+    let taken = |n: &str| from.table(n).is_some() || to.table(n).is_some() || from.views.contains_key(&fold(n));
+    let temp_of = |table: &str| {
+        std::iter::once(temp_name(table))
+            .chain((2..).map(|n| format!("{}__{n}", temp_name(table))))
+            .find(|n| !taken(n))
+            .unwrap_or_default()
+    };
+    let stored_name = |table: &str, column: &str| -> String {
+        folded
+            .iter()
+            .find(|(t, _, new)| same_name(t, table) && same_name(new, column))
+            .map_or(column.to_string(), |(_, old, _)| old.clone())
+    };
+    // Children before parents: emptying a table finds nothing that
+    // references it still holding rows.
+    let hold_order: Vec<&Table> =
+        parents_first(from).into_iter().rev().filter(|t| held.contains(&fold(&t.name))).collect();
+    let mut restores = Vec::new();
+    for table in hold_order {
+        let key = fold(&table.name);
+        let stored: Vec<&Column> = table.columns.iter().filter(|c| c.generated.is_none()).collect();
+        let columns: Vec<String> = stored.iter().map(|c| stored_name(&table.name, &c.name)).collect();
+        let kept = to.tables.get(&key).filter(|_| !rebuilt.contains(&key));
+        let restore: Vec<String> = kept.map_or(Vec::new(), |t| {
+            columns.iter().filter(|c| t.column(c).is_some_and(|c| c.generated.is_none())).cloned().collect()
+        });
+        let held = Held {
+            table: table.name.clone(),
+            temp: temp_of(&table.name),
+            rowid: hold_rowid(table, &columns),
+            restore_rowid: kept.is_some_and(|t| !t.without_rowid && t.integer_primary_key().is_none())
+                && table.integer_primary_key().is_none(),
+            columns,
+            restore,
+        };
+        if kept.is_some() {
+            restores.push(held.clone());
+        }
+        steps.push(Step::Hold(held));
     }
     for table in parents_first(to) {
         let key = fold(&table.name);
@@ -279,24 +441,22 @@ pub fn plan(diff: &Diff, to: &Schema, caps: &Capabilities) -> Plan {
                     .map(|(_, o, n)| (o.clone(), n.clone()))
                     .collect();
                 let placeholders = if diff.restores { placeholders(&from.tables[&key], table) } else { Vec::new() };
-                let taken =
-                    |n: &str| from.table(n).is_some() || to.table(n).is_some() || from.views.contains_key(&fold(n));
-                let temp = std::iter::once(temp_name(&table.name))
-                    .chain((2..).map(|n| format!("{}__{n}", temp_name(&table.name))))
-                    .find(|n| !taken(n))
-                    .unwrap_or_default();
                 steps.push(Step::Rebuild(Rebuild {
                     from: from.tables[&key].clone(),
                     to: table.clone(),
-                    temp,
+                    temp: temp_of(&from.tables[&key].name),
                     reasons: reasons.clone(),
                     renamed_columns,
                     placeholders,
+                    finish: finishes[&key],
                 }))
             }
             _ => {}
         }
     }
+    // Parents before children (the checks are deferred, but the order reads well).
+    restores.reverse();
+    steps.extend(restores.into_iter().map(Step::Restore));
     for table in &created {
         steps.extend(table.indexes.iter().map(|i| Step::CreateIndex { table: (*table).clone(), index: i.clone() }));
     }
@@ -315,6 +475,71 @@ pub fn plan(diff: &Diff, to: &Schema, caps: &Capabilities) -> Plan {
         steps.push(Step::CreateTrigger(to.triggers[key].clone()));
     }
     Plan { steps }
+}
+
+/// How a rebuild of a table whose extra copy costs `copy_us` finishes on a
+/// schema of `objects` objects.
+fn finish(caps: &Capabilities, copy_us: Option<u64>, objects: u64) -> Finish {
+    if !caps.foreign_keys_off {
+        return Finish::CopyBack { why: CopyBackWhy::ForeignKeysOn, held: true };
+    }
+    let reread_us = cost::reread_us(objects);
+    match copy_us {
+        Some(copy_us) if cost::copy_back_wins(Some(copy_us), reread_us) => {
+            Finish::CopyBack { why: CopyBackWhy::Cheaper { copy_us, reread_us }, held: false }
+        }
+        _ => Finish::Rename,
+    }
+}
+
+/// Tables whose ALTERs would re-read the schema at a cost that a rebuild
+/// copying back undercuts become that rebuild.
+fn rebuild_where_cheaper(
+    actions: &mut BTreeMap<String, TableAction>,
+    diff: &Diff,
+    from: &Schema,
+    objects: u64,
+    sizes: &Sizes,
+) {
+    for (key, action) in actions.iter_mut() {
+        let TableAction::Alter { drops, adds } = action else { continue };
+        let name = &from.tables[key].name;
+        let renames = diff.renames.columns.iter().filter(|(t, _, _)| same_name(t, name)).count();
+        let alter_us = cost::alter_us(objects, adds.len(), drops.len(), renames);
+        let copy_us = sizes.of(key);
+        if let Some(copy_us) = copy_us.filter(|_| cost::copy_back_wins(copy_us, alter_us)) {
+            *action = TableAction::Rebuild(vec![Reason::Cheaper { alter_us, copy_us }]);
+        }
+    }
+}
+
+/// Where foreign keys stay enforced, `DROP TABLE` first deletes every row,
+/// and each referencing table's ON DELETE action (or RESTRICT, or the
+/// deferred NO ACTION check) acts on its rows: the rebuilt tables and
+/// every table that references one, directly or through others, are held.
+fn held_tables(from: &Schema, rebuilt: &BTreeSet<String>, dropped: &BTreeSet<String>) -> BTreeSet<String> {
+    let mut held = rebuilt.clone();
+    loop {
+        let before = held.len();
+        for (key, table) in &from.tables {
+            if !dropped.contains(key) && table.foreign_keys.iter().any(|fk| held.contains(&fold(&fk.ref_table))) {
+                held.insert(key.clone());
+            }
+        }
+        if held.len() == before {
+            return held;
+        }
+    }
+}
+
+/// The name under which a held table's rowid is copied: the first alias no
+/// column takes; none for a WITHOUT ROWID table.
+fn hold_rowid(table: &Table, columns: &[String]) -> Option<&'static str> {
+    if table.without_rowid {
+        return None;
+    }
+    let taken = |alias: &str| columns.iter().any(|c| same_name(c, alias)) || table.column(alias).is_some();
+    ["rowid", "_rowid_", "oid"].into_iter().find(|alias| !taken(alias))
 }
 
 fn table_actions(diff: &Diff, to: &Schema, caps: &Capabilities) -> BTreeMap<String, TableAction> {
@@ -469,17 +694,20 @@ fn views_to_redo(from: &Schema, to: &Schema, disturbed: &BTreeSet<String>, names
 }
 
 /// Triggers dropped first and created last: those that change, those on a
-/// rebuilt table (DROP TABLE takes them), and those whose body names a
-/// rebuilt or dropped table or a view that is redone.
+/// table that is rebuilt, dropped or held (DROP TABLE takes them; a held
+/// table's would fire), and those whose body names a `disturbed` table or
+/// a view that is redone.
 fn triggers_to_redo(
     from: &Schema,
     to: &Schema,
+    emptied: &BTreeSet<String>,
     disturbed: &BTreeSet<String>,
     views: &BTreeSet<String>,
     known: &Names,
 ) -> BTreeSet<String> {
-    let mut names: Vec<String> =
-        disturbed.iter().map(|k| from.tables.get(k).map(|t| t.name.clone()).unwrap_or_else(|| k.clone())).collect();
+    let name_of = |k: &String| from.tables.get(k).map(|t| t.name.clone()).unwrap_or_else(|| k.clone());
+    let owners: Vec<String> = emptied.iter().map(name_of).collect();
+    let mut names: Vec<String> = disturbed.iter().map(name_of).collect();
     names.extend(views.iter().filter_map(|k| from.views.get(k).map(|v| v.name.clone())));
     let mut redo = BTreeSet::new();
     for (key, trigger) in &from.triggers {
@@ -487,7 +715,8 @@ fn triggers_to_redo(
             .triggers
             .get(key)
             .is_none_or(|w| crate::diff::canon(&w.sql, known) != crate::diff::canon(&trigger.sql, known));
-        let touches = names.iter().any(|n| same_name(&trigger.table, n) || lexer::mentions(&trigger.sql, n));
+        let touches = owners.iter().chain(&names).any(|n| same_name(&trigger.table, n))
+            || names.iter().any(|n| lexer::mentions(&trigger.sql, n));
         if changed || touches {
             redo.insert(key.clone());
         }

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Plan, Rebuild, Step};
+use super::{cost, CopyBackWhy, Finish, Held, Plan, Rebuild, Step};
 use crate::schema::ddl;
 use crate::schema::*;
 use crate::sql::quote::{ident, literal};
@@ -79,6 +79,8 @@ pub fn statements(plan: &Plan) -> Vec<Statement> {
                 out.push(Statement::new(format!("drop column `{table}.{column}`"), ddl::drop_column(table, column)))
             }
             Step::Rebuild(r) => out.extend(rebuild_statements(r)),
+            Step::Hold(h) => out.extend(hold_statements(h)),
+            Step::Restore(h) => out.extend(restore_statements(h)),
             Step::CreateIndex { table, index } => {
                 out.push(Statement::new(format!("create index `{}`", index.name), ddl::create_index(index, table)))
             }
@@ -96,8 +98,6 @@ pub fn temp_name(table: &str) -> String {
 
 fn rebuild_statements(r: &Rebuild) -> Vec<Statement> {
     let name = &r.to.name;
-    let tmp = r.temp.clone();
-    let mut out = Vec::new();
     let mut why: Vec<String> = r.reasons.iter().map(|reason| format!("  - {reason}")).collect();
     why.extend(
         r.renamed_columns.iter().map(|(o, n)| format!("  - column `{o}` is renamed to `{n}` by the copy below")),
@@ -108,30 +108,57 @@ fn rebuild_statements(r: &Rebuild) -> Vec<Statement> {
             values it held are gone)"
         )
     }));
+    let cheaper = r.reasons.iter().any(|reason| matches!(reason, super::Reason::Cheaper { .. }));
+    let head = if cheaper {
+        format!("rebuild `{name}` rather than ALTER it:")
+    } else {
+        format!("rebuild `{name}`: SQLite's ALTER TABLE cannot do this:")
+    };
+    match r.finish {
+        Finish::Rename => rename_finish(r, format!("{head}\n{}", why.join("\n"))),
+        Finish::CopyBack { why: because, held } => {
+            copy_back_finish(r, format!("{head}\n{}\n{}", why.join("\n"), copy_back_reason(name, because)), held)
+        }
+    }
+}
+
+/// Why a rebuild copies back, for the comment over it.
+fn copy_back_reason(name: &str, why: CopyBackWhy) -> String {
+    match why {
+        CopyBackWhy::Cheaper { copy_us, reread_us } => format!(
+            "The rows go to a holding table and come back into the new `{name}` instead of a RENAME:\nRENAME \
+             re-reads the whole schema (about {}), more than copying the rows twice (about {}).",
+            cost::millis(reread_us),
+            cost::millis(copy_us)
+        ),
+        CopyBackWhy::ForeignKeysOn => format!(
+            "The rows wait in a holding table and come back into the new `{name}` instead of a RENAME:\nforeign \
+             keys stay enforced on this database, and the tables that reference `{name}` were emptied above,\nso \
+             DROP TABLE cascades into nothing."
+        ),
+    }
+}
+
+/// The textbook finish: the new table built under the temporary name,
+/// filled, the old one dropped, the new one renamed onto its name.
+fn rename_finish(r: &Rebuild, header: String) -> Vec<Statement> {
+    let name = &r.to.name;
+    let tmp = r.temp.clone();
+    let mut out = Vec::new();
     out.push(Statement::new(
         format!(
-            "rebuild `{name}`: SQLite's ALTER TABLE cannot do this:\n{}\nThe new definition is built under a \
-            temporary name, filled from the old table and renamed onto `{name}`,\nso foreign keys in other tables \
-                keep pointing at `{name}`.",
-            why.join("\n")
+            "{header}\nThe new definition is built under a temporary name, filled from the old table and renamed \
+             onto `{name}`,\nso foreign keys in other tables keep pointing at `{name}`."
         ),
         ddl::create_table(&r.to, &tmp),
     ));
-    if let Some(guard) = invented_keys_guard(r) {
+    if let Some(guard) = invented_keys_guard(r, &r.from.name) {
         out.push(guard);
     }
-    let (targets, sources) = copy_lists(r);
+    let (targets, sources) = copy_lists(r, rowid_alias(r).map(|alias| (alias, alias)));
     if !targets.is_empty() {
-        let comment = if rowid_alias(r).is_some() {
-            "copy the rows, rowids included (the table has no INTEGER PRIMARY KEY, so rowids would otherwise be \
-                renumbered); no CAST: the new column affinity converts what it can without loss; OR ABORT: the \
-                new table's own ON CONFLICT clauses must not drop or replace a row here"
-        } else {
-            "copy the rows; no CAST: the new column affinity converts what it can without loss; OR ABORT: the \
-                new table's own ON CONFLICT clauses must not drop or replace a row here"
-        };
         out.push(Statement::new(
-            comment,
+            copy_comment(r),
             format!(
                 "INSERT OR ABORT INTO {} ({}) SELECT {} FROM {}",
                 ident(&tmp),
@@ -164,10 +191,195 @@ fn rebuild_statements(r: &Rebuild) -> Vec<Statement> {
         ddl::drop_table(&r.from.name),
     ));
     out.push(Statement::bare(ddl::rename_table(&tmp, name)));
-    for index in &r.to.indexes {
-        out.push(Statement::new(format!("recreate index `{}`", index.name), ddl::create_index(index, &r.to)));
-    }
+    out.extend(recreated_indexes(r));
     out
+}
+
+/// The finish without RENAME: the rows set aside in an untyped holding
+/// table (which stores every value as it is: no affinity), the old table
+/// dropped, the new one created under its own name and filled back. With
+/// `held`, a [`Step::Hold`] has already set the rows aside.
+fn copy_back_finish(r: &Rebuild, header: String, held: bool) -> Vec<Statement> {
+    let name = &r.to.name;
+    let tmp = &r.temp;
+    let holding = Held {
+        table: r.from.name.clone(),
+        temp: tmp.clone(),
+        columns: stored_columns(r),
+        restore: Vec::new(),
+        rowid: super::hold_rowid(&r.from, &stored_columns(r)),
+        restore_rowid: false,
+    };
+    let mut out = Vec::new();
+    if held {
+        out.push(Statement::new(header, ddl::drop_table(&r.from.name)));
+    } else {
+        let mut set_aside = set_aside(&holding);
+        if let Some(first) = set_aside.first_mut() {
+            first.comment = Some(format!("{header}\n{}", first.comment.take().unwrap_or_default()));
+        }
+        out.extend(set_aside);
+    }
+    if let Some(guard) = invented_keys_guard(r, tmp) {
+        out.push(guard);
+    }
+    let sequence = r.from.is_autoincrement() && r.to.is_autoincrement();
+    if sequence {
+        out.push(Statement::new(
+            "keep the AUTOINCREMENT counter from DROP TABLE (which deletes it), so ids of deleted rows are never \
+             reused",
+            format!("UPDATE sqlite_sequence SET name = {} WHERE name = {}", literal(tmp), literal(&r.from.name)),
+        ));
+    }
+    if !held {
+        out.push(Statement::new(
+            format!(
+                "drop the old `{name}` (foreign-key enforcement is off, so no ON DELETE action fires) and create \
+                 the new one"
+            ),
+            ddl::drop_table(&r.from.name),
+        ));
+    }
+    out.push(Statement::bare(ddl::create_table(&r.to, name)));
+    let source_rowid = holding.rowid;
+    let (targets, sources) = copy_lists(r, rowid_alias(r).zip(source_rowid));
+    if !targets.is_empty() {
+        out.push(Statement::new(
+            copy_comment(r),
+            format!(
+                "INSERT OR ABORT INTO {} ({}) SELECT {} FROM {}",
+                ident(name),
+                targets.join(", "),
+                sources.join(", "),
+                ident(tmp)
+            ),
+        ));
+    }
+    out.push(Statement::new(
+        format!("row accounting: the new `{name}` holds every row of the old one, or the revision stops here"),
+        row_accounting(name, &ident(name), &ident(tmp)),
+    ));
+    if sequence {
+        out.push(Statement::new(
+            "the counter comes back: at least the largest id copied, so it replaces the one the copy made",
+            format!("DELETE FROM sqlite_sequence WHERE name = {}", literal(name)),
+        ));
+        out.push(Statement::bare(format!(
+            "UPDATE sqlite_sequence SET name = {} WHERE name = {}",
+            literal(name),
+            literal(tmp)
+        )));
+    }
+    out.push(Statement::new("drop the holding table", ddl::drop_table(tmp)));
+    out.extend(recreated_indexes(r));
+    out
+}
+
+/// The stored columns of the table being rebuilt, under the names it has
+/// when the rebuild starts (a column this rebuild renames, by its old name).
+fn stored_columns(r: &Rebuild) -> Vec<String> {
+    r.from
+        .columns
+        .iter()
+        .filter(|c| c.generated.is_none())
+        .map(|c| {
+            r.renamed_columns.iter().find(|(_, new)| same_name(new, &c.name)).map_or(c.name.clone(), |(o, _)| o.clone())
+        })
+        .collect()
+}
+
+/// The rows of a table copied, exactly, into an untyped holding table.
+fn set_aside(h: &Held) -> Vec<Statement> {
+    let columns: Vec<String> = h.columns.iter().map(|c| ident(c)).collect();
+    let mut copied = columns.clone();
+    if let Some(alias) = h.rowid {
+        copied.insert(0, ident(alias));
+    }
+    vec![
+        Statement::new(
+            format!(
+                "set the rows of `{}` aside, rowids included, in a holding table without types (so every value is \
+                 kept as it is)",
+                h.table
+            ),
+            format!("CREATE TABLE {} ({})", ident(&h.temp), columns.join(", ")),
+        ),
+        Statement::bare(format!(
+            "INSERT INTO {} ({}) SELECT {} FROM {}",
+            ident(&h.temp),
+            copied.join(", "),
+            copied.join(", "),
+            ident(&h.table)
+        )),
+    ]
+}
+
+/// A held table: its rows set aside, then the table emptied (its triggers
+/// were dropped above, and what references it was emptied before it).
+fn hold_statements(h: &Held) -> Vec<Statement> {
+    let mut out = set_aside(h);
+    if let Some(first) = out.first_mut() {
+        first.comment = Some(format!(
+            "hold `{}`: foreign keys stay enforced on this database, so the DROP TABLE of a rebuild below would \
+             fire\nthe ON DELETE actions (CASCADE, SET NULL, SET DEFAULT) or the RESTRICT and NO ACTION checks \
+             of what references it.\nIts rows wait in a holding table and come back unchanged; its triggers are \
+             set aside meanwhile.\n{}",
+            h.table,
+            first.comment.take().unwrap_or_default()
+        ));
+    }
+    out.push(Statement::new(
+        format!("empty `{}` (what references it is already empty, so nothing cascades)", h.table),
+        format!("DELETE FROM {}", ident(&h.table)),
+    ));
+    out
+}
+
+/// A held table that is not rebuilt: its rows back, as they were.
+fn restore_statements(h: &Held) -> Vec<Statement> {
+    let mut targets: Vec<String> = h.restore.iter().map(|c| ident(c)).collect();
+    let mut sources = targets.clone();
+    if let (true, Some(alias)) = (h.restore_rowid, h.rowid) {
+        targets.insert(0, ident(alias));
+        sources.insert(0, ident(alias));
+    }
+    let mut out = Vec::new();
+    if !targets.is_empty() {
+        out.push(Statement::new(
+            format!("put the rows of `{}` back, unchanged", h.table),
+            format!(
+                "INSERT OR ABORT INTO {} ({}) SELECT {} FROM {}",
+                ident(&h.table),
+                targets.join(", "),
+                sources.join(", "),
+                ident(&h.temp)
+            ),
+        ));
+    }
+    out.push(Statement::new(
+        format!("row accounting: `{}` holds every row it held, or the revision stops here", h.table),
+        row_accounting(&h.table, &ident(&h.table), &ident(&h.temp)),
+    ));
+    out.push(Statement::new("drop the holding table", ddl::drop_table(&h.temp)));
+    out
+}
+
+fn copy_comment(r: &Rebuild) -> &'static str {
+    if rowid_alias(r).is_some() {
+        "copy the rows, rowids included (the table has no INTEGER PRIMARY KEY, so rowids would otherwise be \
+            renumbered); no CAST: the new column affinity converts what it can without loss; OR ABORT: the \
+            new table's own ON CONFLICT clauses must not drop or replace a row here"
+    } else {
+        "copy the rows; no CAST: the new column affinity converts what it can without loss; OR ABORT: the \
+            new table's own ON CONFLICT clauses must not drop or replace a row here"
+    }
+}
+
+fn recreated_indexes(r: &Rebuild) -> Vec<Statement> {
+    r.to.indexes
+        .iter()
+        .map(|index| Statement::new(format!("recreate index `{}`", index.name), ddl::create_index(index, &r.to)))
+        .collect()
 }
 
 /// A statement that stops the revision with `message` (SQL text) when
@@ -196,7 +408,7 @@ fn row_accounting(name: &str, new: &str, old: &str) -> String {
 /// An integer key that becomes a rowid alias would turn a NULL into a new
 /// rowid: keys are never invented (sqlite.md), so such rows stop the
 /// revision, counted.
-fn invented_keys_guard(r: &Rebuild) -> Option<Statement> {
+fn invented_keys_guard(r: &Rebuild, source: &str) -> Option<Statement> {
     let key = r.to.integer_primary_key()?;
     let old = r.from.column(&key.name)?;
     if r.from.integer_primary_key().is_some() || !old.nullable {
@@ -214,7 +426,7 @@ fn invented_keys_guard(r: &Rebuild) -> Option<Statement> {
             key.name
         ))
     );
-    let count = format!("(SELECT count(*) AS n FROM {} WHERE {} IS NULL)", ident(&r.from.name), ident(stored));
+    let count = format!("(SELECT count(*) AS n FROM {} WHERE {} IS NULL)", ident(source), ident(stored));
     Some(Statement::new(
         format!(
             "`{}` becomes the rowid: a NULL in it would be replaced by a new number, so none may be there",
@@ -236,12 +448,12 @@ fn rowid_alias(r: &Rebuild) -> Option<&'static str> {
 /// The INSERT column list and the SELECT list: columns kept by name (the
 /// renames already ran), generated columns left to recompute, new columns
 /// left to their defaults.
-fn copy_lists(r: &Rebuild) -> (Vec<String>, Vec<String>) {
+fn copy_lists(r: &Rebuild, rowid: Option<(&str, &str)>) -> (Vec<String>, Vec<String>) {
     let mut targets = Vec::new();
     let mut sources = Vec::new();
-    if let Some(alias) = rowid_alias(r) {
-        targets.push(ident(alias));
-        sources.push(ident(alias));
+    if let Some((target, source)) = rowid {
+        targets.push(ident(target));
+        sources.push(ident(source));
     }
     for column in r.to.columns.iter().filter(|c| c.generated.is_none()) {
         if let Some((_, value)) = r.placeholders.iter().find(|(c, _)| same_name(c, &column.name)) {

@@ -44,6 +44,10 @@ pub enum Statement {
         table: String,
         unique: bool,
     },
+    /// `DELETE FROM table` without a WHERE: every row.
+    DeleteAll {
+        table: String,
+    },
     /// BEGIN, COMMIT, END, ROLLBACK, SAVEPOINT, RELEASE.
     Transaction(String),
     Pragma {
@@ -112,6 +116,12 @@ pub fn classify(sql: &str) -> Statement {
     }
     if first.is_any_keyword(&["INSERT", "REPLACE"]) {
         return insert(t);
+    }
+    if first.is_keyword("DELETE") && kw(1, "FROM") {
+        let (name, next) = qualified(t, 2);
+        if let (Some(table), true) = (name, next == t.len()) {
+            return Statement::DeleteAll { table };
+        }
     }
     Statement::Other
 }

@@ -7,7 +7,6 @@
 //! away first.
 
 use crate::diff::Renames;
-use crate::engine::script::line_of;
 use crate::engine::RunError;
 use crate::schema::{same_name, Schema};
 use crate::sql::statement::{classify, Items, Statement};
@@ -46,6 +45,9 @@ pub(crate) struct Reading<'a> {
     pub statements: Vec<Read<'a>>,
     pub groups: Vec<Group>,
     first_line: usize,
+    /// Whether each statement is part of a group, looked up for every
+    /// statement of sections thousands of statements long.
+    in_group: Vec<bool>,
 }
 
 impl<'a> Reading<'a> {
@@ -58,21 +60,27 @@ impl<'a> Reading<'a> {
         })?;
         let mut statements = Vec::new();
         let mut previous_end = 0;
+        // Lines counted as the text goes by, not from the start each time
+        // (a 1000-table revision has tens of thousands of statements).
+        let mut line = subject.line;
+        let on = |line: usize| if subject.line == 0 { 0 } else { line };
         for text in texts {
             let start = (text.as_ptr() as usize) - (script.as_ptr() as usize);
             let gap = &script[previous_end..start];
-            let gap_line = if subject.line == 0 { 0 } else { line_of(script, gap, subject.line) };
-            statements.push(Read {
-                text,
-                kind: classify(text),
-                line: line_of(script, text, subject.line),
-                gap,
-                gap_line,
-            });
+            let gap_line = on(line);
+            line += gap.matches('\n').count();
+            statements.push(Read { text, kind: classify(text), line: on(line), gap, gap_line });
+            line += text.matches('\n').count();
             previous_end = start + text.len();
         }
-        let mut reading = Reading { statements, groups: Vec::new(), first_line: subject.line };
+        let in_group = vec![false; statements.len()];
+        let mut reading = Reading { statements, groups: Vec::new(), first_line: subject.line, in_group };
         reading.groups = reading.find_groups();
+        for g in &reading.groups {
+            for &i in &g.parts {
+                reading.in_group[i] = true;
+            }
+        }
         Ok(reading)
     }
 
@@ -138,7 +146,7 @@ impl<'a> Reading<'a> {
     }
 
     fn internal(&self, i: usize) -> bool {
-        self.groups.iter().any(|g| g.parts.contains(&i))
+        self.in_group.get(i).copied().unwrap_or(false)
     }
 
     /// The table `name` (as statement `i` names it) was called before the
@@ -275,9 +283,9 @@ impl<'a> Reading<'a> {
 
     fn find_groups(&self) -> Vec<Group> {
         let mut groups: Vec<Group> = Vec::new();
-        let taken = |groups: &[Group], i: usize| groups.iter().any(|g| g.parts.contains(&i));
+        let mut taken = vec![false; self.statements.len()];
         for (j, s) in self.statements.iter().enumerate() {
-            if taken(&groups, j) {
+            if taken[j] {
                 continue;
             }
             let group = match &s.kind {
@@ -285,7 +293,8 @@ impl<'a> Reading<'a> {
                 Statement::RenameTable { from, to } => self.rename_away(j, from, to),
                 _ => None,
             };
-            if let Some(g) = group.filter(|g| !g.parts.iter().any(|&i| taken(&groups, i))) {
+            if let Some(g) = group.filter(|g| !g.parts.iter().any(|&i| taken[i])) {
+                g.parts.iter().for_each(|&i| taken[i] = true);
                 groups.push(g);
             }
         }

@@ -3,7 +3,9 @@
 
 use super::super::reading::controls_transactions;
 use super::super::{At, Code, Hit, Review};
-use crate::schema::same_name;
+use std::collections::BTreeMap;
+
+use crate::schema::{fold, same_name};
 use crate::sql::statement::Statement;
 use crate::sql::FkAction;
 use crate::words::thousands;
@@ -13,9 +15,19 @@ pub const D1_STATEMENT_BYTES: usize = 100_000;
 
 pub(super) fn hits(r: &Review) -> Vec<Hit> {
     let mut hits = Vec::new();
+    // Where each table is first emptied: a table emptied before a rebuild
+    // (a held table: its rows set aside and put back) has no rows for an
+    // action to reach.
+    let mut first_emptied: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, s) in r.reading.statements.iter().enumerate() {
+        if let Statement::DeleteAll { table } = &s.kind {
+            first_emptied.entry(fold(table)).or_insert(i);
+        }
+    }
     for g in &r.reading.groups {
         let Some(origin) = r.reading.origin(g.first, &g.table, r.before) else { continue };
-        for child in r.before.tables.values().filter(|t| !same_name(&t.name, &origin)) {
+        let emptied = |table: &str| first_emptied.get(&fold(table)).is_some_and(|&i| i < g.first);
+        for child in r.before.tables.values().filter(|t| !same_name(&t.name, &origin) && !emptied(&t.name)) {
             for fk in child.foreign_keys.iter().filter(|fk| same_name(&fk.ref_table, &origin)) {
                 let acts = |a: FkAction| matches!(a, FkAction::Cascade | FkAction::SetNull | FkAction::SetDefault);
                 let actions: Vec<String> = [("DELETE", fk.on_delete), ("UPDATE", fk.on_update)]

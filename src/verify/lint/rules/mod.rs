@@ -64,7 +64,8 @@ fn touched(kind: &Statement) -> Option<&str> {
         | Statement::AddColumn { table }
         | Statement::DropColumn { table, .. }
         | Statement::Insert { table, .. }
-        | Statement::CreateIndex { table, .. } => Some(table),
+        | Statement::CreateIndex { table, .. }
+        | Statement::DeleteAll { table } => Some(table),
         Statement::Transaction(_) | Statement::Pragma { .. } | Statement::Other => None,
     }
 }
