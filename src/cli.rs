@@ -354,7 +354,7 @@ pub fn run() -> ExitCode {
 /// it names no single `database:`.
 fn fleet_options(args: &FleetArgs, ctx: &Context, quiet: bool) -> Option<commands::fleet::FleetOptions> {
     use std::io::IsTerminal;
-    if args.fleet.is_none() && (ctx.config.fleet.is_none() || ctx.config.database.is_some()) {
+    if args.fleet.is_none() && (ctx.config.fleet.is_none() || ctx.config.has_database()) {
         return None;
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());

@@ -29,6 +29,20 @@ fn run_fixture(name: &str) {
     conn.execute_batch(&before).unwrap();
 
     let m = support::generate(&conn, &model);
+    // The same change planned for D1 (foreign keys stay on): shown where it
+    // differs, and run below as D1 runs a file.
+    let d1 = support::generate_for(&conn, &model, autogen::Capabilities::D1);
+    let d1_section = if d1.up == m.up && d1.down == m.down {
+        "(the same)\n".to_string()
+    } else {
+        format!(
+            "--- upgrade plan ---\n{}--- upgrade ---\n{}--- downgrade plan ---\n{}--- downgrade ---\n{}",
+            d1.up_plan.outline(),
+            d1.up,
+            d1.down_plan.outline(),
+            d1.down
+        )
+    };
     let mut text = Vec::new();
     report::write_warnings(&m.diff, &mut text).unwrap();
     report::write_text(&m.diff, &model, &mut text).unwrap();
@@ -36,14 +50,15 @@ fn run_fixture(name: &str) {
     report::write_json(&m.diff, &mut json).unwrap();
     let snapshot = format!(
         "=== diff ===\n{}\n=== diff --format json ===\n{}\n=== upgrade plan ===\n{}\n=== upgrade ===\n{}\n\
-         === downgrade plan ===\n{}\n=== downgrade ===\n{}\n=== lint ===\n{}",
+         === downgrade plan ===\n{}\n=== downgrade ===\n{}\n=== lint ===\n{}\n=== planned for D1 ===\n{}",
         anstream::adapter::strip_str(&String::from_utf8(text).unwrap()),
         String::from_utf8(json).unwrap(),
         m.up_plan.outline(),
         m.up,
         m.down_plan.outline(),
         m.down,
-        support::lint(&conn, &m)
+        support::lint(&conn, &m),
+        d1_section
     );
     // The snapshot lives in the fixture's folder, beside its input.
     let here = dir.clone();
@@ -65,6 +80,11 @@ fn run_fixture(name: &str) {
         rehearsal.on(&mut scratch).unwrap_or_else(|e| panic!("{name}: rehearsal ({copy:?}): {e}"));
     }
     support::assert_round_trip(&conn, &model, &m, name);
+
+    let d1_db = rusqlite::Connection::open(tmp.path().join("d1.db")).unwrap();
+    d1_db.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+    d1_db.execute_batch(&before).unwrap();
+    support::assert_round_trip_with(&d1_db, &model, &d1, &format!("{name} (D1)"), support::run_as_d1);
 }
 
 macro_rules! fixtures {

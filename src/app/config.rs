@@ -38,6 +38,34 @@ pub struct Config {
     /// `fleet:`: the default fleet, a glob or `@FILE`, its path resolved
     /// against the config's folder.
     pub fleet: Option<String>,
+    /// `database: d1://NAME`: a Cloudflare D1 database through wrangler
+    /// (then `database` is `None`).
+    pub d1: Option<D1Settings>,
+}
+
+/// A D1 database and how to reach it (cli.md, "Other engines").
+#[derive(Debug, Clone, PartialEq)]
+pub struct D1Settings {
+    /// The `database_name` (or binding) in wrangler's config.
+    pub name: String,
+    /// `d1.wrangler`, split into words; `None`: the project's own
+    /// `node_modules/.bin/wrangler`, else `wrangler` on PATH, else `npx wrangler`.
+    pub wrangler: Option<Vec<String>>,
+    /// wrangler's config: `d1.config`, else the first of `wrangler.toml`,
+    /// `wrangler.json`, `wrangler.jsonc` beside autogen.yaml; `None` when
+    /// there is none.
+    pub config: Option<PathBuf>,
+    /// Where wrangler's config was looked for, for the error when it is missing.
+    pub searched: PathBuf,
+    /// `d1.remote: true`: the real database (`--remote`), not the local one.
+    pub remote: bool,
+}
+
+impl Config {
+    /// Whether a database is named at all (a file or D1).
+    pub fn has_database(&self) -> bool {
+        self.database.is_some() || self.d1.is_some()
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -53,6 +81,17 @@ struct RawConfig {
     busy_timeout: Option<f64>,
     lint: Option<RawLint>,
     fleet: Option<String>,
+    d1: Option<RawD1>,
+}
+
+/// `d1: {wrangler: npx wrangler, config: wrangler.toml, remote: false}`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawD1 {
+    wrangler: Option<String>,
+    config: Option<String>,
+    #[serde(default)]
+    remote: bool,
 }
 
 /// `lint: {error: [AG101], warn: [AG401], ignore: [AG301]}`.
@@ -116,13 +155,24 @@ pub fn load(overrides: &Overrides, cwd: &Path) -> Result<Config, ConfigError> {
     // `database:`, then DATABASE_URL when it is a SQLite URL: a leftover
     // `postgres://` from another app never overrides a config.
     let mut notes = Vec::new();
-    let database = if let Some(url) = &overrides.database {
-        Some(parse_database(url, cwd).map_err(|m| error(Path::new("--database"), 0, 0, m))?)
+    let named = if let Some(url) = &overrides.database {
+        Some(parse_named(url, cwd).map_err(|m| error(Path::new("--database"), 0, 0, m))?)
     } else if let Some(url) = &overrides.autogen_database_url {
-        Some(parse_database(url, cwd).map_err(|m| error(Path::new("AUTOGEN_DATABASE_URL"), 0, 0, m))?)
+        Some(parse_named(url, cwd).map_err(|m| error(Path::new("AUTOGEN_DATABASE_URL"), 0, 0, m))?)
     } else if let Some(url) = raw.database.as_deref() {
         let (line, column) = at("database");
-        Some(parse_database(url, &base).map_err(|m| error(config_file, line, column, m))?)
+        Some(parse_named(url, &base).map_err(|m| error(config_file, line, column, m))?)
+    } else {
+        None
+    };
+    let (database, d1_name) = match named {
+        Some(Named::File(path)) => (Some(path), None),
+        Some(Named::D1(name)) => (None, Some(name)),
+        None => (None, None),
+    };
+    let named_strongly = database.is_some() || d1_name.is_some();
+    let database = if named_strongly {
+        database
     } else if let Some(url) = &overrides.database_url {
         match parse_database(url, cwd) {
             Ok(path) => Some(path),
@@ -159,6 +209,7 @@ pub fn load(overrides: &Overrides, cwd: &Path) -> Result<Config, ConfigError> {
         return Err(error(config_file, line, column, "`version_table` is empty"));
     }
     let lint = lint_policy(raw.lint.unwrap_or_default(), config_file, &text)?;
+    let d1 = d1_name.map(|name| d1_settings(name, raw.d1.unwrap_or_default(), &base));
     let fleet = raw.fleet.map(|f| match f.strip_prefix('@') {
         Some(list) => format!("@{}", base.join(list).display()),
         None => base.join(&f).display().to_string(),
@@ -174,6 +225,7 @@ pub fn load(overrides: &Overrides, cwd: &Path) -> Result<Config, ConfigError> {
             .unwrap_or_else(|| base.join(raw.versions.as_deref().unwrap_or(DEFAULT_VERSIONS))),
         file,
         database,
+        d1,
         version_table,
         exclude: raw.exclude,
         busy_timeout,
@@ -256,6 +308,40 @@ fn first_line(s: &str) -> String {
     let line = line.find(" at line ").map(|i| &line[..i]).unwrap_or(line);
     let line = line.find(", set DuplicateKeyPolicy").map(|i| &line[..i]).unwrap_or(line);
     line.to_string()
+}
+
+/// What a database setting names.
+enum Named {
+    File(PathBuf),
+    D1(String),
+}
+
+/// `d1://NAME`, or a SQLite file ([`parse_database`]).
+fn parse_named(url: &str, base: &Path) -> Result<Named, String> {
+    match url.trim().strip_prefix("d1://") {
+        Some(name) if name.is_empty() || name.contains('/') => Err(format!(
+            "database `{url}` names no D1 database: write d1://NAME, with NAME the `database_name` in wrangler's \
+             config"
+        )),
+        Some(name) => Ok(Named::D1(name.to_string())),
+        None => parse_database(url, base).map(Named::File),
+    }
+}
+
+/// The `d1:` block, its paths resolved against the config's folder.
+fn d1_settings(name: String, raw: RawD1, base: &Path) -> D1Settings {
+    let config = match raw.config {
+        Some(c) => Some(base.join(c)),
+        None => ["wrangler.toml", "wrangler.json", "wrangler.jsonc"].iter().map(|f| base.join(f)).find(|p| p.is_file()),
+    };
+    let wrangler = raw.wrangler.map(|w| w.split_whitespace().map(str::to_string).collect::<Vec<_>>());
+    D1Settings {
+        name,
+        wrangler: wrangler.filter(|w| !w.is_empty()),
+        config,
+        searched: base.to_path_buf(),
+        remote: raw.remote,
+    }
 }
 
 /// A database setting: `sqlite:///relative.db`, `sqlite:////absolute.db`

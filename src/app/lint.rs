@@ -41,8 +41,8 @@ pub fn lint(ctx: &Context, opts: &LintOptions, io: &mut Io) -> Result<Outcome> {
     let history = ctx.history()?;
     let filter = ctx.filter();
     let stop = Stop::default();
-    let database = match (&opts.range, &ctx.config.database) {
-        (None, Some(_)) => ctx.read_database()?,
+    let database = match (&opts.range, ctx.config.has_database()) {
+        (None, true) => ctx.read_database()?,
         _ => None,
     };
     let mut notes = Vec::new();
@@ -54,7 +54,12 @@ pub fn lint(ctx: &Context, opts: &LintOptions, io: &mut Io) -> Result<Outcome> {
             let applied = history.applied_set(&versions.heads)?;
             let steps = history.steps_to(&applied, &Target::Heads, Direction::Up)?;
             let shape = db.scratch(ScratchCopy::Empty, &stop)?;
-            let small = std::fs::metadata(ctx.database_path()?).is_ok_and(|m| m.len() <= ROWS_COPY_LIMIT);
+            // A D1 database's copy is a local D1 state (its rows as they are).
+            let small = ctx
+                .config
+                .database
+                .as_ref()
+                .is_none_or(|p| std::fs::metadata(p).is_ok_and(|m| m.len() <= ROWS_COPY_LIMIT));
             let rows = if small {
                 Some(db.scratch(ScratchCopy::Rows, &stop)?)
             } else {
@@ -64,7 +69,10 @@ pub fn lint(ctx: &Context, opts: &LintOptions, io: &mut Io) -> Result<Outcome> {
                 ));
                 None
             };
-            let database = format!("database `{}`", ctx.shown(ctx.database_path()?));
+            let database = match &ctx.config.database {
+                Some(path) => format!("database `{}`", ctx.shown(path)),
+                None => db.label(),
+            };
             (Scratch { shape, rows, database }, db.capabilities(), Vec::new(), steps)
         }
         None => {
@@ -118,7 +126,7 @@ pub fn lint(ctx: &Context, opts: &LintOptions, io: &mut Io) -> Result<Outcome> {
             crate::words::count(warnings as i64, "warning")
         ),
     };
-    if steps.is_empty() && opts.range.is_none() && ctx.config.database.is_some() {
+    if steps.is_empty() && opts.range.is_none() && ctx.config.has_database() {
         io.note(
             "Nothing to lint: the database has applied every revision (`autogen lint base:heads` lints them all).",
         )?;

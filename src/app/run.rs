@@ -41,7 +41,8 @@ pub fn offline(ctx: &Context, range: &Range, direction: Direction, io: &mut Io) 
         (Some(from), _) => history.applied_at(from, &[])?,
     };
     let steps = history.steps_to(&start, &range.to, direction)?;
-    let script = offline_script(&history, &start, &steps, direction, &ctx.config.version_table, &Capabilities::SQLITE)?;
+    let caps = if ctx.config.d1.is_some() { Capabilities::D1 } else { Capabilities::SQLITE };
+    let script = offline_script(&history, &start, &steps, direction, &ctx.config.version_table, &caps)?;
     io.out.write_all(script.as_bytes()).map_err(write_error)?;
     Ok(Outcome::Done)
 }

@@ -7,10 +7,12 @@ use crate::migrate::history::{describe_heads, Span, Target};
 /// `autogen current`: the revision(s) the database is at.
 pub fn current(ctx: &Context, verbose: bool, io: &mut Io) -> Result<Outcome> {
     let history = ctx.history()?;
-    let path = ctx.database_path()?;
-    if !path.exists() {
-        io.note(&format!("note: database `{}` does not exist yet (nothing was created)", path.display()))?;
-        return Ok(Outcome::Done);
+    if ctx.config.d1.is_none() {
+        let path = ctx.database_path()?;
+        if !path.exists() {
+            io.note(&format!("note: database `{}` does not exist yet (nothing was created)", path.display()))?;
+            return Ok(Outcome::Done);
+        }
     }
     let heads = ctx.database_heads()?;
     let tips = history.heads();
@@ -39,7 +41,7 @@ pub fn current(ctx: &Context, verbose: bool, io: &mut Io) -> Result<Outcome> {
 pub fn history(ctx: &Context, verbose: bool, span: Option<&Span>, io: &mut Io) -> Result<Outcome> {
     let history = ctx.history()?;
     // History needs no database; where there is one, it marks the current.
-    let current = if ctx.config.database.is_some() { ctx.database_heads()? } else { Vec::new() };
+    let current = if ctx.config.has_database() { ctx.database_heads()? } else { Vec::new() };
     let heads = history.heads();
     let all = Span { start: None, end: None };
     let revisions = history.within(span.unwrap_or(&all), &current)?;

@@ -164,6 +164,7 @@ impl Engine for Sqlite {
         let db = |e: rusqlite::Error| RunError::Db(DbError::classify(&self.path, self.busy, e));
         let _off = ForeignKeysOff::new(conn).map_err(db)?;
         let _stored = StoredSchemaQuirks::allow(conn).map_err(db)?;
+        let _room = Room::make(conn).map_err(db)?;
         in_transaction(conn, db, || {
             if let Some(version) = &unit.version {
                 // Read inside the write transaction: what another process did
@@ -348,6 +349,35 @@ impl<'c> StoredSchemaQuirks<'c> {
 impl Drop for StoredSchemaQuirks<'_> {
     fn drop(&mut self) {
         let _ = self.conn.set_db_config(DbConfig::SQLITE_DBCONFIG_DQS_DDL, false);
+    }
+}
+
+/// A larger page cache and temp tables in memory while a revision runs:
+/// every `DROP TABLE` scans `sqlite_schema`, and a rebuild-heavy revision
+/// touches the root pages of every table besides, so with SQLite's default
+/// 2 MB cache the schema's pages are read again and again; a rebuild's
+/// holding table is a TEMP table. The memory is only taken as pages are
+/// used. Put back when dropped.
+struct Room<'c> {
+    conn: &'c Connection,
+    cache_size: i64,
+    temp_store: i64,
+}
+
+impl<'c> Room<'c> {
+    fn make(conn: &'c Connection) -> rusqlite::Result<Self> {
+        let cache_size = conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
+        let temp_store = conn.query_row("PRAGMA temp_store", [], |r| r.get(0))?;
+        conn.pragma_update(None, "cache_size", -65_536)?;
+        conn.pragma_update(None, "temp_store", 2)?;
+        Ok(Room { conn, cache_size, temp_store })
+    }
+}
+
+impl Drop for Room<'_> {
+    fn drop(&mut self) {
+        let _ = self.conn.pragma_update(None, "cache_size", self.cache_size);
+        let _ = self.conn.pragma_update(None, "temp_store", self.temp_store);
     }
 }
 

@@ -207,6 +207,11 @@ pub fn offline_script(
         out.push_str(&format!("\n-- Running {verb} {}: {}\n", rev.id, rev.message.lines().next().unwrap_or("")));
         if caps.transactions {
             out.push_str("BEGIN;\n\n");
+        } else {
+            // D1: each revision is one `wrangler d1 execute --file`, atomic
+            // on its own; foreign keys stay on, so their checks wait for
+            // the end of the file (the rebuilds have held what they reach).
+            out.push_str("-- one D1 execute (one file, atomic): no BEGIN/COMMIT\nPRAGMA defer_foreign_keys = ON;\n\n");
         }
         let file = rev.path.display().to_string();
         out.push_str(&terminated(rev.script(direction), id, &file)?);

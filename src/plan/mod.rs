@@ -34,6 +34,10 @@ pub struct Capabilities {
     pub rename_column: bool,
     /// The longest statement the engine takes, in bytes.
     pub max_statement_bytes: Option<usize>,
+    /// `CREATE TEMP TABLE` (D1 refuses it): a rebuild's holding table
+    /// there is written outside the database file and its journal, and
+    /// dropping it scans only the temp schema.
+    pub temp_tables: bool,
 }
 
 impl Capabilities {
@@ -46,6 +50,7 @@ impl Capabilities {
         drop_column: true,
         rename_column: true,
         max_statement_bytes: None,
+        temp_tables: true,
     };
 
     /// Cloudflare D1 (sqlite.md, "D1"): each execute is atomic and refuses
@@ -58,6 +63,7 @@ impl Capabilities {
         drop_column: true,
         rename_column: true,
         max_statement_bytes: Some(100_000),
+        temp_tables: false,
     };
 }
 
@@ -145,6 +151,8 @@ pub enum Finish {
         /// A [`Step::Hold`] earlier in the plan has already set the rows
         /// aside (and emptied the table).
         held: bool,
+        /// The holding table is a TEMP table.
+        temp: bool,
     },
 }
 
@@ -260,8 +268,8 @@ impl Step {
             Step::Rebuild(r) => {
                 let finish = match r.finish {
                     Finish::Rename => String::new(),
-                    Finish::CopyBack { why: CopyBackWhy::Cheaper { .. }, held: false } => " copy back".into(),
-                    Finish::CopyBack { why, held } => {
+                    Finish::CopyBack { why: CopyBackWhy::Cheaper { .. }, held: false, .. } => " copy back".into(),
+                    Finish::CopyBack { why, held, .. } => {
                         format!(" copy back ({why:?}{})", if held { ", held" } else { "" })
                     }
                 };
@@ -481,12 +489,12 @@ pub fn plan_with(diff: &Diff, to: &Schema, caps: &Capabilities, sizes: &Sizes) -
 /// schema of `objects` objects.
 fn finish(caps: &Capabilities, copy_us: Option<u64>, objects: u64) -> Finish {
     if !caps.foreign_keys_off {
-        return Finish::CopyBack { why: CopyBackWhy::ForeignKeysOn, held: true };
+        return Finish::CopyBack { why: CopyBackWhy::ForeignKeysOn, held: true, temp: false };
     }
     let reread_us = cost::reread_us(objects);
     match copy_us {
         Some(copy_us) if cost::copy_back_wins(Some(copy_us), reread_us) => {
-            Finish::CopyBack { why: CopyBackWhy::Cheaper { copy_us, reread_us }, held: false }
+            Finish::CopyBack { why: CopyBackWhy::Cheaper { copy_us, reread_us }, held: false, temp: caps.temp_tables }
         }
         _ => Finish::Rename,
     }

@@ -116,8 +116,8 @@ fn rebuild_statements(r: &Rebuild) -> Vec<Statement> {
     };
     match r.finish {
         Finish::Rename => rename_finish(r, format!("{head}\n{}", why.join("\n"))),
-        Finish::CopyBack { why: because, held } => {
-            copy_back_finish(r, format!("{head}\n{}\n{}", why.join("\n"), copy_back_reason(name, because)), held)
+        Finish::CopyBack { why: because, held, temp } => {
+            copy_back_finish(r, format!("{head}\n{}\n{}", why.join("\n"), copy_back_reason(name, because)), held, temp)
         }
     }
 }
@@ -199,7 +199,7 @@ fn rename_finish(r: &Rebuild, header: String) -> Vec<Statement> {
 /// table (which stores every value as it is: no affinity), the old table
 /// dropped, the new one created under its own name and filled back. With
 /// `held`, a [`Step::Hold`] has already set the rows aside.
-fn copy_back_finish(r: &Rebuild, header: String, held: bool) -> Vec<Statement> {
+fn copy_back_finish(r: &Rebuild, header: String, held: bool, temp: bool) -> Vec<Statement> {
     let name = &r.to.name;
     let tmp = &r.temp;
     let holding = Held {
@@ -211,14 +211,8 @@ fn copy_back_finish(r: &Rebuild, header: String, held: bool) -> Vec<Statement> {
         restore_rowid: false,
     };
     let mut out = Vec::new();
-    if held {
-        out.push(Statement::new(header, ddl::drop_table(&r.from.name)));
-    } else {
-        let mut set_aside = set_aside(&holding);
-        if let Some(first) = set_aside.first_mut() {
-            first.comment = Some(format!("{header}\n{}", first.comment.take().unwrap_or_default()));
-        }
-        out.extend(set_aside);
+    if !held {
+        out.extend(set_aside(&holding, temp));
     }
     if let Some(guard) = invented_keys_guard(r, tmp) {
         out.push(guard);
@@ -231,14 +225,17 @@ fn copy_back_finish(r: &Rebuild, header: String, held: bool) -> Vec<Statement> {
             format!("UPDATE sqlite_sequence SET name = {} WHERE name = {}", literal(tmp), literal(&r.from.name)),
         ));
     }
-    if !held {
-        out.push(Statement::new(
-            format!(
-                "drop the old `{name}` (foreign-key enforcement is off, so no ON DELETE action fires) and create \
-                 the new one"
-            ),
-            ddl::drop_table(&r.from.name),
-        ));
+    let drop = if held {
+        format!("drop the old `{name}` (emptied above) and create the new one")
+    } else {
+        format!(
+            "drop the old `{name}` (foreign-key enforcement is off, so no ON DELETE action fires) and create the new \
+             one"
+        )
+    };
+    out.push(Statement::new(drop, ddl::drop_table(&r.from.name)));
+    if let Some(first) = out.first_mut() {
+        first.comment = Some(format!("{header}\n{}", first.comment.take().unwrap_or_default()));
     }
     out.push(Statement::bare(ddl::create_table(&r.to, name)));
     let source_rowid = holding.rowid;
@@ -289,7 +286,7 @@ fn stored_columns(r: &Rebuild) -> Vec<String> {
 }
 
 /// The rows of a table copied, exactly, into an untyped holding table.
-fn set_aside(h: &Held) -> Vec<Statement> {
+fn set_aside(h: &Held, temp: bool) -> Vec<Statement> {
     let columns: Vec<String> = h.columns.iter().map(|c| ident(c)).collect();
     let mut copied = columns.clone();
     if let Some(alias) = h.rowid {
@@ -302,7 +299,7 @@ fn set_aside(h: &Held) -> Vec<Statement> {
                  kept as it is)",
                 h.table
             ),
-            format!("CREATE TABLE {} ({})", ident(&h.temp), columns.join(", ")),
+            format!("CREATE {}TABLE {} ({})", if temp { "TEMP " } else { "" }, ident(&h.temp), columns.join(", ")),
         ),
         Statement::bare(format!(
             "INSERT INTO {} ({}) SELECT {} FROM {}",
@@ -317,7 +314,7 @@ fn set_aside(h: &Held) -> Vec<Statement> {
 /// A held table: its rows set aside, then the table emptied (its triggers
 /// were dropped above, and what references it was emptied before it).
 fn hold_statements(h: &Held) -> Vec<Statement> {
-    let mut out = set_aside(h);
+    let mut out = set_aside(h, false);
     if let Some(first) = out.first_mut() {
         first.comment = Some(format!(
             "hold `{}`: foreign keys stay enforced on this database, so the DROP TABLE of a rebuild below would \

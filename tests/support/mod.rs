@@ -128,8 +128,13 @@ pub struct Migration {
 }
 
 pub fn generate(conn: &Connection, model: &Schema) -> Migration {
+    generate_for(conn, model, autogen::Capabilities::SQLITE)
+}
+
+/// The migration as planned for an engine with `caps` (D1's: foreign keys
+/// stay on, no transaction statements).
+pub fn generate_for(conn: &Connection, model: &Schema, caps: autogen::Capabilities) -> Migration {
     let db = schema_of(conn);
-    let caps = autogen::Capabilities::SQLITE;
     let diff = autogen::diff(&db, model);
     let up_plan = autogen::plan(&diff, model, &caps);
     let down_plan = autogen::plan(&autogen::reverse(&diff, &db, model), &db, &caps);
@@ -192,14 +197,40 @@ pub fn sequences(conn: &Connection) -> Vec<(String, i64)> {
     stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
 }
 
+/// How a script runs: autogen's local runner, or as D1 runs a file.
+pub type Runner = fn(&Connection, &str, &str) -> Result<(), String>;
+
+/// autogen's local runner: foreign keys off around one transaction.
+pub fn run_locally(conn: &Connection, script: &str, context: &str) -> Result<(), String> {
+    autogen::apply_script(conn, script, "revision", context).map_err(|e| e.to_string())
+}
+
+/// As D1 runs a file (sqlite.md, "D1"): foreign keys stay enforced, their
+/// checks deferred to the end, the file one transaction.
+pub fn run_as_d1(conn: &Connection, script: &str, _context: &str) -> Result<(), String> {
+    conn.execute_batch("PRAGMA foreign_keys = ON; BEGIN; PRAGMA defer_foreign_keys = ON;").unwrap();
+    match conn.execute_batch(script).and_then(|()| conn.execute_batch("COMMIT")) {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e.to_string())
+        }
+    }
+}
+
 pub fn assert_round_trip(conn: &Connection, model: &Schema, m: &Migration, context: &str) {
+    assert_round_trip_with(conn, model, m, context, run_locally)
+}
+
+/// Up, down and up again through `run`, checking the schema, the rows, the
+/// counters and the database's health at each end.
+pub fn assert_round_trip_with(conn: &Connection, model: &Schema, m: &Migration, context: &str, run: Runner) {
     let start = schema_of(conn);
     let start_sequences = sequences(conn);
     let start_rows = dump(conn);
     let start_text = dump_text(conn);
     let start_counts = row_counts(conn);
-    autogen::apply_script(conn, &m.up, "up", context)
-        .unwrap_or_else(|e| panic!("{context}: upgrade failed: {e}\n{}", m.up));
+    run(conn, &m.up, context).unwrap_or_else(|e| panic!("{context}: upgrade failed: {e}\n{}", m.up));
     assert_healthy(conn, &format!("{context} after upgrade"));
     let after = schema_of(conn);
     let left = autogen::diff(&after, model);
@@ -225,8 +256,7 @@ pub fn assert_round_trip(conn: &Connection, model: &Schema, m: &Migration, conte
             );
         }
     }
-    autogen::apply_script(conn, &m.down, "down", context)
-        .unwrap_or_else(|e| panic!("{context}: downgrade failed: {e}\n{}", m.down));
+    run(conn, &m.down, context).unwrap_or_else(|e| panic!("{context}: downgrade failed: {e}\n{}", m.down));
     assert_healthy(conn, &format!("{context} after downgrade"));
     let back = schema_of(conn);
     let left = autogen::diff_with_renames(&back, &start, Default::default());
@@ -284,8 +314,7 @@ pub fn assert_round_trip(conn: &Connection, model: &Schema, m: &Migration, conte
             "{context}: rows after the downgrade"
         );
     }
-    autogen::apply_script(conn, &m.up, "up", context)
-        .unwrap_or_else(|e| panic!("{context}: second upgrade failed: {e}"));
+    run(conn, &m.up, context).unwrap_or_else(|e| panic!("{context}: second upgrade failed: {e}"));
     let again = schema_of(conn);
     assert!(
         autogen::diff_with_renames(&again, &after, Default::default()).is_empty(),

@@ -1,0 +1,210 @@
+//! Rebuilds planned for an engine that keeps foreign keys on (D1) run here
+//! on SQLite the way D1 runs a revision file: foreign keys enforced, their
+//! checks deferred to the end, the whole file one transaction. Every row
+//! of every table must come through both ways: no ON DELETE action, no
+//! trigger, no check may touch one. `tests/d1.rs` runs the same plans on
+//! wrangler's local D1.
+
+use std::path::Path;
+
+use autogen::{Capabilities, Filter};
+use rusqlite::Connection;
+
+/// A parent with a child of each ON DELETE action, a grandchild, a
+/// self-reference, an audit trigger on a child, a view and AUTOINCREMENT.
+const FAMILY: &str = r#"
+CREATE TABLE p (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, up INTEGER REFERENCES p(id) ON DELETE CASCADE);
+CREATE TABLE c_cascade (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id) ON DELETE CASCADE, note TEXT);
+CREATE TABLE c_setnull (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id) ON DELETE SET NULL);
+CREATE TABLE c_setdefault (id INTEGER PRIMARY KEY, p_id INTEGER DEFAULT 1 REFERENCES p(id) ON DELETE SET DEFAULT);
+CREATE TABLE c_restrict (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id) ON DELETE RESTRICT);
+CREATE TABLE c_noaction (k TEXT, p_id INTEGER REFERENCES p(id));
+CREATE TABLE g (id INTEGER PRIMARY KEY, c_id INTEGER NOT NULL REFERENCES c_cascade(id) ON DELETE CASCADE);
+CREATE TABLE audit (id INTEGER PRIMARY KEY AUTOINCREMENT, what TEXT);
+CREATE TRIGGER c_cascade_gone AFTER DELETE ON c_cascade BEGIN INSERT INTO audit (what) VALUES ('deleted ' || old.id); END;
+CREATE TRIGGER c_cascade_new AFTER INSERT ON c_cascade BEGIN INSERT INTO audit (what) VALUES ('inserted ' || new.id); END;
+CREATE VIEW p_names AS SELECT id, name FROM p;
+INSERT INTO p (id, name, up) VALUES (1, 'root', NULL), (2, 'a', 1), (3, 'b', 2), (7, 'c', NULL);
+DELETE FROM p WHERE id = 7;
+INSERT INTO c_cascade VALUES (10, 1, 'x'), (11, 2, 'y'), (12, 3, NULL);
+INSERT INTO c_setnull VALUES (20, 1), (21, 3);
+INSERT INTO c_setdefault VALUES (30, 2), (31, 3);
+INSERT INTO c_restrict VALUES (40, 1), (41, 2);
+INSERT INTO c_noaction VALUES ('k1', 3), ('k2', 1), ('k3', 2);
+DELETE FROM c_noaction WHERE k = 'k2';
+INSERT INTO g VALUES (50, 10), (51, 12);
+DELETE FROM audit;
+"#;
+
+fn database(ddl: &str) -> Connection {
+    let conn = Connection::open_in_memory().unwrap();
+    conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+    conn.execute_batch(ddl).unwrap();
+    conn
+}
+
+/// Every row of every table (rowids included), and the counters.
+fn rows(conn: &Connection) -> Vec<String> {
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut out = Vec::new();
+    for table in tables {
+        let columns: Vec<String> = conn
+            .prepare("SELECT name FROM pragma_table_info(?1)")
+            .unwrap()
+            .query_map([&table], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let quoted: Vec<String> = columns.iter().map(|c| format!("quote(\"{c}\")")).collect();
+        let rowid = if table == "sqlite_sequence" { "''" } else { "quote(rowid)" };
+        let sql = format!("SELECT {rowid} || ':' || {} FROM \"{table}\" ORDER BY 1", quoted.join(" || ',' || "));
+        let mut stmt = conn.prepare(&sql).unwrap();
+        for row in stmt.query_map([], |r| r.get::<_, String>(0)).unwrap() {
+            out.push(format!("{table} {}", row.unwrap()));
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Runs `script` as D1 runs a file: foreign keys on, checks deferred, one
+/// transaction that the checks roll back.
+fn run_as_d1(conn: &Connection, script: &str) -> Result<(), String> {
+    conn.execute_batch("BEGIN; PRAGMA defer_foreign_keys = ON;").unwrap();
+    match conn.execute_batch(script).and_then(|()| conn.execute_batch("COMMIT")) {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e.to_string())
+        }
+    }
+}
+
+fn healthy(conn: &Connection) {
+    let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    assert_eq!(check, "ok");
+    let violations: i64 = conn.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0)).unwrap();
+    assert_eq!(violations, 0, "foreign_key_check");
+}
+
+/// The model: the database as it is, with `edit` applied to its CREATE text.
+fn model_of(conn: &Connection, edit: impl Fn(String) -> String) -> autogen::schema::Schema {
+    let ddl: Vec<String> = conn
+        .prepare("SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY rowid")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let target = Connection::open_in_memory().unwrap();
+    target.execute_batch(&edit(ddl.join(";\n"))).unwrap();
+    autogen::introspect(&target, &Filter::default()).unwrap()
+}
+
+/// Plans `edit` for D1, runs it up and down the way D1 would, and checks
+/// every row, the schema at each end, and the database's health.
+fn up_and_down(ddl: &str, edit: impl Fn(String) -> String) -> String {
+    let conn = database(ddl);
+    let start = autogen::introspect(&conn, &Filter::default()).unwrap();
+    let want = model_of(&conn, edit);
+    let d = autogen::diff(&start, &want);
+    assert!(!d.is_empty(), "the edit changes nothing");
+    let up = autogen::script(&autogen::plan(&d, &want, &Capabilities::D1));
+    let down = autogen::script(&autogen::plan(&autogen::reverse(&d, &start, &want), &start, &Capabilities::D1));
+    let before = rows(&conn);
+
+    run_as_d1(&conn, &up).unwrap_or_else(|e| panic!("upgrade: {e}\n{up}"));
+    healthy(&conn);
+    let after = autogen::introspect(&conn, &Filter::default()).unwrap();
+    assert!(autogen::diff(&after, &want).is_empty(), "the upgrade leaves a diff");
+    assert_eq!(rows(&conn), before, "the upgrade changed rows:\n{up}");
+
+    run_as_d1(&conn, &down).unwrap_or_else(|e| panic!("downgrade: {e}\n{down}"));
+    healthy(&conn);
+    assert!(autogen::diff(&autogen::introspect(&conn, &Filter::default()).unwrap(), &start).is_empty());
+    assert_eq!(rows(&conn), before, "the downgrade changed rows");
+    up
+}
+
+#[test]
+fn rebuilding_a_parent_keeps_every_child_grandchild_and_counter() {
+    let up = up_and_down(FAMILY, |ddl| ddl.replace("name TEXT NOT NULL", "name VARCHAR(100) NOT NULL"));
+    // The children are emptied before the parent is dropped, and the
+    // audit trigger is set aside around it.
+    let hold = up.find("DELETE FROM \"c_cascade\"").expect("c_cascade is held");
+    assert!(hold < up.find("DROP TABLE \"p\"").unwrap());
+    assert!(up.find("DROP TRIGGER \"c_cascade_gone\"").unwrap() < hold);
+    assert!(!up.contains("RENAME TO"), "{up}");
+}
+
+#[test]
+fn the_textbook_rebuild_loses_children_where_foreign_keys_stay_on() {
+    // What the other tools do on D1, and why autogen holds: the same
+    // change planned for local SQLite (foreign keys switched off) and run
+    // as D1 runs it cascades into the children.
+    let conn = database(FAMILY);
+    let start = autogen::introspect(&conn, &Filter::default()).unwrap();
+    let want = model_of(&conn, |ddl| {
+        ddl.replace(
+            "CREATE TABLE c_restrict (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id) ON DELETE RESTRICT);",
+            "",
+        )
+        .replace("name TEXT NOT NULL", "name VARCHAR(100) NOT NULL")
+    });
+    let d = autogen::diff(&start, &want);
+    let textbook = autogen::script(&autogen::plan(&d, &want, &Capabilities::SQLITE));
+    conn.execute_batch("DROP TABLE c_restrict").unwrap();
+    let children =
+        |conn: &Connection| -> i64 { conn.query_row("SELECT count(*) FROM c_cascade", [], |r| r.get(0)).unwrap() };
+    assert_eq!(children(&conn), 3);
+    let result = run_as_d1(&conn, &textbook);
+    // Either the deferred checks refuse it (NO ACTION children) or the
+    // children are gone: never the rows kept.
+    assert!(result.is_err() || children(&conn) == 0, "{result:?}");
+}
+
+#[test]
+fn a_table_in_the_middle_of_a_chain() {
+    let ddl = "CREATE TABLE a (id INTEGER PRIMARY KEY, v TEXT);
+        CREATE TABLE b (id INTEGER PRIMARY KEY, a_id INTEGER REFERENCES a(id) ON DELETE CASCADE, v TEXT);
+        CREATE TABLE c (id INTEGER PRIMARY KEY, b_id INTEGER REFERENCES b(id) ON DELETE CASCADE, v TEXT);
+        INSERT INTO a VALUES (1, 'a1'), (2, 'a2');
+        INSERT INTO b VALUES (10, 1, 'b1'), (11, 2, 'b2');
+        INSERT INTO c VALUES (100, 10, 'c1'), (101, 11, 'c2'), (102, 11, NULL);";
+    // `b` is rebuilt; `c`, which references it, is held; `a` is left alone.
+    let up = up_and_down(ddl, |ddl| ddl.replace("a_id INTEGER", "a_id BIGINT"));
+    assert!(up.contains("DELETE FROM \"c\""), "{up}");
+}
+
+#[test]
+fn two_related_tables_rebuilt_in_one_revision() {
+    let ddl = "CREATE TABLE parent (id INTEGER PRIMARY KEY, v TEXT);
+        CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent(id) ON DELETE CASCADE, v TEXT);
+        INSERT INTO parent VALUES (1, 'p1'), (2, 'p2');
+        INSERT INTO child VALUES (10, 1, 'c1'), (11, 2, 'c2'), (12, 2, 'c3');";
+    up_and_down(ddl, |ddl| ddl.replace("v TEXT", "v VARCHAR(9)"));
+}
+
+#[test]
+fn a_self_reference_and_a_table_without_rowid_alias() {
+    let ddl = "CREATE TABLE node (name TEXT, up TEXT REFERENCES node(name) ON DELETE SET NULL, UNIQUE (name));
+        INSERT INTO node VALUES ('root', NULL), ('leaf', 'root'), ('x', 'leaf'), ('gone', NULL);
+        DELETE FROM node WHERE name = 'gone';
+        INSERT INTO node VALUES ('late', 'x');";
+    up_and_down(ddl, |ddl| ddl.replace("up TEXT", "up VARCHAR(20)"));
+}
+
+/// `model.yaml` of the family, for the wrangler tests and the README.
+#[test]
+fn the_family_schema_loads_as_a_model() {
+    let conn = database(FAMILY);
+    let schema = autogen::introspect(&conn, &Filter::default()).unwrap();
+    let yaml = autogen::model_yaml(&schema);
+    autogen::parse_model(&yaml, Path::new("m.yaml")).unwrap();
+}
