@@ -123,6 +123,9 @@ impl Context {
     /// The database, open for reading; `None` when the file does not exist
     /// (read-only commands never create one).
     pub fn read_database(&self) -> Result<Option<Box<dyn Engine>>> {
+        if let Some(d1) = &self.config.d1 {
+            return Ok(Some(d1_engine(d1)?));
+        }
         let path = self.database_path()?;
         if !path.exists() {
             return Ok(None);
@@ -132,6 +135,9 @@ impl Context {
 
     /// The database, open to migrate (created when missing).
     pub fn write_database(&self, progress: Option<ProgressSink>) -> Result<Box<dyn Engine>> {
+        if let Some(d1) = &self.config.d1 {
+            return d1_engine(d1);
+        }
         let path = self.database_path()?;
         Ok(Box::new(Sqlite::open(path, Access::Write, self.config.busy_timeout, progress)?))
     }
@@ -193,6 +199,47 @@ impl Context {
             None => Read { model, db: Schema::default(), engine: None },
         })
     }
+}
+
+/// A D1 database through wrangler: its config must exist; wrangler is
+/// `d1.wrangler`, else the project's own (`node_modules/.bin/wrangler`
+/// beside wrangler's config), else `wrangler` on PATH, else `npx`'s
+/// (never installing one).
+fn d1_engine(d1: &config::D1Settings) -> Result<Box<dyn Engine>> {
+    let config = match &d1.config {
+        Some(config) if config.is_file() => config.clone(),
+        Some(config) => {
+            return Err(Error::Refused(format!(
+                "wrangler config `{}` (`d1: {{config: ...}}` in autogen.yaml) does not exist; nothing was changed",
+                config.display()
+            )))
+        }
+        None => {
+            return Err(Error::Refused(format!(
+                "D1 database `{}` needs wrangler's config, and there is no wrangler.toml, wrangler.json or \
+                 wrangler.jsonc in `{}`: add one, or set `d1: {{config: PATH}}` in autogen.yaml; nothing was changed",
+                d1.name,
+                d1.searched.display()
+            )))
+        }
+    };
+    let local = config.parent().map(|d| d.join("node_modules").join(".bin").join("wrangler"));
+    let on_path =
+        || std::env::var_os("PATH").is_some_and(|p| std::env::split_paths(&p).any(|d| d.join("wrangler").is_file()));
+    let program = match (&d1.wrangler, local) {
+        (Some(words), _) => words.clone(),
+        (None, Some(local)) if local.is_file() => vec![local.display().to_string()],
+        (None, _) if on_path() => vec!["wrangler".to_string()],
+        (None, _) => ["npx", "--no-install", "wrangler"].map(String::from).to_vec(),
+    };
+    let wrangler = crate::engine::wrangler::Wrangler {
+        program,
+        config: std::path::absolute(&config).unwrap_or(config),
+        database: d1.name.clone(),
+        remote: d1.remote,
+        persist_to: None,
+    };
+    Ok(Box::new(crate::engine::d1::D1::open(wrangler)))
 }
 
 /// The model and the database as a command reads them.

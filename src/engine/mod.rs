@@ -7,6 +7,7 @@
 //!
 //! The local SQLite file ([`sqlite::Sqlite`]) is the first implementation.
 
+pub mod d1;
 pub mod diagnose;
 pub mod open;
 pub mod progress;
@@ -14,6 +15,7 @@ pub mod script;
 pub mod sql_model;
 pub mod sqlite;
 pub mod version;
+pub mod wrangler;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -32,6 +34,8 @@ pub enum EngineError {
     Db(#[from] DbError),
     #[error("{database}: {source}")]
     Introspect { database: String, source: IntrospectError },
+    #[error(transparent)]
+    D1(#[from] wrangler::WranglerError),
 }
 
 /// One script to run atomically: a revision and its version-table update,
@@ -81,6 +85,28 @@ impl Digest {
     pub fn add(&mut self, row: &str) {
         self.rows += 1;
         self.sum = self.sum.wrapping_add(fnv1a(row.as_bytes()));
+    }
+}
+
+/// One table's rows to digest ([`Engine::digests`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DigestRequest {
+    pub table: String,
+    pub columns: Vec<String>,
+    pub rowid: bool,
+}
+
+impl DigestRequest {
+    /// The query whose one text column is a row as [`Digest::add`] takes
+    /// it: every engine sends the same, so their digests compare.
+    pub fn query(&self) -> String {
+        use crate::sql::quote::ident;
+        let mut values: Vec<String> = self.columns.iter().map(|c| format!("quote({})", ident(c))).collect();
+        if self.rowid {
+            values.insert(0, "quote(_rowid_)".into());
+        }
+        let list = if values.is_empty() { "''".to_string() } else { values.join(" || ',' || ") };
+        format!("SELECT {list} AS autogen_row FROM {}", ident(&self.table))
     }
 }
 
@@ -147,6 +173,12 @@ pub trait Engine {
     /// compares before and after a revision to know that no row was lost or
     /// changed.
     fn digest(&mut self, table: &str, columns: &[String], rowid: bool) -> Result<Digest, EngineError>;
+
+    /// [`Engine::digest`] of several tables: an engine whose every call
+    /// costs (D1) answers them at once.
+    fn digests(&mut self, requests: &[DigestRequest]) -> Result<Vec<Digest>, EngineError> {
+        requests.iter().map(|r| self.digest(&r.table, &r.columns, r.rowid)).collect()
+    }
 
     /// The version table; empty when it does not exist.
     fn versions(&mut self, version_table: &str) -> Result<Versions, EngineError>;

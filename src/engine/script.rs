@@ -22,6 +22,8 @@ pub enum RunError {
     Unsplittable { revision: String, file: String, message: String },
     #[error(transparent)]
     Db(#[from] super::DbError),
+    #[error(transparent)]
+    D1(Box<super::EngineError>),
 }
 
 /// A statement of a revision that SQLite refused, with the rows to blame

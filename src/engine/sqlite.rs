@@ -17,11 +17,10 @@ use rusqlite::Connection;
 
 use super::progress::{ProgressSink, Watcher};
 use super::script::{self, RunError, StatementFailure};
-use super::{version, DbError, Digest, Engine, EngineError, Ran, ScratchCopy, Stop, Unit, Versions};
+use super::{version, DbError, Digest, DigestRequest, Engine, EngineError, Ran, ScratchCopy, Stop, Unit, Versions};
 use crate::plan::Capabilities;
 use crate::schema::Schema;
 use crate::source::introspect::{self, Catalog, Filter, IntrospectError, ListedTable, SchemaRow, XColumn};
-use crate::sql::quote::ident;
 
 /// Whether a command may change the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,12 +121,8 @@ impl Engine for Sqlite {
     }
 
     fn digest(&mut self, table: &str, columns: &[String], rowid: bool) -> Result<Digest, EngineError> {
-        let mut values: Vec<String> = columns.iter().map(|c| format!("quote({})", ident(c))).collect();
-        if rowid {
-            values.insert(0, "quote(_rowid_)".into());
-        }
-        let list = if values.is_empty() { "''".to_string() } else { values.join(" || ',' || ") };
-        let sql = format!("SELECT {list} FROM {}", ident(table));
+        let request = DigestRequest { table: table.into(), columns: columns.to_vec(), rowid };
+        let sql = request.query();
         let fail = |e| EngineError::Db(DbError::classify(&self.path, Duration::ZERO, e));
         let mut stmt = self.conn.prepare(&sql).map_err(fail)?;
         let mut rows = stmt.query([]).map_err(fail)?;

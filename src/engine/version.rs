@@ -6,6 +6,8 @@
 
 use sea_query::{Alias, ColumnDef, Expr, ExprTrait, Order, Query, SqliteQueryBuilder, Table};
 
+use crate::sql::quote::{ident, literal};
+
 /// The tables autogen keeps for itself: the version table and the
 /// checksums of applied files.
 pub fn own_tables(version_table: &str) -> Vec<String> {
@@ -30,6 +32,24 @@ pub fn create(version_table: &str) -> Vec<String> {
         .col(ColumnDef::new(Alias::new("checksum")).text().not_null())
         .build(SqliteQueryBuilder);
     vec![heads, sums]
+}
+
+/// A statement that stops the script it is part of, with `message`, when
+/// the version table does not hold exactly `expect`: where a revision and
+/// its version update go as one atomic batch with no transaction to read
+/// in (D1), this is how a second run of the same revision is refused.
+/// (SQLite's `RAISE()` exists only in triggers; a JSON path error carries
+/// the message, as the planner's guards do.)
+pub fn heads_guard(version_table: &str, expect: &[String], message: &str) -> String {
+    let mut expect = expect.to_vec();
+    expect.sort();
+    format!(
+        "SELECT json_extract('{{}}', {}) WHERE (SELECT coalesce(group_concat(version_num, ',' ORDER BY \
+         version_num), '') FROM {}) <> {}",
+        literal(&format!("{}{message}", crate::sql::GUARD_PREFIX)),
+        ident(version_table),
+        literal(&expect.join(","))
+    )
 }
 
 /// The heads, sorted.

@@ -4,7 +4,7 @@
 //! revision that does not converge is never written.
 
 use crate::diff::{self, Change, ColumnChange, Diff, Renames};
-use crate::engine::{Digest, Engine, EngineError, RunError, ScratchCopy, Stop, Unit};
+use crate::engine::{Digest, DigestRequest, Engine, EngineError, RunError, ScratchCopy, Stop, Unit};
 use crate::schema::*;
 use crate::source::introspect::Filter;
 use crate::words;
@@ -141,16 +141,17 @@ enum Side {
 }
 
 fn digests(scratch: &mut dyn Engine, accounts: &[Account], side: Side) -> Result<Vec<Digest>, RehearsalError> {
-    accounts
+    let requests: Vec<DigestRequest> = accounts
         .iter()
         .map(|a| {
             let (table, columns): (&str, Vec<String>) = match side {
                 Side::Old => (&a.old, a.columns.iter().map(|(o, _)| o.clone()).collect()),
                 Side::New => (&a.new, a.columns.iter().map(|(_, n)| n.clone()).collect()),
             };
-            scratch.digest(table, &columns, a.rowid).map_err(RehearsalError::Introspect)
+            DigestRequest { table: table.to_string(), columns, rowid: a.rowid }
         })
-        .collect()
+        .collect();
+    scratch.digests(&requests).map_err(RehearsalError::Introspect)
 }
 
 fn compare(
