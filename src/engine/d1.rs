@@ -262,7 +262,12 @@ impl Engine for D1 {
                     let heads = self.versions(table).map_err(|e| RunError::D1(Box::new(e)))?.heads;
                     return Ok(Ran::Moved(heads));
                 }
-                Err(failure(unit, "", format!("{message} (D1 rolled the whole revision back)")))
+                Err(RunError::Batch {
+                    revision: unit.revision.into(),
+                    file: unit.file.into(),
+                    database: self.label(),
+                    message,
+                })
             }
             Err(other) => Err(RunError::D1(Box::new(other.into()))),
         }
@@ -294,13 +299,13 @@ impl Engine for D1 {
     }
 }
 
-/// The unit failed at `statement` (empty: somewhere in it).
+/// The unit failed at `statement`.
 fn failure(unit: &Unit, statement: &str, message: String) -> RunError {
     RunError::Statement(Box::new(StatementFailure {
         revision: unit.revision.into(),
         file: unit.file.into(),
         index: 0,
-        line: if statement.is_empty() { 0 } else { script::line_of(unit.script, statement, unit.line) },
+        line: script::line_of(unit.script, statement, unit.line),
         statement: statement.to_string(),
         message,
         hint: None,

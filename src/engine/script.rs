@@ -24,6 +24,14 @@ pub enum RunError {
     Db(#[from] super::DbError),
     #[error(transparent)]
     D1(Box<super::EngineError>),
+    /// An engine that runs a revision as one batch and does not say which
+    /// statement failed (D1).
+    #[error(
+        "{} failed on {database}: {message}\n{database} does not say which statement; it rolled the whole revision \
+         back, so the database is as it was before it.",
+        subject(revision, file)
+    )]
+    Batch { revision: String, file: String, database: String, message: String },
 }
 
 /// A statement of a revision that SQLite refused, with the rows to blame

@@ -208,10 +208,21 @@ pub fn offline_script(
         if caps.transactions {
             out.push_str("BEGIN;\n\n");
         } else {
-            // D1: each revision is one `wrangler d1 execute --file`, atomic
-            // on its own; foreign keys stay on, so their checks wait for
-            // the end of the file (the rebuilds have held what they reach).
-            out.push_str("-- one D1 execute (one file, atomic): no BEGIN/COMMIT\nPRAGMA defer_foreign_keys = ON;\n\n");
+            // D1: each revision is one `wrangler d1 execute --file` (or one
+            // `wrangler d1 migrations apply` file), atomic on its own;
+            // foreign keys stay on, so their checks wait for the end of the
+            // file (the rebuilds have held what they reach). The guard
+            // refuses the file unless the version table holds the heads it
+            // starts from: applied twice, by autogen and by wrangler, it
+            // fails instead of running twice.
+            let moved = format!(
+                "revision `{}` does not start where the database is: it ran already, or one before it has not",
+                rev.id
+            );
+            out.push_str(&format!(
+                "-- one D1 execute (one file, atomic): no BEGIN/COMMIT\nPRAGMA defer_foreign_keys = ON;\n{};\n\n",
+                version::heads_guard(version_table, &history.heads_of(&applied), &moved)
+            ));
         }
         let file = rev.path.display().to_string();
         out.push_str(&terminated(rev.script(direction), id, &file)?);
