@@ -187,7 +187,8 @@ fn a_long_rebuild_shows_progress_on_a_terminal_only() {
     project(d, ITEMS, "5");
     ok(d, &["revision", "--autogenerate", "-m", "items", "--rev-id", "base1"]);
     ok(d, &["upgrade"]);
-    fill_items(d, 2_000_000);
+    // Long enough that the copy outlasts the meter's 700 ms delay even on a fast machine.
+    fill_items(d, 5_000_000);
     std::fs::write(
         d.join("model.yaml"),
         ITEMS.replace("VARCHAR(50)}", "TEXT, nullable: false, server_default: \"''\"}"),
@@ -211,7 +212,7 @@ fn a_long_rebuild_shows_progress_on_a_terminal_only() {
     let seen = String::from_utf8_lossy(&on_terminal.stdout);
     assert!(on_terminal.status.success(), "{seen}");
     assert!(
-        seen.contains("copying `items`: 2,000,000 of 2,000,000 rows (100%)"),
+        seen.contains("copying `items`: 5,000,000 of 5,000,000 rows (100%)"),
         "after {:?}: {seen}",
         started.elapsed()
     );

@@ -347,12 +347,12 @@ impl Drop for StoredSchemaQuirks<'_> {
     }
 }
 
-/// A larger page cache and temp tables in memory while a revision runs:
-/// every `DROP TABLE` scans `sqlite_schema`, and a rebuild-heavy revision
-/// touches the root pages of every table besides, so with SQLite's default
-/// 2 MB cache the schema's pages are read again and again; a rebuild's
-/// holding table is a TEMP table. The memory is only taken as pages are
-/// used. Put back when dropped.
+/// A page cache that holds the schema, and temp tables in memory, while a
+/// revision runs: every `DROP TABLE` scans `sqlite_schema`, and with
+/// SQLite's default 2 MB cache a rebuild-heavy revision on a big schema
+/// read its pages again for every drop; a rebuild's holding table is a
+/// TEMP table. The cache grows with the schema's text only (a big cache on
+/// a small schema costs a big copy its page faults). Put back when dropped.
 struct Room<'c> {
     conn: &'c Connection,
     cache_size: i64,
@@ -361,9 +361,15 @@ struct Room<'c> {
 
 impl<'c> Room<'c> {
     fn make(conn: &'c Connection) -> rusqlite::Result<Self> {
-        let cache_size = conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
+        let cache_size: i64 = conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
         let temp_store = conn.query_row("PRAGMA temp_store", [], |r| r.get(0))?;
-        conn.pragma_update(None, "cache_size", -65_536)?;
+        let schema_bytes: i64 =
+            conn.query_row("SELECT coalesce(sum(length(sql)), 0) FROM main.sqlite_schema", [], |r| r.get(0))?;
+        // KiB, negative as the pragma takes it: 2 MB, and 16 times the schema's text, up to 64 MB.
+        let kib = (2048 + 16 * schema_bytes / 1024).min(65_536);
+        if kib > -cache_size && cache_size < 0 {
+            conn.pragma_update(None, "cache_size", -kib)?;
+        }
         conn.pragma_update(None, "temp_store", 2)?;
         Ok(Room { conn, cache_size, temp_store })
     }

@@ -13,10 +13,26 @@ pub const GUARD_PREFIX: &str = "autogen: ";
 /// A guard statement's message out of SQLite's JSON path error (see the
 /// planner's `stop_when`); any other message as it is.
 pub fn guard_message(message: &str) -> std::borrow::Cow<'_, str> {
-    let inner = message.strip_prefix("JSON path error near '").and_then(|m| m.strip_suffix('\''));
+    // SQLite 3.54 says "JSON path error near '…'"; older ones, D1's 3.47
+    // among them, "bad JSON path: '…'".
+    let inner = ["JSON path error near '", "bad JSON path: '"]
+        .iter()
+        .find_map(|prefix| message.strip_prefix(prefix))
+        .and_then(|m| m.strip_suffix('\''));
     match inner.and_then(|m| m.strip_prefix(GUARD_PREFIX)) {
         Some(text) => std::borrow::Cow::Owned(text.to_string()),
         None => std::borrow::Cow::Borrowed(message),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn guard_messages_read_in_either_sqlite_wording() {
+        for raw in ["JSON path error near 'autogen: the copy of `t` holds 1 of its 2 rows'", "bad JSON path: 'autogen: the copy of `t` holds 1 of its 2 rows'"] {
+            assert_eq!(super::guard_message(raw), "the copy of `t` holds 1 of its 2 rows");
+        }
+        assert_eq!(super::guard_message("no such table: x"), "no such table: x");
     }
 }
 
