@@ -29,7 +29,10 @@ pub fn guard_message(message: &str) -> std::borrow::Cow<'_, str> {
 mod tests {
     #[test]
     fn guard_messages_read_in_either_sqlite_wording() {
-        for raw in ["JSON path error near 'autogen: the copy of `t` holds 1 of its 2 rows'", "bad JSON path: 'autogen: the copy of `t` holds 1 of its 2 rows'"] {
+        for raw in [
+            "JSON path error near 'autogen: the copy of `t` holds 1 of its 2 rows'",
+            "bad JSON path: 'autogen: the copy of `t` holds 1 of its 2 rows'",
+        ] {
             assert_eq!(super::guard_message(raw), "the copy of `t` holds 1 of its 2 rows");
         }
         assert_eq!(super::guard_message("no such table: x"), "no such table: x");
