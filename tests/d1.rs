@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-use support::text;
+use support::{text, FAMILY, FAMILY_ROWS};
 
 /// The pinned wrangler, installed from the lockfile on first use.
 fn wrangler() -> &'static Path {
@@ -156,29 +156,8 @@ struct State {
     broken_keys: String,
 }
 
-/// A parent with a child of each ON DELETE action, a grandchild, a
-/// self-reference, an audit trigger on a child, a view and AUTOINCREMENT.
-const FAMILY: &str = "
-CREATE TABLE p (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, up INTEGER REFERENCES p(id) ON DELETE CASCADE);
-CREATE TABLE c_cascade (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id) ON DELETE CASCADE, note TEXT);
-CREATE TABLE c_setnull (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id) ON DELETE SET NULL);
-CREATE TABLE c_setdefault (id INTEGER PRIMARY KEY, p_id INTEGER DEFAULT 1 REFERENCES p(id) ON DELETE SET DEFAULT);
-CREATE TABLE c_restrict (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id) ON DELETE RESTRICT);
-CREATE TABLE c_noaction (k TEXT, p_id INTEGER REFERENCES p(id));
-CREATE TABLE g (id INTEGER PRIMARY KEY, c_id INTEGER NOT NULL REFERENCES c_cascade(id) ON DELETE CASCADE);
-CREATE TABLE audit (id INTEGER PRIMARY KEY AUTOINCREMENT, what TEXT);
-CREATE TRIGGER c_cascade_gone AFTER DELETE ON c_cascade BEGIN INSERT INTO audit (what) VALUES ('deleted ' || old.id); END;
-CREATE VIEW p_names AS SELECT id, name FROM p;
-";
-
 const FAMILY_TABLES: &[&str] =
     &["p", "c_cascade", "c_setnull", "c_setdefault", "c_restrict", "c_noaction", "g", "audit"];
-
-const FAMILY_ROWS: &str = "INSERT INTO p (id, name, up) VALUES (1, 'root', NULL), (2, 'a', 1), (3, 'b', 2), (7, 'c', \
-    NULL); DELETE FROM p WHERE id = 7; INSERT INTO c_cascade VALUES (10, 1, 'x'), (11, 2, x'00ff'), (12, 3, 2.5); \
-    INSERT INTO c_setnull VALUES (20, 1), (21, 3); INSERT INTO c_setdefault VALUES (30, 2), (31, 3); INSERT INTO \
-    c_restrict VALUES (40, 1), (41, 2); INSERT INTO c_noaction VALUES ('k1', 3), ('k2', 1), ('k3', 2); DELETE FROM \
-    c_noaction WHERE k = 'k2'; INSERT INTO g VALUES (50, 10), (51, 12); INSERT INTO audit (what) VALUES ('kept')";
 
 #[test]
 fn rebuilding_a_parent_and_a_child_on_d1_keeps_every_row() {

@@ -5,36 +5,18 @@
 //! trigger, no check may touch one. `tests/d1.rs` runs the same plans on
 //! wrangler's local D1.
 
+mod support;
+
 use std::path::Path;
 
 use autogen::{Capabilities, Filter};
 use rusqlite::Connection;
+use support::{run_as_d1, FAMILY, FAMILY_ROWS};
 
-/// A parent with a child of each ON DELETE action, a grandchild, a
-/// self-reference, an audit trigger on a child, a view and AUTOINCREMENT.
-const FAMILY: &str = r#"
-CREATE TABLE p (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, up INTEGER REFERENCES p(id) ON DELETE CASCADE);
-CREATE TABLE c_cascade (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id) ON DELETE CASCADE, note TEXT);
-CREATE TABLE c_setnull (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id) ON DELETE SET NULL);
-CREATE TABLE c_setdefault (id INTEGER PRIMARY KEY, p_id INTEGER DEFAULT 1 REFERENCES p(id) ON DELETE SET DEFAULT);
-CREATE TABLE c_restrict (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id) ON DELETE RESTRICT);
-CREATE TABLE c_noaction (k TEXT, p_id INTEGER REFERENCES p(id));
-CREATE TABLE g (id INTEGER PRIMARY KEY, c_id INTEGER NOT NULL REFERENCES c_cascade(id) ON DELETE CASCADE);
-CREATE TABLE audit (id INTEGER PRIMARY KEY AUTOINCREMENT, what TEXT);
-CREATE TRIGGER c_cascade_gone AFTER DELETE ON c_cascade BEGIN INSERT INTO audit (what) VALUES ('deleted ' || old.id); END;
-CREATE TRIGGER c_cascade_new AFTER INSERT ON c_cascade BEGIN INSERT INTO audit (what) VALUES ('inserted ' || new.id); END;
-CREATE VIEW p_names AS SELECT id, name FROM p;
-INSERT INTO p (id, name, up) VALUES (1, 'root', NULL), (2, 'a', 1), (3, 'b', 2), (7, 'c', NULL);
-DELETE FROM p WHERE id = 7;
-INSERT INTO c_cascade VALUES (10, 1, 'x'), (11, 2, 'y'), (12, 3, NULL);
-INSERT INTO c_setnull VALUES (20, 1), (21, 3);
-INSERT INTO c_setdefault VALUES (30, 2), (31, 3);
-INSERT INTO c_restrict VALUES (40, 1), (41, 2);
-INSERT INTO c_noaction VALUES ('k1', 3), ('k2', 1), ('k3', 2);
-DELETE FROM c_noaction WHERE k = 'k2';
-INSERT INTO g VALUES (50, 10), (51, 12);
-DELETE FROM audit;
-"#;
+/// [`FAMILY`] with its rows.
+fn family() -> Connection {
+    database(&format!("{FAMILY}{FAMILY_ROWS};"))
+}
 
 fn database(ddl: &str) -> Connection {
     let conn = Connection::open_in_memory().unwrap();
@@ -73,19 +55,6 @@ fn rows(conn: &Connection) -> Vec<String> {
     out
 }
 
-/// Runs `script` as D1 runs a file: foreign keys on, checks deferred, one
-/// transaction that the checks roll back.
-fn run_as_d1(conn: &Connection, script: &str) -> Result<(), String> {
-    conn.execute_batch("BEGIN; PRAGMA defer_foreign_keys = ON;").unwrap();
-    match conn.execute_batch(script).and_then(|()| conn.execute_batch("COMMIT")) {
-        Ok(()) => Ok(()),
-        Err(e) => {
-            let _ = conn.execute_batch("ROLLBACK");
-            Err(e.to_string())
-        }
-    }
-}
-
 fn healthy(conn: &Connection) {
     let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
     assert_eq!(check, "ok");
@@ -110,7 +79,10 @@ fn model_of(conn: &Connection, edit: impl Fn(String) -> String) -> autogen::sche
 /// Plans `edit` for D1, runs it up and down the way D1 would, and checks
 /// every row, the schema at each end, and the database's health.
 fn up_and_down(ddl: &str, edit: impl Fn(String) -> String) -> String {
-    let conn = database(ddl);
+    up_and_down_on(database(ddl), edit)
+}
+
+fn up_and_down_on(conn: Connection, edit: impl Fn(String) -> String) -> String {
     let start = autogen::introspect(&conn, &Filter::default()).unwrap();
     let want = model_of(&conn, edit);
     let d = autogen::diff(&start, &want);
@@ -119,13 +91,13 @@ fn up_and_down(ddl: &str, edit: impl Fn(String) -> String) -> String {
     let down = autogen::script(&autogen::plan(&autogen::reverse(&d, &start, &want), &start, &Capabilities::D1));
     let before = rows(&conn);
 
-    run_as_d1(&conn, &up).unwrap_or_else(|e| panic!("upgrade: {e}\n{up}"));
+    run_as_d1(&conn, &up, "upgrade").unwrap_or_else(|e| panic!("upgrade: {e}\n{up}"));
     healthy(&conn);
     let after = autogen::introspect(&conn, &Filter::default()).unwrap();
     assert!(autogen::diff(&after, &want).is_empty(), "the upgrade leaves a diff");
     assert_eq!(rows(&conn), before, "the upgrade changed rows:\n{up}");
 
-    run_as_d1(&conn, &down).unwrap_or_else(|e| panic!("downgrade: {e}\n{down}"));
+    run_as_d1(&conn, &down, "downgrade").unwrap_or_else(|e| panic!("downgrade: {e}\n{down}"));
     healthy(&conn);
     assert!(autogen::diff(&autogen::introspect(&conn, &Filter::default()).unwrap(), &start).is_empty());
     assert_eq!(rows(&conn), before, "the downgrade changed rows");
@@ -134,7 +106,7 @@ fn up_and_down(ddl: &str, edit: impl Fn(String) -> String) -> String {
 
 #[test]
 fn rebuilding_a_parent_keeps_every_child_grandchild_and_counter() {
-    let up = up_and_down(FAMILY, |ddl| ddl.replace("name TEXT NOT NULL", "name VARCHAR(100) NOT NULL"));
+    let up = up_and_down_on(family(), |ddl| ddl.replace("name TEXT NOT NULL", "name VARCHAR(100) NOT NULL"));
     // The children are emptied before the parent is dropped, and the
     // audit trigger is set aside around it.
     let hold = up.find("DELETE FROM \"c_cascade\"").expect("c_cascade is held");
@@ -148,7 +120,7 @@ fn the_textbook_rebuild_loses_children_where_foreign_keys_stay_on() {
     // What the other tools do on D1, and why autogen holds: the same
     // change planned for local SQLite (foreign keys switched off) and run
     // as D1 runs it cascades into the children.
-    let conn = database(FAMILY);
+    let conn = family();
     let start = autogen::introspect(&conn, &Filter::default()).unwrap();
     let want = model_of(&conn, |ddl| {
         ddl.replace(
@@ -163,7 +135,7 @@ fn the_textbook_rebuild_loses_children_where_foreign_keys_stay_on() {
     let children =
         |conn: &Connection| -> i64 { conn.query_row("SELECT count(*) FROM c_cascade", [], |r| r.get(0)).unwrap() };
     assert_eq!(children(&conn), 3);
-    let result = run_as_d1(&conn, &textbook);
+    let result = run_as_d1(&conn, &textbook, "textbook");
     // Either the deferred checks refuse it (NO ACTION children) or the
     // children are gone: never the rows kept.
     assert!(result.is_err() || children(&conn) == 0, "{result:?}");
@@ -203,8 +175,24 @@ fn a_self_reference_and_a_table_without_rowid_alias() {
 /// `model.yaml` of the family, for the wrangler tests and the README.
 #[test]
 fn the_family_schema_loads_as_a_model() {
-    let conn = database(FAMILY);
+    let conn = family();
     let schema = autogen::introspect(&conn, &Filter::default()).unwrap();
     let yaml = autogen::model_yaml(&schema);
     autogen::parse_model(&yaml, Path::new("m.yaml")).unwrap();
+}
+
+#[test]
+fn a_self_reference_without_an_action() {
+    // NO ACTION: emptying the table breaks and mends the reference within
+    // the file, and the deferred check at the end finds it whole.
+    let ddl = "CREATE TABLE emp (id INTEGER PRIMARY KEY, boss INTEGER REFERENCES emp(id), name TEXT);
+        INSERT INTO emp VALUES (1, NULL, 'ceo'), (2, 1, 'cto'), (3, 2, 'dev'), (4, 3, 'intern');";
+    up_and_down(ddl, |ddl| ddl.replace("name TEXT", "name VARCHAR(40)"));
+}
+
+#[test]
+fn a_self_reference_that_restricts() {
+    let ddl = "CREATE TABLE emp (id INTEGER PRIMARY KEY, boss INTEGER REFERENCES emp(id) ON DELETE RESTRICT);
+        INSERT INTO emp VALUES (1, NULL), (2, 1), (3, 2);";
+    up_and_down(ddl, |ddl| ddl.replace("boss INTEGER", "boss BIGINT"));
 }

@@ -107,6 +107,14 @@ pub fn json_op(change: &Change) -> Value {
 }
 
 pub fn write_text(diff: &Diff, to: &Schema, out: &mut dyn Write) -> io::Result<()> {
+    // Drawn in memory and written at once: standard output flushes at every
+    // line, and a diff of thousands of changes has tens of thousands.
+    let mut text = Vec::new();
+    draw_text(diff, to, &mut text)?;
+    out.write_all(&text)
+}
+
+fn draw_text(diff: &Diff, to: &Schema, out: &mut dyn Write) -> io::Result<()> {
     if diff.is_empty() {
         writeln!(out, "No changes: the database matches the model.")?;
         return Ok(());

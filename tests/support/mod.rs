@@ -8,6 +8,31 @@ use autogen::schema::Schema;
 use autogen::Filter;
 use rusqlite::Connection;
 
+/// A parent with a child of each ON DELETE action, a grandchild, a
+/// self-reference, audit triggers on a child, a view and AUTOINCREMENT: what
+/// a rebuild of `p` must not touch where foreign keys stay on (D1).
+pub const FAMILY: &str = "
+CREATE TABLE p (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, up INTEGER REFERENCES p(id) ON DELETE CASCADE);
+CREATE TABLE c_cascade (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id) ON DELETE CASCADE, note TEXT);
+CREATE TABLE c_setnull (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id) ON DELETE SET NULL);
+CREATE TABLE c_setdefault (id INTEGER PRIMARY KEY, p_id INTEGER DEFAULT 1 REFERENCES p(id) ON DELETE SET DEFAULT);
+CREATE TABLE c_restrict (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id) ON DELETE RESTRICT);
+CREATE TABLE c_noaction (k TEXT, p_id INTEGER REFERENCES p(id));
+CREATE TABLE g (id INTEGER PRIMARY KEY, c_id INTEGER NOT NULL REFERENCES c_cascade(id) ON DELETE CASCADE);
+CREATE TABLE audit (id INTEGER PRIMARY KEY AUTOINCREMENT, what TEXT);
+CREATE TRIGGER c_cascade_gone AFTER DELETE ON c_cascade BEGIN INSERT INTO audit (what) VALUES ('deleted ' || old.id); END;
+CREATE TRIGGER c_cascade_new AFTER INSERT ON c_cascade BEGIN INSERT INTO audit (what) VALUES ('inserted ' || new.id); END;
+CREATE VIEW p_names AS SELECT id, name FROM p;
+";
+
+/// Rows in every table of [`FAMILY`]: gaps in the rowids and the counter,
+/// a blob and a float.
+pub const FAMILY_ROWS: &str = "INSERT INTO p (id, name, up) VALUES (1, 'root', NULL), (2, 'a', 1), (3, 'b', 2), (7, \
+    'c', NULL); DELETE FROM p WHERE id = 7; INSERT INTO c_cascade VALUES (10, 1, 'x'), (11, 2, x'00ff'), (12, 3, \
+    2.5); INSERT INTO c_setnull VALUES (20, 1), (21, 3); INSERT INTO c_setdefault VALUES (30, 2), (31, 3); INSERT \
+    INTO c_restrict VALUES (40, 1), (41, 2); INSERT INTO c_noaction VALUES ('k1', 3), ('k2', 1), ('k3', 2); DELETE \
+    FROM c_noaction WHERE k = 'k2'; INSERT INTO g VALUES (50, 10), (51, 12); INSERT INTO audit (what) VALUES ('kept')";
+
 /// `../shared/` beside the project.
 pub fn shared() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared")
