@@ -318,3 +318,20 @@ fn d1_errors_name_the_database_the_config_and_what_to_do() {
     );
     assert!(!state.exists(), "an error created the local database");
 }
+
+#[test]
+fn init_names_a_d1_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = support::autogen(dir.path()).args(["init", "--database", "d1://app"]).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let config = std::fs::read_to_string(dir.path().join("autogen.yaml")).unwrap();
+    assert!(config.contains("database: d1://app") && config.contains("# d1:"), "{config}");
+    // No wrangler config yet: the starter model, and nothing read from D1.
+    assert!(dir.path().join("schemas/todo.yaml").is_file());
+    assert!(!dir.path().join(".wrangler").exists());
+    let empty = tempfile::tempdir().unwrap();
+    let bad = support::autogen(empty.path()).args(["init", "--database", "d1://"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2), "{}", text(&bad.stderr));
+    assert!(text(&bad.stderr).contains("names no D1 database"), "{}", text(&bad.stderr));
+    assert!(!empty.path().join("autogen.yaml").exists());
+}

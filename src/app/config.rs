@@ -311,13 +311,13 @@ fn first_line(s: &str) -> String {
 }
 
 /// What a database setting names.
-enum Named {
+pub enum Named {
     File(PathBuf),
     D1(String),
 }
 
 /// `d1://NAME`, or a SQLite file ([`parse_database`]).
-fn parse_named(url: &str, base: &Path) -> Result<Named, String> {
+pub fn parse_named(url: &str, base: &Path) -> Result<Named, String> {
     match url.trim().strip_prefix("d1://") {
         Some(name) if name.is_empty() || name.contains('/') => Err(format!(
             "database `{url}` names no D1 database: write d1://NAME, with NAME the `database_name` in wrangler's \
@@ -326,6 +326,11 @@ fn parse_named(url: &str, base: &Path) -> Result<Named, String> {
         Some(name) => Ok(Named::D1(name.to_string())),
         None => parse_database(url, base).map(Named::File),
     }
+}
+
+/// A D1 database with the `d1:` block's defaults, beside `base`.
+pub fn d1_defaults(name: String, base: &Path) -> D1Settings {
+    d1_settings(name, RawD1::default(), base)
 }
 
 /// The `d1:` block, its paths resolved against the config's folder.

@@ -38,8 +38,19 @@ pub fn init(opts: &InitOptions, io: &mut Io) -> Result<Outcome> {
         return Err(Error::Refused(format!("`{}` exists already; init writes nothing over it", config_path.display())));
     }
     let database = opts.database.clone().unwrap_or_else(|| DEFAULT_DATABASE.to_string());
-    let database_path = config::parse_database(&database, dir).map_err(Error::Usage)?;
-    let existing = existing_schema(&database_path)?;
+    let named = config::parse_named(&database, dir).map_err(Error::Usage)?;
+    let (existing, shown) = match &named {
+        config::Named::File(path) => (existing_schema(path)?, format!("database `{}`", path.display())),
+        // A D1 database is read when wrangler's config is already there.
+        config::Named::D1(name) => {
+            let d1 = config::d1_defaults(name.clone(), dir);
+            let existing = match d1.config {
+                Some(_) => schema_as_model(super::d1_engine(&d1)?.as_mut())?,
+                None => None,
+            };
+            (existing, format!("D1 database `{name}`"))
+        }
+    };
     let default_model = if existing.is_some() { "schemas/model.yaml" } else { "schemas/todo.yaml" };
     let schema = opts.schema.clone().unwrap_or_else(|| PathBuf::from(default_model));
     let versions = opts.versions.clone().unwrap_or_else(|| PathBuf::from(config::DEFAULT_VERSIONS));
@@ -55,9 +66,7 @@ pub fn init(opts: &InitOptions, io: &mut Io) -> Result<Outcome> {
         let folder = model.parent().unwrap_or(dir);
         std::fs::create_dir_all(folder).map_err(|e| Error::io("create the model's folder", folder, e))?;
         let (text, from) = match &existing {
-            Some((yaml, tables)) => {
-                (with_modeline(yaml), format!(" from database `{}` ({tables} tables)", database_path.display()))
-            }
+            Some((yaml, tables)) => (with_modeline(yaml), format!(" from {shown} ({tables} tables)")),
             None => (STARTER_MODEL.to_string(), String::new()),
         };
         write_new_file(&model, &text).map_err(|e| Error::io("write the model", &model, e))?;
@@ -74,9 +83,16 @@ pub fn init(opts: &InitOptions, io: &mut Io) -> Result<Outcome> {
          database: {database}   # --database or AUTOGEN_DATABASE_URL override it\n\
          schema: {}\nversions: {}\nversion_table: {version_table}\n\
          # exclude: [\"legacy_*\"]            # tables autogen never touches\n\
-         # busy_timeout: 5                   # seconds to wait for a locked database\n",
+         # busy_timeout: 5                   # seconds to wait for a locked database\n{}",
         schema.display(),
         versions.display(),
+        match named {
+            config::Named::D1(_) => "# d1:                               # how to reach D1 (README, \"Cloudflare D1\")\n\
+                                     #   wrangler: npx wrangler          # default: node_modules/.bin/wrangler, wrangler, npx\n\
+                                     #   config: wrangler.toml           # default: wrangler.toml/.json/.jsonc here\n\
+                                     #   remote: false                   # true: the real database\n",
+            config::Named::File(_) => "",
+        }
     );
     write_new_file(&config_path, &text).map_err(|e| Error::io("write", &config_path, e))?;
     note(io, &format!("Generating {} ... done", config_path.display()))?;
@@ -103,6 +119,11 @@ fn existing_schema(path: &Path) -> Result<Option<(String, usize)>> {
         return Ok(None);
     }
     let mut db = Sqlite::open(path, Access::Read, config::DEFAULT_BUSY_TIMEOUT, None)?;
+    schema_as_model(&mut db)
+}
+
+/// `db`'s schema as a model file and its number of tables, when it has tables.
+fn schema_as_model(db: &mut dyn Engine) -> Result<Option<(String, usize)>> {
     let filter = crate::source::introspect::Filter {
         ignore: crate::engine::version::own_tables(config::DEFAULT_VERSION_TABLE),
         exclude: Vec::new(),

@@ -205,7 +205,7 @@ impl Context {
 /// `d1.wrangler`, else the project's own (`node_modules/.bin/wrangler`
 /// beside wrangler's config), else `wrangler` on PATH, else `npx`'s
 /// (never installing one).
-fn d1_engine(d1: &config::D1Settings) -> Result<Box<dyn Engine>> {
+pub(crate) fn d1_engine(d1: &config::D1Settings) -> Result<Box<dyn Engine>> {
     let config = match &d1.config {
         Some(config) if config.is_file() => config.clone(),
         Some(config) => {
