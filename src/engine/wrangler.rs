@@ -80,6 +80,51 @@ pub enum WranglerError {
          words out (D1 runs each file in a transaction of its own); nothing was sent"
     )]
     Transaction { name: String },
+    #[error(
+        "wrangler did not answer for D1 database `{name}` within {seconds} s and was stopped: D1 runs each file \
+         whole or not at all, so `autogen current` says where the database is"
+    )]
+    Hung { name: String, seconds: u64 },
+}
+
+/// How long one wrangler call may take: a D1 query may run 30 s, and a
+/// revision is one file of queries; past this wrangler is taken to hang.
+const CALL_DEADLINE: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Runs `command` to its end, or stops it after `deadline` (`Ok(None)`).
+/// Its output is read as it comes, so that a full pipe never stalls it.
+fn run_with_deadline(
+    command: &mut Command,
+    deadline: std::time::Duration,
+) -> std::io::Result<Option<std::process::Output>> {
+    use std::io::Read;
+    let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
+    let read = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    };
+    let stdout = read(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+    let stderr = read(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if started.elapsed() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Ok(None);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let stdout = stdout.join().unwrap_or_default();
+    let stderr = stderr.join().unwrap_or_default();
+    Ok(Some(std::process::Output { status, stdout, stderr }))
 }
 
 impl Wrangler {
@@ -144,10 +189,12 @@ impl Wrangler {
         if let Some(dir) = config.parent().filter(|d| !d.as_os_str().is_empty()) {
             command.current_dir(dir);
         }
-        let output = command.output().map_err(|e| WranglerError::Missing {
-            program: self.program.join(" "),
-            reason: if e.kind() == std::io::ErrorKind::NotFound { "not found".into() } else { e.to_string() },
-        })?;
+        let output = run_with_deadline(&mut command, CALL_DEADLINE)
+            .map_err(|e| WranglerError::Missing {
+                program: self.program.join(" "),
+                reason: if e.kind() == std::io::ErrorKind::NotFound { "not found".into() } else { e.to_string() },
+            })?
+            .ok_or_else(|| WranglerError::Hung { name: self.database.clone(), seconds: CALL_DEADLINE.as_secs() })?;
         drop(call);
         let stdout = String::from_utf8_lossy(&output.stdout);
         if !output.status.success() {
@@ -441,6 +488,19 @@ fn first_lines(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_command_that_hangs_is_stopped_at_its_deadline() {
+        let started = std::time::Instant::now();
+        let mut sleep = Command::new("sleep");
+        sleep.arg("30");
+        let out = super::run_with_deadline(&mut sleep, std::time::Duration::from_millis(200)).unwrap();
+        assert!(out.is_none() && started.elapsed() < std::time::Duration::from_secs(5));
+        let mut echo = Command::new("echo");
+        echo.arg("done");
+        let out = super::run_with_deadline(&mut echo, std::time::Duration::from_secs(5)).unwrap().unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "done\n");
+    }
+
     use super::*;
 
     #[test]
