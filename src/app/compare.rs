@@ -41,20 +41,26 @@ pub fn diff(ctx: &Context, opts: &DiffOptions, io: &mut Io) -> Result<Outcome> {
         note_missing(ctx, io)?;
     }
     let caps = engine.as_ref().map_or(Capabilities::SQLITE, |e| e.capabilities());
-    let (d, (warnings, upgrade)) = diff_then(&model, &db, |d, _| {
+    let (d, (warnings, upgrade, text)) = diff_then(&model, &db, |d, _| {
         let warnings = data_warnings(&mut engine, d, &model.schema);
         let upgrade = opts.sql.then(|| {
             let sizes = super::sizes(engine.as_mut().map(|e| &mut **e as &mut dyn Engine), d, &db);
             plan::script(&plan::plan_with(d, &model.schema, &caps, &sizes))
         });
-        Ok((warnings, upgrade))
+        // The report is drawn while SQLite checks the model on the other
+        // thread; it is written only once the check has passed.
+        let mut text = Vec::new();
+        if upgrade.is_none() && matches!(opts.format, Format::Text) {
+            report::write_text(d, &model.schema, &mut text).map_err(write_error)?;
+        }
+        Ok((warnings, upgrade, text))
     })?;
     write_warnings(&d, &warnings, io)?;
     if let Some(upgrade) = upgrade {
         io.out.write_all(upgrade.as_bytes()).map_err(write_error)?;
     } else {
         match opts.format {
-            Format::Text => report::write_text(&d, &model.schema, io.out),
+            Format::Text => io.out.write_all(&text),
             Format::Json => report::write_json(&d, io.out),
             Format::Mermaid => io.out.write_all(report::mermaid(&model.schema, Some(&d)).as_bytes()),
         }
