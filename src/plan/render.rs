@@ -202,12 +202,13 @@ fn rename_finish(r: &Rebuild, header: String) -> Vec<Statement> {
 fn copy_back_finish(r: &Rebuild, header: String, held: bool, temp: bool) -> Vec<Statement> {
     let name = &r.to.name;
     let tmp = &r.temp;
+    let columns = stored_columns(r);
     let holding = Held {
         table: r.from.name.clone(),
         temp: tmp.clone(),
-        columns: stored_columns(r),
+        rowid: super::hold_rowid(&r.from, &columns),
+        columns,
         restore: Vec::new(),
-        rowid: super::hold_rowid(&r.from, &stored_columns(r)),
         restore_rowid: false,
     };
     let mut out = Vec::new();
