@@ -234,7 +234,7 @@ pub(crate) fn d1_engine(d1: &config::D1Settings) -> Result<Box<dyn Engine>> {
     };
     let wrangler = crate::engine::wrangler::Wrangler {
         program,
-        config: std::path::absolute(&config).unwrap_or(config),
+        config,
         database: d1.name.clone(),
         remote: d1.remote,
         persist_to: None,

@@ -73,14 +73,8 @@ impl<'a> Reading<'a> {
             line += text.matches('\n').count();
             previous_end = start + text.len();
         }
-        let in_group = vec![false; statements.len()];
-        let mut reading = Reading { statements, groups: Vec::new(), first_line: subject.line, in_group };
-        reading.groups = reading.find_groups();
-        for g in &reading.groups {
-            for &i in &g.parts {
-                reading.in_group[i] = true;
-            }
-        }
+        let mut reading = Reading { statements, groups: Vec::new(), first_line: subject.line, in_group: Vec::new() };
+        (reading.groups, reading.in_group) = reading.find_groups();
         Ok(reading)
     }
 
@@ -281,7 +275,8 @@ impl<'a> Reading<'a> {
         }
     }
 
-    fn find_groups(&self) -> Vec<Group> {
+    /// The groups, and whether each statement is part of one.
+    fn find_groups(&self) -> (Vec<Group>, Vec<bool>) {
         let mut groups: Vec<Group> = Vec::new();
         let mut taken = vec![false; self.statements.len()];
         for (j, s) in self.statements.iter().enumerate() {
@@ -298,7 +293,7 @@ impl<'a> Reading<'a> {
                 groups.push(g);
             }
         }
-        groups
+        (groups, taken)
     }
 
     /// `CREATE TABLE x`, a copy of `t` into `x`, then (at `drop`) `DROP
