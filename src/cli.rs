@@ -333,7 +333,12 @@ pub fn run() -> ExitCode {
     let mut out = anstream::AutoStream::new(std::io::stdout(), choice);
     let mut err = anstream::AutoStream::new(std::io::stderr(), choice);
     let mut sink = std::io::sink();
-    let result = dispatch(&cli, &mut out, if cli.quiet { &mut sink } else { &mut err });
+    let mut out_sink = std::io::sink();
+    // `-q` prints only errors: the commands whose standard output only
+    // tells what they wrote (`Generating ... done`) print nothing at all.
+    let reports_only = matches!(cli.command, Command::Init { .. } | Command::Revision { .. } | Command::Merge { .. });
+    let out: &mut dyn Write = if cli.quiet && reports_only { &mut out_sink } else { &mut out };
+    let result = dispatch(&cli, out, if cli.quiet { &mut sink } else { &mut err });
     let _ = out.flush();
     match result {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
@@ -344,7 +349,7 @@ pub fn run() -> ExitCode {
             let _ = writeln!(err, "error: {e}");
             // A command line that asks for something impossible is a usage
             // error, exit 2, as clap's own (cli.md, "Exit codes").
-            let usage = matches!(e.downcast_ref::<autogen::Error>(), Some(autogen::Error::Usage(_)));
+            let usage = e.downcast_ref::<autogen::Error>().is_some_and(autogen::Error::is_usage);
             ExitCode::from(if usage { 2 } else { 1 })
         }
     }
@@ -478,6 +483,12 @@ fn dispatch(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resu
         Command::Upgrade { target, sql, fleet } | Command::Downgrade { target, sql, fleet } => {
             let direction =
                 if matches!(cli.command, Command::Upgrade { .. }) { Direction::Up } else { Direction::Down };
+            if !*sql && target.contains(':') {
+                return Err(usage_error(&format!(
+                    "`{target}` is a range, which only `--sql` takes (it prints the script): add --sql, or name the \
+                     one revision to go to"
+                )));
+            }
             match (fleet_options(fleet, &ctx, cli.quiet), sql) {
                 (Some(_), true) => {
                     return Err(usage_error("--sql prints one script and reads no database: drop --fleet"))

@@ -477,3 +477,145 @@ fn diff_warns_about_the_data_each_change_touches() {
         assert!(err.contains(expected), "expected `{expected}` in:\n{err}");
     }
 }
+
+#[test]
+fn more_usage_errors_exit_2_and_create_nothing() {
+    let p = Project::new(TODO);
+    p.ok(&["revision", "-m", "one", "--rev-id", "aaa111"]);
+    p.ok(&["revision", "-m", "two", "--rev-id", "bbb222"]);
+    for args in [
+        &["upgrade", "-1"][..],
+        &["downgrade", "+1"],
+        &["upgrade", "aaa111:bbb222"],
+        &["downgrade", "-1", "--sql"],
+        &["stamp", "+1"],
+        &["revision", "-m", "x", "--rev-id", "../evil"],
+        &["history", "-r", "+1:"],
+    ] {
+        let out = p.run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out.stderr));
+        assert!(text(&out.stderr).starts_with("error: "), "{args:?}: {}", text(&out.stderr));
+    }
+    assert!(!p.path("app.db").exists(), "a refused command creates no database");
+    assert_eq!(p.revisions().len(), 2);
+    // A malformed SOURCE_DATE_EPOCH is an error, not the clock in disguise.
+    let out = support::autogen(p.dir.path()).env("SOURCE_DATE_EPOCH", "soon").args(["revision", "-m", "x"]).output();
+    let out = out.unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("SOURCE_DATE_EPOCH is `soon`"), "{}", text(&out.stderr));
+    assert_eq!(p.revisions().len(), 2);
+}
+
+#[test]
+fn history_with_an_open_end_runs_to_the_heads() {
+    let p = Project::new(TODO);
+    for (id, m) in [("aaa111", "one"), ("bbb222", "two"), ("ccc333", "three")] {
+        p.ok(&["revision", "-m", m, "--rev-id", id]);
+    }
+    let ids = |out: String| -> Vec<String> {
+        out.lines().filter_map(|l| l.split(" -> ").nth(1)).map(|r| r[..6].to_string()).collect()
+    };
+    assert_eq!(ids(p.ok(&["history", "-r", "bbb222:"])), ["ccc333", "bbb222"]);
+    assert_eq!(ids(p.ok(&["history", "-r", ":bbb222"])), ["bbb222", "aaa111"]);
+    assert_eq!(ids(p.ok(&["history", "-r", "base:"])), ["ccc333", "bbb222", "aaa111"]);
+}
+
+#[test]
+fn a_failed_first_upgrade_leaves_no_database_file() {
+    let p = Project::new(TODO);
+    p.ok(&["revision", "-m", "bad", "--rev-id", "aaa111"]);
+    let file = p.path("migrations/versions").join(&p.revisions()[0]);
+    let text_of = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, text_of.replacen("-- migrate:up\n", "-- migrate:up\nINSERT INTO nope VALUES (1);\n", 1))
+        .unwrap();
+    let out = p.run(&["upgrade"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("no such table: nope"), "{}", text(&out.stderr));
+    assert!(!p.path("app.db").exists(), "the failed upgrade created the database file");
+}
+
+#[test]
+fn quiet_prints_nothing_when_all_goes_well() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = support::autogen(dir.path()).args(["-q", "init"]).output().unwrap();
+    assert!(out.status.success() && out.stdout.is_empty() && out.stderr.is_empty(), "{}", text(&out.stdout));
+    let out = support::autogen(dir.path()).args(["-q", "revision", "--autogenerate", "-m", "init"]).output().unwrap();
+    assert!(out.status.success() && out.stdout.is_empty() && out.stderr.is_empty(), "{}", text(&out.stdout));
+}
+
+#[test]
+fn sql_models_from_init_and_from_dot_schema_check_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| support::autogen(dir.path()).args(args).output().unwrap();
+    assert!(run(&["init", "--schema", "schema.sql"]).status.success());
+    let sql = std::fs::read_to_string(dir.path().join("schema.sql")).unwrap();
+    assert!(sql.starts_with("CREATE TABLE \"users\""), "init writes a .sql starter as SQL: {sql}");
+    assert!(run(&["revision", "--autogenerate", "-m", "init"]).status.success());
+    assert!(run(&["upgrade"]).status.success());
+    assert_eq!(run(&["check"]).status.code(), Some(0));
+    // `sqlite3 app.db .schema` of the managed database, version tables and all.
+    let conn = rusqlite::Connection::open(dir.path().join("database.db")).unwrap();
+    let mut stmt = conn.prepare("SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL ORDER BY rowid").unwrap();
+    let dump: Vec<String> = stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+    assert!(dump.iter().any(|s| s.contains("autogen_version")));
+    std::fs::write(dir.path().join("dump.sql"), dump.join(";\n") + ";\n").unwrap();
+    let out = run(&["--schema", "dump.sql", "check"]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
+}
+
+#[test]
+fn sql_model_mistakes_name_the_file_and_line() {
+    let p = Project::new(TODO);
+    let cases = [
+        (
+            "CREATE TABLE a (id INTEGER PRIMARY KEY,\n  o INT REFERENCES nope(id));\n",
+            "m.sql:2:3: foreign key on `a` references table `nope`",
+        ),
+        (
+            "CREATE TABLE a (id INTEGER PRIMARY KEY, o INT REFERENCES a(nope));\n",
+            "m.sql:1:41: foreign key on `a` references `a.nope`",
+        ),
+        (
+            "CREATE TABLE a (id INTEGER PRIMARY KEY,\n  s TEXT DEFAULT pending);\n",
+            "m.sql:2:18: table `a`: `DEFAULT pending` is a bare word",
+        ),
+    ];
+    for (sql, expected) in cases {
+        std::fs::write(p.path("m.sql"), sql).unwrap();
+        let out = p.run(&["--schema", "m.sql", "diff"]);
+        assert_eq!(out.status.code(), Some(1), "{sql}");
+        assert!(text(&out.stderr).contains(expected), "{sql}: {}", text(&out.stderr));
+    }
+    assert!(!p.path("app.db").exists());
+}
+
+#[test]
+fn a_rejected_check_or_collation_is_named_at_its_entry() {
+    let cases = [
+        (
+            "tables:\n  - name: t\n    columns:\n      - {name: a, type: TEXT}\n    check_constraints:\n      - {name: \
+             ok, sql: \"a = 'x'\"}\n      - {name: bad, sql: \"a >\"}\n",
+            "model.yaml:7:9: table `t`: check `bad` `a >`: SQLite rejects it",
+        ),
+        (
+            "tables:\n  - name: t\n    columns:\n      - {name: id, type: INTEGER}\n      - {name: a, type: TEXT, \
+             collate: NOPE}\n",
+            "model.yaml:5:16: `t.a`: collation `NOPE`: SQLite rejects it: no such collation sequence: NOPE",
+        ),
+        (
+            "tables:\n  - name: t\n    columns:\n      - {name: a, type: TEXT, check: \"b > 1\"}\n",
+            "model.yaml:4:16: `t.a`: check `b > 1`: SQLite rejects it: no such column: b",
+        ),
+        (
+            "tables:\n  - name: t\n    columns:\n      - {name: a, type: TEXT}\n      - {name: b, type: TEXT, \
+             renamed_from: x}\n      - {name: c, type: TEXT, renamed_from: x}\n",
+            "two columns are renamed from `x` (`b` and `c`)",
+        ),
+    ];
+    for (model, expected) in cases {
+        let p = Project::new(model);
+        let out = p.run(&["diff"]);
+        assert_eq!(out.status.code(), Some(1), "{model}");
+        assert!(text(&out.stderr).contains(expected), "{model}: {}", text(&out.stderr));
+    }
+}

@@ -180,7 +180,7 @@ fn wording_and_small_refusals() {
     assert!(e.contains("so that check compares the model"), "{e}");
     // A revision id must not read as a step.
     let (code, e) = err(&p, &["revision", "-m", "x", "--rev-id=-1"]);
-    assert_eq!(code, Some(1));
+    assert_eq!(code, Some(2), "a usage error (cli.md, exit codes)");
     assert!(e.contains("`-1` cannot be a revision id"), "{e}");
     // A backwards range is an error, not an empty script.
     let (code, e) = err(&p, &["upgrade", "bbb222:aaa111", "--sql"]);

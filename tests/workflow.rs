@@ -25,9 +25,18 @@ fn ok(dir: &Path, args: &[&str]) -> String {
 }
 
 fn fails(dir: &Path, args: &[&str], expected: &str) {
+    fails_with(dir, args, 1, expected)
+}
+
+/// A command line that cannot be done as asked: exit 2 (cli.md, "Exit codes").
+fn misused(dir: &Path, args: &[&str], expected: &str) {
+    fails_with(dir, args, 2, expected)
+}
+
+fn fails_with(dir: &Path, args: &[&str], code: i32, expected: &str) {
     let out = run(dir, args);
     let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "autogen {args:?} should fail: {err}");
+    assert_eq!(out.status.code(), Some(code), "autogen {args:?} should fail: {err}");
     assert!(err.contains(expected), "autogen {args:?}: expected `{expected}` in {err}");
 }
 
@@ -98,7 +107,7 @@ fn init_then_the_guide_in_an_empty_folder() {
     assert!(!d.join("other.db").exists(), "offline mode creates no database");
     let down = ok(d, &["downgrade", "head:base", "--sql"]);
     assert!(down.contains("DROP COLUMN \"bio\"") && down.contains("DELETE FROM users WHERE id = 1;"), "{down}");
-    fails(d, &["downgrade", "base", "--sql"], "needs the starting revision");
+    misused(d, &["downgrade", "base", "--sql"], "needs the starting revision");
 
     // Relative and prefix targets, and going too far.
     ok(d, &["downgrade", "-2"]);
@@ -218,7 +227,7 @@ fn bad_revision_files_are_named_and_change_nothing() {
     fails(d, &["upgrade", "abc"], "`abc` is ambiguous");
     fails(d, &["upgrade", "zzz"], "no revision `zzz`");
     fails(d, &["downgrade", "-5"], "only 1 applied");
-    fails(d, &["revision", "-m", "../../etc/passwd", "--rev-id", "../x"], "cannot be a revision id");
+    misused(d, &["revision", "-m", "../../etc/passwd", "--rev-id", "../x"], "cannot be a revision id");
     ok(d, &["revision", "-m", "../../etc/passwd"]);
     assert!(std::fs::read_dir(&v).unwrap().any(|e| e
         .unwrap()

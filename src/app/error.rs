@@ -50,6 +50,21 @@ pub enum Error {
 }
 
 impl Error {
+    /// Whether the command line asked for something that cannot be done
+    /// as asked, whatever the files and the database hold: exit 2, as
+    /// clap's own errors (cli.md, "Exit codes").
+    pub fn is_usage(&self) -> bool {
+        use MigrateError as M;
+        use RevisionError as R;
+        matches!(
+            self,
+            Error::Usage(_)
+                | Error::Migrate(M::Usage(_))
+                | Error::Revision(R::InvalidNewId(_))
+                | Error::Migrate(M::Revision(R::InvalidNewId(_)))
+        )
+    }
+
     pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io { action, path: path.into(), source }
     }

@@ -65,7 +65,7 @@ pub fn revision(ctx: &Context, opts: &RevisionOptions, io: &mut Io) -> Result<Ou
         message: &opts.message,
         up: &up,
         down: &down,
-        epoch: revision::now_epoch(),
+        epoch: revision::now_epoch()?,
         notes: &notes,
     };
     if !findings.is_empty() {
@@ -223,7 +223,7 @@ pub fn merge(ctx: &Context, message: &str, revs: &[String], rev_id: Option<&str>
         message,
         up: nothing,
         down: nothing,
-        epoch: revision::now_epoch(),
+        epoch: revision::now_epoch()?,
         notes: &[],
     };
     write_revision(ctx, &new, io)

@@ -6,6 +6,7 @@ use super::error::{Error, Result};
 use super::{config, write_error, write_new_file, Io, Outcome};
 use crate::engine::sqlite::{Access, Sqlite};
 use crate::engine::Engine;
+use crate::schema::Schema;
 
 /// The starter model `init` writes: the todo app of the Alembic guide.
 pub const STARTER_MODEL: &str = include_str!("../../schemas/todo.yaml");
@@ -66,13 +67,18 @@ pub fn init(opts: &InitOptions, io: &mut Io) -> Result<Outcome> {
         let folder = model.parent().unwrap_or(dir);
         std::fs::create_dir_all(folder).map_err(|e| Error::io("create the model's folder", folder, e))?;
         let (text, from) = match &existing {
-            Some((yaml, tables)) => (with_modeline(yaml), format!(" from {shown} ({tables} tables)")),
+            Some((schema, tables)) => (model_text(schema, &model), format!(" from {shown} ({tables} tables)")),
+            None if is_sql_model(&model) => {
+                let starter = crate::source::model::parse_excluding(STARTER_MODEL, Path::new("todo.yaml"), &[])
+                    .map_err(|e| Error::Internal(format!("the starter model: {e}")))?;
+                (model_text(&starter.schema, &model), String::new())
+            }
             None => (STARTER_MODEL.to_string(), String::new()),
         };
         write_new_file(&model, &text).map_err(|e| Error::io("write the model", &model, e))?;
         note(io, &format!("Generating {}{from} ... done", model.display()))?;
         let json_schema = folder.join("model.schema.json");
-        if !json_schema.exists() {
+        if !json_schema.exists() && !is_sql_model(&model) {
             write_new_file(&json_schema, MODEL_SCHEMA)
                 .map_err(|e| Error::io("write the model's JSON Schema", &json_schema, e))?;
             note(io, &format!("Generating {} ... done", json_schema.display()))?;
@@ -114,7 +120,7 @@ fn note(io: &mut Io, line: &str) -> Result<()> {
 
 /// The database's schema as a model file and its number of tables, when
 /// the database exists and has tables.
-fn existing_schema(path: &Path) -> Result<Option<(String, usize)>> {
+fn existing_schema(path: &Path) -> Result<Option<(Schema, usize)>> {
     if !path.is_file() {
         return Ok(None);
     }
@@ -123,7 +129,7 @@ fn existing_schema(path: &Path) -> Result<Option<(String, usize)>> {
 }
 
 /// `db`'s schema as a model file and its number of tables, when it has tables.
-fn schema_as_model(db: &mut dyn Engine) -> Result<Option<(String, usize)>> {
+fn schema_as_model(db: &mut dyn Engine) -> Result<Option<(Schema, usize)>> {
     let filter = crate::source::introspect::Filter {
         ignore: crate::engine::version::own_tables(config::DEFAULT_VERSION_TABLE),
         exclude: Vec::new(),
@@ -132,7 +138,23 @@ fn schema_as_model(db: &mut dyn Engine) -> Result<Option<(String, usize)>> {
     if schema.tables.is_empty() {
         return Ok(None);
     }
-    Ok(Some((crate::source::model::write::model_yaml(&schema), schema.tables.len())))
+    let tables = schema.tables.len();
+    Ok(Some((schema, tables)))
+}
+
+/// A model file's text for `schema`: YAML, or CREATE statements for a
+/// `.sql` model (cli.md, "the model").
+fn model_text(schema: &Schema, path: &Path) -> String {
+    if is_sql_model(path) {
+        let statements = crate::schema::ddl::schema_ddl(schema);
+        statements.iter().map(|s| format!("{s};\n")).collect::<Vec<_>>().join("\n")
+    } else {
+        with_modeline(&crate::source::model::write::model_yaml(schema))
+    }
+}
+
+fn is_sql_model(path: &Path) -> bool {
+    path.extension().is_some_and(|x| x.eq_ignore_ascii_case("sql"))
 }
 
 /// The model text with the editor modeline the starter model has.

@@ -142,6 +142,16 @@ impl Context {
         Ok(Box::new(Sqlite::open(path, Access::Write, self.config.busy_timeout, progress)?))
     }
 
+    /// Whether opening the database to migrate creates its file, so that a
+    /// command that fails can leave the folder as it found it.
+    pub fn creates_database(&self) -> Result<Created> {
+        if self.config.d1.is_some() {
+            return Ok(Created(None));
+        }
+        let path = self.database_path()?;
+        Ok(Created((!path.exists()).then(|| path.to_path_buf())))
+    }
+
     /// The heads recorded in the database; none when it does not exist yet.
     pub fn database_heads(&self) -> Result<Vec<String>> {
         match self.read_database()? {
@@ -156,12 +166,20 @@ impl Context {
         let path = self.schema_path()?;
         // A `.sql` model is CREATE statements (an ORM's DDL): built in memory
         // and read back as a database is.
+        let own_tables = crate::engine::version::own_tables(&self.config.version_table);
         let model = if path.extension().is_some_and(|x| x.eq_ignore_ascii_case("sql")) {
-            crate::engine::sql_model::load(path, &self.config.exclude)?
+            let mut model = crate::engine::sql_model::load(path, &self.config.exclude)?;
+            // `sqlite3 app.db .schema` of a database autogen manages prints
+            // its version tables too: in a `.sql` model they are autogen's
+            // own, not the user's, and are left out.
+            for own in &own_tables {
+                model.schema.tables.remove(&crate::schema::fold(own));
+            }
+            model
         } else {
             model::load_excluding(path, &self.config.exclude)?
         };
-        for own in crate::engine::version::own_tables(&self.config.version_table) {
+        for own in own_tables {
             if let Some(table) = model.schema.table(&own) {
                 let at = model.map.tables.get(&crate::schema::fold(&own)).copied();
                 let message = format!(
@@ -198,6 +216,22 @@ impl Context {
             Some((engine, db)) => Read { model, db, engine: Some(engine) },
             None => Read { model, db: Schema::default(), engine: None },
         })
+    }
+}
+
+/// A database file that a command is about to create, if it is.
+pub struct Created(Option<PathBuf>);
+
+impl Created {
+    /// Removes the file if nothing was ever committed to it: SQLite writes
+    /// a new database's first page only when its first transaction commits,
+    /// so an empty file is one the failed command created and nothing else.
+    pub fn undo(self) {
+        if let Some(path) = self.0 {
+            if std::fs::metadata(&path).is_ok_and(|m| m.len() == 0) {
+                let _ = std::fs::remove_file(&path);
+            }
+        }
     }
 }
 

@@ -46,9 +46,11 @@ pub fn json_op(change: &Change) -> Value {
         Change::RenameTable { from, to } => json!({"op": "rename_table", "table": to, "from": from}),
         Change::AddColumn { table, column: c } => {
             let (column, ty, nullable, default) = (&c.name, &c.ty, c.nullable, &c.default);
+            let generated = generated_text(&c.generated);
             json!({
                 "op": "add_column", "table": table, "column": column,
-                "type": ty, "nullable": nullable, "default": default
+                "type": ty, "nullable": nullable, "default": default,
+                "collate": c.collate, "generated": generated
             })
         }
         Change::RemoveColumn { table, column } => json!({"op": "remove_column", "table": table, "column": column.name}),
@@ -62,10 +64,7 @@ pub fn json_op(change: &Change) -> Value {
                 ColumnChange::Default { from, to } => ("modify_default", json!(from), json!(to)),
                 ColumnChange::Collation { from, to } => ("modify_collation", json!(from), json!(to)),
                 ColumnChange::Generated { from, to } => {
-                    let text = |g: &Option<Generated>| {
-                        g.as_ref().map(|g| format!("{} {}", g.expr, if g.stored { "STORED" } else { "VIRTUAL" }))
-                    };
-                    ("modify_generated", json!(text(from)), json!(text(to)))
+                    ("modify_generated", json!(generated_text(from)), json!(generated_text(to)))
                 }
                 ColumnChange::OnConflict { from, to } => {
                     ("modify_on_conflict", json!(from.map(|c| c.as_sql())), json!(to.map(|c| c.as_sql())))
@@ -99,11 +98,18 @@ pub fn json_op(change: &Change) -> Value {
             let (property, from, to) = change.parts();
             json!({"op": "modify_table", "table": table, "property": property, "from": from, "to": to})
         }
-        Change::AddView(v) => json!({"op": "add_view", "view": v.name}),
-        Change::RemoveView(v) => json!({"op": "remove_view", "view": v.name}),
-        Change::AddTrigger(t) => json!({"op": "add_trigger", "trigger": t.name, "table": t.table}),
-        Change::RemoveTrigger(t) => json!({"op": "remove_trigger", "trigger": t.name, "table": t.table}),
+        Change::AddView(v) => json!({"op": "add_view", "view": v.name, "definition": ddl::create_view(v)}),
+        Change::RemoveView(v) => json!({"op": "remove_view", "view": v.name, "definition": ddl::create_view(v)}),
+        Change::AddTrigger(t) => json!({"op": "add_trigger", "trigger": t.name, "table": t.table, "definition": t.sql}),
+        Change::RemoveTrigger(t) => {
+            json!({"op": "remove_trigger", "trigger": t.name, "table": t.table, "definition": t.sql})
+        }
     }
+}
+
+/// A generated column's expression and kind: `a * 2 STORED`.
+fn generated_text(g: &Option<Generated>) -> Option<String> {
+    g.as_ref().map(|g| format!("{} {}", g.expr, if g.stored { "STORED" } else { "VIRTUAL" }))
 }
 
 pub fn write_text(diff: &Diff, to: &Schema, out: &mut dyn Write) -> io::Result<()> {
@@ -148,7 +154,7 @@ fn draw_text(diff: &Diff, to: &Schema, out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// The object a group of changes is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Group<'a> {
     Table(&'a str),
     View(&'a str),
@@ -166,15 +172,17 @@ impl std::fmt::Display for Group<'_> {
 /// Changes grouped under the object they touch, in first-seen order.
 fn group(changes: &[Change]) -> Vec<(Group<'_>, Vec<&Change>)> {
     let mut groups: Vec<(Group, Vec<&Change>)> = Vec::new();
+    let mut seen: std::collections::HashMap<Group, usize> = std::collections::HashMap::new();
     for change in changes {
         let title = match change {
             Change::AddView(view) | Change::RemoveView(view) => Group::View(&view.name),
             other => Group::Table(other.subject()),
         };
-        match groups.iter_mut().find(|(t, _)| *t == title) {
-            Some((_, list)) => list.push(change),
-            None => groups.push((title, vec![change])),
-        }
+        let at = *seen.entry(title).or_insert_with(|| {
+            groups.push((title, Vec::new()));
+            groups.len() - 1
+        });
+        groups[at].1.push(change);
     }
     groups
 }

@@ -11,13 +11,19 @@ use crate::plan::Capabilities;
 /// Upgrade or downgrade the configured database to `target`.
 pub fn migrate(ctx: &Context, target: &Target, direction: Direction, io: &mut Io) -> Result<Outcome> {
     let history = ctx.history()?;
+    let created = ctx.creates_database()?;
     let mut db = ctx.write_database(io.progress.clone())?;
     let mut failed_write = None;
-    apply::migrate(db.as_mut(), &history, &ctx.config.version_table, target, direction, &mut |event| {
+    let ran = apply::migrate(db.as_mut(), &history, &ctx.config.version_table, target, direction, &mut |event| {
         if failed_write.is_none() {
             failed_write = writeln!(io.err, "{}", event.message()).err();
         }
-    })?;
+    });
+    drop(db);
+    if ran.is_err() {
+        created.undo();
+    }
+    ran?;
     match failed_write {
         Some(e) => Err(write_error(e)),
         None => Ok(Outcome::Done),
@@ -33,7 +39,7 @@ pub fn offline(ctx: &Context, range: &Range, direction: Direction, io: &mut Io) 
         (None, Direction::Up) => BTreeSet::new(),
         (None, Direction::Down) => {
             let to = &range.to;
-            return Err(MigrateError::Target(format!(
+            return Err(MigrateError::Usage(format!(
                 "`downgrade {to} --sql` needs the starting revision: give a range such as `head:{to}`"
             ))
             .into());
@@ -58,11 +64,17 @@ pub fn stamp(ctx: &Context, target: &Target, purge: bool, io: &mut Io) -> Result
         Target::Heads => history.heads(),
         Target::Revision(spec) => vec![history.resolve(spec)?.id.clone()],
         Target::Current | Target::Relative(_) => {
-            return Err(MigrateError::Target(format!("`stamp {target}`: name a revision, head, heads or base")).into());
+            return Err(MigrateError::Usage(format!("`stamp {target}`: name a revision, head, heads or base")).into());
         }
     };
+    let created = ctx.creates_database()?;
     let mut db = ctx.write_database(None)?;
-    apply::stamp(db.as_mut(), &history, &ctx.config.version_table, &heads, purge)?;
+    let stamped = apply::stamp(db.as_mut(), &history, &ctx.config.version_table, &heads, purge);
+    drop(db);
+    if stamped.is_err() {
+        created.undo();
+    }
+    stamped?;
     io.note(&format!("Stamped the database at {}.", describe_heads(&heads)))?;
     Ok(Outcome::Done)
 }

@@ -328,6 +328,9 @@ fn describe_pk(pk: Option<&PrimaryKey>) -> String {
         None => "none".to_string(),
         Some(pk) => {
             let mut s = format!("({})", pk.columns.join(", "));
+            if pk.desc {
+                s.push_str(" DESC");
+            }
             if let Some(c) = pk.on_conflict {
                 s.push_str(" ON CONFLICT ");
                 s.push_str(c.as_sql());

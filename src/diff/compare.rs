@@ -174,6 +174,8 @@ fn same_primary_key(have: Option<&PrimaryKey>, want: Option<&PrimaryKey>) -> boo
         (Some(h), Some(w)) => {
             same_names(&h.columns, &w.columns)
                 && h.on_conflict == w.on_conflict
+                // DESC decides whether an INTEGER key is the rowid (model.md, `order`).
+                && h.desc == w.desc
                 && name_matches(h.name.as_deref(), w.name.as_deref())
         }
         _ => false,

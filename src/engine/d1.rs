@@ -243,7 +243,7 @@ impl Engine for D1 {
         }
     }
 
-    fn digest(&mut self, table: &str, columns: &[String], rowid: bool) -> Result<Digest, EngineError> {
+    fn digest(&mut self, table: &str, columns: &[String], rowid: Option<&'static str>) -> Result<Digest, EngineError> {
         let request = DigestRequest { table: table.into(), columns: columns.to_vec(), rowid };
         Ok(self.digests(&[request])?.remove(0))
     }
@@ -579,9 +579,9 @@ INSERT INTO c (id, p_id, note) VALUES (10, 1, 'n'), (11, 2, NULL), (12, NULL, x'
         let cols = |c: &[&str]| c.iter().map(|c| c.to_string()).collect::<Vec<_>>();
         let p = if all { cols(&["id", "name", "x", "y"]) } else { cols(&["id", "name", "x"]) };
         vec![
-            DigestRequest { table: "p".into(), columns: p, rowid: true },
-            DigestRequest { table: "c".into(), columns: cols(&["p_id", "note"]), rowid: false },
-            DigestRequest { table: VERSIONS.into(), columns: cols(&["version_num"]), rowid: false },
+            DigestRequest { table: "p".into(), columns: p, rowid: Some("rowid") },
+            DigestRequest { table: "c".into(), columns: cols(&["p_id", "note"]), rowid: None },
+            DigestRequest { table: VERSIONS.into(), columns: cols(&["version_num"]), rowid: None },
         ]
     }
 

@@ -93,7 +93,9 @@ impl Digest {
 pub struct DigestRequest {
     pub table: String,
     pub columns: Vec<String>,
-    pub rowid: bool,
+    /// The name the rowid is read by, one no column of the table takes
+    /// (`rowid`, `_rowid_` or `oid`); `None` to leave the rowid out.
+    pub rowid: Option<&'static str>,
 }
 
 impl DigestRequest {
@@ -102,8 +104,8 @@ impl DigestRequest {
     pub fn query(&self) -> String {
         use crate::sql::quote::ident;
         let mut values: Vec<String> = self.columns.iter().map(|c| format!("quote({})", ident(c))).collect();
-        if self.rowid {
-            values.insert(0, "quote(_rowid_)".into());
+        if let Some(alias) = self.rowid {
+            values.insert(0, format!("quote({alias})"));
         }
         let list = if values.is_empty() { "''".to_string() } else { values.join(" || ',' || ") };
         format!("SELECT {list} AS autogen_row FROM {}", ident(&self.table))
@@ -169,10 +171,10 @@ pub trait Engine {
     fn counts(&mut self, queries: &[String]) -> Vec<Option<i64>>;
 
     /// The rows of `table` as a digest of the values in `columns` (and the
-    /// rowid with `rowid`), whatever their order: what the rehearsal
+    /// rowid read by the name `rowid` gives), whatever their order: what the rehearsal
     /// compares before and after a revision to know that no row was lost or
     /// changed.
-    fn digest(&mut self, table: &str, columns: &[String], rowid: bool) -> Result<Digest, EngineError>;
+    fn digest(&mut self, table: &str, columns: &[String], rowid: Option<&'static str>) -> Result<Digest, EngineError>;
 
     /// [`Engine::digest`] of several tables: an engine whose every call
     /// costs (D1) answers them at once.

@@ -61,6 +61,19 @@ pub fn load(path: &Path, exclude: &[String]) -> Result<Model, ModelError> {
                         ),
                     ));
                 }
+                // Only a table has column defaults (a trigger body may say `DEFAULT VALUES`).
+                if let Some(word) = bare_default(&tokens).filter(|_| object == "table") {
+                    let (line, column) = position(text, offset_in(text, stmt, word.start));
+                    return Err(error(
+                        line,
+                        column,
+                        format!(
+                            "{object} `{name}`: `DEFAULT {0}` is a bare word, which SQLite reads as a string only \
+                             by a legacy quirk: for the text, write `DEFAULT '{0}'`",
+                            word.text
+                        ),
+                    ));
+                }
                 conn.execute_batch(stmt).map_err(|e| {
                     error(
                         line,
@@ -89,7 +102,35 @@ pub fn load(path: &Path, exclude: &[String]) -> Result<Model, ModelError> {
     let filter = Filter { ignore: Vec::new(), exclude: exclude.to_vec() };
     let mut schema = super::sqlite::introspect(&conn, &filter).map_err(|e| error(0, 0, e.to_string()))?;
     apply_hints(text, &map, &mut schema);
+    check_model_rules(&schema, &map, exclude)?;
     Ok(Model { schema, map })
+}
+
+/// The model's rule that SQLite does not apply when it creates a table
+/// (model.md, "Bad input"): a foreign key must reach a table and key the
+/// model has.
+fn check_model_rules(schema: &crate::schema::Schema, map: &SourceMap, exclude: &[String]) -> Result<(), ModelError> {
+    let excluded = |name: &str| exclude.iter().any(|g| crate::source::introspect::glob_match(g, name));
+    for table in crate::schema::order::parents_first(schema) {
+        let key = fold(&table.name);
+        let column_at = |c: &str| map.columns.get(&(key.clone(), fold(c))).or(map.tables.get(&key)).copied();
+        for fk in &table.foreign_keys {
+            if let Some(problem) = crate::source::model::foreign_key_problem(schema, table, fk, excluded) {
+                let at = fk.columns.first().map_or_else(|| map.tables.get(&key).copied(), |c| column_at(c));
+                return Err(map.error(at, problem));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A `DEFAULT` followed by a bare word (model.md, "Bad input").
+fn bare_default<'a>(tokens: &'a [Token<'a>]) -> Option<&'a Token<'a>> {
+    tokens.windows(2).find_map(|pair| {
+        let [default, word] = pair else { return None };
+        let unquoted = word.text.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
+        (default.is_keyword("DEFAULT") && unquoted && lexer::is_bare_word(word.text)).then_some(word)
+    })
 }
 
 /// What a statement is, by its first words.

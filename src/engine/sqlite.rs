@@ -120,7 +120,7 @@ impl Engine for Sqlite {
         queries.iter().map(|q| self.conn.query_row(q, [], |r| r.get(0)).ok()).collect()
     }
 
-    fn digest(&mut self, table: &str, columns: &[String], rowid: bool) -> Result<Digest, EngineError> {
+    fn digest(&mut self, table: &str, columns: &[String], rowid: Option<&'static str>) -> Result<Digest, EngineError> {
         let request = DigestRequest { table: table.into(), columns: columns.to_vec(), rowid };
         let sql = request.query();
         let fail = |e| EngineError::Db(DbError::classify(&self.path, Duration::ZERO, e));

@@ -153,7 +153,7 @@ impl History {
             Target::Current => self.applied_set(current)?,
             Target::Revision(spec) => self.ancestors_of(&self.resolve(spec)?.id),
             Target::Relative(n) => {
-                return Err(MigrateError::Target(format!(
+                return Err(MigrateError::Usage(format!(
                     "`{n:+}` is a step, not a revision: name a revision, head or base here"
                 )))
             }
@@ -173,7 +173,7 @@ impl History {
                 return self.next_down(applied, n.unsigned_abs() as usize)
             }
             (Target::Relative(n), _) => {
-                return Err(MigrateError::Target(format!(
+                return Err(MigrateError::Usage(format!(
                     "`{n:+}` goes the wrong way for this command: upgrade takes +N, downgrade takes -N"
                 )))
             }
@@ -373,11 +373,17 @@ impl History {
                 Some(Target::Current) => Some(current.to_vec()),
                 Some(Target::Revision(spec)) => Some(vec![self.resolve(spec)?.id.clone()]),
                 Some(Target::Relative(n)) => {
-                    return Err(MigrateError::Target(format!("`{n:+}` cannot bound a history range: name a revision")))
+                    return Err(MigrateError::Usage(format!("`{n:+}` cannot bound a history range: name a revision")))
                 }
             })
         };
-        let (mut start, mut end) = (bound(&span.start)?, bound(&span.end)?);
+        // An empty end is the heads (as Alembic reads `-r abc:`); an empty
+        // start, like `base`, bounds nothing.
+        let end = match &span.end {
+            None => Some(self.heads()),
+            given => bound(given)?,
+        };
+        let (mut start, mut end) = (bound(&span.start)?, end);
         // `head:base` means the same revisions as `base:head`.
         let above = |a: &Option<Vec<String>>, b: &Option<Vec<String>>| match (a, b) {
             (Some(_), None) => true,
@@ -407,6 +413,10 @@ pub enum MigrateError {
     Revision(#[from] RevisionError),
     #[error("{0}")]
     Target(String),
+    /// A target the command cannot take at all, whatever the revisions:
+    /// a step the wrong way, a step where a revision goes (exit 2).
+    #[error("{0}")]
+    Usage(String),
 }
 
 /// Heads as messages show them: `<base>` for none.

@@ -29,6 +29,11 @@ pub enum RevisionError {
     #[error("revision id `{0}` is taken")]
     Taken(String),
     #[error(
+        "SOURCE_DATE_EPOCH is `{0}`: it must be whole seconds since 1970-01-01 (0 to 253402300799); unset it to use \
+         the clock"
+    )]
+    SourceDateEpoch(String),
+    #[error(
         "`{0}` cannot be a revision id: use letters, digits, `_` and `-` (at most 64), and not head, heads, base \
         or current"
     )]
@@ -230,11 +235,23 @@ pub fn random_id() -> String {
 }
 
 /// Seconds since the epoch for file names and headers: `SOURCE_DATE_EPOCH`
-/// when set (reproducible output), else the clock.
-pub fn now_epoch() -> i64 {
-    std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|v| v.trim().parse().ok()).unwrap_or_else(|| {
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
-    })
+/// when set (reproducible output), else the clock. A malformed value is an
+/// error, as reproducible-builds.org/specs/source-date-epoch asks: a
+/// silently ignored one would put the clock in a file meant to be
+/// reproducible.
+pub fn now_epoch() -> Result<i64, RevisionError> {
+    // The last second of year 9999: file names and headers have four-digit years.
+    const LAST: i64 = 253_402_300_799;
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(v) => match v.trim().parse::<i64>() {
+            Ok(n) if (0..=LAST).contains(&n) => Ok(n),
+            _ => Err(RevisionError::SourceDateEpoch(v)),
+        },
+        Err(_) => Ok(std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0)),
+    }
 }
 
 /// (year, month, day, hour, minute, second) in UTC; days-from-civil after

@@ -165,7 +165,7 @@ fn index_mentions(index: &Index, column: &str) -> bool {
     in_keys || index.where_clause.as_deref().is_some_and(|w| lexer::mentions(w, column))
 }
 
-fn is_rowid_name(name: &str) -> bool {
+pub(super) fn is_rowid_name(name: &str) -> bool {
     ["rowid", "_rowid_", "oid"].iter().any(|r| r.eq_ignore_ascii_case(name))
 }
 

@@ -555,6 +555,16 @@ fn table_actions(diff: &Diff, to: &Schema, caps: &Capabilities) -> BTreeMap<Stri
     let mut by_table: BTreeMap<String, Vec<&Change>> = BTreeMap::new();
     for change in &diff.changes {
         use Change::*;
+        // SQLite 3.54 refuses RENAME COLUMN to or from `rowid`, `_rowid_`
+        // or `oid` in a rowid table (sqlite.md): such a rename is made by
+        // a rebuild, whose copy moves the column's values.
+        if let RenameColumn { table, from: old, to: new } = change {
+            let rowid_table = to.table(table).is_some_and(|t| !t.without_rowid);
+            if rowid_table && (alter::is_rowid_name(old) || alter::is_rowid_name(new)) {
+                by_table.entry(fold(table)).or_default().push(change);
+                continue;
+            }
+        }
         if let AddTable(_)
         | RemoveTable(_)
         | RenameTable { .. }
@@ -742,14 +752,15 @@ fn folded_renames(diff: &Diff, rebuilt: &BTreeSet<String>) -> Vec<(String, Strin
     diff.renames
         .columns
         .iter()
-        .filter(|(table, _, new)| {
+        .filter(|(table, old, new)| {
             let referenced = diff.renamed.tables.values().any(|t| {
                 !same_name(&t.name, table)
                     && t.foreign_keys
                         .iter()
                         .any(|f| same_name(&f.ref_table, table) && f.ref_columns.iter().any(|c| same_name(c, new)))
             });
-            rebuilt.contains(&fold(table)) && !referenced
+            let rowid_name = alter::is_rowid_name(old) || alter::is_rowid_name(new);
+            rebuilt.contains(&fold(table)) && (!referenced || rowid_name)
         })
         .cloned()
         .collect()

@@ -331,40 +331,70 @@ fn drop_all(conn: &rusqlite::Connection, created: Vec<(bool, String)>) {
 
 /// When a table is refused, the column whose default or generated
 /// expression SQLite refuses on its own, if one is.
+/// The part of a table SQLite rejects, found by compiling each part alone
+/// beside every column's bare name and type (a default, a collation, a
+/// generated expression or a CHECK may name the other columns): the error
+/// then points at that part's entry and names it.
 fn column_error(table: &Table, map: &SourceMap) -> Option<ModelError> {
     let conn = rusqlite::Connection::open_in_memory().ok()?;
-    for column in &table.columns {
-        let alone = Table {
-            name: "t".into(),
-            columns: vec![Column {
-                name: column.name.clone(),
-                ty: column.ty.clone(),
-                nullable: true,
-                default: column.default.clone(),
-                ..Column::default()
-            }],
-            ..Table::default()
+    let bare: Vec<Column> = table
+        .columns
+        .iter()
+        .map(|c| Column { name: c.name.clone(), ty: c.ty.clone(), nullable: true, ..Column::default() })
+        .collect();
+    let with = |i: usize, column: Column, checks: Vec<CheckConstraint>| {
+        let mut columns = bare.clone();
+        columns[i] = column;
+        Table { name: "t".into(), columns, checks, ..Table::default() }
+    };
+    // Compiled, not run: compiling checks the table, and nothing is stored.
+    let rejects = |t: &Table| conn.prepare(&ddl::create_table(t, "t")).err().map(|e| crate::sql::sqlite_message(&e));
+    let key = fold(&table.name);
+    for (i, column) in table.columns.iter().enumerate() {
+        let at = map.columns.get(&(key.clone(), fold(&column.name))).copied();
+        let name = format!("`{}.{}`", table.name, column.name);
+        let part = |f: &dyn Fn(&mut Column)| {
+            let mut c = bare[i].clone();
+            f(&mut c);
+            c
         };
-        // Compiled, not run: compiling checks the column, and nothing is
-        // stored to clash with the next column's table.
-        if let Err(e) = conn.prepare(&ddl::create_table(&alone, "t")) {
-            let at = map.columns.get(&(fold(&table.name), fold(&column.name))).copied();
-            let what = match &column.default {
-                Some(d) => {
-                    format!(
-                        "`{}.{}`: server_default `{d}` is not a valid SQL expression: {}",
-                        table.name,
-                        column.name,
-                        crate::sql::sqlite_message(&e)
-                    )
-                }
-                None => format!(
-                    "`{}.{}`: SQLite rejects the column: {}",
-                    table.name,
-                    column.name,
-                    crate::sql::sqlite_message(&e)
-                ),
-            };
+        let parts: Vec<(String, Column)> = [
+            column.default.as_ref().map(|d| {
+                (format!("server_default `{d}` is not a valid SQL expression"), part(&|c| c.default = Some(d.clone())))
+            }),
+            column
+                .collate
+                .as_ref()
+                .map(|k| (format!("collation `{k}`: SQLite rejects it"), part(&|c| c.collate = Some(k.clone())))),
+            column.generated.as_ref().map(|g| {
+                let what = format!("generated expression `{}`: SQLite rejects it", g.expr);
+                (what, part(&|c| c.generated = Some(g.clone())))
+            }),
+        ]
+        .into_iter()
+        .flatten()
+        .chain(
+            column
+                .checks
+                .iter()
+                .map(|k| (format!("check `{}`: SQLite rejects it", k.expr), part(&|c| c.checks = vec![k.clone()]))),
+        )
+        .collect();
+        for (what, alone) in parts {
+            if let Some(message) = rejects(&with(i, alone, Vec::new())) {
+                return Some(map.error(at, format!("{name}: {what}: {message}")));
+            }
+        }
+        if let Some(message) = rejects(&with(i, column.clone(), Vec::new())) {
+            return Some(map.error(at, format!("{name}: SQLite rejects the column: {message}")));
+        }
+    }
+    for (n, check) in table.checks.iter().enumerate() {
+        let alone = Table { name: "t".into(), columns: bare.clone(), checks: vec![check.clone()], ..Table::default() };
+        if let Some(message) = rejects(&alone) {
+            let at = map.checks.get(&(key.clone(), n)).or(map.tables.get(&key)).copied();
+            let named = check.name.as_ref().map(|c| format!(" `{c}`")).unwrap_or_default();
+            let what = format!("table `{}`: check{named} `{}`: SQLite rejects it: {message}", table.name, check.expr);
             return Some(map.error(at, what));
         }
     }

@@ -118,7 +118,17 @@ impl Rehearsal<'_> {
                     _ => {}
                 }
             }
-            let rowid = !old.without_rowid && !new.without_rowid;
+            // Read by a name no column of either table takes: a column
+            // named `_rowid_` hides the rowid under that name.
+            let free = |alias: &&str| old.column(alias).is_none() && new.column(alias).is_none();
+            // A key that becomes the rowid (INTEGER PRIMARY KEY, ASC) makes
+            // each row's rowid its key value, by design: the key is followed.
+            let becomes_alias = new.integer_primary_key().is_some() && old.integer_primary_key().is_none();
+            let rowid = if old.without_rowid || new.without_rowid || becomes_alias {
+                None
+            } else {
+                ["rowid", "_rowid_", "oid"].into_iter().find(free)
+            };
             out.push(Account { old: old.name.clone(), new: new.name.clone(), columns, rowid });
         }
         out
@@ -131,7 +141,8 @@ struct Account {
     new: String,
     /// (old name, new name)
     columns: Vec<(String, String)>,
-    rowid: bool,
+    /// The name the rowid is read by in both tables.
+    rowid: Option<&'static str>,
 }
 
 #[derive(Clone, Copy)]
@@ -163,7 +174,7 @@ fn compare(
     for ((account, before), after) in accounts.iter().zip(before).zip(after) {
         if before != after {
             let mut what: Vec<String> = account.columns.iter().map(|(o, _)| format!("`{o}`")).collect();
-            if account.rowid {
+            if account.rowid.is_some() {
                 what.insert(0, "the rowid".into());
             }
             let what = if what.is_empty() { "no column".to_string() } else { what.join(", ") };

@@ -47,6 +47,8 @@ pub struct SourceMap {
     pub triggers: HashMap<String, (u32, u32)>,
     /// (folded table, folded column) to the column's entry.
     pub columns: HashMap<(String, String), (u32, u32)>,
+    /// (folded table, place in its `checks`) to a `check_constraints` entry.
+    pub checks: HashMap<(String, usize), (u32, u32)>,
 }
 
 impl SourceMap {
@@ -319,6 +321,7 @@ impl Builder<'_> {
         }
         for c in &r.check_constraints {
             self.expression(&c.value.sql, "check constraint")?;
+            self.map.checks.insert((fold(&name), table.checks.len()), pos(c));
             table
                 .checks
                 .push(CheckConstraint { name: c.value.name.clone(), expr: c.value.sql.value.trim().to_string() });
@@ -653,15 +656,16 @@ impl Builder<'_> {
         kept: impl Fn(&str) -> Option<bool>,
         what: &str,
     ) -> Result<(), ModelError> {
-        let mut seen: Vec<&str> = Vec::new();
+        // (old name, the entry renamed from it)
+        let mut seen: Vec<(&str, &str)> = Vec::new();
         for (old, new) in hints {
-            if let Some(first) = seen.iter().find(|s| same_name(s, &old.value)) {
+            if let Some((_, first)) = seen.iter().find(|(s, _)| same_name(s, &old.value)) {
                 return Err(self.err(
                     pos(old),
                     format!("two {what}s are renamed from `{}` (`{first}` and `{new}`): one at most can be", old.value),
                 ));
             }
-            seen.push(&old.value);
+            seen.push((&old.value, new));
             if !same_name(&old.value, new) && kept(&old.value) == Some(false) {
                 return Err(self.err(
                     pos(old),
@@ -682,58 +686,8 @@ impl Builder<'_> {
         let table = schema.table(&t.value.name.value).expect("just built");
         let places = fk_places(&t.value);
         for (fk, at) in table.foreign_keys.iter().zip(places) {
-            let Some(parent) = schema.table(&fk.ref_table) else {
-                if self.excluded(&fk.ref_table).is_some() {
-                    // autogen does not know an excluded table's columns.
-                    continue;
-                }
-                return Err(self.err(
-                    at,
-                    format!(
-                        "foreign key on `{}` references table `{}`, which the model does not have",
-                        table.name, fk.ref_table
-                    ),
-                ));
-            };
-            for c in &fk.ref_columns {
-                if parent.column(c).is_none() {
-                    return Err(self.err(
-                        at,
-                        format!(
-                            "foreign key on `{}` references `{}.{c}`, which does not exist",
-                            table.name, parent.name
-                        ),
-                    ));
-                }
-            }
-            let target: Vec<String> = if fk.ref_columns.is_empty() {
-                parent.primary_key.as_ref().map(|pk| pk.columns.clone()).unwrap_or_default()
-            } else {
-                fk.ref_columns.clone()
-            };
-            if target.len() != fk.columns.len() {
-                return Err(self.err(
-                    at,
-                    format!(
-                        "foreign key on `{}` has {} column(s) but references {} in `{}`",
-                        table.name,
-                        fk.columns.len(),
-                        target.len(),
-                        parent.name
-                    ),
-                ));
-            }
-            if !is_unique_key(parent, &target) {
-                return Err(self.err(
-                    at,
-                    format!(
-                        "foreign key on `{}` references `{}({})`, which is not the primary key or a unique key of `{}`",
-                        table.name,
-                        parent.name,
-                        target.join(", "),
-                        parent.name
-                    ),
-                ));
+            if let Some(problem) = foreign_key_problem(schema, table, fk, |name| self.excluded(name).is_some()) {
+                return Err(self.err(at, problem));
             }
         }
         Ok(())
@@ -828,6 +782,54 @@ impl Builder<'_> {
             )
         })
     }
+}
+
+/// What is wrong with a foreign key of the model, if anything: a target
+/// table the model lacks (unless `exclude` keeps it out), a target column
+/// that does not exist, or a target that is not a primary or unique key
+/// (SQLite reports "foreign key mismatch" on every write to the child).
+pub fn foreign_key_problem(
+    schema: &Schema,
+    table: &Table,
+    fk: &ForeignKey,
+    excluded: impl Fn(&str) -> bool,
+) -> Option<String> {
+    let Some(parent) = schema.table(&fk.ref_table) else {
+        // autogen does not know an excluded table's columns.
+        return (!excluded(&fk.ref_table)).then(|| {
+            format!(
+                "foreign key on `{}` references table `{}`, which the model does not have",
+                table.name, fk.ref_table
+            )
+        });
+    };
+    if let Some(c) = fk.ref_columns.iter().find(|c| parent.column(c).is_none()) {
+        return Some(format!("foreign key on `{}` references `{}.{c}`, which does not exist", table.name, parent.name));
+    }
+    let target: Vec<String> = if fk.ref_columns.is_empty() {
+        parent.primary_key.as_ref().map(|pk| pk.columns.clone()).unwrap_or_default()
+    } else {
+        fk.ref_columns.clone()
+    };
+    if target.len() != fk.columns.len() {
+        return Some(format!(
+            "foreign key on `{}` has {} column(s) but references {} in `{}`",
+            table.name,
+            fk.columns.len(),
+            target.len(),
+            parent.name
+        ));
+    }
+    if !is_unique_key(parent, &target) {
+        return Some(format!(
+            "foreign key on `{}` references `{}({})`, which is not the primary key or a unique key of `{}`",
+            table.name,
+            parent.name,
+            target.join(", "),
+            parent.name
+        ));
+    }
+    None
 }
 
 /// Where each foreign key of a raw table was declared, in the order
