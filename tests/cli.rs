@@ -619,3 +619,39 @@ fn a_rejected_check_or_collation_is_named_at_its_entry() {
         assert!(text(&out.stderr).contains(expected), "{model}: {}", text(&out.stderr));
     }
 }
+
+#[test]
+fn sqlalchemy_mock_engine_ddl_without_semicolons_is_a_model() {
+    // What `metadata.create_all(create_mock_engine("sqlite://", dump))` prints.
+    let ddl = "\nCREATE TABLE users (\n\tid INTEGER NOT NULL, \n\temail VARCHAR(255) NOT NULL, \n\tPRIMARY KEY (id), \
+               \n\tUNIQUE (email)\n)\n\n\nCREATE TABLE todos (\n\tid INTEGER NOT NULL, \n\ttitle VARCHAR(200) NOT \
+               NULL, \n\towner_id INTEGER, \n\tPRIMARY KEY (id), \n\tFOREIGN KEY(owner_id) REFERENCES users (id) ON \
+               DELETE CASCADE\n)\n\n\nCREATE INDEX ix_todos_owner_id ON todos (owner_id)\n\n";
+    let p = Project::new(TODO);
+    std::fs::write(p.path("model.sql"), ddl).unwrap();
+    p.ok(&["--schema", "model.sql", "revision", "--autogenerate", "-m", "init"]);
+    p.ok(&["--schema", "model.sql", "upgrade"]);
+    let out = p.run(&["--schema", "model.sql", "check"]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
+    let indexes: i64 = p
+        .db()
+        .query_row("SELECT count(*) FROM sqlite_schema WHERE name = 'ix_todos_owner_id'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(indexes, 1);
+}
+
+#[test]
+fn open_ended_lint_ranges_and_sql_with_a_format() {
+    let p = Project::new(TODO);
+    p.ok(&["revision", "--autogenerate", "-m", "one", "--rev-id", "aaa111"]);
+    p.ok(&["revision", "-m", "two", "--rev-id", "bbb222"]);
+    let linted = |range: &str| {
+        let out = p.run(&["lint", range]);
+        assert_eq!(out.status.code(), Some(0), "{range}: {}", text(&out.stderr));
+        text(&out.stdout) + &text(&out.stderr)
+    };
+    assert!(linted(":aaa111").contains("Linted 1 revision"), "{}", linted(":aaa111"));
+    assert!(linted("aaa111:").contains("Linted 1 revision"), "{}", linted("aaa111:"));
+    let out = p.run(&["diff", "--sql", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+}

@@ -81,7 +81,7 @@ fn glob(cwd: &Path, pattern: &str) -> Result<Vec<PathBuf>> {
     let mut found = vec![PathBuf::new()];
     for component in path.components() {
         let part = component.as_os_str().to_string_lossy();
-        if !part.contains(['*', '?']) {
+        if !part.contains(['*', '?', '[']) {
             found.iter_mut().for_each(|p| p.push(component));
             continue;
         }

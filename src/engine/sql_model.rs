@@ -32,6 +32,7 @@ pub fn load(path: &Path, exclude: &[String]) -> Result<Model, ModelError> {
         let (line, column) = position(text, e.offset);
         error(line, column, format!("cannot be read as SQL statements: {}", e.message))
     })?;
+    let statements: Vec<&str> = statements.into_iter().flat_map(split_at_create).collect();
     let mut map = SourceMap { file: path.to_path_buf(), ..SourceMap::default() };
     for stmt in &statements {
         let offset = (stmt.as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
@@ -122,6 +123,27 @@ fn check_model_rules(schema: &crate::schema::Schema, map: &SourceMap, exclude: &
         }
     }
     Ok(())
+}
+
+/// A statement cut where another `CREATE` begins. SQLAlchemy's DDL on a
+/// mock engine (cli.md names it as a `.sql` model) prints its statements
+/// with no `;` between them. `CREATE` is a reserved word, so outside quotes
+/// it only ever begins a statement: no table, index, view or trigger body
+/// holds one.
+fn split_at_create(stmt: &str) -> Vec<&str> {
+    let Ok(tokens) = lexer::tokenize(stmt) else { return vec![stmt] };
+    let mut cuts: Vec<usize> = tokens.iter().skip(1).filter(|t| t.is_keyword("CREATE")).map(|t| t.start).collect();
+    cuts.push(stmt.len());
+    let mut parts = Vec::new();
+    let mut from = 0;
+    for to in cuts {
+        let part = stmt[from..to].trim_end();
+        if !part.is_empty() {
+            parts.push(part);
+        }
+        from = to;
+    }
+    parts
 }
 
 /// A `DEFAULT` followed by a bare word (model.md, "Bad input").

@@ -37,7 +37,7 @@ pub enum IntrospectError {
 pub struct Filter {
     /// Exact names (the version tables).
     pub ignore: Vec<String>,
-    /// Glob patterns from `exclude` (`*` and `?`), matched case-insensitively.
+    /// Glob patterns from `exclude` (`*`, `?`, `[...]`), matched case-insensitively.
     pub exclude: Vec<String>,
 }
 
@@ -49,21 +49,30 @@ impl Filter {
     }
 }
 
-/// `*` any run, `?` one character; ASCII case-insensitive like SQLite names.
+/// [`wildcard_match`], ASCII case-insensitive like SQLite names.
 pub fn glob_match(pattern: &str, name: &str) -> bool {
     wildcard_match(&pattern.to_ascii_lowercase(), &name.to_ascii_lowercase())
 }
 
-/// `*` any run, `?` one character, case as it is (file names).
+/// `*` any run, `?` one character, `[abc]`, `[a-z]` and `[!abc]` one
+/// character of (or not of) a set, as the shell's globs; case as it is
+/// (file names). A `[` with no closing `]` is itself.
 pub fn wildcard_match(pattern: &str, name: &str) -> bool {
     let p: Vec<char> = pattern.chars().collect();
     let n: Vec<char> = name.chars().collect();
+    // The star to go back to, and where in the name it last stopped.
     let (mut pi, mut ni, mut star, mut mark) = (0, 0, None, 0);
     while ni < n.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == n[ni]) {
-            pi += 1;
+        let one = match p.get(pi) {
+            Some('?') => Some(1),
+            Some('[') => class(&p[pi..], n[ni]),
+            Some(c) if *c != '*' && *c == n[ni] => Some(1),
+            _ => None,
+        };
+        if let Some(width) = one {
+            pi += width;
             ni += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        } else if p.get(pi) == Some(&'*') {
             star = Some(pi);
             mark = ni;
             pi += 1;
@@ -76,6 +85,28 @@ pub fn wildcard_match(pattern: &str, name: &str) -> bool {
         }
     }
     p[pi..].iter().all(|c| *c == '*')
+}
+
+/// The width of the `[...]` class at the start of `p` when `c` is in it;
+/// a `[` without its `]` matches only itself.
+fn class(p: &[char], c: char) -> Option<usize> {
+    let Some(close) = p.iter().skip(2).position(|x| *x == ']').map(|i| i + 2) else {
+        return (c == '[').then_some(1);
+    };
+    let negated = p[1] == '!' || p[1] == '^';
+    let set = &p[if negated { 2 } else { 1 }..close];
+    let mut found = false;
+    let mut i = 0;
+    while i < set.len() {
+        if i + 2 < set.len() && set[i + 1] == '-' {
+            found |= set[i] <= c && c <= set[i + 2];
+            i += 3;
+        } else {
+            found |= set[i] == c;
+            i += 1;
+        }
+    }
+    (found != negated).then_some(close + 1)
 }
 
 /// A row of `sqlite_schema`.
@@ -657,6 +688,11 @@ mod tests {
         assert!(!glob_match("t?", "t12"));
         assert!(glob_match("*", ""));
         assert!(!glob_match("a*b", "ac"));
+        assert!(wildcard_match("t[12].db", "t1.db") && wildcard_match("t[12].db", "t2.db"));
+        assert!(!wildcard_match("t[12].db", "t3.db") && !wildcard_match("t[12].db", "t12.db"));
+        assert!(wildcard_match("t[0-9]*", "t42") && !wildcard_match("t[0-9]*", "tx"));
+        assert!(wildcard_match("t[!0-9]", "tx") && !wildcard_match("t[!0-9]", "t4"));
+        assert!(wildcard_match("*[ab]", "xxb") && wildcard_match("a[b", "a[b") && !wildcard_match("a[b", "ab"));
         assert!(glob_match("a*b*c", "aXbYc"));
     }
 }
