@@ -199,8 +199,10 @@ fn table_ddl(table: Option<&Table>) -> String {
 }
 
 fn write_table_preview(diff: &Diff, to: &Schema, name: &str, out: &mut dyn Write) -> io::Result<()> {
-    let old = table_ddl(diff.renamed.table(name));
-    let new = table_ddl(to.table(name));
+    let before = diff.renamed.table(name);
+    let after = to.table(name).map(|t| before.map_or_else(|| t.clone(), |b| t.keeping_rowid_declaration(b)));
+    let old = table_ddl(before);
+    let new = table_ddl(after.as_ref());
     if old == new {
         return Ok(());
     }

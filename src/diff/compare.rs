@@ -102,9 +102,14 @@ fn table(have: &Table, want: &Table, found: &mut Found) {
     for c in removed {
         found.push(Change::RemoveColumn { table: t.clone(), column: c.clone() });
     }
+    // The rowid in both: it never holds NULL, NOT NULL or not.
+    let is_rowid = |name: &str| {
+        let rowid = |t: &Table| t.integer_primary_key().is_some_and(|c| same_name(&c.name, name));
+        rowid(have) && rowid(want)
+    };
     for w in &want.columns {
         if let Some(h) = have.column(&w.name) {
-            column(t, h, w, found);
+            column(t, h, w, is_rowid(&w.name), found);
         }
     }
     table_properties(have, want, found);
@@ -112,12 +117,12 @@ fn table(have: &Table, want: &Table, found: &mut Found) {
     constraints(have, want, found);
 }
 
-fn column(t: &str, h: &Column, w: &Column, found: &mut Found) {
+fn column(t: &str, h: &Column, w: &Column, rowid: bool, found: &mut Found) {
     let c = &w.name;
     if h.ty != w.ty {
         found.column(t, c, ColumnChange::Type { from: h.ty.clone(), to: w.ty.clone() });
     }
-    if h.nullable != w.nullable {
+    if h.nullable != w.nullable && !rowid {
         found.column(t, c, ColumnChange::Nullable { from: h.nullable, to: w.nullable });
     }
     let same_default = match (&h.default, &w.default) {
@@ -137,7 +142,7 @@ fn column(t: &str, h: &Column, w: &Column, found: &mut Found) {
     if !same_generated {
         found.column(t, c, ColumnChange::Generated { from: h.generated.clone(), to: w.generated.clone() });
     }
-    if !w.nullable && !h.nullable && h.not_null_conflict != w.not_null_conflict {
+    if !w.nullable && !h.nullable && h.not_null_conflict != w.not_null_conflict && !rowid {
         found.column(t, c, ColumnChange::OnConflict { from: h.not_null_conflict, to: w.not_null_conflict });
     }
     let names = found.names;

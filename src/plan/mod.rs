@@ -451,7 +451,7 @@ pub fn plan_with(diff: &Diff, to: &Schema, caps: &Capabilities, sizes: &Sizes) -
                 let placeholders = if diff.restores { placeholders(&from.tables[&key], table) } else { Vec::new() };
                 steps.push(Step::Rebuild(Rebuild {
                     from: from.tables[&key].clone(),
-                    to: table.clone(),
+                    to: table.keeping_rowid_declaration(&from.tables[&key]),
                     temp: temp_of(&from.tables[&key].name),
                     reasons: reasons.clone(),
                     renamed_columns,

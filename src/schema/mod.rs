@@ -199,6 +199,24 @@ impl Table {
     /// The column that aliases the rowid, if any: a rowid table whose primary
     /// key is one column declared exactly `INTEGER`, and not `PRIMARY KEY
     /// DESC` on the column (sqlite.org/lang_createtable.html#rowid).
+    /// This definition with its rowid column declared as `current` declares
+    /// its own (`NOT NULL` or not, and its conflict clause), when both have
+    /// an INTEGER PRIMARY KEY: the rowid never holds NULL either way, so a
+    /// rebuild keeps what the table says rather than the model's default,
+    /// and a downgrade gives back the very DDL it started from.
+    pub fn keeping_rowid_declaration(&self, current: &Table) -> Table {
+        let mut out = self.clone();
+        let (Some(now), Some(new)) = (current.integer_primary_key(), self.integer_primary_key()) else {
+            return out;
+        };
+        let (nullable, conflict, name) = (now.nullable, now.not_null_conflict, new.name.clone());
+        if let Some(column) = out.columns.iter_mut().find(|c| same_name(&c.name, &name)) {
+            column.nullable = nullable;
+            column.not_null_conflict = conflict;
+        }
+        out
+    }
+
     pub fn integer_primary_key(&self) -> Option<&Column> {
         if self.without_rowid {
             return None;

@@ -21,14 +21,16 @@ pub fn normalize(schema: &mut Schema) {
 }
 
 fn normalize_table(table: &mut Table) {
-    let not_null_pk = table.without_rowid || table.integer_primary_key().is_some();
-    if let Some(pk) = table.primary_key.clone() {
+    if let Some(pk) = table.primary_key.clone().filter(|_| table.without_rowid) {
         for column in &mut table.columns {
-            // An INTEGER PRIMARY KEY is the rowid and can never hold NULL,
-            // whatever its DDL says; a WITHOUT ROWID table's key columns are
-            // NOT NULL too. Other rowid tables' keys do accept NULL (a
-            // documented SQLite quirk), so those keep what they declare.
-            if not_null_pk && pk.columns.iter().any(|c| same_name(c, &column.name)) {
+            // A WITHOUT ROWID table's key columns are NOT NULL whatever
+            // their DDL says. Rowid tables' keys keep what they declare:
+            // other keys do accept NULL (a documented SQLite quirk), and an
+            // INTEGER PRIMARY KEY, the rowid, never holds one either way, so
+            // the diff does not compare its NULL-ability and a rebuild
+            // writes back what the table declared (`id INTEGER PRIMARY KEY`
+            // stays without NOT NULL after a downgrade).
+            if pk.columns.iter().any(|c| same_name(c, &column.name)) {
                 column.nullable = false;
             }
         }

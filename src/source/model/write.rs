@@ -79,7 +79,9 @@ fn write_table(out: &mut String, table: &Table) {
             }
         }
         // The model's default nullability is "not null for a key column".
-        if c.nullable == table.in_primary_key(&c.name) {
+        // The rowid never holds NULL: what its DDL says is not the model's concern.
+        let rowid = table.integer_primary_key().is_some_and(|k| same_name(&k.name, &c.name));
+        if c.nullable == table.in_primary_key(&c.name) && !rowid {
             fields.push(format!("nullable: {}", c.nullable));
         }
         if table.is_autoincrement() && table.primary_key.as_ref().is_some_and(|pk| same_name(&pk.columns[0], &c.name)) {
