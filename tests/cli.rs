@@ -655,3 +655,20 @@ fn open_ended_lint_ranges_and_sql_with_a_format() {
     let out = p.run(&["diff", "--sql", "--format", "json"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
 }
+
+#[test]
+fn a_type_change_says_which_text_reads_back_spelled_differently() {
+    let p = Project::new(
+        "tables:\n  - name: t\n    columns:\n      - {name: id, type: INTEGER, primary_key: true}\n      - {name: a, \
+         type: INTEGER}\n",
+    );
+    let conn = p.db();
+    conn.execute_batch(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT); INSERT INTO t VALUES (1, '007'), (2, '12'), (3, 'x');",
+    )
+    .unwrap();
+    let out = p.run(&["diff"]);
+    let err = text(&out.stderr);
+    assert!(err.contains("`t.a` becomes INTEGER: 2 values stored in it convert"), "{err}");
+    assert!(err.contains("`t.a` becomes INTEGER: 1 of its text values reads back spelled differently"), "{err}");
+}

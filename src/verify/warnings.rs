@@ -148,7 +148,10 @@ fn probe(diff: &Diff, to: &Schema, change: &Change) -> Vec<Probe> {
             )
         }
         Change::ModifyColumn { table, column, change: ColumnChange::Type { from, to: new } } => {
-            converted(diff, table, column, from, new).into_iter().collect()
+            converted(diff, table, column, from, new)
+                .into_iter()
+                .chain(respelled(diff, table, column, from, new))
+                .collect()
         }
         Change::AddColumn { table, column }
             if !column.nullable && column.default.is_none() && column.generated.is_none() =>
@@ -290,6 +293,38 @@ fn converted(diff: &Diff, table: &str, column: &str, from: &str, to: &str) -> Op
                 "`{table}.{column}` becomes {to}: {} stored in it {} to the new type's affinity",
                 count(n, "value"),
                 if n == 1 { "converts" } else { "convert" }
+            )
+        }),
+    })
+}
+
+/// Text values a numeric affinity stores as the number they spell, and
+/// that then read back as other text: `'007'` and `' 12'` become 7 and 12,
+/// `'1e2'` becomes 100 (datatype3.html, "Type Affinity"). The conversion
+/// is SQLite's and the change asks for it; what it costs is said, since a
+/// downgrade cannot give the spelling back.
+fn respelled(diff: &Diff, table: &str, column: &str, from: &str, to: &str) -> Option<Probe> {
+    use crate::schema::types::{affinity, Affinity};
+    let ty = match (affinity(from), affinity(to)) {
+        (old, new) if old == new => return None,
+        (_, Affinity::Integer | Affinity::Numeric) => "NUMERIC",
+        (_, Affinity::Real) => "REAL",
+        _ => return None,
+    };
+    let (t, c) = (ident(&stored_name(diff, table)), ident(&stored_column(diff, table, column)));
+    let (table, column, to) = (table.to_string(), column.to_string(), to.to_string());
+    Some(Probe {
+        what: "respelled_values",
+        query: format!(
+            "SELECT count(*) FROM {t} WHERE typeof({c}) = 'text' AND CAST({c} AS {ty}) = {c} \
+             AND CAST(CAST({c} AS {ty}) AS TEXT) <> {c}"
+        ),
+        warning: Box::new(move |n| {
+            format!(
+                "`{table}.{column}` becomes {to}: {n} of its text values {} spelled differently (`007` as `7`, \
+                 `1e2` as `100`): SQLite stores text that spells a number as that number, and a downgrade cannot \
+                 give the spelling back",
+                if n == 1 { "reads back" } else { "read back" }
             )
         }),
     })
