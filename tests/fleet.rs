@@ -206,11 +206,12 @@ fn without_keep_going_the_first_failure_stops_new_tenants() {
 #[test]
 fn a_group_whose_rehearsal_fails_touches_nothing() {
     let f = Fleet::new();
-    f.tenants(10, |_| "r2", |_| 2);
+    // t0000..t0009 at r2 with NULLs that r3 refuses; t0010..t0014 at r1, fine.
+    f.tenants(15, |i| if i < 10 { "r2" } else { "r1" }, |_| 2);
     for i in 0..10 {
         Connection::open(f.tenant(i)).unwrap().execute_batch("UPDATE notes SET n = NULL").unwrap();
     }
-    let out = f.run(&["upgrade", "--fleet", "--keep-going"]);
+    let out = f.run(&["upgrade", "--fleet"]);
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
     assert!(
@@ -218,7 +219,19 @@ fn a_group_whose_rehearsal_fails_touches_nothing() {
             && err.contains("10 databases at r2 (for example `tenants/t0000.db`)"),
         "{err}"
     );
+    assert!((0..10).all(|i| heads(&f.tenant(i)) == ["r2"]) && (10..15).all(|i| heads(&f.tenant(i)) == ["r1"]));
+    // --keep-going runs the groups whose rehearsal passed; the others fail
+    // one by one, untouched, each with an object of its own.
+    let out = f.run(&["upgrade", "--fleet", "--keep-going", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let lines = json_lines(&out.stdout);
+    assert_eq!(lines.len(), 15, "{}", text(&out.stdout));
+    let failed: Vec<&Value> = lines.iter().filter(|l| l["result"] == "failed").collect();
+    assert_eq!(failed.len(), 10, "{lines:?}");
+    assert!(failed.iter().all(|l| l["error"].as_str().unwrap_or("").contains("not run: the rehearsal")), "{failed:?}");
     assert!((0..10).all(|i| heads(&f.tenant(i)) == ["r2"]));
+    assert!((10..15).all(|i| heads(&f.tenant(i)) == ["r3"]));
+    assert!((10..15).all(|i| notes(&f.tenant(i)).len() == 2));
 }
 
 #[test]

@@ -148,8 +148,8 @@ pub fn migrate(
             }
         },
     );
-    if !refused.is_empty() {
-        refused.sort_by_key(|(g, _)| *g);
+    refused.sort_by_key(|(g, _)| *g);
+    if !refused.is_empty() && !opts.keep_going {
         let list: Vec<String> = refused
             .iter()
             .map(|(g, e)| {
@@ -163,10 +163,19 @@ pub fn migrate(
             })
             .collect();
         return Err(Error::Refused(format!(
-            "the rehearsal failed for {}, so no database was touched:\n{}",
+            "the rehearsal failed for {}, so no database was touched (--keep-going runs the other groups):\n{}",
             count(refused.len() as i64, "group"),
             list.join("\n")
         )));
+    }
+    // With --keep-going, a group whose rehearsal failed is not run: each of
+    // its members fails with the rehearsal's error, and the others run.
+    let mut skipped: Vec<Report> = unreadable.iter().map(|(i, e)| failed_report(*i, Vec::new(), e)).collect();
+    for (g, e) in &refused {
+        let group = &groups[*g];
+        let why =
+            format!("not run: the rehearsal on a copy of `{}` failed: {e}", ctx.shown(&members[group.members[0]]));
+        skipped.extend(group.members.iter().map(|m| failed_report(*m, group.heads.clone(), &why)));
     }
     io.note(&format!(
         "Fleet: {} in {} by schema and revision, each rehearsed on a copy of one member; {} at a time.",
@@ -174,10 +183,10 @@ pub fn migrate(
         count(groups.len() as i64, "group"),
         opts.jobs
     ))?;
-    let mut order: Vec<usize> = (0..members.len()).filter(|i| !unreadable.iter().any(|(u, _)| u == i)).collect();
+    let mut order: Vec<usize> = (0..members.len()).filter(|i| !skipped.iter().any(|r| r.member == *i)).collect();
     let mut tally = Tally::new(members.len(), opts.live);
-    for (i, e) in &unreadable {
-        tally.record(ctx, &members, opts, io, failed_report(*i, e))?;
+    for report in skipped {
+        tally.record(ctx, &members, opts, io, report)?;
     }
     let canary: Vec<usize> = order.drain(..opts.canary.min(order.len())).collect();
     let mut write_failed = None;
@@ -200,14 +209,8 @@ pub fn migrate(
     tally.finish(ctx, &members, direction, target, opts, io)
 }
 
-fn failed_report(member: usize, error: &str) -> Report {
-    Report {
-        member,
-        from: Vec::new(),
-        to: Vec::new(),
-        outcome: Ran::Failed(error.to_string()),
-        elapsed: Duration::ZERO,
-    }
+fn failed_report(member: usize, heads: Vec<String>, error: &str) -> Report {
+    Report { member, from: heads.clone(), to: heads, outcome: Ran::Failed(error.to_string()), elapsed: Duration::ZERO }
 }
 
 /// What the run has done so far, and the progress line.
