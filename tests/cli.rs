@@ -672,3 +672,14 @@ fn a_type_change_says_which_text_reads_back_spelled_differently() {
     assert!(err.contains("`t.a` becomes INTEGER: 2 values stored in it convert"), "{err}");
     assert!(err.contains("`t.a` becomes INTEGER: 1 of its text values reads back spelled differently"), "{err}");
 }
+
+#[test]
+fn merge_refuses_a_revision_and_its_own_ancestor() {
+    let p = Project::new(TODO);
+    p.ok(&["revision", "-m", "one", "--rev-id", "aaa111"]);
+    p.ok(&["revision", "-m", "two", "--rev-id", "bbb222"]);
+    let out = p.run(&["merge", "-m", "m", "bbb222", "aaa111"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("`aaa111` is an ancestor of `bbb222`"), "{}", text(&out.stderr));
+    assert_eq!(p.revisions().len(), 2);
+}

@@ -215,6 +215,15 @@ pub fn merge(ctx: &Context, message: &str, revs: &[String], rev_id: Option<&str>
         [_] => return Err(Error::Usage("merge joins two or more revisions: name them, or say `heads`".into())),
         _ => {}
     }
+    // A revision already below another is joined by it: merging the two
+    // would make a second head, not join any.
+    for a in &parents {
+        if let Some(b) = parents.iter().find(|b| *b != a && history.ancestors_of(b).contains(a)) {
+            return Err(Error::Usage(format!(
+                "`{a}` is an ancestor of `{b}`, which already includes it: merge joins revisions on separate branches"
+            )));
+        }
+    }
     let id = new_id(&history, rev_id)?;
     let nothing = "-- A merge point: nothing to run.";
     let new = NewRevision {
