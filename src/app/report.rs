@@ -199,10 +199,12 @@ fn table_ddl(table: Option<&Table>) -> String {
 }
 
 fn write_table_preview(diff: &Diff, to: &Schema, name: &str, out: &mut dyn Write) -> io::Result<()> {
+    // The model's table as the upgrade writes it: a rowid column as the
+    // database declares it.
     let before = diff.renamed.table(name);
-    let after = to.table(name).map(|t| before.map_or_else(|| t.clone(), |b| t.keeping_rowid_declaration(b)));
+    let kept = to.table(name).zip(before).and_then(|(t, b)| t.rowid_declared_as(b));
     let old = table_ddl(before);
-    let new = table_ddl(after.as_ref());
+    let new = table_ddl(kept.as_ref().or(to.table(name)));
     if old == new {
         return Ok(());
     }

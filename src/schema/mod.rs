@@ -205,16 +205,21 @@ impl Table {
     /// rebuild keeps what the table says rather than the model's default,
     /// and a downgrade gives back the very DDL it started from.
     pub fn keeping_rowid_declaration(&self, current: &Table) -> Table {
-        let mut out = self.clone();
-        let (Some(now), Some(new)) = (current.integer_primary_key(), self.integer_primary_key()) else {
-            return out;
-        };
-        let (nullable, conflict, name) = (now.nullable, now.not_null_conflict, new.name.clone());
-        if let Some(column) = out.columns.iter_mut().find(|c| same_name(&c.name, &name)) {
-            column.nullable = nullable;
-            column.not_null_conflict = conflict;
+        self.rowid_declared_as(current).unwrap_or_else(|| self.clone())
+    }
+
+    /// [`Table::keeping_rowid_declaration`], `None` when that is this
+    /// definition as it stands.
+    pub fn rowid_declared_as(&self, current: &Table) -> Option<Table> {
+        let (now, new) = (current.integer_primary_key()?, self.integer_primary_key()?);
+        if (now.nullable, now.not_null_conflict) == (new.nullable, new.not_null_conflict) {
+            return None;
         }
-        out
+        let mut out = self.clone();
+        let column = out.columns.iter_mut().find(|c| same_name(&c.name, &new.name))?;
+        column.nullable = now.nullable;
+        column.not_null_conflict = now.not_null_conflict;
+        Some(out)
     }
 
     pub fn integer_primary_key(&self) -> Option<&Column> {
