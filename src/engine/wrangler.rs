@@ -231,6 +231,16 @@ impl Wrangler {
             if message.contains("Couldn't find a D1 DB") {
                 return WranglerError::UnknownDatabase { name, config: self.config.clone() };
             }
+            // `npx --no-install wrangler` (the last resort) when no wrangler
+            // is installed: npm's own words, not wrangler's.
+            if message.contains("npx canceled due to missing packages")
+                || message.contains("could not determine executable")
+            {
+                return WranglerError::Missing {
+                    program: self.program.join(" "),
+                    reason: "no wrangler is installed here, in the project or on PATH".into(),
+                };
+            }
             return self.failed(message);
         };
         if text.contains("Couldn't find a D1 DB") {
@@ -526,6 +536,8 @@ mod tests {
         assert!(matches!(w.classify(&sql, ""), WranglerError::Sql { .. }));
         let other = w.classify("\n", "\u{1b}[31m✘ [ERROR] Could not read file: /p/wrangler.toml\u{1b}[0m");
         assert!(other.to_string().contains("Could not read file"), "{other}");
+        let npx = "npm error npx canceled due to missing packages and no YES option: [\"wrangler@4.86.0\"]";
+        assert!(matches!(w.classify("", npx), WranglerError::Missing { .. }), "npx found no wrangler");
     }
 
     fn texts(sql: &str) -> Vec<String> {
