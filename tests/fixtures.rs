@@ -117,6 +117,7 @@ fixtures!(
     rebuild_keeps_views_and_triggers,
     remove_column,
     remove_indexed_column,
+    remove_key_columns,
     remove_table,
     rename_and_retype_column,
     rename_column,

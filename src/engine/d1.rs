@@ -323,7 +323,7 @@ impl Engine for D1 {
             file.push_str("\n;\n");
         }
         let end_of_unit = file.len();
-        file.push_str(&format!("{};\n", foreign_key_guard()));
+        file.push_str(&format!("{};\n", version::foreign_key_guard()));
         for stmt in unit.version.iter().flat_map(|v| v.record) {
             file.push_str(&format!("{stmt};\n"));
         }
@@ -424,17 +424,6 @@ fn failure(unit: &Unit, index: usize, statement: &str, message: String) -> RunEr
 fn d1_message(message: &str) -> String {
     let trimmed = message.split(": SQLITE_").next().unwrap_or(message);
     crate::sql::guard_message(trimmed).into_owned()
-}
-
-/// A statement that fails the file when any row breaks a foreign key: the
-/// deferred checks would roll it back at the end anyway, but without
-/// saying where.
-fn foreign_key_guard() -> String {
-    format!(
-        "SELECT json_extract('{{}}', {} || \"table\" || '` (rowid ' || coalesce(rowid, 'NULL') || ') references a \
-         missing row of `' || parent || '`') FROM pragma_foreign_key_check LIMIT 1",
-        literal(&format!("{}the revision leaves rows that break foreign keys: a row of `", crate::sql::GUARD_PREFIX))
-    )
 }
 
 fn answer(wrangler: &Wrangler, message: &str) -> WranglerError {

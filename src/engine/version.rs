@@ -52,6 +52,17 @@ pub fn heads_guard(version_table: &str, expect: &[String], message: &str) -> Str
     )
 }
 
+/// A statement that fails when any row breaks a foreign key, naming the
+/// first: where no runner reads `PRAGMA foreign_key_check` (one D1 file,
+/// an offline script), it is what stops the commit.
+pub fn foreign_key_guard() -> String {
+    format!(
+        "SELECT json_extract('{{}}', {} || \"table\" || '` (rowid ' || coalesce(rowid, 'NULL') || ') references a \
+         missing row of `' || parent || '`') FROM pragma_foreign_key_check LIMIT 1",
+        literal(&format!("{}the revision leaves rows that break foreign keys: a row of `", crate::sql::GUARD_PREFIX))
+    )
+}
+
 /// The heads, sorted.
 pub fn select_heads(version_table: &str) -> String {
     Query::select()

@@ -451,7 +451,9 @@ pub fn plan_with(diff: &Diff, to: &Schema, caps: &Capabilities, sizes: &Sizes) -
                 let placeholders = if diff.restores { placeholders(&from.tables[&key], table) } else { Vec::new() };
                 steps.push(Step::Rebuild(Rebuild {
                     from: from.tables[&key].clone(),
-                    to: table.keeping_rowid_declaration(&from.tables[&key]),
+                    // A downgrade builds the start exactly; an upgrade keeps
+                    // the rowid column as the database declares it.
+                    to: if diff.restores { table.clone() } else { table.keeping_rowid_declaration(&from.tables[&key]) },
                     temp: temp_of(&from.tables[&key].name),
                     reasons: reasons.clone(),
                     renamed_columns,
@@ -630,20 +632,40 @@ fn table_action(
 /// The columns of `to` that `from` lacks and that cannot be filled: NOT NULL,
 /// no default, not generated. Each gets a placeholder of its type's
 /// affinity (sqlite.org/datatype3.html#determination_of_column_affinity).
+/// A column in a primary key, a UNIQUE constraint or a unique index gets a
+/// value of its own in every row (`row_number()`), so that the key holds;
+/// and a rowid column back in a table that kept its rowids (the upgrade
+/// copied them) gets exactly its old values.
 fn placeholders(from: &Table, to: &Table) -> Vec<(String, String)> {
     let missing = to.columns.iter().filter(|c| from.column(&c.name).is_none());
+    let is = |name: &str, c: &Column| same_name(name, &c.name);
+    let unique = |c: &Column| {
+        to.in_primary_key(&c.name)
+            || to.uniques.iter().any(|u| u.columns.iter().any(|k| is(&k.name, c)))
+            || to
+                .indexes
+                .iter()
+                .filter(|i| i.unique)
+                .any(|i| i.columns.iter().any(|k| matches!(&k.key, IndexKey::Column(n) if is(n, c))))
+    };
+    // The rowid by a name no column of the old table takes.
+    let alias = ["rowid", "_rowid_", "oid"].into_iter().find(|a| from.column(a).is_none());
     missing
         .filter(|c| !c.nullable && c.default.is_none() && c.generated.is_none())
         .map(|c| {
             let ty = c.ty.to_ascii_uppercase();
-            let value = if ty.contains("INT") {
-                "0"
-            } else if ty.contains("CHAR") || ty.contains("CLOB") || ty.contains("TEXT") {
-                "''"
-            } else if ty.is_empty() || ty.contains("BLOB") {
-                "x''"
-            } else {
-                "0"
+            let is_rowid = to.integer_primary_key().is_some_and(|k| is(&k.name, c)) && !from.without_rowid;
+            let text = ty.contains("CHAR") || ty.contains("CLOB") || ty.contains("TEXT");
+            let blob = ty.is_empty() || ty.contains("BLOB");
+            let value = match (alias.filter(|_| is_rowid), unique(c)) {
+                (Some(alias), _) => alias,
+                (None, true) if text => "'autogen ' || row_number() OVER ()",
+                (None, true) if blob => "CAST('autogen ' || row_number() OVER () AS BLOB)",
+                (None, true) => "row_number() OVER ()",
+                (None, false) if ty.contains("INT") => "0",
+                (None, false) if text => "''",
+                (None, false) if blob => "x''",
+                (None, false) => "0",
             };
             (c.name.clone(), value.to_string())
         })

@@ -103,10 +103,14 @@ fn rebuild_statements(r: &Rebuild) -> Vec<Statement> {
         r.renamed_columns.iter().map(|(o, n)| format!("  - column `{o}` is renamed to `{n}` by the copy below")),
     );
     why.extend(r.placeholders.iter().map(|(c, value)| {
-        format!(
-            "  - column `{c}` comes back NOT NULL without a default: its rows get the placeholder {value} (the \
-            values it held are gone)"
-        )
+        if ["rowid", "_rowid_", "oid"].contains(&value.as_str()) {
+            format!("  - column `{c}` comes back as the rowid: its values are the rowids the table kept")
+        } else {
+            format!(
+                "  - column `{c}` comes back NOT NULL without a default: its rows get the placeholder {value} (the \
+                values it held are gone)"
+            )
+        }
     }));
     let cheaper = r.reasons.iter().any(|reason| matches!(reason, super::Reason::Cheaper { .. }));
     let head = if cheaper {

@@ -251,6 +251,7 @@ pub fn assert_round_trip(conn: &Connection, model: &Schema, m: &Migration, conte
 /// counters and the database's health at each end.
 pub fn assert_round_trip_with(conn: &Connection, model: &Schema, m: &Migration, context: &str, run: Runner) {
     let start = schema_of(conn);
+    let start_columns = declared_columns(conn);
     let start_sequences = sequences(conn);
     let start_rows = dump(conn);
     let start_text = dump_text(conn);
@@ -286,6 +287,9 @@ pub fn assert_round_trip_with(conn: &Connection, model: &Schema, m: &Migration, 
     let back = schema_of(conn);
     let left = autogen::diff_with_renames(&back, &start, Default::default());
     assert!(left.is_empty(), "{context}: the downgrade does not restore the start: {:?}\n{}", left.changes, m.down);
+    // What the diff does not compare must come back too: NOT NULL on a
+    // rowid column, as `PRAGMA table_xinfo` reads it.
+    assert_eq!(declared_columns(conn), start_columns, "{context}: columns as declared after the downgrade\n{}", m.down);
     // A table the upgrade drops comes back empty: that loss is the point.
     let dropped: Vec<&str> = m
         .diff
@@ -361,6 +365,19 @@ pub fn in_project(mut cmd: std::process::Command, dir: &Path) -> std::process::C
         .env_remove("DATABASE_URL")
         .env_remove("AUTOGEN_DATABASE_URL");
     cmd
+}
+
+/// Each table's columns as SQLite reports them (table, column, NOT NULL,
+/// key position, hidden), sorted.
+pub fn declared_columns(conn: &Connection) -> Vec<(String, String, bool, i64, i64)> {
+    let sql = "SELECT m.name, x.name, x.\"notnull\", x.pk, x.hidden FROM sqlite_schema AS m, pragma_table_xinfo(m.name) AS x \
+               WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND m.sql NOT LIKE 'CREATE VIRTUAL%' \
+               ORDER BY 1, 2";
+    let mut stmt = conn.prepare(sql).unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? != 0, r.get(3)?, r.get(4)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
 }
 
 /// Every CREATE statement SQLite stores, by name: the schema to the byte.
