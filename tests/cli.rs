@@ -683,3 +683,38 @@ fn merge_refuses_a_revision_and_its_own_ancestor() {
     assert!(text(&out.stderr).contains("`aaa111` is an ancestor of `bbb222`"), "{}", text(&out.stderr));
     assert_eq!(p.revisions().len(), 2);
 }
+
+#[test]
+fn offline_scripts_refuse_broken_foreign_keys_and_a_second_run() {
+    let p = Project::new(TODO);
+    let dir = p.path("migrations/versions");
+    std::fs::create_dir_all(&dir).unwrap();
+    let rev = |id: &str, parent: &str, up: &str| {
+        let text = format!(
+            "-- {id}\n--\n-- Revision ID: {id}\n-- Revises: {parent}\n\n-- migrate:up\n{up}\n\n-- migrate:down\nSELECT 1;\n"
+        );
+        std::fs::write(dir.join(format!("{id}.sql")), text).unwrap();
+    };
+    rev("a1", "", "CREATE TABLE p (id INTEGER PRIMARY KEY);\nCREATE TABLE c (id INTEGER PRIMARY KEY, p_id INT REFERENCES p (id));");
+    rev("b2", "a1", "INSERT INTO c VALUES (11, 99);");
+    p.ok(&["upgrade", "a1"]);
+    let script = p.ok(&["upgrade", "a1:head", "--sql"]);
+    assert!(script.starts_with("-- autogen offline script: run it with `sqlite3 -bail"), "{script}");
+    // execute_batch stops at the first error, as `sqlite3 -bail` does.
+    let conn = p.db();
+    let e = conn.execute_batch(&script).unwrap_err().to_string();
+    assert!(e.contains("the revision leaves rows that break foreign keys: a row of `c` (rowid 11)"), "{e}");
+    let _ = conn.execute_batch("ROLLBACK");
+    let heads: String =
+        conn.query_row("SELECT group_concat(version_num) FROM autogen_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(heads, "a1");
+    assert_eq!(conn.query_row("SELECT count(*) FROM c", [], |r| r.get::<_, i64>(0)).unwrap(), 0);
+    // A script already applied fails at its guard instead of running twice.
+    rev("b2", "a1", "INSERT INTO p VALUES (1);");
+    let script = p.ok(&["upgrade", "a1:head", "--sql"]);
+    conn.execute_batch(&script).unwrap();
+    let e = conn.execute_batch(&script).unwrap_err().to_string();
+    assert!(e.contains("revision `b2` does not start where the database is"), "{e}");
+    let _ = conn.execute_batch("ROLLBACK");
+    assert_eq!(conn.query_row("SELECT count(*) FROM p", [], |r| r.get::<_, i64>(0)).unwrap(), 1);
+}

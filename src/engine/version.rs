@@ -37,19 +37,21 @@ pub fn create(version_table: &str) -> Vec<String> {
 /// A statement that stops the script it is part of, with `message`, when
 /// the version table does not hold exactly `expect`: where a revision and
 /// its version update go as one atomic batch with no transaction to read
-/// in (D1), this is how a second run of the same revision is refused.
+/// in (D1, an offline script), this is how a second run of the same
+/// revision is refused.
 /// (SQLite's `RAISE()` exists only in triggers; a JSON path error carries
 /// the message, as the planner's guards do.)
 pub fn heads_guard(version_table: &str, expect: &[String], message: &str) -> String {
-    let mut expect = expect.to_vec();
-    expect.sort();
-    format!(
-        "SELECT json_extract('{{}}', {}) WHERE (SELECT coalesce(group_concat(version_num, ',' ORDER BY \
-         version_num), '') FROM {}) <> {}",
-        literal(&format!("{}{message}", crate::sql::GUARD_PREFIX)),
-        ident(version_table),
-        literal(&expect.join(","))
-    )
+    // A count and a membership test rather than an ordered group_concat:
+    // `group_concat(... ORDER BY ...)` needs SQLite 3.44, and `--sql`
+    // output may be fed to an older `sqlite3` (sqlite.md).
+    let table = ident(version_table);
+    let mut moved = format!("(SELECT count(*) FROM {table}) <> {}", expect.len());
+    if !expect.is_empty() {
+        let list: Vec<String> = expect.iter().map(|h| literal(h)).collect();
+        moved.push_str(&format!(" OR EXISTS (SELECT 1 FROM {table} WHERE version_num NOT IN ({}))", list.join(", ")));
+    }
+    format!("SELECT json_extract('{{}}', {}) WHERE {moved}", literal(&format!("{}{message}", crate::sql::GUARD_PREFIX)))
 }
 
 /// A statement that fails when any row breaks a foreign key, naming the

@@ -189,9 +189,18 @@ pub fn offline_script(
     caps: &Capabilities,
 ) -> Result<String, RunError> {
     let mut out = String::new();
+    if caps.transactions {
+        // sqlite3 goes on after a failed statement unless told to bail, and
+        // the COMMIT that follows would keep what ran before it.
+        out.push_str(
+            "-- autogen offline script: run it with `sqlite3 -bail DATABASE < FILE`, so that a failed statement \
+             stops it\n-- before its revision's COMMIT (each revision is one transaction; the guards below fail \
+             it where it\n-- would not start where the database is, or would leave rows that break foreign keys).\n",
+        );
+    }
     if caps.foreign_keys_off {
         out.push_str(
-            "-- autogen offline script: foreign-key enforcement is off while revisions run\n-- (it cannot \
+            "-- Foreign-key enforcement is off while revisions run\n-- (it cannot \
             change inside a transaction; a rebuild's DROP TABLE would fire ON DELETE actions)\nPRAGMA foreign_keys = \
                 OFF;\n\n",
         );
@@ -205,8 +214,13 @@ pub fn offline_script(
         let rev = &history.revisions[id];
         let verb = if direction == Direction::Up { "upgrade" } else { "downgrade" };
         out.push_str(&format!("\n-- Running {verb} {}: {}\n", rev.id, rev.message.lines().next().unwrap_or("")));
+        let moved = format!(
+            "revision `{}` does not start where the database is: it ran already, or one before it has not",
+            rev.id
+        );
+        let heads_guard = version::heads_guard(version_table, &history.heads_of(&applied), &moved);
         if caps.transactions {
-            out.push_str("BEGIN;\n\n");
+            out.push_str(&format!("BEGIN;\n{heads_guard};\n\n"));
         } else {
             // D1: each revision is one `wrangler d1 execute --file` (or one
             // `wrangler d1 migrations apply` file), atomic on its own;
@@ -215,13 +229,8 @@ pub fn offline_script(
             // refuses the file unless the version table holds the heads it
             // starts from: applied twice, by autogen and by wrangler, it
             // fails instead of running twice.
-            let moved = format!(
-                "revision `{}` does not start where the database is: it ran already, or one before it has not",
-                rev.id
-            );
             out.push_str(&format!(
-                "-- one D1 execute (one file, atomic): no BEGIN/COMMIT\nPRAGMA defer_foreign_keys = ON;\n{};\n\n",
-                version::heads_guard(version_table, &history.heads_of(&applied), &moved)
+                "-- one D1 execute (one file, atomic): no BEGIN/COMMIT\nPRAGMA defer_foreign_keys = ON;\n{heads_guard};\n\n"
             ));
         }
         let file = rev.path.display().to_string();
@@ -236,6 +245,11 @@ pub fn offline_script(
             out.push_str(";\n");
         }
         if caps.transactions {
+            if caps.foreign_keys_off {
+                // What the runner's `PRAGMA foreign_key_check` does before
+                // its commit (with enforcement off nothing else would).
+                out.push_str(&format!("{};\n", version::foreign_key_guard()));
+            }
             out.push_str("COMMIT;\n");
         }
     }
