@@ -16,6 +16,12 @@ pub enum RevisionError {
     NoUpSection(PathBuf),
     #[error("revision file `{}`: revision id `{id}` may use only letters, digits, `_` and `-`", .path.display())]
     BadId { path: PathBuf, id: String },
+    #[error(
+        "revision file `{}`: `{id}` cannot be a revision id, since targets use the word (head, heads, base, \
+         current): give the revision another id",
+        .path.display()
+    )]
+    ReservedId { path: PathBuf, id: String },
     #[error("revision id `{id}` is in two files: `{}` and `{}`", .first.display(), .second.display())]
     DuplicateId { id: String, first: PathBuf, second: PathBuf },
     #[error("revision `{id}` (`{}`) revises `{parent}`, which no file in the versions folder has", .path.display())]
@@ -153,6 +159,10 @@ pub fn parse(text: &str, path: &Path) -> Result<Revision, RevisionError> {
     let id = id.filter(|i| !i.is_empty()).ok_or_else(|| RevisionError::NoHeader(path.to_path_buf()))?;
     if !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
         return Err(RevisionError::BadId { path: path.to_path_buf(), id });
+    }
+    // A target word as an id could never be named: `base` always means base.
+    if ["head", "heads", "base", "current"].iter().any(|w| w.eq_ignore_ascii_case(&id)) {
+        return Err(RevisionError::ReservedId { path: path.to_path_buf(), id });
     }
     let ((up, up_line), (down, down_line)) =
         sections(text).ok_or_else(|| RevisionError::NoUpSection(path.to_path_buf()))?;
@@ -359,5 +369,7 @@ mod tests {
     fn a_file_without_header_is_refused() {
         let err = parse("-- migrate:up\nSELECT 1;\n", Path::new("v/x.sql")).unwrap_err();
         assert_eq!(err.to_string(), "revision file `v/x.sql` has no `-- Revision ID:` header line");
+        let reserved = parse("-- x\n--\n-- Revision ID: base\n-- migrate:up\nSELECT 1;\n", Path::new("v/x.sql"));
+        assert!(matches!(reserved, Err(RevisionError::ReservedId { .. })), "{reserved:?}");
     }
 }

@@ -206,6 +206,9 @@ pub struct Lint<'a> {
 
 /// What one rule found, before the policy and the ignore comments.
 pub(crate) struct Hit {
+    /// What the runner refuses on every engine: an error unless the config
+    /// says `warn` (or `ignore`) for its code.
+    pub refused: bool,
     pub code: Code,
     pub at: At,
     pub message: String,
@@ -327,7 +330,10 @@ impl Lint<'_> {
             .into_iter()
             .filter(|h| h.code == Code::AG000 || !reading.ignored(h.code, h.at))
             .filter_map(|h| {
-                let severity = self.policy.severity(h.code, &self.caps)?;
+                let severity = match self.policy.severity(h.code, &self.caps)? {
+                    Severity::Warning if h.refused && !self.policy.warn.contains(&h.code) => Severity::Error,
+                    severity => severity,
+                };
                 Some(Finding {
                     code: h.code,
                     severity,
@@ -371,7 +377,7 @@ fn failure(reading: &Reading, e: &RunError, place: &str) -> Hit {
         ),
         other => (At::Nowhere, format!("the upgrade fails {place}: {}", first_line(&other.to_string()))),
     };
-    Hit { code: Code::AG000, at, message, numbers: Vec::new() }
+    Hit { refused: false, code: Code::AG000, at, message, numbers: Vec::new() }
 }
 
 fn first_line(s: &str) -> &str {

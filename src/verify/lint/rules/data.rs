@@ -100,7 +100,7 @@ pub(super) fn hits(r: &Review) -> Vec<Hit> {
         };
         let zero = zero.replace("{db}", r.database);
         let (message, numbers) = with_numbers(base, &r.measured(index), &zero);
-        hits.push(Hit { code, at, message, numbers });
+        hits.push(Hit { refused: false, code, at, message, numbers });
     }
     hits
 }

@@ -24,6 +24,7 @@ pub(super) fn hits(r: &Review) -> Vec<Hit> {
             None => format!("drops table `{table} and every row it holds"),
         };
         hits.push(Hit {
+            refused: false,
             code: Code::AG101,
             at: At::Statement(i),
             message,
@@ -49,7 +50,7 @@ pub(super) fn hits(r: &Review) -> Vec<Hit> {
             None => format!("drops column `{table}.{name}` and every value it holds"),
         };
         let numbers = measured.iter().map(|m| (m.what, m.count)).collect();
-        hits.push(Hit { code: Code::AG102, at, message: base, numbers });
+        hits.push(Hit { refused: false, code: Code::AG102, at, message: base, numbers });
     }
     hits
 }

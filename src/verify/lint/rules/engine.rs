@@ -46,7 +46,13 @@ pub(super) fn hits(r: &Review) -> Vec<Hit> {
                     actions.join(" "),
                     child.name
                 );
-                hits.push(Hit { code: Code::AG401, at: At::Span(g.first, g.last), message, numbers: Vec::new() });
+                hits.push(Hit {
+                    refused: false,
+                    code: Code::AG401,
+                    at: At::Span(g.first, g.last),
+                    message,
+                    numbers: Vec::new(),
+                });
             }
         }
     }
@@ -63,7 +69,10 @@ pub(super) fn hits(r: &Review) -> Vec<Hit> {
                       engine allows"
                     .to_string(),
             };
-            hits.push(Hit { code: Code::AG402, at: At::Statement(i), message, numbers: Vec::new() });
+            // The runner refuses a revision that controls transactions
+            // itself; `PRAGMA foreign_keys` in one only does nothing.
+            let refused = matches!(s.kind, Statement::Transaction(_));
+            hits.push(Hit { refused, code: Code::AG402, at: At::Statement(i), message, numbers: Vec::new() });
         }
         if s.text.len() > limit {
             let message = format!(
@@ -72,6 +81,7 @@ pub(super) fn hits(r: &Review) -> Vec<Hit> {
                 thousands(limit as i64)
             );
             hits.push(Hit {
+                refused: false,
                 code: Code::AG403,
                 at: At::Statement(i),
                 message,

@@ -21,7 +21,7 @@ pub(super) fn hits(r: &Review) -> Vec<Hit> {
                 let message = format!(
                     "renames table `{from}` to `{to}`: app code that still uses `{from}` fails until it is deployed"
                 );
-                hits.push(Hit { code: Code::AG301, at, message, numbers: Vec::new() });
+                hits.push(Hit { refused: false, code: Code::AG301, at, message, numbers: Vec::new() });
             }
             Change::RenameColumn { table, from, to: new } => {
                 let at = r.statement_at(
@@ -35,7 +35,7 @@ pub(super) fn hits(r: &Review) -> Vec<Hit> {
                     "renames column `{table}.{from}` to `{new}`: app code that still uses `{from}` fails until it is \
                         deployed"
                 );
-                hits.push(Hit { code: Code::AG302, at, message, numbers: Vec::new() });
+                hits.push(Hit { refused: false, code: Code::AG302, at, message, numbers: Vec::new() });
             }
             _ => {}
         }
