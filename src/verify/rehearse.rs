@@ -20,11 +20,9 @@ pub enum RehearsalError {
     )]
     Failed { direction: &'static str, source: Box<RunError> },
     #[error(
-        "rehearsal: after the {direction}, `{table}` holds {} (a digest of {}) where it held {}, so no revision \
-         was written: the revision would lose or change rows",
-        words::count(after.rows, "row"),
-        what,
-        words::count(before.rows, "row")
+        "rehearsal: after the {direction}, `{table}` {}, so no revision was written: the revision would lose or \
+         change rows",
+        changed(before, after, what)
     )]
     RowsChanged { direction: &'static str, table: String, what: String, before: Digest, after: Digest },
     #[error(
@@ -36,6 +34,24 @@ pub enum RehearsalError {
     DowngradeDiverges(Vec<String>),
     #[error("rehearsal: cannot read the scratch schema: {0}")]
     Introspect(EngineError),
+}
+
+/// What a digest comparison found: rows gone (or added), or as many rows
+/// with other values.
+fn changed(before: &Digest, after: &Digest, what: &str) -> String {
+    if before.rows == after.rows {
+        format!(
+            "still holds {}, but the values of {what} are not all as they were (a value that a new type or STRICT \
+             converts, or a rowid given anew)",
+            words::count(after.rows, "row")
+        )
+    } else {
+        format!(
+            "holds {} (a digest of {what}) where it held {}",
+            words::count(after.rows, "row"),
+            words::count(before.rows, "row")
+        )
+    }
 }
 
 fn list(items: &[String]) -> String {
@@ -240,7 +256,10 @@ mod tests {
         let error = rehearsal.on(&mut Sqlite::scratch_of(db.connection(), ScratchCopy::Rows).unwrap()).unwrap_err();
         assert!(matches!(&error, RehearsalError::RowsChanged { table, .. } if table == "t"), "{error}");
         assert!(
-            error.to_string().contains("after the upgrade, `t` holds 1 row (a digest of the rowid, `id`, `a`, `b`)"),
+            error.to_string().contains(
+                "after the upgrade, `t` still holds 1 row, but the values of the rowid, `id`, `a`, `b` are not all as \
+                 they were"
+            ),
             "{error}"
         );
     }
