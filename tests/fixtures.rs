@@ -102,6 +102,7 @@ fixtures!(
     add_column_with_fk,
     add_table,
     autoincrement_counter_kept,
+    autoincrement_removed_and_back,
     cascade_children_survive_parent_rebuild,
     drop_and_add_looks_like_rename,
     foreign_key_changes,

@@ -132,6 +132,10 @@ pub struct Rebuild {
     /// placeholder (SQL) their rows get: the values the upgrade dropped
     /// are gone, and the column comes back as it was.
     pub placeholders: Vec<(String, String)>,
+    /// An upgrade that takes AUTOINCREMENT away keeps the table's counter
+    /// (a downgrade that brings it back must not reuse ids); a downgrade
+    /// builds the start exactly, where no counter was.
+    pub keeps_counter: bool,
     pub finish: Finish,
 }
 
@@ -458,6 +462,7 @@ pub fn plan_with(diff: &Diff, to: &Schema, caps: &Capabilities, sizes: &Sizes) -
                     reasons: reasons.clone(),
                     renamed_columns,
                     placeholders,
+                    keeps_counter: !diff.restores,
                     finish: finishes[&key],
                 }))
             }

@@ -176,16 +176,42 @@ fn rename_finish(r: &Rebuild, header: String) -> Vec<Statement> {
         format!("row accounting: the new `{name}` holds every row of the old one, or the revision stops here"),
         row_accounting(name, &ident(&tmp), &ident(&r.from.name)),
     ));
-    if r.from.is_autoincrement() && r.to.is_autoincrement() {
-        out.push(Statement::new(
-            "carry the AUTOINCREMENT counter over, so ids of deleted rows are never reused",
-            format!("DELETE FROM sqlite_sequence WHERE name = {}", literal(&tmp)),
-        ));
-        out.push(Statement::bare(format!(
-            "INSERT INTO sqlite_sequence (name, seq) SELECT {}, seq FROM sqlite_sequence WHERE name = {}",
-            literal(&tmp),
-            literal(&r.from.name)
-        )));
+    let (old, new) = (literal(&r.from.name), literal(&tmp));
+    match (r.from.is_autoincrement(), r.to.is_autoincrement()) {
+        (true, true) => {
+            out.push(Statement::new(
+                "carry the AUTOINCREMENT counter over, so ids of deleted rows are never reused",
+                format!("DELETE FROM sqlite_sequence WHERE name = {new}"),
+            ));
+            out.push(Statement::bare(format!(
+                "INSERT INTO sqlite_sequence (name, seq) SELECT {new}, seq FROM sqlite_sequence WHERE name = {old}"
+            )));
+        }
+        // DROP TABLE deletes an AUTOINCREMENT table's counter; RENAME moves
+        // whatever counter bears the name. Kept, the counter is there for a
+        // downgrade that brings AUTOINCREMENT back (SQLite reads it only then).
+        (true, false) if r.keeps_counter => out.push(Statement::new(
+            "keep the AUTOINCREMENT counter, though the table loses AUTOINCREMENT: a downgrade that brings it back \
+             must not reuse ids",
+            format!("UPDATE sqlite_sequence SET name = {new} WHERE name = {old}"),
+        )),
+        // A counter kept when AUTOINCREMENT went: the larger of it and the
+        // copy's own, one row (SQLite reads the first row of a name).
+        (false, true) => {
+            out.push(Statement::new(
+                "AUTOINCREMENT comes back: its counter is the larger of the one kept and the copy's",
+                format!(
+                    "DELETE FROM sqlite_sequence WHERE name = {new} AND seq <= (SELECT seq FROM sqlite_sequence WHERE \
+                     name = {old})"
+                ),
+            ));
+            out.push(Statement::bare(format!(
+                "UPDATE sqlite_sequence SET name = {new} WHERE name = {old} AND NOT EXISTS (SELECT 1 FROM \
+                 sqlite_sequence WHERE name = {new})"
+            )));
+            out.push(Statement::bare(format!("DELETE FROM sqlite_sequence WHERE name = {old}")));
+        }
+        _ => {}
     }
     out.push(Statement::new(
         format!(
@@ -222,7 +248,11 @@ fn copy_back_finish(r: &Rebuild, header: String, held: bool, temp: bool) -> Vec<
     if let Some(guard) = invented_keys_guard(r, tmp) {
         out.push(guard);
     }
-    let sequence = r.from.is_autoincrement() && r.to.is_autoincrement();
+    // Kept from DROP TABLE (which deletes an AUTOINCREMENT table's counter)
+    // whether or not the new table is AUTOINCREMENT: a downgrade that brings
+    // it back must not reuse ids. A counter kept from an earlier such
+    // upgrade is the first row SQLite reads when AUTOINCREMENT comes back.
+    let sequence = r.from.is_autoincrement() && (r.to.is_autoincrement() || r.keeps_counter);
     if sequence {
         out.push(Statement::new(
             "keep the AUTOINCREMENT counter from DROP TABLE (which deletes it), so ids of deleted rows are never \
