@@ -210,6 +210,10 @@ fn rename_finish(r: &Rebuild, header: String) -> Vec<Statement> {
                  sqlite_sequence WHERE name = {new})"
             )));
             out.push(Statement::bare(format!("DELETE FROM sqlite_sequence WHERE name = {old}")));
+            // An INSERT into an AUTOINCREMENT table writes a counter of 0
+            // even when it copies no row; none is the same to SQLite, and
+            // it is what the table had.
+            out.push(Statement::bare(format!("DELETE FROM sqlite_sequence WHERE name = {new} AND seq = 0")));
         }
         _ => {}
     }
@@ -301,6 +305,12 @@ fn copy_back_finish(r: &Rebuild, header: String, held: bool, temp: bool) -> Vec<
             literal(name),
             literal(tmp)
         )));
+    }
+    if r.to.is_autoincrement() && !r.from.is_autoincrement() {
+        out.push(Statement::new(
+            "AUTOINCREMENT comes back: a counter of 0 (what copying no row writes) is none, as the table had",
+            format!("DELETE FROM sqlite_sequence WHERE name = {} AND seq = 0", literal(name)),
+        ));
     }
     out.push(Statement::new("drop the holding table", ddl::drop_table(tmp)));
     out.extend(recreated_indexes(r));
