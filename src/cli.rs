@@ -447,13 +447,7 @@ fn dispatch(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resu
                 LintFormatArg::Json => commands::LintFormat::Json,
                 LintFormatArg::Github => commands::LintFormat::Github,
             };
-            // An open side reads as `history -r` reads it: from base, to the heads.
-            let open_sides = |r: &str| match (r.strip_prefix(':'), r.strip_suffix(':')) {
-                (Some(to), _) if !to.is_empty() => format!("base:{to}"),
-                (_, Some(from)) if !from.is_empty() => format!("{from}:heads"),
-                _ => r.to_string(),
-            };
-            let range = range.as_deref().map(|r| usage(open_sides(r).parse::<Range>())).transpose()?;
+            let range = range.as_deref().map(|r| usage(r.parse::<Range>())).transpose()?;
             commands::lint(&ctx, &commands::LintOptions { range, format }, &mut io)?
         }
         Command::Inspect { format } => {

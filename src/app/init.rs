@@ -68,7 +68,7 @@ pub fn init(opts: &InitOptions, io: &mut Io) -> Result<Outcome> {
         std::fs::create_dir_all(folder).map_err(|e| Error::io("create the model's folder", folder, e))?;
         let (text, from) = match &existing {
             Some((schema, tables)) => (model_text(schema, &model), format!(" from {shown} ({tables} tables)")),
-            None if is_sql_model(&model) => {
+            None if super::is_sql_model(&model) => {
                 let starter = crate::source::model::parse_excluding(STARTER_MODEL, Path::new("todo.yaml"), &[])
                     .map_err(|e| Error::Internal(format!("the starter model: {e}")))?;
                 (model_text(&starter.schema, &model), String::new())
@@ -78,7 +78,7 @@ pub fn init(opts: &InitOptions, io: &mut Io) -> Result<Outcome> {
         write_new_file(&model, &text).map_err(|e| Error::io("write the model", &model, e))?;
         note(io, &format!("Generating {}{from} ... done", model.display()))?;
         let json_schema = folder.join("model.schema.json");
-        if !json_schema.exists() && !is_sql_model(&model) {
+        if !json_schema.exists() && !super::is_sql_model(&model) {
             write_new_file(&json_schema, MODEL_SCHEMA)
                 .map_err(|e| Error::io("write the model's JSON Schema", &json_schema, e))?;
             note(io, &format!("Generating {} ... done", json_schema.display()))?;
@@ -145,16 +145,12 @@ fn schema_as_model(db: &mut dyn Engine) -> Result<Option<(Schema, usize)>> {
 /// A model file's text for `schema`: YAML, or CREATE statements for a
 /// `.sql` model (cli.md, "the model").
 fn model_text(schema: &Schema, path: &Path) -> String {
-    if is_sql_model(path) {
+    if super::is_sql_model(path) {
         let statements = crate::schema::ddl::schema_ddl(schema);
         statements.iter().map(|s| format!("{s};\n")).collect::<Vec<_>>().join("\n")
     } else {
         with_modeline(&crate::source::model::write::model_yaml(schema))
     }
-}
-
-fn is_sql_model(path: &Path) -> bool {
-    path.extension().is_some_and(|x| x.eq_ignore_ascii_case("sql"))
 }
 
 /// The model text with the editor modeline the starter model has.

@@ -142,14 +142,29 @@ impl Context {
         Ok(Box::new(Sqlite::open(path, Access::Write, self.config.busy_timeout, progress)?))
     }
 
-    /// Whether opening the database to migrate creates its file, so that a
-    /// command that fails can leave the folder as it found it.
-    pub fn creates_database(&self) -> Result<Created> {
-        if self.config.d1.is_some() {
-            return Ok(Created(None));
+    /// `work` on the database opened to migrate (created when missing).
+    /// When it fails on a file it created, the file goes if nothing was ever
+    /// committed to it: SQLite writes a new database's first page only when
+    /// its first transaction commits, so an empty file is one the failed
+    /// command made and nothing else.
+    pub fn on_write_database<T>(
+        &self,
+        progress: Option<ProgressSink>,
+        work: impl FnOnce(&mut dyn Engine) -> Result<T>,
+    ) -> Result<T> {
+        let created = match &self.config.d1 {
+            Some(_) => None,
+            None => Some(self.database_path()?).filter(|p| !p.exists()).map(Path::to_path_buf),
+        };
+        let mut db = self.write_database(progress)?;
+        let done = work(db.as_mut());
+        drop(db);
+        if let (Err(_), Some(path)) = (&done, created) {
+            if std::fs::metadata(&path).is_ok_and(|m| m.len() == 0) {
+                let _ = std::fs::remove_file(&path);
+            }
         }
-        let path = self.database_path()?;
-        Ok(Created((!path.exists()).then(|| path.to_path_buf())))
+        done
     }
 
     /// The heads recorded in the database; none when it does not exist yet.
@@ -167,7 +182,7 @@ impl Context {
         // A `.sql` model is CREATE statements (an ORM's DDL): built in memory
         // and read back as a database is.
         let own_tables = crate::engine::version::own_tables(&self.config.version_table);
-        let model = if path.extension().is_some_and(|x| x.eq_ignore_ascii_case("sql")) {
+        let model = if is_sql_model(path) {
             let mut model = crate::engine::sql_model::load(path, &self.config.exclude)?;
             // `sqlite3 app.db .schema` of a database autogen manages prints
             // its version tables too: in a `.sql` model they are autogen's
@@ -219,20 +234,9 @@ impl Context {
     }
 }
 
-/// A database file that a command is about to create, if it is.
-pub struct Created(Option<PathBuf>);
-
-impl Created {
-    /// Removes the file if nothing was ever committed to it: SQLite writes
-    /// a new database's first page only when its first transaction commits,
-    /// so an empty file is one the failed command created and nothing else.
-    pub fn undo(self) {
-        if let Some(path) = self.0 {
-            if std::fs::metadata(&path).is_ok_and(|m| m.len() == 0) {
-                let _ = std::fs::remove_file(&path);
-            }
-        }
-    }
+/// Whether a model file is CREATE statements (`.sql`) rather than YAML.
+pub(crate) fn is_sql_model(path: &Path) -> bool {
+    path.extension().is_some_and(|x| x.eq_ignore_ascii_case("sql"))
 }
 
 /// A D1 database through wrangler: its config must exist; wrangler is

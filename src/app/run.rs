@@ -11,19 +11,15 @@ use crate::plan::Capabilities;
 /// Upgrade or downgrade the configured database to `target`.
 pub fn migrate(ctx: &Context, target: &Target, direction: Direction, io: &mut Io) -> Result<Outcome> {
     let history = ctx.history()?;
-    let created = ctx.creates_database()?;
-    let mut db = ctx.write_database(io.progress.clone())?;
     let mut failed_write = None;
-    let ran = apply::migrate(db.as_mut(), &history, &ctx.config.version_table, target, direction, &mut |event| {
-        if failed_write.is_none() {
-            failed_write = writeln!(io.err, "{}", event.message()).err();
-        }
-    });
-    drop(db);
-    if ran.is_err() {
-        created.undo();
-    }
-    ran?;
+    let err = &mut *io.err;
+    ctx.on_write_database(io.progress.clone(), |db| {
+        Ok(apply::migrate(db, &history, &ctx.config.version_table, target, direction, &mut |event| {
+            if failed_write.is_none() {
+                failed_write = writeln!(err, "{}", event.message()).err();
+            }
+        })?)
+    })?;
     match failed_write {
         Some(e) => Err(write_error(e)),
         None => Ok(Outcome::Done),
@@ -67,14 +63,7 @@ pub fn stamp(ctx: &Context, target: &Target, purge: bool, io: &mut Io) -> Result
             return Err(MigrateError::Usage(format!("`stamp {target}`: name a revision, head, heads or base")).into());
         }
     };
-    let created = ctx.creates_database()?;
-    let mut db = ctx.write_database(None)?;
-    let stamped = apply::stamp(db.as_mut(), &history, &ctx.config.version_table, &heads, purge);
-    drop(db);
-    if stamped.is_err() {
-        created.undo();
-    }
-    stamped?;
+    ctx.on_write_database(None, |db| Ok(apply::stamp(db, &history, &ctx.config.version_table, &heads, purge)?))?;
     io.note(&format!("Stamped the database at {}.", describe_heads(&heads)))?;
     Ok(Outcome::Done)
 }

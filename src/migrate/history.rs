@@ -337,9 +337,12 @@ pub struct Range {
 impl std::str::FromStr for Range {
     type Err = String;
 
+    /// An open side reads as `history -r` reads it: `:X` from base, `X:`
+    /// to the heads.
     fn from_str(s: &str) -> Result<Range, String> {
+        let side = |t: &str, open: Target| if t.trim().is_empty() { Ok(open) } else { t.parse() };
         match s.split_once(':') {
-            Some((from, to)) => Ok(Range { from: Some(from.parse()?), to: to.parse()? }),
+            Some((from, to)) => Ok(Range { from: Some(side(from, Target::Base)?), to: side(to, Target::Heads)? }),
             None => Ok(Range { from: None, to: s.parse()? }),
         }
     }

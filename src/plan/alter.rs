@@ -165,10 +165,6 @@ fn index_mentions(index: &Index, column: &str) -> bool {
     in_keys || index.where_clause.as_deref().is_some_and(|w| lexer::mentions(w, column))
 }
 
-pub(super) fn is_rowid_name(name: &str) -> bool {
-    ["rowid", "_rowid_", "oid"].iter().any(|r| r.eq_ignore_ascii_case(name))
-}
-
 /// ADD COLUMN takes a literal default only: not CURRENT_TIME/DATE/TIMESTAMP
 /// and not an expression in parentheses.
 fn is_constant_literal(expr: &str) -> bool {

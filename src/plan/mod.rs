@@ -453,11 +453,12 @@ pub fn plan_with(diff: &Diff, to: &Schema, caps: &Capabilities, sizes: &Sizes) -
                     .map(|(_, o, n)| (o.clone(), n.clone()))
                     .collect();
                 let placeholders = if diff.restores { placeholders(&from.tables[&key], table) } else { Vec::new() };
+                // A downgrade builds the start exactly; an upgrade keeps the
+                // rowid column as the database declares it.
+                let kept_rowid = if diff.restores { None } else { table.rowid_declared_as(&from.tables[&key]) };
                 steps.push(Step::Rebuild(Rebuild {
                     from: from.tables[&key].clone(),
-                    // A downgrade builds the start exactly; an upgrade keeps
-                    // the rowid column as the database declares it.
-                    to: if diff.restores { table.clone() } else { table.keeping_rowid_declaration(&from.tables[&key]) },
+                    to: kept_rowid.unwrap_or_else(|| table.clone()),
                     temp: temp_of(&from.tables[&key].name),
                     reasons: reasons.clone(),
                     renamed_columns,
@@ -554,7 +555,7 @@ fn hold_rowid(table: &Table, columns: &[String]) -> Option<&'static str> {
         return None;
     }
     let taken = |alias: &str| columns.iter().any(|c| same_name(c, alias)) || table.column(alias).is_some();
-    ["rowid", "_rowid_", "oid"].into_iter().find(|alias| !taken(alias))
+    ROWID_NAMES.into_iter().find(|alias| !taken(alias))
 }
 
 fn table_actions(diff: &Diff, to: &Schema, caps: &Capabilities) -> BTreeMap<String, TableAction> {
@@ -567,7 +568,7 @@ fn table_actions(diff: &Diff, to: &Schema, caps: &Capabilities) -> BTreeMap<Stri
         // a rebuild, whose copy moves the column's values.
         if let RenameColumn { table, from: old, to: new } = change {
             let rowid_table = to.table(table).is_some_and(|t| !t.without_rowid);
-            if rowid_table && (alter::is_rowid_name(old) || alter::is_rowid_name(new)) {
+            if rowid_table && (is_rowid_name(old) || is_rowid_name(new)) {
                 by_table.entry(fold(table)).or_default().push(change);
                 continue;
             }
@@ -654,7 +655,7 @@ fn placeholders(from: &Table, to: &Table) -> Vec<(String, String)> {
                 .any(|i| i.columns.iter().any(|k| matches!(&k.key, IndexKey::Column(n) if is(n, c))))
     };
     // The rowid by a name no column of the old table takes.
-    let alias = ["rowid", "_rowid_", "oid"].into_iter().find(|a| from.column(a).is_none());
+    let alias = free_rowid_name(&[from]);
     missing
         .filter(|c| !c.nullable && c.default.is_none() && c.generated.is_none())
         .map(|c| {
@@ -786,7 +787,7 @@ fn folded_renames(diff: &Diff, rebuilt: &BTreeSet<String>) -> Vec<(String, Strin
                         .iter()
                         .any(|f| same_name(&f.ref_table, table) && f.ref_columns.iter().any(|c| same_name(c, new)))
             });
-            let rowid_name = alter::is_rowid_name(old) || alter::is_rowid_name(new);
+            let rowid_name = is_rowid_name(old) || is_rowid_name(new);
             rebuilt.contains(&fold(table)) && (!referenced || rowid_name)
         })
         .cloned()

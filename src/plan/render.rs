@@ -103,7 +103,7 @@ fn rebuild_statements(r: &Rebuild) -> Vec<Statement> {
         r.renamed_columns.iter().map(|(o, n)| format!("  - column `{o}` is renamed to `{n}` by the copy below")),
     );
     why.extend(r.placeholders.iter().map(|(c, value)| {
-        if ["rowid", "_rowid_", "oid"].contains(&value.as_str()) {
+        if is_rowid_name(value) {
             format!("  - column `{c}` comes back as the rowid: its values are the rowids the table kept")
         } else {
             format!(
@@ -484,7 +484,7 @@ fn rowid_alias(r: &Rebuild) -> Option<&'static str> {
     if r.from.without_rowid || r.to.without_rowid || r.to.integer_primary_key().is_some() {
         return None;
     }
-    ["rowid", "_rowid_", "oid"].into_iter().find(|alias| r.from.column(alias).is_none() && r.to.column(alias).is_none())
+    free_rowid_name(&[&r.from, &r.to])
 }
 
 /// The INSERT column list and the SELECT list: columns kept by name (the

@@ -133,11 +133,7 @@ fn table_constraints(table: &Table) -> Vec<String> {
 /// double-quoted token that names no column is a string literal (the DQS
 /// misfeature), and is written as one, so that what we write is what stays.
 pub fn table_expr(table: &Table, expr: &str) -> String {
-    lexer::dqs_to_strings(expr, &|n| {
-        table.column(n).is_some()
-            || same_name(n, &table.name)
-            || ["rowid", "oid", "_rowid_"].iter().any(|r| r.eq_ignore_ascii_case(n))
-    })
+    lexer::dqs_to_strings(expr, &|n| table.column(n).is_some() || same_name(n, &table.name) || is_rowid_name(n))
 }
 
 /// A declared type: written as is when it is words with an optional

@@ -174,6 +174,21 @@ pub struct Trigger {
     pub sql: String,
 }
 
+/// The names SQLite reads as the rowid, unless a column takes one
+/// (sqlite.org/lang_createtable.html#rowid).
+pub const ROWID_NAMES: [&str; 3] = ["rowid", "_rowid_", "oid"];
+
+/// Whether `name` is one of SQLite's names for the rowid.
+pub fn is_rowid_name(name: &str) -> bool {
+    ROWID_NAMES.iter().any(|r| r.eq_ignore_ascii_case(name))
+}
+
+/// The first name of the rowid that no column of `tables` takes: the name
+/// to read or copy a rowid by in all of them.
+pub fn free_rowid_name(tables: &[&Table]) -> Option<&'static str> {
+    ROWID_NAMES.into_iter().find(|alias| tables.iter().all(|t| t.column(alias).is_none()))
+}
+
 /// The folded form of a SQLite name, for lookups: SQLite compares
 /// identifiers case-insensitively for ASCII letters only.
 pub fn fold(name: &str) -> String {
@@ -201,15 +216,9 @@ impl Table {
     /// DESC` on the column (sqlite.org/lang_createtable.html#rowid).
     /// This definition with its rowid column declared as `current` declares
     /// its own (`NOT NULL` or not, and its conflict clause), when both have
-    /// an INTEGER PRIMARY KEY: the rowid never holds NULL either way, so a
-    /// rebuild keeps what the table says rather than the model's default,
-    /// and a downgrade gives back the very DDL it started from.
-    pub fn keeping_rowid_declaration(&self, current: &Table) -> Table {
-        self.rowid_declared_as(current).unwrap_or_else(|| self.clone())
-    }
-
-    /// [`Table::keeping_rowid_declaration`], `None` when that is this
-    /// definition as it stands.
+    /// an INTEGER PRIMARY KEY and the two differ (`None` otherwise): the
+    /// rowid never holds NULL either way, so an upgrade's rebuild keeps
+    /// what the table says rather than the model's default.
     pub fn rowid_declared_as(&self, current: &Table) -> Option<Table> {
         let (now, new) = (current.integer_primary_key()?, self.integer_primary_key()?);
         if (now.nullable, now.not_null_conflict) == (new.nullable, new.not_null_conflict) {

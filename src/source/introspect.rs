@@ -647,11 +647,10 @@ fn read_index(row: &SchemaRow, table: &Table) -> Result<Index, IntrospectError> 
         .iter()
         .map(|k| {
             let named = k.column.as_deref().and_then(|n| table.column(n)).map(|c| c.name.clone());
-            let rowid = k.column.as_deref().filter(|n| {
-                table.column(n).is_none()
-                    && !table.without_rowid
-                    && ["rowid", "oid", "_rowid_"].iter().any(|r| r.eq_ignore_ascii_case(n))
-            });
+            let rowid = k
+                .column
+                .as_deref()
+                .filter(|n| table.column(n).is_none() && !table.without_rowid && crate::schema::is_rowid_name(n));
             let key = match (named, rowid) {
                 (Some(name), _) => IndexKey::Column(name),
                 (None, Some(r)) => IndexKey::Column(r.to_string()),

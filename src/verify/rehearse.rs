@@ -134,16 +134,15 @@ impl Rehearsal<'_> {
                     _ => {}
                 }
             }
-            // Read by a name no column of either table takes: a column
-            // named `_rowid_` hides the rowid under that name.
-            let free = |alias: &&str| old.column(alias).is_none() && new.column(alias).is_none();
             // A key that becomes the rowid (INTEGER PRIMARY KEY, ASC) makes
             // each row's rowid its key value, by design: the key is followed.
             let becomes_alias = new.integer_primary_key().is_some() && old.integer_primary_key().is_none();
             let rowid = if old.without_rowid || new.without_rowid || becomes_alias {
                 None
             } else {
-                ["rowid", "_rowid_", "oid"].into_iter().find(free)
+                // Read by a name no column of either table takes: a column
+                // named `_rowid_` hides the rowid under that name.
+                free_rowid_name(&[old, new])
             };
             out.push(Account { old: old.name.clone(), new: new.name.clone(), columns, rowid });
         }
