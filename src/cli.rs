@@ -330,8 +330,8 @@ pub fn run() -> ExitCode {
         ColorWhen::Never => ColorChoice::Never,
         ColorWhen::Auto => ColorChoice::Auto,
     };
-    let mut out = anstream::AutoStream::new(std::io::stdout(), choice);
-    let mut err = anstream::AutoStream::new(std::io::stderr(), choice);
+    let mut out = styled(std::io::stdout(), choice);
+    let mut err = styled(std::io::stderr(), choice);
     let mut sink = std::io::sink();
     let mut out_sink = std::io::sink();
     // `-q` prints only errors: the commands whose standard output only
@@ -352,6 +352,47 @@ pub fn run() -> ExitCode {
             let usage = e.downcast_ref::<autogen::Error>().is_some_and(autogen::Error::is_usage);
             ExitCode::from(if usage { 2 } else { 1 })
         }
+    }
+}
+
+/// A stream that keeps the library's styles when colour is on, and drops
+/// them when it is off (`--color never`, NO_COLOR, not a terminal).
+fn styled<S: anstream::stream::RawStream + anstream::stream::AsLockedWrite + 'static>(
+    raw: S,
+    choice: ColorChoice,
+) -> Box<dyn Write> {
+    let choice = match choice {
+        ColorChoice::Auto => anstream::AutoStream::choice(&raw),
+        chosen => chosen,
+    };
+    match choice {
+        ColorChoice::Never => Box::new(Unstyled { raw, state: anstream::adapter::StripBytes::new() }),
+        chosen => Box::new(anstream::AutoStream::new(raw, chosen)),
+    }
+}
+
+/// Output with its styles taken out, each write passed on in one piece.
+/// anstream's own stripping stream writes every piece between two styles
+/// on its own, and standard output, a `LineWriter`, makes a system call of
+/// each that ends a line: a 20,000-line `diff` made 20,000 of them.
+struct Unstyled<S> {
+    raw: S,
+    /// Carried from one write to the next: a style may be cut across two.
+    state: anstream::adapter::StripBytes,
+}
+
+impl<S: Write> Write for Unstyled<S> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut plain = Vec::with_capacity(buf.len());
+        for piece in self.state.strip_next(buf) {
+            plain.extend_from_slice(piece);
+        }
+        self.raw.write_all(&plain)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.raw.flush()
     }
 }
 
@@ -514,4 +555,21 @@ fn dispatch(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resu
         Command::Completions { .. } => Outcome::Done,
     };
     Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unstyled_output_drops_styles_even_cut_across_writes() {
+        let mut out = Unstyled { raw: Vec::new(), state: anstream::adapter::StripBytes::new() };
+        let bold = anstyle::Style::new().bold();
+        let text = format!("{bold}table{bold:#} `t`\n");
+        let (a, b) = text.as_bytes().split_at(2);
+        out.write_all(a).unwrap();
+        out.write_all(b).unwrap();
+        writeln!(out, "  {bold}+{bold:#} add column").unwrap();
+        assert_eq!(String::from_utf8(out.raw).unwrap(), "table `t`\n  + add column\n");
+    }
 }

@@ -188,6 +188,32 @@ fn diff_json_uses_alembic_op_names() {
     assert_eq!(json[1]["to"], "VARCHAR(200)");
 }
 
+/// Colour follows `--color` and NO_COLOR: piped output carries no
+/// styles at all, and is the coloured text with its styles taken out.
+#[test]
+fn colour_is_written_only_when_asked_for() {
+    let p = Project::new(TODO);
+    let diff = |args: &[&str], no_color: bool| {
+        let mut cmd = support::autogen(&p.path(""));
+        cmd.args(args).arg("diff");
+        if no_color {
+            cmd.env("NO_COLOR", "1");
+        } else {
+            cmd.env_remove("NO_COLOR");
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let piped = diff(&[], false);
+    assert!(piped.contains("+ add table `todos`") && !piped.contains('\x1b'), "{piped}");
+    let coloured = diff(&["--color", "always"], false);
+    assert!(coloured.contains("\x1b["), "{coloured}");
+    assert_eq!(anstream::adapter::strip_str(&coloured).to_string(), piped);
+    assert_eq!(diff(&["--color", "never"], false), piped);
+    assert_eq!(diff(&["--color", "auto"], true), piped);
+}
+
 #[test]
 fn the_alembic_workflow_end_to_end() {
     let p = Project::new(TODO);

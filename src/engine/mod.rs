@@ -155,7 +155,7 @@ impl Stop {
 }
 
 /// A database autogen reads and migrates.
-pub trait Engine {
+pub trait Engine: Send {
     /// The database as messages name it: ``database `app.db` ``.
     fn label(&self) -> String;
 

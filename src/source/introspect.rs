@@ -467,6 +467,7 @@ fn read_table(
         name: row.name.clone(),
         strict: parsed.strict,
         without_rowid: parsed.without_rowid,
+        columns: Vec::with_capacity(visible.len()),
         ..Table::default()
     };
     for x in &visible {

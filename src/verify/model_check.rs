@@ -257,7 +257,7 @@ fn in_file_order<'a, T>(
     at: &HashMap<String, (u32, u32)>,
 ) -> Vec<(&'a String, &'a T)> {
     let mut entries: Vec<_> = entries.collect();
-    entries.sort_by_key(|(k, _)| at.get(*k).copied().unwrap_or((u32::MAX, u32::MAX)));
+    entries.sort_by_cached_key(|(k, _)| at.get(*k).copied().unwrap_or((u32::MAX, u32::MAX)));
     entries
 }
 

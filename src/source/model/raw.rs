@@ -250,7 +250,14 @@ impl<'a> Fields<'a> {
         let Value::Seq(items) = &node.value else {
             return Err((node.at(), format!("`{key}` should be a list, found {}", node.kind())));
         };
-        items.iter().map(|n| Ok(Spanned::new(read(n)?, n.at()))).collect()
+        // Sized from the list: collected through a `Result`, the vector
+        // would grow by doubling, each step a copy of entries of hundreds
+        // of bytes.
+        let mut read_items = Vec::with_capacity(items.len());
+        for n in items {
+            read_items.push(Spanned::new(read(n)?, n.at()));
+        }
+        Ok(read_items)
     }
 
     fn finish(self) -> Read<()> {
