@@ -366,7 +366,7 @@ fn styled<S: anstream::stream::RawStream + anstream::stream::AsLockedWrite + 'st
         chosen => chosen,
     };
     match choice {
-        ColorChoice::Never => Box::new(Unstyled { raw, state: anstream::adapter::StripBytes::new() }),
+        ColorChoice::Never => Box::new(Unstyled { raw, escape: Escape::None }),
         chosen => Box::new(anstream::AutoStream::new(raw, chosen)),
     }
 }
@@ -374,18 +374,55 @@ fn styled<S: anstream::stream::RawStream + anstream::stream::AsLockedWrite + 'st
 /// Output with its styles taken out, each write passed on in one piece.
 /// anstream's own stripping stream writes every piece between two styles
 /// on its own, and standard output, a `LineWriter`, makes a system call of
-/// each that ends a line: a 20,000-line `diff` made 20,000 of them.
+/// each that ends a line: a 20,000-line `diff` made 20,000 of them. The
+/// styles autogen writes (anstyle's) are CSI sequences, `ESC [`, then
+/// parameters, then one final byte in `@`..`~` (ECMA-48, 5.4); anything
+/// else after an ESC is a two-byte escape.
 struct Unstyled<S> {
     raw: S,
     /// Carried from one write to the next: a style may be cut across two.
-    state: anstream::adapter::StripBytes,
+    escape: Escape,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Escape {
+    None,
+    /// Just after an ESC.
+    Started,
+    /// Inside `ESC [ ...`, before its final byte.
+    Csi,
 }
 
 impl<S: Write> Write for Unstyled<S> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let mut plain = Vec::with_capacity(buf.len());
-        for piece in self.state.strip_next(buf) {
-            plain.extend_from_slice(piece);
+        let mut rest = buf;
+        while let Some(&next) = rest.first() {
+            let skip = match self.escape {
+                Escape::None => match rest.iter().position(|&b| b == 0x1b) {
+                    Some(at) => {
+                        self.escape = Escape::Started;
+                        plain.extend_from_slice(&rest[..at]);
+                        at + 1
+                    }
+                    None => {
+                        plain.extend_from_slice(rest);
+                        rest.len()
+                    }
+                },
+                Escape::Started => {
+                    self.escape = if next == b'[' { Escape::Csi } else { Escape::None };
+                    1
+                }
+                Escape::Csi => match rest.iter().position(|b| (0x40..=0x7e).contains(b)) {
+                    Some(at) => {
+                        self.escape = Escape::None;
+                        at + 1
+                    }
+                    None => rest.len(),
+                },
+            };
+            rest = &rest[skip..];
         }
         self.raw.write_all(&plain)?;
         Ok(buf.len())
@@ -563,13 +600,20 @@ mod tests {
 
     #[test]
     fn unstyled_output_drops_styles_even_cut_across_writes() {
-        let mut out = Unstyled { raw: Vec::new(), state: anstream::adapter::StripBytes::new() };
-        let bold = anstyle::Style::new().bold();
-        let text = format!("{bold}table{bold:#} `t`\n");
-        let (a, b) = text.as_bytes().split_at(2);
-        out.write_all(a).unwrap();
-        out.write_all(b).unwrap();
-        writeln!(out, "  {bold}+{bold:#} add column").unwrap();
-        assert_eq!(String::from_utf8(out.raw).unwrap(), "table `t`\n  + add column\n");
+        let styles = [
+            anstyle::Style::new().bold(),
+            anstyle::AnsiColor::Yellow.on_default().bold(),
+            anstyle::Ansi256Color(208).on(anstyle::AnsiColor::Blue),
+        ];
+        let text: String = styles.iter().map(|s| format!("{s}table{s:#} `t`\n  {s}+{s:#} add ")).collect();
+        let plain = "table `t`\n  + add ".repeat(styles.len());
+        assert_eq!(anstream::adapter::strip_str(&text).to_string(), plain);
+        for cut in 0..=text.len() {
+            let mut out = Unstyled { raw: Vec::new(), escape: Escape::None };
+            let (a, b) = text.as_bytes().split_at(cut);
+            out.write_all(a).unwrap();
+            out.write_all(b).unwrap();
+            assert_eq!(String::from_utf8(out.raw).unwrap(), plain, "cut at {cut}");
+        }
     }
 }

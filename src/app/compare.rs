@@ -2,7 +2,10 @@
 //! `inspect` (the database as a model).
 
 use super::error::Result;
-use super::{data_warnings, diff_checked, diff_then, report, write_error, write_warnings, Context, Io, Outcome, Read};
+use super::{
+    checked_then, data_warnings, diff_checked, diff_then, report, write_error, write_warnings, Context, Io, Outcome,
+    Read,
+};
 use crate::engine::sqlite::Sqlite;
 use crate::engine::{Engine, Unit};
 use crate::migrate::history::{describe_heads, Direction};
@@ -41,10 +44,13 @@ pub fn diff(ctx: &Context, opts: &DiffOptions, io: &mut Io) -> Result<Outcome> {
         note_missing(ctx, io)?;
     }
     let caps = engine.as_ref().map_or(Capabilities::SQLITE, |e| e.capabilities());
-    let (d, (warnings, upgrade, text)) = diff_then(&model, &db, |d, _| {
+    // The comparison takes the database's schema over; `--sql` plans from a copy.
+    let kept = opts.sql.then(|| db.clone());
+    let compare = || crate::diff::diff_owned(db, &model.schema);
+    let (d, (warnings, upgrade, text)) = checked_then(&model, compare, |d, _| {
         let warnings = data_warnings(&mut engine, d, &model.schema);
-        let upgrade = opts.sql.then(|| {
-            let sizes = super::sizes(engine.as_mut().map(|e| &mut **e as &mut dyn Engine), d, &db);
+        let upgrade = kept.as_ref().map(|db| {
+            let sizes = super::sizes(engine.as_mut().map(|e| &mut **e as &mut dyn Engine), d, db);
             plan::script(&plan::plan_with(d, &model.schema, &caps, &sizes))
         });
         // The report is drawn while SQLite checks the model on the other

@@ -345,9 +345,18 @@ fn data_warnings(engine: &mut Option<Box<dyn Engine>>, d: &Diff, to: &Schema) ->
 /// `then` is told through [`Stop`] when a table has failed the check, so
 /// that a long rehearsal can stop early.
 pub fn diff_then<T>(model: &Model, db: &Schema, then: impl FnOnce(&Diff, &Stop) -> Result<T>) -> Result<(Diff, T)> {
-    let d = crate::diff::diff(db, &model.schema);
-    let selection = Selection::changed_by(&d);
-    let check = Check::new(&model.schema, &model.map, &selection);
+    checked_then(model, || crate::diff::diff(db, &model.schema), then)
+}
+
+/// [`diff_then`] with the comparison made by `compare`. The check starts
+/// with it, on tables in file order, before it is known which differ: the
+/// other core would wait for the comparison otherwise.
+pub fn checked_then<T>(
+    model: &Model,
+    compare: impl FnOnce() -> Diff,
+    then: impl FnOnce(&Diff, &Stop) -> Result<T>,
+) -> Result<(Diff, T)> {
+    let check = Check::new(&model.schema, &model.map);
     let stop = Stop::default();
     let out = std::thread::scope(|s| {
         let helper = s.spawn(|| {
@@ -356,13 +365,19 @@ pub fn diff_then<T>(model: &Model, db: &Schema, then: impl FnOnce(&Diff, &Stop) 
                 stop.stop();
             }
         });
+        let d = compare();
+        check.select(Selection::changed_by(&d));
+        if check.failed() {
+            stop.stop();
+        }
         let out = then(&d, &stop);
         // Done with its own work, this thread builds what tables are left.
         check.work();
-        helper.join().map(|()| out)
+        helper.join().map(|()| (d, out))
     })
     .map_err(|_| Error::Internal("checking the model with SQLite failed".into()))?;
     check.finish()?;
+    let (d, out) = out;
     Ok((d, out?))
 }
 

@@ -57,10 +57,23 @@ pub fn diff(from: &Schema, to: &Schema) -> Diff {
     diff_with_renames(from, to, renames)
 }
 
+/// [`diff`] that takes `from` by value: without renames it becomes the
+/// diff's `renamed` as it is, where [`diff`] copies it (on a large schema
+/// the copy costs a third of the comparison).
+pub fn diff_owned(from: Schema, to: &Schema) -> Diff {
+    let renames = resolve_renames(&from, to);
+    let renamed = if renames.is_empty() { from } else { apply_renames(&from, &renames) };
+    compare_renamed(renamed, to, renames)
+}
+
 /// Compares with explicit renames (a downgrade passes the inverse of the
 /// upgrade's).
 pub fn diff_with_renames(from: &Schema, to: &Schema, renames: Renames) -> Diff {
-    let renamed = apply_renames(from, &renames);
+    compare_renamed(apply_renames(from, &renames), to, renames)
+}
+
+/// Compares `renamed`, the database with `renames` applied, with `to`.
+fn compare_renamed(renamed: Schema, to: &Schema, renames: Renames) -> Diff {
     let names = Names::of(&[&renamed, to]);
     let mut found = compare::Found { names: &names, changes: rename_changes(&renames), suggestions: Vec::new() };
     compare::tables(&renamed, to, &mut found);

@@ -5,26 +5,54 @@
 
 use super::*;
 use crate::sql::lexer::{self, TokenKind};
-use crate::sql::quote::ident;
+use crate::sql::quote::{ident, push_ident};
 
 fn idents(names: &[String]) -> String {
-    names.iter().map(|n| ident(n)).collect::<Vec<_>>().join(", ")
+    let mut s = String::new();
+    push_idents(&mut s, names);
+    s
+}
+
+fn push_idents(out: &mut String, names: &[String]) {
+    for (i, name) in names.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        push_ident(out, name);
+    }
 }
 
 /// `CREATE TABLE` for `table`, under `name` (a rebuild creates the new
-/// definition under a temporary name first).
+/// definition under a temporary name first). Written into one string: a
+/// `diff` of a large schema draws thousands.
 pub fn create_table(table: &Table, name: &str) -> String {
-    let mut lines: Vec<String> = table.columns.iter().map(|c| format!("    {}", column_definition(table, c))).collect();
-    lines.extend(table_constraints(table).into_iter().map(|c| format!("    {c}")));
-    let mut sql = format!("CREATE TABLE {} (\n{}\n)", ident(name), lines.join(",\n"));
-    let options: Vec<&str> = [(table.strict, "STRICT"), (table.without_rowid, "WITHOUT ROWID")]
-        .iter()
-        .filter(|(on, _)| *on)
-        .map(|(_, s)| *s)
-        .collect();
-    if !options.is_empty() {
-        sql.push(' ');
-        sql.push_str(&options.join(", "));
+    let mut sql = String::with_capacity(64 + 48 * table.columns.len());
+    sql.push_str("CREATE TABLE ");
+    push_ident(&mut sql, name);
+    sql.push_str(" (\n");
+    let mut first = true;
+    let mut line = |sql: &mut String| {
+        sql.push_str(if first { "    " } else { ",\n    " });
+        first = false;
+    };
+    for c in &table.columns {
+        line(&mut sql);
+        push_column_definition(&mut sql, table, c);
+    }
+    for constraint in table_constraints(table) {
+        line(&mut sql);
+        sql.push_str(&constraint);
+    }
+    for fk in &table.foreign_keys {
+        line(&mut sql);
+        push_fk_definition(&mut sql, fk);
+    }
+    sql.push_str("\n)");
+    match (table.strict, table.without_rowid) {
+        (true, true) => sql.push_str(" STRICT, WITHOUT ROWID"),
+        (true, false) => sql.push_str(" STRICT"),
+        (false, true) => sql.push_str(" WITHOUT ROWID"),
+        (false, false) => {}
     }
     sql
 }
@@ -37,10 +65,20 @@ fn column_primary_key<'a>(table: &'a Table, column: &Column) -> Option<&'a Prima
 
 /// One column as it stands in CREATE TABLE or ADD COLUMN.
 pub fn column_definition(table: &Table, c: &Column) -> String {
-    let mut s = ident(&c.name);
+    let mut s = String::new();
+    push_column_definition(&mut s, table, c);
+    s
+}
+
+fn push_column_definition(s: &mut String, table: &Table, c: &Column) {
+    push_ident(s, &c.name);
     if !c.ty.is_empty() {
         s.push(' ');
-        s.push_str(&type_sql(&c.ty));
+        if is_plain_type(&c.ty) {
+            s.push_str(&c.ty);
+        } else {
+            push_ident(s, &c.ty);
+        }
     }
     if !c.nullable {
         s.push_str(" NOT NULL");
@@ -52,7 +90,7 @@ pub fn column_definition(table: &Table, c: &Column) -> String {
     if let Some(pk) = column_primary_key(table, c) {
         if let Some(name) = &pk.name {
             s.push_str(" CONSTRAINT ");
-            s.push_str(&ident(name));
+            push_ident(s, name);
         }
         s.push_str(" PRIMARY KEY");
         if pk.desc {
@@ -73,7 +111,7 @@ pub fn column_definition(table: &Table, c: &Column) -> String {
     }
     if let Some(coll) = &c.collate {
         s.push_str(" COLLATE ");
-        s.push_str(&ident(coll));
+        push_ident(s, coll);
     }
     if let Some(g) = &c.generated {
         s.push_str(&format!(
@@ -89,7 +127,6 @@ pub fn column_definition(table: &Table, c: &Column) -> String {
             expr: table_expr(table, &check.expr),
         }));
     }
-    s
 }
 
 /// A column for `ALTER TABLE ... ADD COLUMN`, with its foreign key written
@@ -125,7 +162,6 @@ fn table_constraints(table: &Table) -> Vec<String> {
             .iter()
             .map(|c| check_definition(&CheckConstraint { name: c.name.clone(), expr: table_expr(table, &c.expr) })),
     );
-    out.extend(table.foreign_keys.iter().map(fk_definition));
     out
 }
 
@@ -223,13 +259,36 @@ pub fn check_definition(c: &CheckConstraint) -> String {
 }
 
 pub fn fk_definition(f: &ForeignKey) -> String {
-    format!("{}FOREIGN KEY ({}) {}", named(f.name.as_deref()), idents(&f.columns), references_clause(f))
+    let mut s = String::new();
+    push_fk_definition(&mut s, f);
+    s
+}
+
+fn push_fk_definition(s: &mut String, f: &ForeignKey) {
+    if let Some(name) = &f.name {
+        s.push_str("CONSTRAINT ");
+        push_ident(s, name);
+        s.push(' ');
+    }
+    s.push_str("FOREIGN KEY (");
+    push_idents(s, &f.columns);
+    s.push_str(") ");
+    push_references_clause(s, f);
 }
 
 fn references_clause(f: &ForeignKey) -> String {
-    let mut s = format!("REFERENCES {}", ident(&f.ref_table));
+    let mut s = String::new();
+    push_references_clause(&mut s, f);
+    s
+}
+
+fn push_references_clause(s: &mut String, f: &ForeignKey) {
+    s.push_str("REFERENCES ");
+    push_ident(s, &f.ref_table);
     if !f.ref_columns.is_empty() {
-        s.push_str(&format!(" ({})", idents(&f.ref_columns)));
+        s.push_str(" (");
+        push_idents(s, &f.ref_columns);
+        s.push(')');
     }
     if f.on_delete != FkAction::NoAction {
         s.push_str(" ON DELETE ");
@@ -242,7 +301,6 @@ fn references_clause(f: &ForeignKey) -> String {
     if f.deferrable {
         s.push_str(" DEFERRABLE INITIALLY DEFERRED");
     }
-    s
 }
 
 /// A DEFAULT value: SQLite takes a literal, a signed number or a bare word
@@ -274,6 +332,18 @@ fn is_plain_default(expr: &str) -> bool {
 }
 
 pub fn create_index(index: &Index, table: &Table) -> String {
+    let mut sql = String::with_capacity(64);
+    sql.push_str(if index.unique { "CREATE UNIQUE INDEX " } else { "CREATE INDEX " });
+    push_ident(&mut sql, &index.name);
+    sql.push_str(" ON ");
+    push_ident(&mut sql, &table.name);
+    sql.push(' ');
+    // Expressions as the table reads them (see `table_expr`).
+    let plain = index.where_clause.is_none() && index.columns.iter().all(|c| matches!(c.key, IndexKey::Column(_)));
+    if plain {
+        push_index_definition(&mut sql, index);
+        return sql;
+    }
     let mut index = index.clone();
     for c in &mut index.columns {
         // A key that is one quoted token stays as it is: SQLite reads a lone
@@ -285,41 +355,40 @@ pub fn create_index(index: &Index, table: &Table) -> String {
         }
     }
     index.where_clause = index.where_clause.as_deref().map(|w| table_expr(table, w));
-    format!(
-        "CREATE {}INDEX {} ON {} {}",
-        if index.unique { "UNIQUE " } else { "" },
-        ident(&index.name),
-        ident(&table.name),
-        index_definition(&index)
-    )
+    push_index_definition(&mut sql, &index);
+    sql
 }
 
 /// The key list and WHERE of an index: `("a", lower(title) DESC) WHERE ...`.
 pub fn index_definition(index: &Index) -> String {
-    let keys: Vec<String> = index
-        .columns
-        .iter()
-        .map(|c| {
-            let mut s = match &c.key {
-                IndexKey::Column(n) => ident(n),
-                IndexKey::Expression(e) => e.clone(),
-            };
-            if let Some(coll) = &c.collate {
-                s.push_str(" COLLATE ");
-                s.push_str(&ident(coll));
-            }
-            if c.desc {
-                s.push_str(" DESC");
-            }
-            s
-        })
-        .collect();
-    let mut s = format!("({})", keys.join(", "));
+    let mut s = String::new();
+    push_index_definition(&mut s, index);
+    s
+}
+
+fn push_index_definition(s: &mut String, index: &Index) {
+    s.push('(');
+    for (i, c) in index.columns.iter().enumerate() {
+        if i > 0 {
+            s.push_str(", ");
+        }
+        match &c.key {
+            IndexKey::Column(n) => push_ident(s, n),
+            IndexKey::Expression(e) => s.push_str(e),
+        }
+        if let Some(coll) = &c.collate {
+            s.push_str(" COLLATE ");
+            push_ident(s, coll);
+        }
+        if c.desc {
+            s.push_str(" DESC");
+        }
+    }
+    s.push(')');
     if let Some(w) = &index.where_clause {
         s.push_str(" WHERE ");
         s.push_str(w);
     }
-    s
 }
 
 pub fn create_view(view: &View) -> String {

@@ -8,15 +8,21 @@
 /// ```
 pub fn ident(name: &str) -> String {
     let mut quoted = String::with_capacity(name.len() + 2);
-    quoted.push('"');
-    for ch in name.chars() {
-        if ch == '"' {
-            quoted.push('"');
-        }
-        quoted.push(ch);
-    }
-    quoted.push('"');
+    push_ident(&mut quoted, name);
     quoted
+}
+
+/// [`ident`] written at the end of `out`, for the DDL writer, which builds
+/// a statement in one string.
+pub fn push_ident(out: &mut String, name: &str) {
+    out.push('"');
+    for (i, part) in name.split('"').enumerate() {
+        if i > 0 {
+            out.push_str("\"\"");
+        }
+        out.push_str(part);
+    }
+    out.push('"');
 }
 
 /// A text value as an SQL string literal, inner `'` doubled.

@@ -72,15 +72,21 @@ impl Selection {
 /// assert!(error.starts_with("m.yaml:1:"), "{error}");
 /// ```
 pub fn check_model(model: &Model, selection: &Selection) -> Result<(), ModelError> {
-    let check = Check::new(&model.schema, &model.map, selection);
+    let check = Check::new(&model.schema, &model.map);
+    check.select(selection.clone());
     check.work();
     check.finish()
 }
 
-/// [`check_with_sqlite`] in parts, so that several threads can share it:
+/// [`check_model`] in parts, so that several threads can share it:
 /// each thread that calls [`Check::work`] builds tables until none are
 /// left, then [`Check::finish`] builds the views and triggers and gives
 /// the first error in file order, whichever thread found it.
+///
+/// The work may start before the selection is known ([`Check::select`]):
+/// a core that would wait for the comparison builds tables in file order
+/// meanwhile, and an error in a table that turns out not to be selected is
+/// dropped.
 ///
 /// Tables are built with only what they need: every CREATE makes SQLite
 /// rescan `sqlite_schema`, so building the whole model in one database
@@ -90,26 +96,43 @@ pub fn check_model(model: &Model, selection: &Selection) -> Result<(), ModelErro
 pub struct Check<'a> {
     schema: &'a Schema,
     map: &'a SourceMap,
-    selection: &'a Selection,
+    /// Set once, under the `errors` lock.
+    selection: std::sync::OnceLock<Selection>,
+    /// Every table, in file order.
     tables: Vec<(&'a String, &'a Table)>,
     /// The next table to build.
     next: std::sync::atomic::AtomicUsize,
-    /// The lowest failing table so far (`usize::MAX` for none): tables
-    /// after it need not be built.
+    /// The lowest selected table that failed so far (`usize::MAX` for
+    /// none): tables after it need not be built.
     failed: std::sync::atomic::AtomicUsize,
-    errors: std::sync::Mutex<Vec<(usize, ModelError)>>,
+    /// Errors by table, selected or not; `None` for one that is no table's.
+    errors: std::sync::Mutex<Vec<(Option<usize>, ModelError)>>,
 }
 
 impl<'a> Check<'a> {
-    pub fn new(schema: &'a Schema, map: &'a SourceMap, selection: &'a Selection) -> Check<'a> {
+    pub fn new(schema: &'a Schema, map: &'a SourceMap) -> Check<'a> {
         Check {
             schema,
             map,
-            selection,
-            tables: in_file_order(schema.tables.iter().filter(|(k, _)| selection.table(k)), &map.tables),
+            selection: std::sync::OnceLock::new(),
+            tables: in_file_order(schema.tables.iter(), &map.tables),
             next: 0.into(),
             failed: usize::MAX.into(),
             errors: Default::default(),
+        }
+    }
+
+    /// Says which objects are checked; the errors found so far in
+    /// selected tables count from here on.
+    pub fn select(&self, selection: Selection) {
+        let errors = self.lock_errors();
+        let selection = self.selection.get_or_init(|| selection);
+        for (i, _) in errors.iter() {
+            if let Some(i) = *i {
+                if selection.table(self.tables[i].0) {
+                    self.failed.fetch_min(i, std::sync::atomic::Ordering::Relaxed);
+                }
+            }
         }
     }
 
@@ -120,7 +143,7 @@ impl<'a> Check<'a> {
         const BATCH: usize = 32;
         let conn = match in_memory(self.map) {
             Ok(conn) => conn,
-            Err(e) => return self.fail(0, e),
+            Err(e) => return self.fail(None, e),
         };
         let mut built = 0;
         loop {
@@ -130,8 +153,11 @@ impl<'a> Check<'a> {
                 return;
             }
             let (key, table) = self.tables[i];
+            if self.selection.get().is_some_and(|s| !s.table(key)) {
+                continue;
+            }
             if let Err(e) = self.build_table(&conn, key, table) {
-                self.fail(i, e);
+                self.fail(Some(i), e);
             }
             built += 1;
             if built % BATCH == 0 {
@@ -140,14 +166,27 @@ impl<'a> Check<'a> {
         }
     }
 
-    /// Whether a table has failed so far.
+    /// Whether a selected table has failed so far.
     pub fn failed(&self) -> bool {
         self.failed.load(std::sync::atomic::Ordering::Relaxed) != usize::MAX
     }
 
-    fn fail(&self, i: usize, e: ModelError) {
-        self.failed.fetch_min(i, std::sync::atomic::Ordering::Relaxed);
-        self.errors.lock().unwrap_or_else(|p| p.into_inner()).push((i, e));
+    fn lock_errors(&self) -> std::sync::MutexGuard<'_, Vec<(Option<usize>, ModelError)>> {
+        self.errors.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn fail(&self, table: Option<usize>, e: ModelError) {
+        let mut errors = self.lock_errors();
+        let counts = match (table, self.selection.get()) {
+            (Some(i), Some(selection)) => selection.table(self.tables[i].0),
+            // Counted by `select` if the table is selected.
+            (Some(_), None) => false,
+            (None, _) => true,
+        };
+        if counts {
+            self.failed.fetch_min(table.unwrap_or(0), std::sync::atomic::Ordering::Relaxed);
+        }
+        errors.push((table, e));
     }
 
     fn build_table(&self, conn: &rusqlite::Connection, key: &str, table: &Table) -> Result<(), ModelError> {
@@ -183,11 +222,14 @@ impl<'a> Check<'a> {
     /// The first table error in file order, else the views and triggers
     /// built, each with the tables and views it reads.
     pub fn finish(self) -> Result<(), ModelError> {
+        let selection = self.selection.into_inner().unwrap_or_else(Selection::everything);
+        let tables = self.tables;
         let errors = self.errors.into_inner().unwrap_or_else(|p| p.into_inner());
-        if let Some((_, e)) = errors.into_iter().min_by_key(|(i, _)| *i) {
+        let counted = errors.into_iter().filter(|(i, _)| i.is_none_or(|i| selection.table(tables[i].0)));
+        if let Some((_, e)) = counted.min_by_key(|(i, _)| i.unwrap_or(0)) {
             return Err(e);
         }
-        let (schema, map, selection) = (self.schema, self.map, self.selection);
+        let (schema, map, selection) = (self.schema, self.map, &selection);
         if !selection.all && selection.views.is_empty() && selection.triggers.is_empty() {
             return Ok(());
         }
@@ -409,6 +451,39 @@ mod tests {
     fn check(yaml: &str) -> Result<(), ModelError> {
         let model = parse(yaml, std::path::Path::new("m.yaml")).unwrap();
         check_model(&model, &Selection::everything())
+    }
+
+    /// Work started before the comparison is done counts only for the
+    /// tables it selects, whichever thread built them and when.
+    #[test]
+    fn tables_checked_before_the_selection_count_only_if_selected() {
+        let yaml = "tables:
+  - {name: ok, columns: [{name: a, type: TEXT}]}
+  - {name: bad, columns: [{name: a, type: TEXT, server_default: \"a + 1\"}]}
+  - {name: worse, columns: [{name: b, type: TEXT, server_default: \"b + 1\"}]}
+";
+        let model = parse(yaml, std::path::Path::new("m.yaml")).unwrap();
+        let only =
+            |names: &[&str]| Selection { tables: names.iter().map(|n| n.to_string()).collect(), ..Default::default() };
+        for before in [true, false] {
+            let outcome = |selection: Selection| {
+                let check = Check::new(&model.schema, &model.map);
+                if before {
+                    check.work();
+                    assert!(!check.failed(), "nothing is selected yet");
+                }
+                check.select(selection);
+                check.work();
+                let failed = check.failed();
+                (failed, check.finish().map_err(|e| e.to_string()))
+            };
+            assert_eq!(outcome(only(&["ok"])), (false, Ok(())));
+            let (failed, error) = outcome(only(&["ok", "worse"]));
+            assert!(failed, "selected before: {before}");
+            assert!(error.unwrap_err().starts_with("m.yaml:4:"), "selected before: {before}");
+            let (_, error) = outcome(Selection::everything());
+            assert!(error.unwrap_err().starts_with("m.yaml:3:"), "the first in the file, selected before: {before}");
+        }
     }
 
     #[test]
