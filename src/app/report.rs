@@ -210,7 +210,10 @@ fn write_table_preview(diff: &Diff, to: &Schema, name: &str, out: &mut dyn Write
     }
     writeln!(out, "    {DIM}--- database{DIM:#}")?;
     writeln!(out, "    {DIM}+++ model{DIM:#}")?;
-    let text = TextDiff::from_lines(&old, &new);
+    // Split here, where a newline is found by `memchr`: `from_lines`
+    // reads the text a character at a time.
+    let (old, new): (Vec<&str>, Vec<&str>) = (old.split_inclusive('\n').collect(), new.split_inclusive('\n').collect());
+    let text = TextDiff::from_slices(&old, &new);
     for hunk in text.unified_diff().context_radius(3).iter_hunks() {
         for change in hunk.iter_changes() {
             let line = change.value().trim_end_matches('\n');

@@ -228,7 +228,7 @@ pub fn from_catalog(catalog: &Catalog, filter: &Filter) -> Result<Schema, Intros
     }
     // CREATE INDEX statements, by table. Autoindexes of UNIQUE and PRIMARY
     // KEY constraints have no SQL: they are the constraints, read below.
-    let mut index_sql: HashMap<String, Vec<&SchemaRow>> = HashMap::new();
+    let mut index_sql: HashMap<String, Vec<&SchemaRow>> = HashMap::with_capacity(managed.len());
     for row in rows.iter().filter(|r| r.kind == "index" && r.sql.is_some()) {
         index_sql.entry(fold(&row.table)).or_default().push(row);
     }
