@@ -499,7 +499,7 @@ fn dispatch(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resu
             writeln!(err, "note: {note}")?;
         }
     }
-    let ctx = Context { config, cwd };
+    let ctx = Context { config, cwd, exits_after: true };
     let mut io = Io { out, err, progress: crate::meter::stderr_sink(cli.quiet) };
     let outcome = match &cli.command {
         Command::Diff { sql, format, exit_code } => {

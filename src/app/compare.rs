@@ -72,7 +72,12 @@ pub fn diff(ctx: &Context, opts: &DiffOptions, io: &mut Io) -> Result<Outcome> {
         }
         .map_err(write_error)?;
     }
-    Ok(if opts.exit_code && !d.is_empty() { Outcome::Differences } else { Outcome::Done })
+    let outcome = if opts.exit_code && !d.is_empty() { Outcome::Differences } else { Outcome::Done };
+    ctx.release((model, d));
+    if engine.as_ref().is_some_and(|e| e.holds_only_memory()) {
+        ctx.release(engine);
+    }
+    Ok(outcome)
 }
 
 fn note_missing(ctx: &Context, io: &mut Io) -> Result<()> {

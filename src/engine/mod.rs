@@ -162,6 +162,14 @@ pub trait Engine: Send {
     /// What revisions for this database may use.
     fn capabilities(&self) -> Capabilities;
 
+    /// Whether dropping the engine only frees memory, so that a process
+    /// about to exit may skip it: a read-only SQLite connection writes
+    /// nothing when it closes (it cannot checkpoint a WAL), and the exit
+    /// closes its file.
+    fn holds_only_memory(&self) -> bool {
+        false
+    }
+
     /// The managed schema: everything but `sqlite_*`, the engine's own
     /// tables and what `filter` leaves out.
     fn introspect(&mut self, filter: &Filter) -> Result<Schema, EngineError>;

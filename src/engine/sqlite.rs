@@ -108,6 +108,10 @@ impl Engine for Sqlite {
         format!("database `{}`", self.path.display())
     }
 
+    fn holds_only_memory(&self) -> bool {
+        self.watcher.is_none() && self.conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false)
+    }
+
     fn capabilities(&self) -> Capabilities {
         Capabilities::SQLITE
     }
@@ -552,6 +556,19 @@ mod tests {
             let error = introspect::from_catalog(&wrong, &Filter::default()).unwrap_err();
             assert!(matches!(error, IntrospectError::Mismatch { .. }), "{table}: {error}");
         }
+    }
+
+    /// Only a connection that writes nothing when it closes may be left to
+    /// the process's exit.
+    #[test]
+    fn only_a_read_only_connection_holds_only_memory() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.db");
+        let busy = Duration::from_millis(100);
+        let writer = Sqlite::open(&path, Access::Write, busy, None).unwrap();
+        assert!(!writer.holds_only_memory());
+        assert!(Sqlite::open(&path, Access::Read, busy, None).unwrap().holds_only_memory());
+        assert!(!Sqlite::memory().unwrap().holds_only_memory());
     }
 
     #[test]
