@@ -845,6 +845,44 @@ mod tests {
     const BEFORE: &str =
         "tables: [{name: t, columns: [{name: id, type: INTEGER, primary_key: true}, {name: a, type: TEXT}]}]";
 
+    /// A rebuild copies with `SELECT *` only where the columns line up and
+    /// every rowid comes across whether or not SQLite transfers the rows,
+    /// and adds after the copy only what ADD COLUMN can add.
+    #[test]
+    fn a_rebuild_copies_with_select_star_only_where_columns_line_up() {
+        let sql = |before: &str, after: &str| {
+            let to = schema(after);
+            script(&plan(&diff(&schema(before), &to), &to, &Capabilities::SQLITE))
+        };
+        let table = |columns: &str| format!("tables: [{{name: t, columns: [{columns}]}}]");
+        let (id, a) = ("{name: id, type: INTEGER, primary_key: true}", "{name: a, type: VARCHAR(5)}");
+        let wider = "{name: a, type: TEXT}";
+        let before = table(&format!("{id}, {a}"));
+        let star = r#"INSERT OR ABORT INTO "_autogen_tmp_t" SELECT * FROM "t";"#;
+        // Appended and addable: SELECT *, then ADD COLUMN.
+        let up = sql(
+            &before,
+            &table(&format!("{id}, {wider}, {{name: b, type: TEXT, nullable: false, server_default: \"'x'\"}}")),
+        );
+        assert!(
+            up.contains(star)
+                && up.contains(r#"ALTER TABLE "_autogen_tmp_t" ADD COLUMN "b" TEXT NOT NULL DEFAULT 'x';"#),
+            "{up}"
+        );
+        // A new column ADD COLUMN cannot add (no default for NOT NULL), a new
+        // column first, a table without INTEGER PRIMARY KEY, a generated
+        // column: the copy names its columns.
+        for after in [
+            table(&format!("{id}, {wider}, {{name: b, type: TEXT, nullable: false}}")),
+            table(&format!("{{name: b, type: TEXT}}, {id}, {wider}")),
+            table(&format!("{{name: id, type: INT, primary_key: true}}, {wider}")),
+            table(&format!("{id}, {wider}, {{name: g, type: TEXT, generated: \"a || 'x'\"}}")),
+        ] {
+            let up = sql(&before, &after);
+            assert!(up.contains("INSERT OR ABORT INTO") && !up.contains("SELECT *"), "{after}\n{up}");
+        }
+    }
+
     #[test]
     fn what_alter_can_do_stays_an_alter() {
         let to = schema(
