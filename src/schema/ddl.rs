@@ -1,5 +1,6 @@
 //! Schema objects as SQL text: the DDL writer. Every name goes through
-//! [`ident`] (sqlite.md, "Identifiers"). SQL expressions from the model
+//! [`ident`], or [`push_ident`] where a statement is built in one string
+//! (sqlite.md, "Identifiers"). SQL expressions from the model
 //! (defaults, checks, WHERE, views, triggers) are the user's SQL and are
 //! written verbatim.
 

@@ -1,5 +1,6 @@
 //! Quoting: the one function that writes identifiers into the SQL autogen
-//! builds, and the one that writes text values (sqlite.md, "Identifiers").
+//! builds ([`push_ident`], which [`ident`] returns as a string), and the one
+//! that writes text values (sqlite.md, "Identifiers").
 
 /// A name as a double-quoted SQLite identifier, inner `"` doubled.
 ///
