@@ -168,7 +168,6 @@ fn rename_finish(r: &Rebuild, header: String) -> Vec<Statement> {
     if let Some(guard) = invented_keys_guard(r, &r.from.name) {
         out.push(guard);
     }
-    let (targets, sources) = copy_lists(r, rowid_alias(r).map(|alias| (alias, alias)));
     if let Some(kept) = appended {
         out.push(Statement::new(
             "copy the rows: the same columns in the same order, so `SELECT *` lets SQLite move each row as it is \
@@ -185,17 +184,20 @@ fn rename_finish(r: &Rebuild, header: String) -> Vec<Statement> {
                 format!("ALTER TABLE {} ADD COLUMN {}", ident(&tmp), ddl::add_column_definition(&r.to, column)),
             ));
         }
-    } else if !targets.is_empty() {
-        out.push(Statement::new(
-            copy_comment(r),
-            format!(
-                "INSERT OR ABORT INTO {} ({}) SELECT {} FROM {}",
-                ident(&tmp),
-                targets.join(", "),
-                sources.join(", "),
-                ident(name)
-            ),
-        ));
+    } else {
+        let (targets, sources) = copy_lists(r, rowid_alias(r).map(|alias| (alias, alias)));
+        if !targets.is_empty() {
+            out.push(Statement::new(
+                copy_comment(r),
+                format!(
+                    "INSERT OR ABORT INTO {} ({}) SELECT {} FROM {}",
+                    ident(&tmp),
+                    targets.join(", "),
+                    sources.join(", "),
+                    ident(name)
+                ),
+            ));
+        }
     }
     out.push(Statement::new(
         format!("row accounting: the new `{name}` holds every row of the old one, or the revision stops here"),
