@@ -37,7 +37,7 @@ fn main() {
     if std::env::var("REHEARSE").is_err() {
         return;
     }
-    let down_diff = autogen::reverse(&d, &db, &model);
+    let down_diff = autogen::reverse(&d, &db, &autogen::built(&d, &model));
     let down = autogen::script(&autogen::plan(&down_diff, &db, &caps));
     lap("downgrade sql", &mut t, "");
     let engine = autogen::Sqlite::scratch_of(&conn, autogen::ScratchCopy::Schema).unwrap();

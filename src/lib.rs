@@ -51,7 +51,10 @@ pub use diff::{diff, diff_with_renames, reverse, Change, ColumnChange, Constrain
 pub use engine::sqlite::{apply_script, foreign_key_violations, introspect, Access, Sqlite};
 pub use engine::{Engine, EngineError, RunError, ScratchCopy, Stop};
 pub use migrate::revision::{parse as parse_revision, NewRevision, Revision, RevisionError};
-pub use plan::{plan, script, statements, Capabilities, Plan, Reason, Rebuild, Refusal, Statement, Step};
+pub use plan::{
+    built, migration, plan, script, statements, Capabilities, Forced, Migration, Plan, Reason, Rebuild, Refusal, Sizes,
+    Statement, Step,
+};
 pub use source::introspect::{Filter, IntrospectError};
 pub use source::model::write::model_yaml;
 pub use source::model::{

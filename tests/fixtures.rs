@@ -81,6 +81,20 @@ fn run_fixture(name: &str) {
     }
     support::assert_round_trip(&conn, &model, &m, name);
 
+    // Each form of rebuild on every case, whatever the cost model would
+    // choose: the copy back instead of RENAME, and copies that name every
+    // column instead of `SELECT *`.
+    for force in [autogen::Forced::CopyBack, autogen::Forced::RenameNamingColumns] {
+        let forced_db = rusqlite::Connection::open(tmp.path().join(format!("{force:?}.db"))).unwrap();
+        forced_db.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+        forced_db.execute_batch(&before).unwrap();
+        let m = support::generate_forced(&forced_db, &model, autogen::Capabilities::SQLITE, Some(force));
+        let rehearsal = Rehearsal { up: &m.up, down: &m.down, diff: &m.diff, ..rehearsal };
+        let mut scratch = Sqlite::scratch_of(&forced_db, ScratchCopy::Rows).unwrap();
+        rehearsal.on(&mut scratch).unwrap_or_else(|e| panic!("{name} ({force:?}): rehearsal: {e}\n{}", m.up));
+        support::assert_round_trip(&forced_db, &model, &m, &format!("{name} ({force:?})"));
+    }
+
     let d1_db = rusqlite::Connection::open(tmp.path().join("d1.db")).unwrap();
     d1_db.execute_batch("PRAGMA foreign_keys = ON").unwrap();
     d1_db.execute_batch(&before).unwrap();

@@ -87,8 +87,7 @@ fn up_and_down_on(conn: Connection, edit: impl Fn(String) -> String) -> String {
     let want = model_of(&conn, edit);
     let d = autogen::diff(&start, &want);
     assert!(!d.is_empty(), "the edit changes nothing");
-    let up = autogen::script(&autogen::plan(&d, &want, &Capabilities::D1));
-    let down = autogen::script(&autogen::plan(&autogen::reverse(&d, &start, &want), &start, &Capabilities::D1));
+    let autogen::Migration { up, down } = autogen::migration(&d, &start, &want, &Capabilities::D1, &Default::default());
     let before = rows(&conn);
 
     run_as_d1(&conn, &up, "upgrade").unwrap_or_else(|e| panic!("upgrade: {e}\n{up}"));

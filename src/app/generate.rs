@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use super::error::{Error, Result};
 use super::{data_warnings, diff_then, write_error, write_new_file, write_warnings, Context, Io, Outcome, Read};
-use crate::diff::{self, Diff};
+use crate::diff::Diff;
 use crate::engine::{Engine, ScratchCopy, Stop};
 use crate::migrate::history::History;
 use crate::migrate::revision::{self, NewRevision, RevisionError};
@@ -182,8 +182,7 @@ fn rehearsed_sql(
     let caps = engine.as_ref().map_or(Capabilities::SQLITE, |e| e.capabilities());
     let mut engine = engine;
     let sizes = super::sizes(engine.as_mut().map(|e| &mut **e as &mut dyn Engine), d, db);
-    let up = plan::script(&plan::plan_with(d, model, &caps, &sizes));
-    let down = plan::script(&plan::plan_with(&diff::reverse(d, db, model), db, &caps, &sizes));
+    let plan::Migration { up, down } = plan::migration(d, db, model, &caps, &sizes);
     let filter = ctx.filter();
     let rehearsal = Rehearsal { up: &up, down: &down, diff: d, start: db, model, filter: &filter };
     match (engine, copy) {

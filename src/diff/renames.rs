@@ -125,7 +125,13 @@ pub fn apply_renames(from: &Schema, renames: &Renames) -> Schema {
     let columns_of = |table: &str| -> Vec<(String, String)> {
         renames.columns.iter().filter(|(t, _, _)| same_name(t, table)).map(|(_, o, n)| (o.clone(), n.clone())).collect()
     };
-    let mut out = Schema { unmanaged: from.unmanaged.clone(), ..Schema::default() };
+    let mut out = Schema { unmanaged: from.unmanaged.clone(), outside: from.outside.clone(), ..Schema::default() };
+    // RENAME TO rewrites the references of every table, excluded ones too.
+    for table in out.outside.tables.values_mut() {
+        for fk in &mut table.foreign_keys {
+            fk.ref_table = new_table_name(&fk.ref_table);
+        }
+    }
     for table in from.tables.values() {
         let mut t = table.clone();
         t.name = new_table_name(&table.name);

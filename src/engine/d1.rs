@@ -91,6 +91,23 @@ impl D1 {
         Ok(rows.into_iter().flatten().filter_map(|r| text(&r, "s")).collect())
     }
 
+    /// The live shape of each expected table, in one call.
+    fn shapes(
+        &self,
+        expected: &[crate::plan::expect::Expectation],
+    ) -> Result<Vec<crate::plan::expect::Shape>, WranglerError> {
+        let queries: Vec<String> = expected.iter().map(|e| crate::plan::expect::shape_query(&e.table)).collect();
+        let results = self.query(&queries)?;
+        Ok(results
+            .iter()
+            .map(|rows| {
+                let pairs: Vec<(String, String)> =
+                    rows.iter().map(|r| (text(r, "k").unwrap_or_default(), text(r, "n").unwrap_or_default())).collect();
+                crate::plan::expect::Shape::from_rows(pairs.iter().map(|(k, n)| (k.as_str(), n.as_str())))
+            })
+            .collect())
+    }
+
     /// [`Engine::versions`] in two calls: the tables' columns, then what
     /// is there (a first run, or a table that is not autogen's).
     fn versions_slowly(&self, version_table: &str) -> Result<Versions, EngineError> {
@@ -302,6 +319,7 @@ impl Engine for D1 {
 
     fn run(&mut self, unit: &Unit) -> Result<Ran, RunError> {
         let statements = script::statements(unit.script, unit.revision, unit.file, unit.line)?;
+        let expected = script::expectations(unit)?;
         let d1err = |e: WranglerError| RunError::D1(Box::new(e.into()));
         self.stopped().map_err(d1err)?;
         // The file: D1 runs it in one transaction, all or nothing.
@@ -313,6 +331,12 @@ impl Engine for D1 {
             if let Some(expect) = version.expect {
                 file.push_str(&format!("{};\n", version::heads_guard(version.table, expect, MOVED)));
             }
+        }
+        // No transaction to read in: the tables are checked in the file,
+        // and a difference read afterwards to be named.
+        let drifted = script::drift_guard_message(unit.revision);
+        for e in &expected {
+            file.push_str(&format!("{};\n", crate::plan::expect::guard(e, &drifted)));
         }
         // Where each of the unit's statements starts in the file.
         let mut starts = Vec::with_capacity(statements.len());
@@ -360,6 +384,10 @@ impl Engine for D1 {
                     let table = unit.version.as_ref().map_or("", |v| v.table);
                     let heads = self.versions(table).map_err(|e| RunError::D1(Box::new(e)))?.heads;
                     return Ok(Ran::Moved(heads));
+                }
+                if message.contains(&drifted) {
+                    let shapes = self.shapes(&expected).map_err(d1err)?;
+                    script::drift(unit, self.label(), &expected, &shapes)?;
                 }
                 // D1 does not say which statement failed: a guard's
                 // message says what it checked; any other, the whole file.

@@ -1,5 +1,6 @@
 //! A revision's SQL as the statements an engine runs, and how a run fails.
 
+use crate::plan::expect::{self, Expectation, Shape};
 use crate::sql::lexer;
 
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +21,18 @@ pub enum RunError {
     TransactionControl { revision: String, file: String, statement: String },
     #[error("{} cannot be split into statements: {message}", subject(revision, file))]
     Unsplittable { revision: String, file: String, message: String },
+    /// The database is not as the revision was planned on: nothing ran.
+    #[error(
+        "{} was planned on a database whose tables differ from {database}:\n{}\nNothing ran; the database is as \
+         it was.\nWhat to do: plan the revision again against this database (`autogen revision --autogenerate` \
+         with `--database` naming it), or add what differs to the model (or to `exclude`) and plan again. If the \
+         difference is harmless, edit the revision's `-- autogen:expect` line.",
+        subject(revision, file),
+        .differences.iter().map(|d| format!("  - {d}")).collect::<Vec<_>>().join("\n")
+    )]
+    Drift { revision: String, file: String, database: String, differences: Vec<String> },
+    #[error("{} line {line}: {message}", subject(revision, file))]
+    BadExpectation { revision: String, file: String, line: usize, message: String },
     #[error(transparent)]
     Db(#[from] super::DbError),
     #[error(transparent)]
@@ -107,4 +120,37 @@ pub fn statements<'a>(sql: &'a str, revision: &str, file: &str, first_line: usiz
 
 fn is_transaction_control(stmt: &str) -> bool {
     matches!(crate::sql::statement::classify(stmt), crate::sql::statement::Statement::Transaction(_))
+}
+
+/// What the unit's script expects of the database (its `-- autogen:expect`
+/// lines), refused at the file's line when one does not read.
+pub fn expectations(unit: &super::Unit) -> Result<Vec<Expectation>, RunError> {
+    expectations_of(unit.script, unit.revision, unit.file, unit.line)
+}
+
+/// [`expectations`] of a section that begins on the file's line `first`
+/// (0: no file).
+pub fn expectations_of(section: &str, revision: &str, file: &str, first: usize) -> Result<Vec<Expectation>, RunError> {
+    expect::parse(section).map_err(|e| RunError::BadExpectation {
+        revision: revision.into(),
+        file: file.into(),
+        line: if first > 0 { first + e.line - 1 } else { e.line },
+        message: format!("`-- {}` {}", expect::DIRECTIVE, e.message),
+    })
+}
+
+/// The unit's expectations against the live shapes (`shapes[i]` is
+/// `expected[i]`'s table): every difference, or nothing.
+pub fn drift(unit: &super::Unit, database: String, expected: &[Expectation], shapes: &[Shape]) -> Result<(), RunError> {
+    let differences: Vec<String> =
+        expected.iter().zip(shapes).flat_map(|(e, shape)| expect::differences(e, shape)).collect();
+    if differences.is_empty() {
+        return Ok(());
+    }
+    Err(RunError::Drift { revision: unit.revision.into(), file: unit.file.into(), database, differences })
+}
+
+/// The message of a guard made from a unit's expectations ([`expect::guard`]).
+pub fn drift_guard_message(revision: &str) -> String {
+    format!("revision `{revision}` was planned on a database whose tables differ from this one; nothing ran")
 }

@@ -158,6 +158,7 @@ impl Engine for Sqlite {
 
     fn run(&mut self, unit: &Unit) -> Result<Ran, RunError> {
         let statements = script::statements(unit.script, unit.revision, unit.file, unit.line)?;
+        let expected = script::expectations(unit)?;
         let conn = &self.conn;
         // A lock is reported after SQLite has waited the busy timeout.
         let db = |e: rusqlite::Error| RunError::Db(DbError::classify(&self.path, self.busy, e));
@@ -177,6 +178,7 @@ impl Engine for Sqlite {
                     return Ok(Ran::Moved(heads));
                 }
             }
+            check_expectations(conn, unit, &expected, self.label(), db)?;
             execute(conn, &statements, unit, self.watcher.as_ref())?;
             check_foreign_keys(conn, unit, db)?;
             for stmt in unit.version.iter().flat_map(|v| v.record) {
@@ -351,22 +353,19 @@ impl Drop for StoredSchemaQuirks<'_> {
     }
 }
 
-/// A page cache that holds the schema, and temp tables in memory, while a
-/// revision runs: every `DROP TABLE` scans `sqlite_schema`, and with
-/// SQLite's default 2 MB cache a rebuild-heavy revision on a big schema
-/// read its pages again for every drop; a rebuild's holding table is a
-/// TEMP table. The cache grows with the schema's text only (a big cache on
-/// a small schema costs a big copy its page faults). Put back when dropped.
+/// A page cache that holds the schema while a revision runs: every `DROP
+/// TABLE` scans `sqlite_schema`, and with SQLite's default 2 MB cache a
+/// rebuild-heavy revision on a big schema read its pages again for every
+/// drop. The cache grows with the schema's text only (a big cache on a
+/// small schema costs a big copy its page faults). Put back when dropped.
 struct Room<'c> {
     conn: &'c Connection,
     cache_size: i64,
-    temp_store: i64,
 }
 
 impl<'c> Room<'c> {
     fn make(conn: &'c Connection) -> rusqlite::Result<Self> {
         let cache_size: i64 = conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
-        let temp_store = conn.query_row("PRAGMA temp_store", [], |r| r.get(0))?;
         let schema_bytes: i64 =
             conn.query_row("SELECT coalesce(sum(length(sql)), 0) FROM main.sqlite_schema", [], |r| r.get(0))?;
         // KiB, negative as the pragma takes it: 2 MB, and 16 times the schema's text, up to 64 MB.
@@ -374,15 +373,13 @@ impl<'c> Room<'c> {
         if kib > -cache_size && cache_size < 0 {
             conn.pragma_update(None, "cache_size", -kib)?;
         }
-        conn.pragma_update(None, "temp_store", 2)?;
-        Ok(Room { conn, cache_size, temp_store })
+        Ok(Room { conn, cache_size })
     }
 }
 
 impl Drop for Room<'_> {
     fn drop(&mut self) {
         let _ = self.conn.pragma_update(None, "cache_size", self.cache_size);
-        let _ = self.conn.pragma_update(None, "temp_store", self.temp_store);
     }
 }
 
@@ -443,6 +440,28 @@ fn execute(conn: &Connection, statements: &[&str], unit: &Unit, watcher: Option<
         })?;
     }
     Ok(())
+}
+
+/// The unit's `-- autogen:expect` lines against the tables as they are,
+/// read inside the unit's transaction.
+fn check_expectations(
+    conn: &Connection,
+    unit: &Unit,
+    expected: &[crate::plan::expect::Expectation],
+    database: String,
+    db: impl Fn(rusqlite::Error) -> RunError,
+) -> Result<(), RunError> {
+    if expected.is_empty() {
+        return Ok(());
+    }
+    let mut shapes = Vec::with_capacity(expected.len());
+    for e in expected {
+        let mut stmt = conn.prepare(&crate::plan::expect::shape_query(&e.table)).map_err(&db)?;
+        let rows: Vec<(String, String)> =
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).and_then(|rows| rows.collect()).map_err(&db)?;
+        shapes.push(crate::plan::expect::Shape::from_rows(rows.iter().map(|(k, n)| (k.as_str(), n.as_str()))));
+    }
+    script::drift(unit, database, expected, &shapes)
 }
 
 /// After a rollback, the offending rows of a statement that failed on the
@@ -522,7 +541,9 @@ pub fn apply_script(conn: &Connection, sql: &str, revision: &str, file: &str) ->
     let db = |e: rusqlite::Error| RunError::Db(DbError::Sqlite { path: PathBuf::new(), source: e });
     let _off = ForeignKeysOff::new(conn).map_err(db)?;
     let unit = Unit { revision, file, script: sql, line: 0, version: None };
+    let expected = script::expectations(&unit)?;
     in_transaction(conn, db, || {
+        check_expectations(conn, &unit, &expected, "the database".into(), db)?;
         execute(conn, &statements, &unit, None)?;
         check_foreign_keys(conn, &unit, db)
     })

@@ -218,7 +218,16 @@ pub fn offline_script(
             "revision `{}` does not start where the database is: it ran already, or one before it has not",
             rev.id
         );
-        let heads_guard = version::heads_guard(version_table, &history.heads_of(&applied), &moved);
+        let mut heads_guard = version::heads_guard(version_table, &history.heads_of(&applied), &moved);
+        // What the revision expects of the tables, checked by the script
+        // itself: no runner reads them first.
+        let drifted = crate::engine::script::drift_guard_message(&rev.id);
+        let file = rev.path.display().to_string();
+        let expected =
+            crate::engine::script::expectations_of(rev.script(direction), &rev.id, &file, rev.script_line(direction))?;
+        for e in &expected {
+            heads_guard.push_str(&format!(";\n{}", crate::plan::expect::guard(e, &drifted)));
+        }
         if caps.transactions {
             out.push_str(&format!("BEGIN;\n{heads_guard};\n\n"));
         } else {
@@ -233,7 +242,6 @@ pub fn offline_script(
                 "-- one D1 execute (one file, atomic): no BEGIN/COMMIT\nPRAGMA defer_foreign_keys = ON;\n{heads_guard};\n\n"
             ));
         }
-        let file = rev.path.display().to_string();
         out.push_str(&terminated(rev.script(direction), id, &file)?);
         out.push('\n');
         applied = after(&applied, id, direction);

@@ -14,6 +14,28 @@ pub enum RevisionError {
     NoHeader(PathBuf),
     #[error("revision file `{}` has no `-- migrate:up` line", .0.display())]
     NoUpSection(PathBuf),
+    /// A comment that reads like a section marker but is not one: taken
+    /// for a comment, the downgrade would run as part of the upgrade.
+    #[error(
+        "revision file `{}` line {line}: `{text}` looks like a section marker but is not one: write `-- {wanted}` \
+         exactly (a line of its own, no space after the colon), or reword the comment",
+        .path.display()
+    )]
+    NearMarker { path: PathBuf, line: usize, text: String, wanted: &'static str },
+    #[error(
+        "revision file `{}` line {line}: a second `-- {marker}`: a revision has one upgrade section \
+         (`-- migrate:up`) followed by one downgrade section (`-- migrate:down`)",
+        .path.display()
+    )]
+    SecondMarker { path: PathBuf, line: usize, marker: &'static str },
+    #[error(
+        "revision file `{}` line {line}: `-- migrate:down` comes before `-- migrate:up`: the upgrade section comes \
+         first",
+        .path.display()
+    )]
+    DownBeforeUp { path: PathBuf, line: usize },
+    #[error("revision file `{}` line {line}: {message}", .path.display())]
+    BadExpectation { path: PathBuf, line: usize, message: String },
     #[error("revision file `{}`: revision id `{id}` may use only letters, digits, `_` and `-`", .path.display())]
     BadId { path: PathBuf, id: String },
     #[error(
@@ -135,6 +157,9 @@ pub fn parse(text: &str, path: &Path) -> Result<Revision, RevisionError> {
     // What autogen writes: the message, a bare `--`, then the headers. Lines
     // before that separator are the message, whatever they look like.
     let separator = comments.iter().position(|c| c.is_empty());
+    // The header ends at the `Revision ID` line: a message may say
+    // anything, `migrate: ...` included, but below it markers are strict.
+    let mut header_end = 0;
     for (i, comment) in comments.iter().copied().enumerate() {
         if comment.eq_ignore_ascii_case("migrate:up") {
             break;
@@ -146,6 +171,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Revision, RevisionError> {
         if let Some(v) = header_value(comment, "Revision ID").filter(|_| id.is_none()) {
             id = Some(v.to_string());
             in_message = false;
+            header_end = i + 1;
         } else if let Some(v) = header_value(comment, "Revises") {
             parents = v.split(',').map(str::trim).filter(|p| !p.is_empty()).map(String::from).collect();
         } else if let Some(v) = header_value(comment, "Create Date") {
@@ -164,8 +190,16 @@ pub fn parse(text: &str, path: &Path) -> Result<Revision, RevisionError> {
     if ["head", "heads", "base", "current"].iter().any(|w| w.eq_ignore_ascii_case(&id)) {
         return Err(RevisionError::ReservedId { path: path.to_path_buf(), id });
     }
-    let ((up, up_line), (down, down_line)) =
-        sections(text).ok_or_else(|| RevisionError::NoUpSection(path.to_path_buf()))?;
+    let ((up, up_line), (down, down_line)) = sections(text, path, header_end)?;
+    // What a section expects of the database is checked when it runs; one
+    // that does not read is refused now, where the file is named.
+    for (section, first) in [(&up, up_line), (&down, down_line)] {
+        crate::plan::expect::parse(section).map_err(|e| RevisionError::BadExpectation {
+            path: path.to_path_buf(),
+            line: first + e.line - 1,
+            message: format!("`-- {}` {}", crate::plan::expect::DIRECTIVE, e.message),
+        })?;
+    }
     Ok(Revision {
         id,
         parents,
@@ -185,27 +219,87 @@ fn header_value<'a>(comment: &'a str, key: &str) -> Option<&'a str> {
     k.trim().eq_ignore_ascii_case(key).then(|| v.trim())
 }
 
-fn is_marker(line: &str, name: &str) -> bool {
-    line.trim().strip_prefix("--").is_some_and(|r| r.trim().eq_ignore_ascii_case(name))
+/// What a line is, as far as the sections go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Marker {
+    Up,
+    Down,
+    /// A comment that reads like a marker (`-- migrate: down`,
+    /// `-- migrate:downgrade`, `/* migrate:down */`), and the marker meant.
+    NearMiss(&'static str),
 }
 
-/// The text between `-- migrate:up` and `-- migrate:down`, and after it.
-/// The two sections, each with the file line (1-based) its text begins on.
-fn sections(text: &str) -> Option<((String, usize), (String, usize))> {
+/// The marker a line is: exactly `-- migrate:up` or `-- migrate:down` (any
+/// case, white space around), or a comment that looks like one.
+fn marker(line: &str) -> Option<Marker> {
+    let line = line.trim();
+    if let Some(rest) = line.strip_prefix("--") {
+        let rest = rest.trim();
+        if rest.eq_ignore_ascii_case("migrate:up") {
+            return Some(Marker::Up);
+        }
+        if rest.eq_ignore_ascii_case("migrate:down") {
+            return Some(Marker::Down);
+        }
+        return near_miss(rest);
+    }
+    let inner = line.strip_prefix("/*")?;
+    near_miss(inner.trim_end().strip_suffix("*/").unwrap_or(inner).trim())
+}
+
+/// `migrate` then `:` (spaces allowed around it), in any case: a comment
+/// written as a marker, which one it meant by its first letter after the colon.
+fn near_miss(comment: &str) -> Option<Marker> {
+    let head = comment.get(..7).filter(|h| h.eq_ignore_ascii_case("migrate"))?;
+    let rest = comment[head.len()..].trim_start().strip_prefix(':')?.trim_start();
+    let wanted = if rest.get(..1).is_some_and(|c| c.eq_ignore_ascii_case("d")) { "migrate:down" } else { "migrate:up" };
+    Some(Marker::NearMiss(wanted))
+}
+
+/// The text between `-- migrate:up` and `-- migrate:down`, and after it,
+/// each with the file line (1-based) its text begins on. Markers are
+/// strict: a comment that looks like one but is not, a second marker, or a
+/// downgrade before the upgrade is an error at its line, since a
+/// downgrade read as a comment would run in the upgrade. Lines before
+/// `header_end` (the message and headers) are not markers.
+type Sections = ((String, usize), (String, usize));
+
+fn sections(text: &str, path: &Path, header_end: usize) -> Result<Sections, RevisionError> {
     let lines: Vec<&str> = text.lines().collect();
-    let up_at = lines.iter().position(|l| is_marker(l, "migrate:up"))?;
-    let down_at = lines.iter().position(|l| is_marker(l, "migrate:down"));
-    let up_end = down_at.filter(|d| *d > up_at).unwrap_or(lines.len());
+    let (mut up_at, mut down_at) = (None, None);
+    for (i, line) in lines.iter().enumerate().skip(header_end) {
+        let at = i + 1;
+        match marker(line) {
+            None => {}
+            Some(Marker::NearMiss(wanted)) => {
+                let text = line.trim().to_string();
+                return Err(RevisionError::NearMarker { path: path.to_path_buf(), line: at, text, wanted });
+            }
+            Some(Marker::Up) if up_at.is_some() => {
+                return Err(RevisionError::SecondMarker { path: path.to_path_buf(), line: at, marker: "migrate:up" })
+            }
+            Some(Marker::Down) if down_at.is_some() => {
+                return Err(RevisionError::SecondMarker { path: path.to_path_buf(), line: at, marker: "migrate:down" })
+            }
+            Some(Marker::Down) if up_at.is_none() => {
+                return Err(RevisionError::DownBeforeUp { path: path.to_path_buf(), line: at })
+            }
+            Some(Marker::Up) => up_at = Some(i),
+            Some(Marker::Down) => down_at = Some(i),
+        }
+    }
+    let up_at = up_at.ok_or_else(|| RevisionError::NoUpSection(path.to_path_buf()))?;
+    let up_end = down_at.unwrap_or(lines.len());
     let section = |from: usize, to: usize| {
         let first = (from..to).find(|i| !lines[*i].trim().is_empty()).unwrap_or(from);
         (lines[from..to].join("\n").trim().to_string(), first + 1)
     };
     let up = section(up_at + 1, up_end);
     let down = match down_at {
-        Some(d) if d > up_at => section(d + 1, lines.len()),
-        _ => (String::new(), lines.len()),
+        Some(d) => section(d + 1, lines.len()),
+        None => (String::new(), lines.len()),
     };
-    Some((up, down))
+    Ok((up, down))
 }
 
 /// A slug for file names: lower case `[a-z0-9_]`, at most 40 characters,

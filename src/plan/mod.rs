@@ -5,12 +5,13 @@
 
 mod alter;
 pub mod cost;
+pub mod expect;
 pub mod render;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 pub use alter::Refusal;
-pub use cost::Sizes;
+pub use cost::{Forced, Sizes};
 pub use render::{script, statements, temp_name, Statement};
 
 use crate::diff::{Change, Diff, Names};
@@ -34,10 +35,6 @@ pub struct Capabilities {
     pub rename_column: bool,
     /// The longest statement the engine takes, in bytes.
     pub max_statement_bytes: Option<usize>,
-    /// `CREATE TEMP TABLE` (D1 refuses it): a rebuild's holding table
-    /// there is written outside the database file and its journal, and
-    /// dropping it scans only the temp schema.
-    pub temp_tables: bool,
 }
 
 impl Capabilities {
@@ -50,7 +47,6 @@ impl Capabilities {
         drop_column: true,
         rename_column: true,
         max_statement_bytes: None,
-        temp_tables: true,
     };
 
     /// Cloudflare D1 (sqlite.md, "D1"): each execute is atomic and refuses
@@ -63,7 +59,6 @@ impl Capabilities {
         drop_column: true,
         rename_column: true,
         max_statement_bytes: Some(100_000),
-        temp_tables: false,
     };
 }
 
@@ -137,6 +132,8 @@ pub struct Rebuild {
     /// builds the start exactly, where no counter was.
     pub keeps_counter: bool,
     pub finish: Finish,
+    /// The copy names every column even where `SELECT *` would do.
+    pub names_columns: bool,
 }
 
 /// How a rebuild puts the new definition in the old table's place
@@ -147,16 +144,14 @@ pub enum Finish {
     /// filled, the old one dropped and the new one renamed onto its name.
     /// `RENAME` re-reads the whole schema.
     Rename,
-    /// The rows go to an untyped holding table under the temporary name,
-    /// the old table is dropped, the new one created under its own name and
+    /// The new definition is built and filled under the temporary name,
+    /// the old table dropped, the new one created under its own name and
     /// filled back: no schema re-read, the rows copied twice.
     CopyBack {
         why: CopyBackWhy,
         /// A [`Step::Hold`] earlier in the plan has already set the rows
-        /// aside (and emptied the table).
+        /// aside in an untyped holding table (and emptied the table).
         held: bool,
-        /// The holding table is a TEMP table.
-        temp: bool,
     },
 }
 
@@ -170,6 +165,8 @@ pub enum CopyBackWhy {
     /// children emptied first, nothing cascades, and no RENAME rewrites the
     /// children's references.
     ForeignKeysOn,
+    /// Asked for ([`Forced::CopyBack`]).
+    Forced,
 }
 
 /// A table whose rows are set aside ([`Step::Hold`]) while tables it
@@ -213,6 +210,9 @@ pub enum Reason {
     /// ALTERs that SQLite can make, but that re-read the whole schema at a
     /// cost (µs, estimated) a rebuild copying the rows twice undercuts.
     Cheaper { alter_us: u64, copy_us: u64 },
+    /// A downgrade brings a column back to its place among the others,
+    /// where ADD COLUMN would append it.
+    Position { column: String },
 }
 
 impl std::fmt::Display for Reason {
@@ -225,10 +225,14 @@ impl std::fmt::Display for Reason {
             Reason::CannotDrop { column, refusal } => {
                 write!(f, "column `{column}` cannot be dropped with DROP COLUMN: {refusal}")
             }
+            Reason::Position { column } => write!(
+                f,
+                "column `{column}` comes back in its place among the others, where ADD COLUMN would append it"
+            ),
             Reason::Cheaper { alter_us, copy_us } => write!(
                 f,
-                "ALTER TABLE could make these changes, but each ALTER re-reads the whole schema (about {}), \
-                 more than copying the rows twice (about {})",
+                "ALTER TABLE could make these changes, but each ALTER re-reads the whole schema ({}), more than \
+                 copying the rows twice ({})",
                 cost::millis(*alter_us),
                 cost::millis(*copy_us)
             ),
@@ -342,8 +346,17 @@ pub fn plan_with(diff: &Diff, to: &Schema, caps: &Capabilities, sizes: &Sizes) -
     }
     let rebuilt: BTreeSet<String> =
         actions.iter().filter(|(_, a)| matches!(a, TableAction::Rebuild(_))).map(|(k, _)| k.clone()).collect();
-    let finishes: BTreeMap<String, Finish> =
-        rebuilt.iter().map(|k| (k.clone(), finish(caps, sizes.of(k), objects))).collect();
+    let finishes: BTreeMap<String, Finish> = rebuilt
+        .iter()
+        .map(|k| {
+            let finish = match (sizes.force, caps.foreign_keys_off) {
+                (Some(Forced::CopyBack), true) => Finish::CopyBack { why: CopyBackWhy::Forced, held: false },
+                (Some(Forced::RenameNamingColumns), true) => Finish::Rename,
+                _ => finish(caps, sizes.of(k), objects),
+            };
+            (k.clone(), finish)
+        })
+        .collect();
     let dropped: BTreeSet<String> = from.tables.keys().filter(|k| !to.tables.contains_key(*k)).cloned().collect();
     let held = if caps.foreign_keys_off { BTreeSet::new() } else { held_tables(from, &rebuilt, &dropped) };
     let folded = folded_renames(diff, &rebuilt);
@@ -363,7 +376,11 @@ pub fn plan_with(diff: &Diff, to: &Schema, caps: &Capabilities, sizes: &Sizes) -
     let rereads = !renames.is_empty()
         || actions.values().any(|a| matches!(a, TableAction::Alter { .. }))
         || finishes.values().any(|f| *f == Finish::Rename);
-    let reshaped = rebuilt.iter().filter(|k| rereads || finishes[*k] == Finish::Rename);
+    // A rebuild that renames a column in its copy leaves what reads the
+    // old name broken, whatever its finish: nothing rewrites it as RENAME
+    // COLUMN would.
+    let renames_in_copy = |k: &String| folded.iter().any(|(t, _, _)| same_name(t, &from.tables[k].name));
+    let reshaped = rebuilt.iter().filter(|k| rereads || finishes[*k] == Finish::Rename || renames_in_copy(k));
     let disturbed: BTreeSet<String> = dropped.iter().chain(reshaped).cloned().chain(narrowed).collect();
     // DROP TABLE takes a table's triggers with it, and a held table's
     // would fire while its rows are set aside and put back.
@@ -379,6 +396,11 @@ pub fn plan_with(diff: &Diff, to: &Schema, caps: &Capabilities, sizes: &Sizes) -
     for key in triggers_redone.iter().filter(|k| from.triggers.contains_key(*k)) {
         steps.push(Step::DropTrigger(from.triggers[key].clone()));
     }
+    // A held excluded table's triggers would fire while its rows are set
+    // aside and put back: set aside too, and put back as they were.
+    let outside_triggers: Vec<&Trigger> =
+        from.outside.triggers.values().filter(|t| held.contains(&fold(&t.table))).collect();
+    steps.extend(outside_triggers.iter().map(|t| Step::DropTrigger((*t).clone())));
     let old_views: Vec<&View> = views_in_order(views_redone.iter().filter_map(|k| from.views.get(k)));
     for view in old_views.into_iter().rev() {
         steps.push(Step::DropView(view.clone()));
@@ -399,7 +421,10 @@ pub fn plan_with(diff: &Diff, to: &Schema, caps: &Capabilities, sizes: &Sizes) -
     for table in &created {
         steps.push(Step::CreateTable((*table).clone()));
     }
-    let taken = |n: &str| from.table(n).is_some() || to.table(n).is_some() || from.views.contains_key(&fold(n));
+    // Every name in the database is taken, excluded tables' included: a
+    // temporary table under an excluded table's name would meet its rows
+    // or its AUTOINCREMENT counter.
+    let taken = |n: &str| from.is_taken(n) || to.is_taken(n);
     let temp_of = |table: &str| {
         std::iter::once(temp_name(table))
             .chain((2..).map(|n| format!("{}__{n}", temp_name(table))))
@@ -415,13 +440,14 @@ pub fn plan_with(diff: &Diff, to: &Schema, caps: &Capabilities, sizes: &Sizes) -
     // Children before parents: emptying a table finds nothing that
     // references it still holding rows.
     let hold_order: Vec<&Table> =
-        parents_first(from).into_iter().rev().filter(|t| held.contains(&fold(&t.name))).collect();
+        parents_first_with_outside(from).into_iter().rev().filter(|t| held.contains(&fold(&t.name))).collect();
     let mut restores = Vec::new();
     for table in hold_order {
         let key = fold(&table.name);
         let stored: Vec<&Column> = table.columns.iter().filter(|c| c.generated.is_none()).collect();
         let columns: Vec<String> = stored.iter().map(|c| stored_name(&table.name, &c.name)).collect();
-        let kept = to.tables.get(&key).filter(|_| !rebuilt.contains(&key));
+        // An excluded table keeps all it has.
+        let kept = to.tables.get(&key).or(from.outside.tables.get(&key)).filter(|_| !rebuilt.contains(&key));
         let restore: Vec<String> = kept.map_or(Vec::new(), |t| {
             columns.iter().filter(|c| t.column(c).is_some_and(|c| c.generated.is_none())).cloned().collect()
         });
@@ -447,24 +473,32 @@ pub fn plan_with(diff: &Diff, to: &Schema, caps: &Capabilities, sizes: &Sizes) -
                 steps.extend(adds.iter().map(|c| Step::AddColumn { table: table.clone(), column: c.clone() }));
             }
             Some(TableAction::Rebuild(reasons)) => {
+                let have = &from.tables[&key];
                 let renamed_columns = folded
                     .iter()
                     .filter(|(t, _, _)| same_name(t, &table.name))
                     .map(|(_, o, n)| (o.clone(), n.clone()))
                     .collect();
-                let placeholders = if diff.restores { placeholders(&from.tables[&key], table) } else { Vec::new() };
-                // A downgrade builds the start exactly; an upgrade keeps the
-                // rowid column as the database declares it.
-                let kept_rowid = if diff.restores { None } else { table.rowid_declared_as(&from.tables[&key]) };
+                let placeholders = if diff.restores { placeholders(have, table) } else { Vec::new() };
+                // A downgrade builds the start exactly. An upgrade keeps the
+                // rowid column as the database declares it, and the columns
+                // in the database's order, new ones after (model.md: order is
+                // not a difference; an app's `INSERT INTO t VALUES (...)`
+                // relies on it).
+                let to = match diff.restores {
+                    true => table.clone(),
+                    false => in_kept_order(have, &table.rowid_declared_as(have).unwrap_or_else(|| table.clone())),
+                };
                 steps.push(Step::Rebuild(Rebuild {
-                    from: from.tables[&key].clone(),
-                    to: kept_rowid.unwrap_or_else(|| table.clone()),
-                    temp: temp_of(&from.tables[&key].name),
+                    from: have.clone(),
+                    to,
+                    temp: temp_of(&have.name),
                     reasons: reasons.clone(),
                     renamed_columns,
                     placeholders,
                     keeps_counter: !diff.restores,
                     finish: finishes[&key],
+                    names_columns: sizes.force == Some(Forced::RenameNamingColumns),
                 }))
             }
             _ => {}
@@ -490,19 +524,94 @@ pub fn plan_with(diff: &Diff, to: &Schema, caps: &Capabilities, sizes: &Sizes) -
     for key in triggers_redone.iter().filter(|k| to.triggers.contains_key(*k)) {
         steps.push(Step::CreateTrigger(to.triggers[key].clone()));
     }
+    steps.extend(outside_triggers.into_iter().map(|t| Step::CreateTrigger(t.clone())));
     Plan { steps }
+}
+
+/// The managed tables and the excluded ones, parents before children.
+fn parents_first_with_outside(schema: &Schema) -> Vec<&Table> {
+    if schema.outside.tables.is_empty() {
+        return parents_first(schema);
+    }
+    let mut all = Schema { tables: schema.tables.clone(), ..Schema::default() };
+    all.tables.extend(schema.outside.tables.iter().map(|(k, t)| (k.clone(), t.clone())));
+    let order: Vec<String> = parents_first(&all).into_iter().map(|t| fold(&t.name)).collect();
+    order.iter().filter_map(|k| schema.tables.get(k).or(schema.outside.tables.get(k))).collect()
+}
+
+/// `want` with the columns `have` already has in `have`'s order, and the
+/// others after them in `want`'s: what ALTER TABLE would leave, and what a
+/// rebuild keeps.
+pub fn in_kept_order(have: &Table, want: &Table) -> Table {
+    let position = |c: &Column| have.columns.iter().position(|h| same_name(&h.name, &c.name));
+    let mut out = want.clone();
+    // A stable sort: new columns (no position) keep the model's order.
+    out.columns.sort_by_key(|c| position(c).unwrap_or(usize::MAX));
+    out
+}
+
+/// A revision's two sections: each its expectations of the database
+/// ([`expect`]) and its SQL.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Migration {
+    pub up: String,
+    pub down: String,
+}
+
+/// The upgrade from `start` (the database, as read) to `to` through
+/// `diff`, and the downgrade that brings `start` back from what the
+/// upgrade leaves ([`built`]), as the sections of a revision.
+///
+/// ```
+/// use std::path::Path;
+/// use autogen::Capabilities;
+/// let parse = |yaml: &str| autogen::parse_model(yaml, Path::new("m.yaml")).unwrap().schema;
+/// let start = parse("tables: [{name: t, columns: [{name: b, type: TEXT}, {name: a, type: TEXT}]}]");
+/// // A type change rebuilds `t`, keeping its column order (b, a) whatever the model's.
+/// let to = parse("tables: [{name: t, columns: [{name: a, type: TEXT}, {name: b, type: INT}]}]");
+/// let m = autogen::migration(&autogen::diff(&start, &to), &start, &to, &Capabilities::SQLITE, &Default::default());
+/// assert!(m.up.contains("-- autogen:expect {\"table\":\"t\",\"columns\":[\"b\",\"a\"]"));
+/// assert!(m.up.contains("\"b\" INT,\n    \"a\" TEXT\n"));
+/// assert!(m.down.contains("-- autogen:expect {\"table\":\"t\",\"columns\":[\"b\",\"a\"]"));
+/// ```
+pub fn migration(diff: &Diff, start: &Schema, to: &Schema, caps: &Capabilities, sizes: &Sizes) -> Migration {
+    let after = built(diff, to);
+    let down_diff = crate::diff::reverse(diff, start, &after);
+    Migration { up: section(diff, start, to, caps, sizes), down: section(&down_diff, &after, start, caps, sizes) }
+}
+
+/// One section of a revision: the plan from `start` through `diff` to
+/// `to`, headed by what it expects of the database.
+pub fn section(diff: &Diff, start: &Schema, to: &Schema, caps: &Capabilities, sizes: &Sizes) -> String {
+    let plan = plan_with(diff, to, caps, sizes);
+    let expected = expect::expectations(start, diff, &plan, !caps.foreign_keys_off);
+    format!("{}{}", expect::render(&expected), script(&plan))
+}
+
+/// The schema as an upgrade planned from `diff` to `to` leaves it: `to`
+/// with every table that was already there in [`in_kept_order`], and the
+/// database's outside kept. A downgrade starts from this.
+pub fn built(diff: &Diff, to: &Schema) -> Schema {
+    let mut out = to.clone();
+    for (key, table) in out.tables.iter_mut() {
+        if let Some(have) = diff.renamed.tables.get(key) {
+            *table = in_kept_order(have, table);
+        }
+    }
+    out.outside = diff.renamed.outside.clone();
+    out
 }
 
 /// How a rebuild of a table whose extra copy costs `copy_us` finishes on a
 /// schema of `objects` objects.
 fn finish(caps: &Capabilities, copy_us: Option<u64>, objects: u64) -> Finish {
     if !caps.foreign_keys_off {
-        return Finish::CopyBack { why: CopyBackWhy::ForeignKeysOn, held: true, temp: false };
+        return Finish::CopyBack { why: CopyBackWhy::ForeignKeysOn, held: true };
     }
     let reread_us = cost::reread_us(objects);
     match copy_us {
         Some(copy_us) if cost::copy_back_wins(Some(copy_us), reread_us) => {
-            Finish::CopyBack { why: CopyBackWhy::Cheaper { copy_us, reread_us }, held: false, temp: caps.temp_tables }
+            Finish::CopyBack { why: CopyBackWhy::Cheaper { copy_us, reread_us }, held: false }
         }
         _ => Finish::Rename,
     }
@@ -537,7 +646,9 @@ fn held_tables(from: &Schema, rebuilt: &BTreeSet<String>, dropped: &BTreeSet<Str
     let mut held = rebuilt.clone();
     loop {
         let before = held.len();
-        for (key, table) in &from.tables {
+        // Excluded tables too: `exclude` keeps a table out of the diff, not
+        // out of the reach of a DROP TABLE's foreign-key actions.
+        for (key, table) in from.tables.iter().chain(&from.outside.tables) {
             if !dropped.contains(key) && table.foreign_keys.iter().any(|fk| held.contains(&fold(&fk.ref_table))) {
                 held.insert(key.clone());
             }
@@ -592,9 +703,25 @@ fn table_actions(diff: &Diff, to: &Schema, caps: &Capabilities) -> BTreeMap<Stri
             continue;
         };
         let changes = by_table.get(key).map(Vec::as_slice).unwrap_or(&[]);
-        actions.insert(key.clone(), table_action(caps, from, to, have, want, changes));
+        let mut action = table_action(caps, from, to, have, want, changes);
+        // A downgrade puts the start back exactly, columns in their places:
+        // ADD COLUMN appends, so a column that went back elsewhere is a rebuild.
+        if let TableAction::Alter { drops, adds } = &action {
+            if diff.restores && !adds.is_empty() && !appends_in_place(have, want, drops, adds) {
+                action = TableAction::Rebuild(vec![Reason::Position { column: adds[0].name.clone() }]);
+            }
+        }
+        actions.insert(key.clone(), action);
     }
     actions
+}
+
+/// Whether dropping `drops` and appending `adds` gives `want`'s columns in
+/// `want`'s order.
+fn appends_in_place(have: &Table, want: &Table, drops: &[String], adds: &[Column]) -> bool {
+    let kept = have.columns.iter().map(|c| &c.name).filter(|n| !drops.iter().any(|d| same_name(d, n)));
+    let after: Vec<&String> = kept.chain(adds.iter().map(|c| &c.name)).collect();
+    after.len() == want.columns.len() && after.iter().zip(&want.columns).all(|(a, w)| same_name(a, &w.name))
 }
 
 fn table_action(
@@ -869,12 +996,15 @@ mod tests {
                 && up.contains(r#"ALTER TABLE "_autogen_tmp_t" ADD COLUMN "b" TEXT NOT NULL DEFAULT 'x';"#),
             "{up}"
         );
-        // A new column ADD COLUMN cannot add (no default for NOT NULL), a new
-        // column first, a table without INTEGER PRIMARY KEY, a generated
-        // column: the copy names its columns.
+        // A new column the model puts first still goes after the others: the
+        // table keeps its order (model.md), and the copy stays `SELECT *`.
+        let up = sql(&before, &table(&format!("{{name: b, type: TEXT}}, {id}, {wider}")));
+        assert!(up.contains(star) && up.contains(r#"ALTER TABLE "_autogen_tmp_t" ADD COLUMN "b" TEXT;"#), "{up}");
+        // A new column ADD COLUMN cannot add (no default for NOT NULL), a
+        // table without INTEGER PRIMARY KEY, a generated column: the copy
+        // names its columns.
         for after in [
             table(&format!("{id}, {wider}, {{name: b, type: TEXT, nullable: false}}")),
-            table(&format!("{{name: b, type: TEXT}}, {id}, {wider}")),
             table(&format!("{{name: id, type: INT, primary_key: true}}, {wider}")),
             table(&format!("{id}, {wider}, {{name: g, type: TEXT, generated: \"a || 'x'\"}}")),
         ] {

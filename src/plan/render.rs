@@ -120,8 +120,13 @@ fn rebuild_statements(r: &Rebuild) -> Vec<Statement> {
     };
     match r.finish {
         Finish::Rename => rename_finish(r, format!("{head}\n{}", why.join("\n"))),
-        Finish::CopyBack { why: because, held, temp } => {
-            copy_back_finish(r, format!("{head}\n{}\n{}", why.join("\n"), copy_back_reason(name, because)), held, temp)
+        Finish::CopyBack { why: because, held } => {
+            let header = format!("{head}\n{}\n{}", why.join("\n"), copy_back_reason(name, because));
+            if held {
+                held_finish(r, header)
+            } else {
+                copy_back_finish(r, header)
+            }
         }
     }
 }
@@ -130,11 +135,14 @@ fn rebuild_statements(r: &Rebuild) -> Vec<Statement> {
 fn copy_back_reason(name: &str, why: CopyBackWhy) -> String {
     match why {
         CopyBackWhy::Cheaper { copy_us, reread_us } => format!(
-            "The rows go to a holding table and come back into the new `{name}` instead of a RENAME:\nRENAME \
-             re-reads the whole schema (about {}), more than copying the rows twice (about {}).",
+            "The new definition is built under a temporary name, and the rows come back into the new `{name}` \
+             instead of a RENAME:\nRENAME re-reads the whole schema ({}), more than copying the rows twice ({}).",
             cost::millis(reread_us),
             cost::millis(copy_us)
         ),
+        CopyBackWhy::Forced => {
+            format!("The rows come back into the new `{name}` instead of a RENAME: this finish was asked for.")
+        }
         CopyBackWhy::ForeignKeysOn => format!(
             "The rows wait in a holding table and come back into the new `{name}` instead of a RENAME:\nforeign \
              keys stay enforced on this database, and the tables that reference `{name}` were emptied above,\nso \
@@ -147,6 +155,104 @@ fn copy_back_reason(name: &str, why: CopyBackWhy) -> String {
 /// filled, the old one dropped, the new one renamed onto its name.
 fn rename_finish(r: &Rebuild, header: String) -> Vec<Statement> {
     let name = &r.to.name;
+    let mut out = build_under_temp_name(
+        r,
+        format!(
+            "{header}\nThe new definition is built under a temporary name, filled from the old table and renamed \
+             onto `{name}`,\nso foreign keys in other tables keep pointing at `{name}`."
+        ),
+    );
+    out.push(Statement::new(
+        format!(
+            "swap: drop the old `{name}` (foreign-key enforcement is off, so no ON DELETE action fires) and \
+            rename the new one onto its name"
+        ),
+        ddl::drop_table(&r.from.name),
+    ));
+    // RENAME moves whatever counter bears the temporary name.
+    out.push(Statement::bare(ddl::rename_table(&r.temp, name)));
+    out.extend(recreated_indexes(r));
+    out
+}
+
+/// The finish without RENAME, which re-reads the whole schema: the new
+/// table is built and filled under the temporary name as for the rename,
+/// the old one dropped, the new one created under its own name and filled
+/// back from it, where the two definitions are the same (SQLite then moves
+/// each row as it is stored: insert.c's transfer optimization). The
+/// holding table is an ordinary table of the database: its size is bounded
+/// by the disk, never by memory, whatever the table grew to since the
+/// revision was planned.
+fn copy_back_finish(r: &Rebuild, header: String) -> Vec<Statement> {
+    let name = &r.to.name;
+    let tmp = &r.temp;
+    let mut out = build_under_temp_name(r, header);
+    out.push(Statement::new(
+        format!(
+            "drop the old `{name}` (foreign-key enforcement is off, so no ON DELETE action fires) and create the new \
+             one"
+        ),
+        ddl::drop_table(&r.from.name),
+    ));
+    out.push(Statement::bare(ddl::create_table(&r.to, name)));
+    let copy = if rowids_survive_select_star(&r.to) && !r.names_columns {
+        Statement::new(
+            "copy the rows back, as they are stored (the two definitions are the same, so SQLite transfers each row \
+             whole, rowid included)",
+            format!("INSERT OR ABORT INTO {} SELECT * FROM {}", ident(name), ident(tmp)),
+        )
+    } else {
+        let alias = rowid_alias(r);
+        let mut columns: Vec<String> =
+            r.to.columns.iter().filter(|c| c.generated.is_none()).map(|c| ident(&c.name)).collect();
+        if let Some(alias) = alias {
+            columns.insert(0, ident(alias));
+        }
+        Statement::new(
+            "copy the rows back, rowids included",
+            format!(
+                "INSERT OR ABORT INTO {} ({}) SELECT {} FROM {}",
+                ident(name),
+                columns.join(", "),
+                columns.join(", "),
+                ident(tmp)
+            ),
+        )
+    };
+    out.push(copy);
+    out.push(Statement::new(
+        format!("row accounting: `{name}` holds every row copied, or the revision stops here"),
+        row_accounting(name, &ident(name), &ident(tmp)),
+    ));
+    if r.to.is_autoincrement() || r.from.is_autoincrement() {
+        out.push(Statement::new(
+            "the counter prepared under the temporary name replaces the one the copy back made",
+            format!("DELETE FROM sqlite_sequence WHERE name = {}", literal(name)),
+        ));
+        out.push(Statement::bare(format!(
+            "UPDATE sqlite_sequence SET name = {} WHERE name = {}",
+            literal(name),
+            literal(tmp)
+        )));
+    }
+    out.push(Statement::new("drop the holding table", ddl::drop_table(tmp)));
+    out.extend(recreated_indexes(r));
+    out
+}
+
+/// Whether `INSERT INTO t SELECT * FROM u`, `u` defined as `t`, keeps every
+/// rowid and fills every column: the rowid is a column (INTEGER PRIMARY
+/// KEY) or there is none (WITHOUT ROWID), and no column is generated
+/// (`SELECT *` names them, INSERT takes none).
+fn rowids_survive_select_star(t: &crate::schema::Table) -> bool {
+    (t.without_rowid || t.integer_primary_key().is_some()) && t.columns.iter().all(|c| c.generated.is_none())
+}
+
+/// The new definition built under the temporary name and filled from the
+/// old table, every row accounted for, the AUTOINCREMENT counter prepared
+/// under the temporary name: the first half of both finishes.
+fn build_under_temp_name(r: &Rebuild, header: String) -> Vec<Statement> {
+    let name = &r.to.name;
     let tmp = r.temp.clone();
     let mut out = Vec::new();
     let appended = appended_columns(r);
@@ -158,13 +264,7 @@ fn rename_finish(r: &Rebuild, header: String) -> Vec<Statement> {
         }
         _ => ddl::create_table(&r.to, &tmp),
     };
-    out.push(Statement::new(
-        format!(
-            "{header}\nThe new definition is built under a temporary name, filled from the old table and renamed \
-             onto `{name}`,\nso foreign keys in other tables keep pointing at `{name}`."
-        ),
-        built,
-    ));
+    out.push(Statement::new(header, built));
     if let Some(guard) = invented_keys_guard(r, &r.from.name) {
         out.push(guard);
     }
@@ -203,7 +303,17 @@ fn rename_finish(r: &Rebuild, header: String) -> Vec<Statement> {
         format!("row accounting: the new `{name}` holds every row of the old one, or the revision stops here"),
         row_accounting(name, &ident(&tmp), &ident(&r.from.name)),
     ));
-    let (old, new) = (literal(&r.from.name), literal(&tmp));
+    out.extend(counter_under_temp_name(r));
+    out
+}
+
+/// The AUTOINCREMENT counter the new table will have, set under the
+/// temporary name (the finish moves it onto the table's): DROP TABLE
+/// deletes an AUTOINCREMENT table's counter, and ids of deleted rows must
+/// never be reused.
+fn counter_under_temp_name(r: &Rebuild) -> Vec<Statement> {
+    let (old, new) = (literal(&r.from.name), literal(&r.temp));
+    let mut out = Vec::new();
     match (r.from.is_autoincrement(), r.to.is_autoincrement()) {
         (true, true) => {
             out.push(Statement::new(
@@ -214,9 +324,8 @@ fn rename_finish(r: &Rebuild, header: String) -> Vec<Statement> {
                 "INSERT INTO sqlite_sequence (name, seq) SELECT {new}, seq FROM sqlite_sequence WHERE name = {old}"
             )));
         }
-        // DROP TABLE deletes an AUTOINCREMENT table's counter; RENAME moves
-        // whatever counter bears the name. Kept, the counter is there for a
-        // downgrade that brings AUTOINCREMENT back (SQLite reads it only then).
+        // Kept, the counter is there for a downgrade that brings
+        // AUTOINCREMENT back (SQLite reads it only then).
         (true, false) if r.keeps_counter => out.push(Statement::new(
             "keep the AUTOINCREMENT counter, though the table loses AUTOINCREMENT: a downgrade that brings it back \
              must not reuse ids",
@@ -244,38 +353,19 @@ fn rename_finish(r: &Rebuild, header: String) -> Vec<Statement> {
         }
         _ => {}
     }
-    out.push(Statement::new(
-        format!(
-            "swap: drop the old `{name}` (foreign-key enforcement is off, so no ON DELETE action fires) and \
-            rename the new one onto its name"
-        ),
-        ddl::drop_table(&r.from.name),
-    ));
-    out.push(Statement::bare(ddl::rename_table(&tmp, name)));
-    out.extend(recreated_indexes(r));
     out
 }
 
-/// The finish without RENAME: the rows set aside in an untyped holding
-/// table (which stores every value as it is: no affinity), the old table
-/// dropped, the new one created under its own name and filled back. With
-/// `held`, a [`Step::Hold`] has already set the rows aside.
-fn copy_back_finish(r: &Rebuild, header: String, held: bool, temp: bool) -> Vec<Statement> {
+/// Where foreign keys stay enforced (D1): a [`Step::Hold`] has set the
+/// rows aside in an untyped holding table and emptied the table; the old
+/// table is dropped (nothing cascades) and the new one created under its
+/// own name and filled from the holding table.
+fn held_finish(r: &Rebuild, header: String) -> Vec<Statement> {
     let name = &r.to.name;
     let tmp = &r.temp;
     let columns = stored_columns(r);
-    let holding = Held {
-        table: r.from.name.clone(),
-        temp: tmp.clone(),
-        rowid: super::hold_rowid(&r.from, &columns),
-        columns,
-        restore: Vec::new(),
-        restore_rowid: false,
-    };
+    let source_rowid = super::hold_rowid(&r.from, &columns);
     let mut out = Vec::new();
-    if !held {
-        out.extend(set_aside(&holding, temp));
-    }
     if let Some(guard) = invented_keys_guard(r, tmp) {
         out.push(guard);
     }
@@ -291,20 +381,14 @@ fn copy_back_finish(r: &Rebuild, header: String, held: bool, temp: bool) -> Vec<
             format!("UPDATE sqlite_sequence SET name = {} WHERE name = {}", literal(tmp), literal(&r.from.name)),
         ));
     }
-    let drop = if held {
-        format!("drop the old `{name}` (emptied above) and create the new one")
-    } else {
-        format!(
-            "drop the old `{name}` (foreign-key enforcement is off, so no ON DELETE action fires) and create the new \
-             one"
-        )
-    };
-    out.push(Statement::new(drop, ddl::drop_table(&r.from.name)));
+    out.push(Statement::new(
+        format!("drop the old `{name}` (emptied above) and create the new one"),
+        ddl::drop_table(&r.from.name),
+    ));
     if let Some(first) = out.first_mut() {
         first.comment = Some(format!("{header}\n{}", first.comment.take().unwrap_or_default()));
     }
     out.push(Statement::bare(ddl::create_table(&r.to, name)));
-    let source_rowid = holding.rowid;
     let (targets, sources) = copy_lists(r, rowid_alias(r).zip(source_rowid));
     if !targets.is_empty() {
         out.push(Statement::new(
@@ -358,7 +442,7 @@ fn stored_columns(r: &Rebuild) -> Vec<String> {
 }
 
 /// The rows of a table copied, exactly, into an untyped holding table.
-fn set_aside(h: &Held, temp: bool) -> Vec<Statement> {
+fn set_aside(h: &Held) -> Vec<Statement> {
     let columns: Vec<String> = h.columns.iter().map(|c| ident(c)).collect();
     let mut copied = columns.clone();
     if let Some(alias) = h.rowid {
@@ -371,7 +455,7 @@ fn set_aside(h: &Held, temp: bool) -> Vec<Statement> {
                  kept as it is)",
                 h.table
             ),
-            format!("CREATE {}TABLE {} ({})", if temp { "TEMP " } else { "" }, ident(&h.temp), columns.join(", ")),
+            format!("CREATE TABLE {} ({})", ident(&h.temp), columns.join(", ")),
         ),
         Statement::bare(format!(
             "INSERT INTO {} ({}) SELECT {} FROM {}",
@@ -386,7 +470,7 @@ fn set_aside(h: &Held, temp: bool) -> Vec<Statement> {
 /// A held table: its rows set aside, then the table emptied (its triggers
 /// were dropped above, and what references it was emptied before it).
 fn hold_statements(h: &Held) -> Vec<Statement> {
-    let mut out = set_aside(h, false);
+    let mut out = set_aside(h);
     if let Some(first) = out.first_mut() {
         first.comment = Some(format!(
             "hold `{}`: foreign keys stay enforced on this database, so the DROP TABLE of a rebuild below would \
@@ -480,7 +564,10 @@ fn row_accounting(name: &str, new: &str, old: &str) -> String {
 fn invented_keys_guard(r: &Rebuild, source: &str) -> Option<Statement> {
     let key = r.to.integer_primary_key()?;
     let old = r.from.column(&key.name)?;
-    if r.from.integer_primary_key().is_some() || !old.nullable {
+    // The same rowid column on both sides holds no NULL; a NOT NULL column
+    // holds none either. Any other column that becomes the rowid may.
+    let same_rowid = r.from.integer_primary_key().is_some_and(|k| same_name(&k.name, &key.name));
+    if same_rowid || !old.nullable {
         return None;
     }
     let stored =
@@ -534,7 +621,7 @@ fn appended_columns(r: &Rebuild) -> Option<usize> {
             && c.checks.is_empty()
             && !r.to.foreign_keys.iter().any(|f| f.columns.iter().any(|n| same_name(n, &c.name)))
     });
-    let plain = r.renamed_columns.is_empty() && r.placeholders.is_empty();
+    let plain = r.renamed_columns.is_empty() && r.placeholders.is_empty() && !r.names_columns;
     (same_start && rowids_kept && !generated && addable && plain).then_some(kept)
 }
 

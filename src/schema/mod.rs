@@ -8,7 +8,7 @@
 //! context (names that only count when the wanted side gives them), which
 //! live in `diff`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub mod ddl;
 pub mod normalize;
@@ -28,6 +28,24 @@ pub struct Schema {
     /// Objects that exist but are never touched (virtual tables and their
     /// shadow tables). Reported, never diffed.
     pub unmanaged: Vec<String>,
+    /// What the database holds beyond the managed schema and the planner
+    /// must still respect. Never diffed; a model has none of it.
+    pub outside: Outside,
+}
+
+/// The database around the managed schema: tables that `exclude` keeps
+/// out, which no diff touches but whose rows a rebuild of a table they
+/// reference must keep where foreign keys stay enforced (sqlite.md, "D1"),
+/// their triggers, and every name taken in `sqlite_schema` (a rebuild's
+/// temporary table needs one that is free).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Outside {
+    /// Excluded tables, by folded name.
+    pub tables: BTreeMap<String, Table>,
+    /// Triggers on excluded tables, by folded name.
+    pub triggers: BTreeMap<String, Trigger>,
+    /// Every name in `sqlite_schema`, managed or not, folded.
+    pub names: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -204,6 +222,17 @@ impl Schema {
     pub fn table(&self, name: &str) -> Option<&Table> {
         self.tables.get(&fold(name))
     }
+
+    /// Whether `name` is taken by any object: one this schema manages, or
+    /// one the database holds outside it.
+    pub fn is_taken(&self, name: &str) -> bool {
+        let key = fold(name);
+        self.tables.contains_key(&key)
+            || self.views.contains_key(&key)
+            || self.triggers.contains_key(&key)
+            || self.tables.values().any(|t| t.indexes.iter().any(|i| same_name(&i.name, name)))
+            || self.outside.names.contains(&key)
+    }
 }
 
 impl Table {
@@ -221,7 +250,11 @@ impl Table {
     /// what the table says rather than the model's default.
     pub fn rowid_declared_as(&self, current: &Table) -> Option<Table> {
         let (now, new) = (current.integer_primary_key()?, self.integer_primary_key()?);
-        if (now.nullable, now.not_null_conflict) == (new.nullable, new.not_null_conflict) {
+        // The key moving to another column is a change of its own: the new
+        // column is declared as the model says.
+        if !same_name(&now.name, &new.name)
+            || (now.nullable, now.not_null_conflict) == (new.nullable, new.not_null_conflict)
+        {
             return None;
         }
         let mut out = self.clone();

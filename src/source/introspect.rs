@@ -47,6 +47,14 @@ impl Filter {
             || self.ignore.iter().any(|n| same_name(n, name))
             || self.exclude.iter().any(|g| glob_match(g, name))
     }
+
+    /// Whether `name` is a user's table that `exclude` keeps out (not
+    /// SQLite's own, not autogen's version tables).
+    pub fn excludes(&self, name: &str) -> bool {
+        !name.to_ascii_lowercase().starts_with("sqlite_")
+            && !self.ignore.iter().any(|n| same_name(n, name))
+            && self.exclude.iter().any(|g| glob_match(g, name))
+    }
 }
 
 /// [`wildcard_match`], ASCII case-insensitive like SQLite names.
@@ -205,12 +213,19 @@ pub fn from_catalog(catalog: &Catalog, filter: &Filter) -> Result<Schema, Intros
     let listed = table_list(catalog);
     let mut schema = Schema::default();
     let mut managed: Vec<(&SchemaRow, i64)> = Vec::new();
+    // Excluded plain tables are read too, into `outside`: never diffed, but
+    // a rebuild of a table they reference must keep their rows.
+    let mut excluded: Vec<(&SchemaRow, i64)> = Vec::new();
+    schema.outside.names = rows.iter().map(|r| fold(&r.name)).collect();
     for row in rows.iter().filter(|r| r.kind == "table") {
-        if filter.skips(&row.name) {
+        let outside = filter.excludes(&row.name);
+        if filter.skips(&row.name) && !outside {
             continue;
         }
         match listed.get(&fold(&row.name)) {
+            Some(Listed { kind: Kind::Virtual | Kind::Shadow, .. }) if outside => {}
             Some(Listed { kind: Kind::Virtual | Kind::Shadow, .. }) => schema.unmanaged.push(row.name.clone()),
+            Some(Listed { ncol, .. }) if outside => excluded.push((row, *ncol)),
             Some(Listed { ncol, .. }) => managed.push((row, *ncol)),
             None => {
                 return Err(IntrospectError::Mismatch {
@@ -232,7 +247,7 @@ pub fn from_catalog(catalog: &Catalog, filter: &Filter) -> Result<Schema, Intros
     for row in rows.iter().filter(|r| r.kind == "index" && r.sql.is_some()) {
         index_sql.entry(fold(&row.table)).or_default().push(row);
     }
-    for (row, ncol) in managed {
+    let read = |row: &SchemaRow, ncol: i64| {
         let key = fold(&row.name);
         let reported = Reported { columns: ncol, foreign_keys: fk_counts.get(&key).copied().unwrap_or(0) };
         let table = read_table(
@@ -240,17 +255,32 @@ pub fn from_catalog(catalog: &Catalog, filter: &Filter) -> Result<Schema, Intros
             reported,
             columns.get(&key).map(Vec::as_slice),
             index_sql.get(&key).map(Vec::as_slice).unwrap_or(&[]),
-        )?;
+        );
+        table.map(|t| (key, t))
+    };
+    for (row, ncol) in managed {
+        let (key, table) = read(row, ncol)?;
         schema.tables.insert(key, table);
+    }
+    // An excluded table autogen cannot read stays out: excluding is how a
+    // user keeps such a table away. Where its rows would need holding, the
+    // run-time check of what references a rebuilt table finds it.
+    for (key, table) in excluded.into_iter().filter_map(|(row, ncol)| read(row, ncol).ok()) {
+        schema.outside.tables.insert(key, table);
     }
     for row in rows.iter().filter(|r| r.kind == "view" && !filter.skips(&r.name)) {
         let view = read_view(row)?;
         schema.views.insert(fold(&view.name), view);
     }
     let skipped_table = |t: &str| filter.skips(t) || schema.unmanaged.iter().any(|u| same_name(u, t));
-    for row in rows.iter().filter(|r| r.kind == "trigger" && !skipped_table(&r.table)) {
-        let sql = row.sql.clone().unwrap_or_default();
-        schema.triggers.insert(fold(&row.name), Trigger { name: row.name.clone(), table: row.table.clone(), sql });
+    for row in rows.iter().filter(|r| r.kind == "trigger") {
+        let trigger =
+            || Trigger { name: row.name.clone(), table: row.table.clone(), sql: row.sql.clone().unwrap_or_default() };
+        if !skipped_table(&row.table) {
+            schema.triggers.insert(fold(&row.name), trigger());
+        } else if schema.outside.tables.contains_key(&fold(&row.table)) {
+            schema.outside.triggers.insert(fold(&row.name), trigger());
+        }
     }
     schema.unmanaged.sort();
     crate::schema::normalize::normalize(&mut schema);

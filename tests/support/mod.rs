@@ -159,12 +159,73 @@ pub fn generate(conn: &Connection, model: &Schema) -> Migration {
 /// The migration as planned for an engine with `caps` (D1's: foreign keys
 /// stay on, no transaction statements).
 pub fn generate_for(conn: &Connection, model: &Schema, caps: autogen::Capabilities) -> Migration {
+    generate_forced(conn, model, caps, None)
+}
+
+/// [`generate_for`] with every rebuild in the form `force` asks for.
+pub fn generate_forced(
+    conn: &Connection,
+    model: &Schema,
+    caps: autogen::Capabilities,
+    force: Option<autogen::Forced>,
+) -> Migration {
     let db = schema_of(conn);
     let diff = autogen::diff(&db, model);
+    let sizes = autogen::Sizes { force, ..Default::default() };
+    let autogen::Migration { up, down } = autogen::migration(&diff, &db, model, &caps, &sizes);
+    // The plans, for the snapshots' outlines: the downgrade starts from
+    // what the upgrade leaves (the database's column order kept).
     let up_plan = autogen::plan(&diff, model, &caps);
-    let down_plan = autogen::plan(&autogen::reverse(&diff, &db, model), &db, &caps);
-    let (up, down) = (autogen::script(&up_plan), autogen::script(&down_plan));
+    let down_plan = autogen::plan(&autogen::reverse(&diff, &db, &autogen::built(&diff, model)), &db, &caps);
     Migration { up, down, diff, up_plan, down_plan }
+}
+
+/// Each table's columns in the table's order.
+pub fn ordered_columns(conn: &Connection) -> Vec<(String, Vec<String>)> {
+    row_counts(conn)
+        .into_iter()
+        .map(|(table, _)| {
+            let columns = conn
+                .prepare("SELECT name FROM pragma_table_xinfo(?1) ORDER BY cid")
+                .unwrap()
+                .query_map([&table], |r| r.get::<_, String>(0))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            (table, columns)
+        })
+        .collect()
+}
+
+/// A table that was there before keeps its columns' order through an
+/// upgrade (model.md: order is not a difference; an app's `INSERT INTO t
+/// VALUES (...)` relies on it), renamed columns in their places, new ones
+/// after.
+fn assert_order_kept(before: &[(String, Vec<String>)], after: &[(String, Vec<String>)], m: &Migration, context: &str) {
+    let renames = &m.diff.renames;
+    for (table, old_columns) in before {
+        let new_table = renames
+            .tables
+            .iter()
+            .find(|(o, _)| o.eq_ignore_ascii_case(table))
+            .map_or(table.clone(), |(_, n)| n.clone());
+        let Some((_, now)) = after.iter().find(|(t, _)| t.eq_ignore_ascii_case(&new_table)) else { continue };
+        let renamed = |c: &String| {
+            renames
+                .columns
+                .iter()
+                .find(|(t, o, _)| t.eq_ignore_ascii_case(&new_table) && o.eq_ignore_ascii_case(c))
+                .map_or(c.clone(), |(_, _, n)| n.clone())
+        };
+        let kept: Vec<String> = old_columns
+            .iter()
+            .map(renamed)
+            .filter(|c| now.iter().any(|n| n.eq_ignore_ascii_case(c)))
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        let lower: Vec<String> = now.iter().map(|c| c.to_ascii_lowercase()).collect();
+        assert_eq!(lower[..kept.len()], kept[..], "{context}: the columns of `{table}` after the upgrade\n{}", m.up);
+    }
 }
 
 /// The lint findings of a generated migration: the upgrade reviewed on a
@@ -256,8 +317,10 @@ pub fn assert_round_trip_with(conn: &Connection, model: &Schema, m: &Migration, 
     let start_rows = dump(conn);
     let start_text = dump_text(conn);
     let start_counts = row_counts(conn);
+    let start_order = ordered_columns(conn);
     run(conn, &m.up, context).unwrap_or_else(|e| panic!("{context}: upgrade failed: {e}\n{}", m.up));
     assert_healthy(conn, &format!("{context} after upgrade"));
+    assert_order_kept(&start_order, &ordered_columns(conn), m, context);
     let after = schema_of(conn);
     let left = autogen::diff(&after, model);
     assert!(left.is_empty(), "{context}: after the upgrade the diff is not empty: {:?}\n{}", left.changes, m.up);
@@ -290,6 +353,7 @@ pub fn assert_round_trip_with(conn: &Connection, model: &Schema, m: &Migration, 
     // What the diff does not compare must come back too: NOT NULL on a
     // rowid column, as `PRAGMA table_xinfo` reads it.
     assert_eq!(declared_columns(conn), start_columns, "{context}: columns as declared after the downgrade\n{}", m.down);
+    assert_eq!(ordered_columns(conn), start_order, "{context}: the columns' order after the downgrade\n{}", m.down);
     // A table the upgrade drops comes back empty: that loss is the point.
     let dropped: Vec<&str> = m
         .diff
