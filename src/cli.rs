@@ -79,8 +79,9 @@ struct FleetArgs {
     )]
     fleet: Option<String>,
     /// With --fleet: databases at once (default: the number of cores)
-    #[arg(long, value_name = "N", requires = "fleet", help_heading = "Fleet options")]
-    jobs: Option<usize>,
+    #[arg(long, value_name = "N", requires = "fleet", help_heading = "Fleet options",
+          value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: Option<u16>,
     /// With --fleet: a failure does not stop the other databases from starting
     #[arg(long, requires = "fleet", help_heading = "Fleet options")]
     keep_going: bool,
@@ -443,7 +444,7 @@ fn fleet_options(args: &FleetArgs, ctx: &Context, quiet: bool) -> Option<command
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     Some(commands::fleet::FleetOptions {
         pattern: args.fleet.clone(),
-        jobs: args.jobs.unwrap_or(cores).max(1),
+        jobs: args.jobs.map_or(cores, usize::from).max(1),
         keep_going: args.keep_going,
         canary: args.canary,
         json: matches!(args.format, Some(FleetFormatArg::Json)),

@@ -167,7 +167,7 @@ fn usage_errors_exit_2_and_negative_targets_parse() {
     // `-1` is a target, not a flag: it parses and fails for a real reason.
     let out = p.run(&["downgrade", "-1"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("only 0 applied"), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("only 0 are applied"), "{}", text(&out.stderr));
 }
 
 #[test]

@@ -112,7 +112,7 @@ fn init_then_the_guide_in_an_empty_folder() {
     // Relative and prefix targets, and going too far.
     ok(d, &["downgrade", "-2"]);
     assert_eq!(ok(d, &["current"]).trim(), "aaa111");
-    fails(d, &["downgrade", "-2"], "only 1 applied");
+    fails(d, &["downgrade", "-2"], "only 1 is applied");
     ok(d, &["upgrade", "bb"]);
     assert_eq!(ok(d, &["current"]).trim(), "bbb222");
     ok(d, &["upgrade", "+1"]);
@@ -226,7 +226,7 @@ fn bad_revision_files_are_named_and_change_nothing() {
     std::fs::write(v.join("b.sql"), rev("abc6", "abc5")).unwrap();
     fails(d, &["upgrade", "abc"], "`abc` is ambiguous");
     fails(d, &["upgrade", "zzz"], "no revision `zzz`");
-    fails(d, &["downgrade", "-5"], "only 1 applied");
+    fails(d, &["downgrade", "-5"], "only 1 is applied");
     misused(d, &["revision", "-m", "../../etc/passwd", "--rev-id", "../x"], "cannot be a revision id");
     ok(d, &["revision", "-m", "../../etc/passwd"]);
     assert!(std::fs::read_dir(&v).unwrap().any(|e| e

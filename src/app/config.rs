@@ -190,8 +190,19 @@ pub fn load(overrides: &Overrides, cwd: &Path) -> Result<Config, ConfigError> {
             notes.push(format!("DATABASE_URL is ignored: the database is named more strongly{why}"));
         }
     }
+    // SQLite takes the timeout as milliseconds in a 32-bit int.
+    const MAX_BUSY_SECONDS: f64 = i32::MAX as f64 / 1000.0;
     let busy_timeout = match raw.busy_timeout {
-        Some(s) if s.is_finite() && s >= 0.0 => Duration::from_secs_f64(s),
+        Some(s) if s.is_finite() && (0.0..=MAX_BUSY_SECONDS).contains(&s) => Duration::from_secs_f64(s),
+        Some(s) if s.is_finite() && s > MAX_BUSY_SECONDS => {
+            let (line, column) = at("busy_timeout");
+            return Err(error(
+                config_file,
+                line,
+                column,
+                format!("`busy_timeout: {s}` is more than SQLite can wait ({MAX_BUSY_SECONDS} seconds, about 24 days)"),
+            ));
+        }
         Some(s) => {
             let (line, column) = at("busy_timeout");
             return Err(error(
@@ -207,6 +218,20 @@ pub fn load(overrides: &Overrides, cwd: &Path) -> Result<Config, ConfigError> {
     if version_table.is_empty() {
         let (line, column) = at("version_table");
         return Err(error(config_file, line, column, "`version_table` is empty"));
+    }
+    // SQLite keeps `sqlite_*` names for itself, D1 `_cf_*`, and a rebuild
+    // builds under `_autogen_*`.
+    let reserved = ["sqlite_", "_cf_", "_autogen_"]
+        .into_iter()
+        .find(|p| version_table.get(..p.len()).is_some_and(|head| head.eq_ignore_ascii_case(p)));
+    if let Some(prefix) = reserved {
+        let (line, column) = at("version_table");
+        return Err(error(
+            config_file,
+            line,
+            column,
+            format!("`version_table: {version_table}`: names beginning `{prefix}` are reserved; choose another name"),
+        ));
     }
     let lint = lint_policy(raw.lint.unwrap_or_default(), config_file, &text)?;
     let d1 = d1_name.map(|name| d1_settings(name, raw.d1.unwrap_or_default(), &base));
@@ -366,9 +391,24 @@ pub fn parse_database(url: &str, base: &Path) -> Result<PathBuf, String> {
     } else {
         url
     };
-    let path = path.split('?').next().unwrap_or(path);
+    // Dropped, a `?mode=ro` would leave the database written; kept, a
+    // `file:` URI would be taken for a file of that name. Neither is read.
+    if let Some((_, query)) = path.split_once('?') {
+        return Err(format!(
+            "database URL `{url}` has query parameters (`?{query}`), which autogen does not read: give the path alone \
+             (commands that only read, such as `diff`, `check` and `current`, never write the database)"
+        ));
+    }
+    if path.starts_with("file:") {
+        return Err(format!(
+            "database `{url}` is a `file:` URI, which autogen does not read: give the path alone (sqlite:///app.db)"
+        ));
+    }
     if path.is_empty() || path == ":memory:" {
         return Err(format!("database `{url}` names no file: give a path such as sqlite:///./database.db"));
+    }
+    if path.ends_with(['/', std::path::MAIN_SEPARATOR]) {
+        return Err(format!("database `{url}` names a folder: name the database file in it (such as db/app.db)"));
     }
     Ok(base.join(path))
 }
@@ -385,5 +425,10 @@ mod tests {
         assert_eq!(parse_database("data/app.db", base).unwrap(), Path::new("/proj/data/app.db"));
         assert!(parse_database("postgresql://localhost/db", base).unwrap_err().contains("not SQLite"));
         assert!(parse_database("sqlite:///:memory:", base).is_err());
+        // Neither dropped nor taken for a file name.
+        assert!(parse_database("sqlite:///app.db?mode=ro", base).unwrap_err().contains("`?mode=ro`"));
+        assert!(parse_database("file:app.db?mode=ro", base).is_err());
+        assert!(parse_database("file:app.db", base).unwrap_err().contains("`file:` URI"));
+        assert!(parse_database("sqlite:///db/", base).unwrap_err().contains("names a folder"));
     }
 }

@@ -30,7 +30,10 @@ pub struct FleetOptions {
 }
 
 /// The members: the files a glob matches, or the lines of `@FILE`, in
-/// order. A listed file that does not exist is an error before anything runs.
+/// order, each database once however many times it is named (a path listed
+/// twice, a symlink beside its file: migrated twice, a `downgrade -1` would
+/// take it two steps). A listed file that does not exist is an error before
+/// anything runs, or with `--keep-going` a member that fails.
 pub fn members(ctx: &Context, opts: &FleetOptions) -> Result<Vec<PathBuf>> {
     let pattern =
         match opts.pattern.as_deref().filter(|p| !p.is_empty()).or(ctx.config.fleet.as_deref()) {
@@ -41,18 +44,19 @@ pub fn members(ctx: &Context, opts: &FleetOptions) -> Result<Vec<PathBuf>> {
             )),
         };
     let found = match pattern.strip_prefix('@') {
-        Some(list) => listed(&ctx.cwd.join(list), &ctx.cwd)?,
+        Some(list) => listed(&ctx.cwd.join(list), &ctx.cwd, opts.keep_going)?,
         None => glob(&ctx.cwd, &pattern)?,
     };
     if found.is_empty() {
         return Err(Error::Refused(format!("no database matches the fleet `{pattern}`")));
     }
-    Ok(found)
+    let mut seen = std::collections::BTreeSet::new();
+    Ok(found.into_iter().filter(|p| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()))).collect())
 }
 
 /// `@FILE`: one path or `sqlite:///` URL a line, relative to the current
 /// folder; blank lines and `#` comments are skipped.
-fn listed(file: &Path, dir: &Path) -> Result<Vec<PathBuf>> {
+fn listed(file: &Path, dir: &Path, keep_going: bool) -> Result<Vec<PathBuf>> {
     let text = std::fs::read_to_string(file).map_err(|e| Error::io("read the fleet list", file, e))?;
     let mut out = Vec::new();
     for (n, line) in text.lines().enumerate() {
@@ -62,7 +66,7 @@ fn listed(file: &Path, dir: &Path) -> Result<Vec<PathBuf>> {
         }
         let at = format!("{}:{}", file.display(), n + 1);
         let path = super::config::parse_database(line, dir).map_err(|m| Error::Refused(format!("{at}: {m}")))?;
-        if !path.is_file() {
+        if !path.is_file() && !keep_going {
             return Err(Error::Refused(format!(
                 "{at}: database `{line}` does not exist (a fleet never creates members: remove the line, or create \
                  the database first)"
@@ -122,11 +126,19 @@ pub fn migrate(
     direction: Direction,
     io: &mut Io,
 ) -> Result<Outcome> {
+    let target_given = target;
     let history = ctx.history()?;
     let members = members(ctx, opts)?;
     let open = opener(ctx);
     let fleet = Fleet { history: &history, version_table: &ctx.config.version_table, open: &open, jobs: opts.jobs };
     let (groups, unreadable) = fleet.groups(&members);
+    // `-1` and `+1` are steps from where a database stands: fixed once, for
+    // the whole fleet, so that every member goes to the same revision and a
+    // rerun after a stop does not take those already there a step further.
+    let target = &fleet.fixed_target(&groups, target, direction).map_err(Error::Refused)?;
+    if matches!(target_given, Target::Relative(_)) {
+        io.note(&format!("Fleet: the target is `{target}` for every database (name it to run again after a stop)."))?;
+    }
     if !unreadable.is_empty() && !opts.keep_going {
         let list: Vec<String> = unreadable.iter().map(|(i, e)| format!("  {}: {e}", ctx.shown(&members[*i]))).collect();
         return Err(Error::Refused(format!(

@@ -67,7 +67,10 @@ pub fn init(opts: &InitOptions, io: &mut Io) -> Result<Outcome> {
         let folder = model.parent().unwrap_or(dir);
         std::fs::create_dir_all(folder).map_err(|e| Error::io("create the model's folder", folder, e))?;
         let (text, from) = match &existing {
-            Some((schema, tables)) => (model_text(schema, &model), format!(" from {shown} ({tables} tables)")),
+            Some((schema, tables)) => (
+                model_text(schema, &model),
+                format!(" from {shown} ({})", crate::words::count(*tables as i64, "table")),
+            ),
             None if super::is_sql_model(&model) => {
                 let starter = crate::source::model::parse_excluding(STARTER_MODEL, Path::new("todo.yaml"), &[])
                     .map_err(|e| Error::Internal(format!("the starter model: {e}")))?;

@@ -380,7 +380,7 @@ pub fn checked_then<T>(
             }
         });
         let d = compare();
-        check.select(Selection::changed_by(&d));
+        check.select(Selection::changed_by(&d, &model.schema));
         if check.failed() {
             stop.stop();
         }

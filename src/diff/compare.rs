@@ -73,8 +73,9 @@ fn suggest_table_renames(added: &[&Table], removed: &[&Table], suggestions: &mut
             if !new_cols.is_empty() && new_cols == old_cols {
                 suggestions.push(format!(
                     "table `{}` is dropped and `{}` is added with the same columns: if this is a rename, add \
-                        `renamed_from: {}` to table `{}`, or its rows are lost",
-                    old.name, new.name, old.name, new.name
+                        `renamed_from: {}` to table `{}` (in a .sql model: `-- autogen: renamed_from {}` on its line), \
+                        or its rows are lost",
+                    old.name, new.name, old.name, new.name, old.name
                 ));
             }
         }
@@ -90,8 +91,9 @@ fn table(have: &Table, want: &Table, found: &mut Found) {
             if old.ty == new.ty {
                 found.suggestions.push(format!(
                     "column `{t}.{}` is dropped and `{t}.{}` is added with the same type: if this is a rename, add \
-                        `renamed_from: {}` to column `{}`, or its values are lost",
-                    old.name, new.name, old.name, new.name
+                        `renamed_from: {}` to column `{}` (in a .sql model: `-- autogen: renamed_from {}` on its \
+                        line), or its values are lost",
+                    old.name, new.name, old.name, new.name, old.name
                 ));
             }
         }

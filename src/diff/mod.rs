@@ -79,8 +79,30 @@ fn compare_renamed(renamed: Schema, to: &Schema, renames: Renames) -> Diff {
     compare::tables(&renamed, to, &mut found);
     compare::views(&renamed, to, &mut found);
     compare::triggers(&renamed, to, &mut found);
-    let (changes, suggestions) = (found.changes, found.suggestions);
+    let (changes, mut suggestions) = (found.changes, found.suggestions);
+    suggestions.extend(swap_warnings(&renames));
     Diff { renames, renamed, changes, suggestions, restores: false }
+}
+
+/// Hints that name each other (a swap) move data whenever both names are
+/// there, and a swap done cannot always be told from one to do (two
+/// columns alike): once it has run, the hints must go, or the next
+/// revision swaps the data back.
+fn swap_warnings(renames: &Renames) -> Vec<String> {
+    let mut warned: Vec<&String> = Vec::new();
+    let mut out = Vec::new();
+    for (table, old, new) in &renames.columns {
+        let swap = renames.columns.iter().any(|(t, o, _)| same_name(t, table) && same_name(o, new));
+        if swap && !warned.iter().any(|w| same_name(w, table)) {
+            warned.push(table);
+            out.push(format!(
+                "the `renamed_from` hints of `{table}` swap columns (`{old}` becomes `{new}`, and `{new}` is renamed \
+                 too): this moves their data. Once the revision that does it has run, remove the hints: a swap done \
+                 and one to do can look alike, and the next revision would swap the data back"
+            ));
+        }
+    }
+    out
 }
 
 fn rename_changes(renames: &Renames) -> Vec<Change> {

@@ -153,3 +153,31 @@ fn find_check(script: &[&str], name: &str) -> Option<(String, String)> {
     }
     None
 }
+
+/// One row of `PRAGMA foreign_key_check`: table, rowid, parent.
+pub type Violation = (String, Option<i64>, String);
+
+/// Violations grouped per child table and parent, with the first few
+/// rowids of each, a line a group.
+pub fn describe_violations(violations: Vec<Violation>) -> Vec<String> {
+    let mut groups: Vec<(String, String, Vec<Option<i64>>)> = Vec::new();
+    for (table, rowid, parent) in violations {
+        match groups.iter_mut().find(|(t, p, _)| *t == table && *p == parent) {
+            Some((_, _, ids)) => ids.push(rowid),
+            None => groups.push((table, parent, vec![rowid])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(table, parent, ids)| {
+            let first: Vec<String> =
+                ids.iter().take(5).map(|i| i.map(|v| v.to_string()).unwrap_or_else(|| "?".into())).collect();
+            format!(
+                "  {} in `{table}` {} missing rows in `{parent}`; first rowids: {}",
+                crate::words::count(ids.len() as i64, "row"),
+                if ids.len() == 1 { "references" } else { "reference" },
+                first.join(", ")
+            )
+        })
+        .collect()
+}

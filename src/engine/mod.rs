@@ -67,6 +67,9 @@ pub struct Bookkeeping<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ran {
     Applied,
+    /// Applied, over rows that broke foreign keys before it and still do
+    /// (described, one group a line): not the revision's doing.
+    AppliedOverOrphans(Vec<String>),
     /// The version table no longer held the expected heads (another
     /// process moved the database): nothing ran, and these are the heads.
     Moved(Vec<String>),

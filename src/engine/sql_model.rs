@@ -28,11 +28,14 @@ pub fn load(path: &Path, exclude: &[String]) -> Result<Model, ModelError> {
     // Foreign keys are the ORM's business at run time; here the statements
     // only have to be SQLite's.
     conn.execute_batch("PRAGMA foreign_keys = OFF").map_err(|e| error(0, 0, e.to_string()))?;
-    let statements = lexer::split_statements(text).map_err(|e| {
-        let (line, column) = position(text, e.offset);
-        error(line, column, format!("cannot be read as SQL statements: {}", e.message))
-    })?;
-    let statements: Vec<&str> = statements.into_iter().flat_map(split_at_create).collect();
+    let mut statements = Vec::new();
+    for part in split_at_create(text) {
+        let found = lexer::split_statements(part).map_err(|e| {
+            let (line, column) = position(text, offset_in(text, part, e.offset));
+            error(line, column, format!("cannot be read as SQL statements: {}", e.message))
+        })?;
+        statements.extend(found);
+    }
     let mut map = SourceMap { file: path.to_path_buf(), ..SourceMap::default() };
     for stmt in &statements {
         let offset = (stmt.as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
@@ -40,6 +43,26 @@ pub fn load(path: &Path, exclude: &[String]) -> Result<Model, ModelError> {
         let tokens = lexer::tokenize(stmt).unwrap_or_default();
         match kind(&tokens) {
             Kind::Ignored => continue,
+            Kind::Unsupported(word) if word == "VIRTUAL" => {
+                return Err(error(
+                    line,
+                    column,
+                    "a virtual table is never managed by autogen (its module owns it and its shadow tables, and \
+                     autogen leaves the database's alone): remove it and its shadow tables from the model, and \
+                     create it in a hand-written revision"
+                        .into(),
+                ))
+            }
+            Kind::Unsupported(word) => {
+                return Err(error(
+                    line,
+                    column,
+                    format!(
+                        "`CREATE {word}` makes an object of one connection, which no database file holds: a model \
+                         holds what the database keeps (remove `{word}`, or the statement)"
+                    ),
+                ))
+            }
             Kind::Other(first) => {
                 return Err(error(
                     line,
@@ -125,11 +148,13 @@ fn check_model_rules(schema: &crate::schema::Schema, map: &SourceMap, exclude: &
     Ok(())
 }
 
-/// A statement cut where another `CREATE` begins. SQLAlchemy's DDL on a
-/// mock engine (cli.md names it as a `.sql` model) prints its statements
-/// with no `;` between them. `CREATE` is a reserved word, so outside quotes
-/// it only ever begins a statement: no table, index, view or trigger body
-/// holds one.
+/// The text cut where each `CREATE` begins, before it is split into
+/// statements: SQLAlchemy's DDL on a mock engine (cli.md names it as a
+/// `.sql` model) prints its statements with no `;` between them, and a
+/// trigger after such a statement would otherwise be read from that
+/// statement's start, its body's first `;` ending it. `CREATE` is a
+/// reserved word, so outside quotes it only ever begins a statement: no
+/// table, index, view or trigger body holds one.
 fn split_at_create(stmt: &str) -> Vec<&str> {
     let Ok(tokens) = lexer::tokenize(stmt) else { return vec![stmt] };
     let mut cuts: Vec<usize> = tokens.iter().skip(1).filter(|t| t.is_keyword("CREATE")).map(|t| t.start).collect();
@@ -161,6 +186,8 @@ enum Kind {
     Create(&'static str, String),
     /// Transaction control and PRAGMAs, which DDL exports carry.
     Ignored,
+    /// `CREATE TEMP ...`, `CREATE VIRTUAL TABLE`.
+    Unsupported(String),
     Other(String),
 }
 
@@ -172,7 +199,14 @@ fn kind(tokens: &[Token]) -> Kind {
     if !first.is_keyword("CREATE") {
         return Kind::Other(first.text.to_string());
     }
-    let mut rest = tokens[1..].iter().skip_while(|t| t.is_any_keyword(&["TEMP", "TEMPORARY", "UNIQUE", "VIRTUAL"]));
+    // A TEMP object lives in a connection, never in a database file; a
+    // virtual table is never managed (its module owns it and its shadow
+    // tables). Taken silently, either would be a model entry that does
+    // nothing.
+    if let Some(t) = tokens.get(1).filter(|t| t.is_any_keyword(&["TEMP", "TEMPORARY", "VIRTUAL"])) {
+        return Kind::Unsupported(t.text.to_ascii_uppercase());
+    }
+    let mut rest = tokens[1..].iter().skip_while(|t| t.is_keyword("UNIQUE"));
     let object = match rest.next() {
         Some(t) if t.is_keyword("TABLE") => "table",
         Some(t) if t.is_keyword("INDEX") => "index",
@@ -239,7 +273,12 @@ fn apply_hints(text: &str, map: &SourceMap, schema: &mut crate::schema::Schema) 
         let Some(old) = hint.trim().strip_prefix("renamed_from") else { continue };
         let old = old.trim().trim_matches(|c| c == '"' || c == '`' || c == '[' || c == ']').to_string();
         let line_no = (n + 1) as u32;
-        if let Some(((table, column), _)) = map.columns.iter().find(|(_, at)| at.0 == line_no) {
+        // The column whose definition starts last before the comment on its
+        // line: a line may hold several.
+        let comment_at = line[..line.find("--").unwrap_or(0)].chars().count() as u32 + 1;
+        let column =
+            map.columns.iter().filter(|(_, at)| at.0 == line_no && at.1 < comment_at).max_by_key(|(_, at)| at.1);
+        if let Some(((table, column), _)) = column {
             if let Some(c) =
                 schema.tables.get_mut(table).and_then(|t| t.columns.iter_mut().find(|c| fold(&c.name) == *column))
             {

@@ -179,12 +179,11 @@ impl Engine for Sqlite {
                 }
             }
             check_expectations(conn, unit, &expected, self.label(), db)?;
-            execute(conn, &statements, unit, self.watcher.as_ref())?;
-            check_foreign_keys(conn, unit, db)?;
+            let predating = execute_checked(conn, &statements, unit, self.watcher.as_ref(), db)?;
             for stmt in unit.version.iter().flat_map(|v| v.record) {
                 conn.execute_batch(stmt).map_err(db)?;
             }
-            Ok(Ran::Applied)
+            Ok(if predating.is_empty() { Ran::Applied } else { Ran::AppliedOverOrphans(predating) })
         })
         .map_err(|e| with_hint(conn, &statements, e))
     }
@@ -476,49 +475,61 @@ fn with_hint(conn: &Connection, statements: &[&str], error: RunError) -> RunErro
     }
 }
 
-/// `PRAGMA foreign_key_check` before commit: violations abort, listed.
-fn check_foreign_keys(
+/// Runs the statements inside the open transaction, then `PRAGMA
+/// foreign_key_check` before commit (enforcement is off while they run).
+/// Violations the revision made abort it, listed. Rows that broke a
+/// foreign key before the revision are not its doing: when every
+/// violation is one of those (read again after going back to the
+/// savepoint), the statements run again and the rows are returned, to be
+/// said, rather than blocking every revision to come.
+fn execute_checked(
     conn: &Connection,
+    statements: &[&str],
     unit: &Unit,
+    watcher: Option<&Watcher>,
     db: impl Fn(rusqlite::Error) -> RunError,
-) -> Result<(), RunError> {
-    let violations = foreign_key_violations(conn).map_err(db)?;
-    if violations.is_empty() {
-        return Ok(());
+) -> Result<Vec<String>, RunError> {
+    conn.execute_batch("SAVEPOINT autogen_unit").map_err(&db)?;
+    execute(conn, statements, unit, watcher)?;
+    let after = violating_rows(conn).map_err(&db)?;
+    if after.is_empty() {
+        conn.execute_batch("RELEASE autogen_unit").map_err(&db)?;
+        return Ok(Vec::new());
     }
-    Err(RunError::ForeignKeys {
-        revision: unit.revision.into(),
-        file: unit.file.into(),
-        violations: violations.join("\n"),
-    })
+    conn.execute_batch("ROLLBACK TO autogen_unit").map_err(&db)?;
+    let before = violating_rows(conn).map_err(&db)?;
+    let made: Vec<Violation> = after.iter().filter(|v| !before.contains(v)).cloned().collect();
+    if !made.is_empty() {
+        let mut violations = describe_violations(made);
+        if !before.is_empty() {
+            violations.push(format!(
+                "  ({} broke foreign keys before this revision, and would have been left as they are)",
+                crate::words::count(before.len() as i64, "row")
+            ));
+        }
+        return Err(RunError::ForeignKeys {
+            revision: unit.revision.into(),
+            file: unit.file.into(),
+            violations: violations.join("\n"),
+        });
+    }
+    execute(conn, statements, unit, watcher)?;
+    conn.execute_batch("RELEASE autogen_unit").map_err(&db)?;
+    Ok(describe_violations(after))
+}
+
+use super::diagnose::{describe_violations, Violation};
+
+fn violating_rows(conn: &Connection) -> rusqlite::Result<Vec<Violation>> {
+    let mut stmt = conn.prepare("SELECT \"table\", rowid, parent FROM pragma_foreign_key_check")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    rows.collect()
 }
 
 /// `PRAGMA foreign_key_check`, grouped per child table and parent, with the
 /// first few rowids of each.
 pub fn foreign_key_violations(conn: &Connection) -> rusqlite::Result<Vec<String>> {
-    let mut stmt = conn.prepare("SELECT \"table\", rowid, parent FROM pragma_foreign_key_check")?;
-    let mut groups: Vec<(String, String, Vec<Option<i64>>)> = Vec::new();
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        let (table, rowid, parent): (String, Option<i64>, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
-        match groups.iter_mut().find(|(t, p, _)| *t == table && *p == parent) {
-            Some((_, _, ids)) => ids.push(rowid),
-            None => groups.push((table, parent, vec![rowid])),
-        }
-    }
-    Ok(groups
-        .into_iter()
-        .map(|(table, parent, ids)| {
-            let first: Vec<String> =
-                ids.iter().take(5).map(|i| i.map(|v| v.to_string()).unwrap_or_else(|| "?".into())).collect();
-            format!(
-                "  {} in `{table}` {} missing rows in `{parent}`; first rowids: {}",
-                crate::words::count(ids.len() as i64, "row"),
-                if ids.len() == 1 { "references" } else { "reference" },
-                first.join(", ")
-            )
-        })
-        .collect())
+    Ok(describe_violations(violating_rows(conn)?))
 }
 
 /// Runs one script as the runner runs a revision, without the version
@@ -544,8 +555,7 @@ pub fn apply_script(conn: &Connection, sql: &str, revision: &str, file: &str) ->
     let expected = script::expectations(&unit)?;
     in_transaction(conn, db, || {
         check_expectations(conn, &unit, &expected, "the database".into(), db)?;
-        execute(conn, &statements, &unit, None)?;
-        check_foreign_keys(conn, &unit, db)
+        execute_checked(conn, &statements, &unit, None, db).map(drop)
     })
     .map_err(|e| with_hint(conn, &statements, e))
 }

@@ -58,11 +58,35 @@ pub fn heads_guard(version_table: &str, expect: &[String], message: &str) -> Str
 /// first: where no runner reads `PRAGMA foreign_key_check` (one D1 file,
 /// an offline script), it is what stops the commit.
 pub fn foreign_key_guard() -> String {
+    foreign_key_guard_except(&[])
+}
+
+/// How [`foreign_key_guard`]'s message begins.
+pub const FOREIGN_KEY_GUARD: &str = "the revision leaves rows that break foreign keys";
+
+/// [`foreign_key_guard`], leaving out the violations `predating` names
+/// ([`violation_key`]): rows that broke a foreign key before the revision.
+pub fn foreign_key_guard_except(predating: &[String]) -> String {
+    let except = if predating.is_empty() {
+        String::new()
+    } else {
+        let keys: Vec<String> = predating.iter().map(|k| literal(k)).collect();
+        format!(" WHERE {} NOT IN ({})", VIOLATION_KEY, keys.join(", "))
+    };
     format!(
         "SELECT json_extract('{{}}', {} || \"table\" || '` (rowid ' || coalesce(rowid, 'NULL') || ') references a \
-         missing row of `' || parent || '`') FROM pragma_foreign_key_check LIMIT 1",
-        literal(&format!("{}the revision leaves rows that break foreign keys: a row of `", crate::sql::GUARD_PREFIX))
+         missing row of `' || parent || '`') FROM pragma_foreign_key_check{except} LIMIT 1",
+        literal(&format!("{}{FOREIGN_KEY_GUARD}: a row of `", crate::sql::GUARD_PREFIX))
     )
+}
+
+/// A row of `pragma_foreign_key_check` as one text, in SQL.
+pub const VIOLATION_KEY: &str = "(\"table\" || ',' || coalesce(rowid, 'NULL') || ',' || parent)";
+
+/// The query of every violation: its key (`v`), table (`t`), rowid (`r`)
+/// and parent (`p`), one a row.
+pub fn violation_keys_query() -> String {
+    format!("SELECT {VIOLATION_KEY} AS v, \"table\" AS t, rowid AS r, parent AS p FROM pragma_foreign_key_check")
 }
 
 /// The heads, sorted.

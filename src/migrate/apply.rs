@@ -24,6 +24,8 @@ pub enum Event<'a> {
     Ran { revision: &'a Revision, direction: Direction },
     /// The database was already at the target.
     NothingToDo { heads: Vec<String> },
+    /// A revision ran over rows that broke foreign keys before it.
+    Orphans { revision: &'a Revision, rows: Vec<String> },
 }
 
 impl Event<'_> {
@@ -48,6 +50,12 @@ impl Event<'_> {
             Event::NothingToDo { heads } => {
                 format!("Nothing to do: the database is already at {}.", describe_heads(heads))
             }
+            Event::Orphans { revision, rows } => format!(
+                "warning: rows broke foreign keys before revision `{}` and still do (it ran, and left them as they \
+                 were):\n{}\nFix them in a revision of their own (delete them, or add the rows they reference).",
+                revision.id,
+                rows.join("\n")
+            ),
         }
     }
 }
@@ -117,6 +125,11 @@ pub fn migrate(
                 on(Event::Ran { revision, direction });
                 applied = after;
             }
+            Ran::AppliedOverOrphans(rows) => {
+                on(Event::Ran { revision, direction });
+                on(Event::Orphans { revision, rows });
+                applied = after;
+            }
             Ran::Moved(heads) => applied = history.applied_set(&heads).map_err(MigrateError::from)?,
         }
     }
@@ -168,7 +181,7 @@ pub fn stamp(
     let version = Bookkeeping { table: version_table, expect: expect.as_deref(), record: &update };
     let unit = Unit { revision: "stamp", file: "", script: "", line: 0, version: Some(version) };
     match engine.run(&unit)? {
-        Ran::Applied => Ok(()),
+        Ran::Applied | Ran::AppliedOverOrphans(_) => Ok(()),
         Ran::Moved(now) => Err(MigrateError::Target(format!(
             "the database moved to {} while stamping: run the command again",
             describe_heads(&now)

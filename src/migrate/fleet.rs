@@ -14,7 +14,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use super::apply::{self, ApplyError, Event};
-use super::history::{Direction, History, Target};
+use super::history::{describe_heads, Direction, History, Target};
 use crate::engine::{Engine, EngineError, ScratchCopy, Stop};
 
 /// Opens a member: for writing (`true`) or to read.
@@ -83,8 +83,57 @@ impl Fleet<'_> {
         (out, unreadable)
     }
 
+    /// `target` as one place for every member: a step (`-1`, `+1`) is taken
+    /// from where the members stand, which must then be one place.
+    pub fn fixed_target(&self, groups: &[Group], target: &Target, direction: Direction) -> Result<Target, String> {
+        if !matches!(target, Target::Relative(_)) {
+            return Ok(target.clone());
+        }
+        let mut places: Vec<(&Vec<String>, usize)> = Vec::new();
+        for g in groups {
+            match places.iter_mut().find(|(h, _)| **h == g.heads) {
+                Some((_, n)) => *n += g.members.len(),
+                None => places.push((&g.heads, g.members.len())),
+            }
+        }
+        let [(heads, _)] = places.as_slice() else {
+            let list: Vec<String> = places
+                .iter()
+                .map(|(h, n)| format!("{} at {}", crate::words::count(*n as i64, "database"), describe_heads(h)))
+                .collect();
+            return Err(format!(
+                "`{target}` is a step from where a database stands, and the fleet's stand at different revisions \
+                 ({}): name the revision to go to (`autogen {} REVISION --fleet ...`), so that every database \
+                 arrives at the same one",
+                list.join(", "),
+                if direction == Direction::Up { "upgrade" } else { "downgrade" }
+            ));
+        };
+        let start = self.history.applied_set(heads).map_err(|e| e.to_string())?;
+        let steps = self.history.steps_to(&start, target, direction).map_err(|e| e.to_string())?;
+        let mut goal = start;
+        match direction {
+            Direction::Up => goal.extend(steps),
+            Direction::Down => steps.iter().for_each(|s| {
+                goal.remove(s);
+            }),
+        }
+        match self.history.heads_of(&goal).as_slice() {
+            [] => Ok(Target::Base),
+            [one] => Ok(Target::Revision(one.clone())),
+            many => Err(format!(
+                "`{target}` leads the fleet to several heads ({}): name them, or use `heads`",
+                many.join(", ")
+            )),
+        }
+    }
+
     /// Runs the revisions to `target` on a scratch copy of the group's
-    /// first member, rows and all.
+    /// first member, rows and all. Where that fails on the member's rows,
+    /// the revisions are run again on its schema alone: when that passes,
+    /// the revisions are sound for the group and the rows are that member's
+    /// own, which its own run refuses (rolled back) without holding back
+    /// the others.
     pub fn rehearse(
         &self,
         members: &[PathBuf],
@@ -94,9 +143,16 @@ impl Fleet<'_> {
     ) -> Result<(), String> {
         let first = &members[group.members[0]];
         let mut engine = (self.open)(first, false).map_err(|e| e.to_string())?;
-        let mut scratch = engine.scratch(ScratchCopy::Rows, &Stop::default()).map_err(|e| e.to_string())?;
-        apply::migrate(scratch.as_mut(), self.history, self.version_table, target, direction, &mut |_| {})
-            .map_err(|e| e.to_string())
+        let mut on = |copy| -> Result<(), String> {
+            let mut scratch = engine.scratch(copy, &Stop::default()).map_err(|e| e.to_string())?;
+            apply::migrate(scratch.as_mut(), self.history, self.version_table, target, direction, &mut |_| {})
+                .map_err(|e| e.to_string())
+        };
+        let with_rows = on(ScratchCopy::Rows);
+        if with_rows.is_err() && on(ScratchCopy::Empty).is_ok() {
+            return Ok(());
+        }
+        with_rows
     }
 
     /// Migrates the members in `order`, `jobs` at a time, telling `on` of

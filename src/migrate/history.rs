@@ -219,8 +219,12 @@ impl History {
             match ready.as_slice() {
                 [] => {
                     return Err(MigrateError::Target(format!(
-                        "cannot upgrade {n} revision(s): only {} are not applied yet",
-                        out.len()
+                        "cannot upgrade {}: only {} not applied yet",
+                        crate::words::count(n as i64, "revision"),
+                        match out.len() {
+                            1 => "1 is".to_string(),
+                            k => format!("{k} are"),
+                        }
                     )))
                 }
                 [one] => {
@@ -243,8 +247,12 @@ impl History {
     fn next_down(&self, applied: &BTreeSet<String>, n: usize) -> Result<Vec<String>, MigrateError> {
         if n > applied.len() {
             return Err(MigrateError::Target(format!(
-                "cannot downgrade {n} revision(s): only {} applied (use `autogen downgrade base` to undo them all)",
-                applied.len()
+                "cannot downgrade {}: only {} applied (use `autogen downgrade base` to undo them all)",
+                crate::words::count(n as i64, "revision"),
+                match applied.len() {
+                    1 => "1 is".to_string(),
+                    k => format!("{k} are"),
+                }
             )));
         }
         let mut done = applied.clone();

@@ -24,22 +24,57 @@ impl Selection {
         Selection { all: true, ..Selection::default() }
     }
 
-    /// The model objects a diff adds or changes.
-    pub fn changed_by(diff: &crate::diff::Diff) -> Selection {
+    /// The model objects a diff adds or changes, and the model's views and
+    /// triggers that read a table it changes, renames or removes (or a view
+    /// so selected): SQLite took them over the database's tables, and
+    /// checks a view's columns or a trigger's body only when it is built
+    /// over the model's (a dropped column that a kept view still names).
+    pub fn changed_by(diff: &crate::diff::Diff, model: &Schema) -> Selection {
         use crate::diff::Change;
         let mut sel = Selection::default();
+        // Tables whose columns or existence the diff changes, by name.
+        let mut touched: Vec<String> = Vec::new();
         for change in &diff.changes {
             match change {
-                Change::RemoveTable(_) | Change::RemoveView(_) | Change::RemoveTrigger(_) => {}
+                Change::RemoveTable(table) => touched.push(table.name.clone()),
+                Change::RemoveView(_) | Change::RemoveTrigger(_) => {}
                 Change::AddView(view) => {
                     sel.views.insert(fold(&view.name));
                 }
                 Change::AddTrigger(trigger) => {
                     sel.triggers.insert(fold(&trigger.name));
                 }
+                Change::RenameTable { from, to } => touched.extend([from.clone(), to.clone()]),
                 other => {
                     sel.tables.insert(fold(other.subject()));
+                    touched.push(other.subject().to_string());
                 }
+            }
+        }
+        if touched.is_empty() && sel.views.is_empty() {
+            return sel;
+        }
+        let mut touched: HashSet<String> = touched.iter().map(|n| fold(n)).collect();
+        // Each view's and trigger's names, read once.
+        let view_names: Vec<(&String, &View, HashSet<String>)> =
+            model.views.iter().map(|(k, v)| (k, v, identifiers(&v.sql))).collect();
+        // Views over views: until no more are found; a view read is touched too.
+        loop {
+            let before = sel.views.len();
+            for (key, view, names) in &view_names {
+                if sel.views.contains(*key) || names.iter().any(|n| n == "*" || touched.contains(n)) {
+                    sel.views.insert((*key).clone());
+                    touched.insert(fold(&view.name));
+                }
+            }
+            if sel.views.len() == before {
+                break;
+            }
+        }
+        for (key, trigger) in &model.triggers {
+            let reads = identifiers(&trigger.sql).iter().any(|n| n == "*" || touched.contains(n));
+            if reads || touched.contains(&fold(&trigger.table)) {
+                sel.triggers.insert(key.clone());
             }
         }
         sel
@@ -55,6 +90,21 @@ impl Selection {
 
     fn trigger(&self, key: &str) -> bool {
         self.all || self.triggers.contains(key)
+    }
+}
+
+/// The names `sql` uses, folded (every identifier; SQL that does not read
+/// names everything, which selects it).
+fn identifiers(sql: &str) -> HashSet<String> {
+    use crate::sql::lexer::{tokenize, TokenKind};
+    match tokenize(sql) {
+        Ok(tokens) => tokens
+            .iter()
+            .filter(|t| matches!(t.kind, TokenKind::Word | TokenKind::Quoted))
+            .filter_map(|t| t.name())
+            .map(|n| fold(&n))
+            .collect(),
+        Err(_) => HashSet::from(["*".to_string()]),
     }
 }
 
@@ -280,9 +330,11 @@ fn compile_body(conn: &rusqlite::Connection, trigger: &Trigger) -> rusqlite::Res
         TriggerEvent::Insert => format!("INSERT INTO {target} DEFAULT VALUES"),
         TriggerEvent::Delete => format!("DELETE FROM {target}"),
         TriggerEvent::Update => {
-            let probe = conn.prepare(&format!("SELECT * FROM {target} LIMIT 0"))?;
-            let set: Vec<String> =
-                probe.column_names().map(|c| format!("{0} = {0}", crate::sql::quote::ident(c))).collect();
+            // Every column but generated ones, which no UPDATE may set.
+            let mut probe = conn.prepare("SELECT name FROM pragma_table_xinfo(?1) WHERE hidden = 0 ORDER BY cid")?;
+            let columns: Vec<String> =
+                probe.query_map([&trigger.table], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+            let set: Vec<String> = columns.iter().map(|c| format!("{0} = {0}", crate::sql::quote::ident(c))).collect();
             if set.is_empty() {
                 return Ok(());
             }

@@ -14,9 +14,8 @@ pub enum RehearsalError {
     #[error("cannot make the scratch copy for the rehearsal: {0}")]
     Copy(EngineError),
     #[error(
-        "rehearsal of the {direction} failed, so no revision was written:\n{source}\nWhat to do: fill or fix those \
-         rows first, in a revision of their own (`autogen revision -m MESSAGE`, then `autogen upgrade head`), or \
-         write this revision anyway with `--no-rehearse`."
+        "rehearsal of the {direction} failed, so no revision was written:\n{source}\nWhat to do: {}",
+        advice(source)
     )]
     Failed { direction: &'static str, source: Box<RunError> },
     #[error(
@@ -34,6 +33,32 @@ pub enum RehearsalError {
     DowngradeDiverges(Vec<String>),
     #[error("rehearsal: cannot read the scratch schema: {0}")]
     Introspect(EngineError),
+}
+
+/// What to do about a failed rehearsal: rows to fix where the data is to
+/// blame, the model where SQLite refuses what it asks for.
+fn advice(source: &RunError) -> &'static str {
+    match source {
+        RunError::Statement(failure) if failure.hint.is_some() || on_rows(&failure.message) => {
+            "fill or fix those rows first, in a revision of their own (`autogen revision -m MESSAGE`, then `autogen \
+             upgrade head`), or write this revision anyway with `--no-rehearse`."
+        }
+        RunError::ForeignKeys { .. } => {
+            "fix those rows first, in a revision of their own (`autogen revision -m MESSAGE`, then `autogen upgrade \
+             head`), or write this revision anyway with `--no-rehearse`."
+        }
+        RunError::Drift { .. } => "plan the revision again (`autogen revision --autogenerate`).",
+        _ => {
+            "SQLite refuses what the model asks for on this database (a default a STRICT column cannot store, an \
+             expression it cannot run): fix the model, or write the revision anyway with `--no-rehearse` and edit \
+             its SQL."
+        }
+    }
+}
+
+/// Whether SQLite's message (or a guard's) is about rows that do not fit.
+fn on_rows(message: &str) -> bool {
+    ["constraint failed", "cannot store", "rows", "row of"].iter().any(|m| message.contains(m))
 }
 
 /// What a digest comparison found: rows gone (or added), or as many rows

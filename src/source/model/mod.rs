@@ -821,9 +821,9 @@ pub fn foreign_key_problem(
     };
     if target.len() != fk.columns.len() {
         return Some(format!(
-            "foreign key on `{}` has {} column(s) but references {} in `{}`",
+            "foreign key on `{}` has {} but references {} in `{}`",
             table.name,
-            fk.columns.len(),
+            crate::words::count(fk.columns.len() as i64, "column"),
             target.len(),
             parent.name
         ));
