@@ -1,6 +1,6 @@
 //! The command line (cli.md): clap parsing and exit codes, nothing more.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -217,6 +217,14 @@ enum Command {
         /// Let a model without tables drop every table of the database
         #[arg(long)]
         allow_drop_all: bool,
+        /// A one-off value (SQL, may name the row's columns) for the rows already there of a new NOT NULL
+        /// column without a default: `--fill todos.priority=0`; the schema gets no default
+        #[arg(long, value_name = "TABLE.COLUMN=EXPR")]
+        fill: Vec<String>,
+        /// Accept that the revision converts the stored values of this column (as a new type or STRICT does):
+        /// the rehearsal then lets exactly these values change, and the header says so
+        #[arg(long, value_name = "TABLE.COLUMN")]
+        accept_conversion: Vec<String>,
     },
     /// Apply revisions up to TARGET (head, heads, +N, an id or a unique prefix)
     #[command(
@@ -358,6 +366,15 @@ pub fn run() -> ExitCode {
 
 /// A stream that keeps the library's styles when colour is on, and drops
 /// them when it is off (`--color never`, NO_COLOR, not a terminal).
+/// One line typed at the terminal after `question` (on standard error);
+/// `None` for an empty line or the end of input.
+fn ask(question: &str) -> Option<String> {
+    eprint!("{question}");
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).ok()?;
+    Some(line.trim().to_string()).filter(|l| !l.is_empty())
+}
+
 fn styled<S: anstream::stream::RawStream + anstream::stream::AsLockedWrite + 'static>(
     raw: S,
     choice: ColorChoice,
@@ -550,8 +567,10 @@ fn dispatch(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resu
             rehearse_data,
             no_rehearse,
             allow_drop_all,
+            fill,
+            accept_conversion,
         } => {
-            let opts = RevisionOptions {
+            let mut opts = RevisionOptions {
                 message: message.clone(),
                 autogenerate: *autogenerate,
                 rev_id: rev_id.clone(),
@@ -559,8 +578,34 @@ fn dispatch(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resu
                 rehearse_data: *rehearse_data,
                 no_rehearse: *no_rehearse,
                 allow_drop_all: *allow_drop_all,
+                fills: fill.clone(),
+                accept_conversions: accept_conversion.clone(),
+                ask_fills: std::io::stdin().is_terminal() && std::io::stderr().is_terminal(),
             };
-            commands::revision(&ctx, &opts, &mut io)?
+            // As Django's makemigrations asks: a one-off value for the rows
+            // already there, typed at the terminal, then the same command.
+            loop {
+                match commands::revision(&ctx, &opts, &mut io) {
+                    Err(autogen::Error::NeedsFill(columns)) => {
+                        for (table, column, rows) in columns {
+                            let value = ask(&format!(
+                                "`{table}.{column}` is new, NOT NULL and without a default, and `{table}` holds {rows} \
+                                 rows: a one-off value for them (SQL, such as 0 or 'none'; the schema gets no \
+                                 default), or nothing to stop: "
+                            ));
+                            match value {
+                                Some(v) => opts.fills.push(format!("{table}.{column}={v}")),
+                                None => {
+                                    return Err(
+                                        autogen::Error::Refused("no value given: nothing was written".into()).into()
+                                    )
+                                }
+                            }
+                        }
+                    }
+                    other => break other?,
+                }
+            }
         }
         Command::Upgrade { target, sql, fleet } | Command::Downgrade { target, sql, fleet } => {
             let direction =

@@ -52,8 +52,8 @@ pub use engine::sqlite::{apply_script, foreign_key_violations, introspect, Acces
 pub use engine::{Engine, EngineError, RunError, ScratchCopy, Stop};
 pub use migrate::revision::{parse as parse_revision, NewRevision, Revision, RevisionError};
 pub use plan::{
-    built, migration, plan, script, statements, Capabilities, Forced, Migration, Plan, Reason, Rebuild, Refusal, Sizes,
-    Statement, Step,
+    built, migration, plan, script, statements, Capabilities, Fill, Forced, Migration, Options as PlanOptions, Plan,
+    Reason, Rebuild, Refusal, Sizes, Statement, Step,
 };
 pub use source::introspect::{Filter, IntrospectError};
 pub use source::model::write::model_yaml;

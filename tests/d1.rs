@@ -252,6 +252,46 @@ fn the_textbook_rebuild_deletes_children_on_d1_and_autogen_does_not() {
     assert_eq!(results[0][0]["children"], 2);
 }
 
+/// Issue 25 on the real D1: an excluded table that references a rebuilt
+/// one keeps its rows (held like the others), and a revision planned on
+/// the database as it was refuses the database with a column added by
+/// hand since, changing nothing, until the column is gone again.
+#[test]
+fn on_d1_excluded_children_are_kept_and_drift_refused() {
+    let schema = "CREATE TABLE p (id INTEGER PRIMARY KEY, name TEXT NOT NULL);";
+    let p = D1Project::new(schema);
+    let config = std::fs::read_to_string(p.path().join("autogen.yaml")).unwrap();
+    std::fs::write(p.path().join("autogen.yaml"), format!("{config}exclude: [\"legacy_*\"]\n")).unwrap();
+    p.ok(&["revision", "--autogenerate", "-m", "init"]);
+    p.ok(&["upgrade"]);
+    p.wrangler(
+        "CREATE TABLE legacy_c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id) ON DELETE CASCADE); \
+         CREATE TABLE legacy_n (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id) ON DELETE SET NULL); \
+         INSERT INTO p VALUES (1, 'a'), (2, 'b'); INSERT INTO legacy_c VALUES (10, 1), (11, 2); \
+         INSERT INTO legacy_n VALUES (20, 1), (21, 2)",
+    );
+    let tables = ["p", "legacy_c", "legacy_n"];
+    let start = p.state(&tables);
+    p.set_model("CREATE TABLE p (id INTEGER PRIMARY KEY, name VARCHAR(9) NOT NULL);");
+    p.ok(&["revision", "--autogenerate", "-m", "retype name"]);
+    p.wrangler("ALTER TABLE p ADD COLUMN extra TEXT");
+    let out = p.run(&["upgrade"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("`p` has a column `extra` the revision was not planned with"),
+        "{}",
+        text(&out.stderr)
+    );
+    p.wrangler("ALTER TABLE p DROP COLUMN extra");
+    assert_eq!(p.state(&tables), start, "the refused revision changed something");
+    p.ok(&["upgrade"]);
+    let after = p.state(&tables);
+    assert_eq!(after.rows, start.rows, "rows changed: the excluded children must be kept");
+    assert_eq!(after.broken_keys, "0");
+    p.ok(&["downgrade", "-1"]);
+    assert_eq!(p.state(&tables).rows, start.rows);
+}
+
 #[test]
 fn a_failing_revision_on_d1_leaves_the_database_as_it_was() {
     let p = D1Project::new("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT);");

@@ -74,6 +74,7 @@ fn run_fixture(name: &str) {
         start: &start,
         model: &model,
         filter: &Default::default(),
+        accepted: &[],
     };
     for copy in [ScratchCopy::Schema, ScratchCopy::Rows] {
         let mut scratch = Sqlite::scratch_of(&conn, copy).unwrap();

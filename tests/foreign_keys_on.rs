@@ -195,3 +195,54 @@ fn a_self_reference_that_restricts() {
         INSERT INTO emp VALUES (1, NULL), (2, 1), (3, 2);";
     up_and_down(ddl, |ddl| ddl.replace("boss INTEGER", "boss BIGINT"));
 }
+
+/// Case 3 of issue 25: tables that `exclude` keeps out of the model are
+/// still in the database, and a rebuild of the table they reference must
+/// keep their rows where foreign keys stay on: they are held like the
+/// others, their triggers set aside; lint's AG401 names them before it runs.
+#[test]
+fn excluded_children_are_held_too() {
+    let conn = database(
+        "CREATE TABLE p (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
+         CREATE TABLE legacy_cascade (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id) ON DELETE CASCADE);
+         CREATE TABLE legacy_setnull (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id) ON DELETE SET NULL);
+         CREATE TABLE legacy_log (what TEXT);
+         CREATE TRIGGER legacy_gone AFTER DELETE ON legacy_cascade BEGIN INSERT INTO legacy_log VALUES ('gone'); END;
+         INSERT INTO p VALUES (1, 'a'), (2, 'b');
+         INSERT INTO legacy_cascade VALUES (10, 1), (11, 2);
+         INSERT INTO legacy_setnull VALUES (20, 1), (21, 2);",
+    );
+    let filter = Filter { exclude: vec!["legacy_*".into()], ..Filter::default() };
+    let start = autogen::introspect(&conn, &filter).unwrap();
+    assert_eq!(start.outside.tables.len(), 3, "the excluded tables are read, outside the managed schema");
+    let target = Connection::open_in_memory().unwrap();
+    target.execute_batch("CREATE TABLE p (id INTEGER PRIMARY KEY, name VARCHAR(9) NOT NULL)").unwrap();
+    let want = autogen::introspect(&target, &Filter::default()).unwrap();
+    let d = autogen::diff(&start, &want);
+    let autogen::Migration { up, down } = autogen::migration(&d, &start, &want, &Capabilities::D1, &Default::default());
+    assert!(up.contains("DELETE FROM \"legacy_cascade\"") && up.contains("DROP TRIGGER \"legacy_gone\""), "{up}");
+    assert!(up.contains(r#""referenced_by":["legacy_cascade","legacy_setnull"]"#), "{up}");
+
+    let policy = autogen::Policy::default();
+    let linter = autogen::Lint { filter: &filter, caps: Capabilities::D1, policy: &policy };
+    let subject = autogen::Subject { revision: "up", file: "", script: &up, line: 1 };
+    let planned = linter.review_planned(&subject, &start, &d).unwrap();
+    assert!(planned.iter().all(|f| f.code != autogen::Code::AG401), "held children are not at risk: {planned:?}");
+    let textbook = autogen::script(&autogen::plan(&d, &want, &Capabilities::SQLITE));
+    let subject = autogen::Subject { revision: "textbook", file: "", script: &textbook, line: 1 };
+    let found = linter.review_planned(&subject, &start, &d).unwrap();
+    assert!(
+        found.iter().any(|f| f.code == autogen::Code::AG401 && f.message.contains("`legacy_cascade`")),
+        "AG401 counts the excluded child: {found:?}"
+    );
+
+    let before = rows(&conn);
+    run_as_d1(&conn, &up, "upgrade").unwrap_or_else(|e| panic!("upgrade: {e}\n{up}"));
+    healthy(&conn);
+    assert_eq!(rows(&conn), before, "the upgrade changed rows:\n{up}");
+    assert!(autogen::diff(&autogen::introspect(&conn, &filter).unwrap(), &want).is_empty());
+    run_as_d1(&conn, &down, "downgrade").unwrap_or_else(|e| panic!("downgrade: {e}\n{down}"));
+    healthy(&conn);
+    assert_eq!(rows(&conn), before, "the downgrade changed rows");
+    assert!(autogen::diff(&autogen::introspect(&conn, &filter).unwrap(), &start).is_empty());
+}

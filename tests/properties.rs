@@ -235,8 +235,129 @@ proptest! {
         let filter = autogen::Filter::default();
         let (up, down) = (&m.up, &m.down);
         let (diff, start) = (&m.diff, &start_schema);
-        let rehearsal = autogen::Rehearsal { up, down, diff, start, model: &target, filter: &filter };
+        let rehearsal = autogen::Rehearsal { up, down, diff, start, model: &target, filter: &filter, accepted: &[] };
         rehearsal.on(&mut scratch).unwrap_or_else(|e| panic!("rehearsal: {e}\n--- up\n{}\n--- down\n{}", m.up, m.down));
         support::assert_round_trip(&conn, &target, &m, "property");
+    }
+}
+
+/// What a database the revision was not planned on may have besides
+/// (issue 25): a column, an index or a trigger added by hand on one table,
+/// or only more rows.
+#[derive(Debug, Clone, Copy)]
+enum Drift {
+    Column,
+    Index,
+    Trigger,
+    MoreRows,
+}
+
+fn drift() -> impl Strategy<Value = (Drift, usize)> {
+    (prop_oneof![Just(Drift::Column), Just(Drift::Index), Just(Drift::Trigger), Just(Drift::MoreRows)], 0usize..8)
+}
+
+/// The name `drift_*` of the object a drift added, and its table.
+fn apply_drift(
+    conn: &rusqlite::Connection,
+    schema: &Schema,
+    (kind, pick): (Drift, usize),
+    rows: usize,
+) -> Option<String> {
+    let table = schema.tables.values().nth(pick % schema.tables.len().max(1))?;
+    let t = autogen::sql::quote::ident(&table.name);
+    let first = autogen::sql::quote::ident(&table.columns[0].name);
+    match kind {
+        Drift::Column => conn.execute_batch(&format!("ALTER TABLE {t} ADD COLUMN drift_col TEXT DEFAULT 'kept'")),
+        Drift::Index => conn.execute_batch(&format!("CREATE INDEX drift_ix ON {t} ({first})")),
+        Drift::Trigger => conn.execute_batch(&format!(
+            "CREATE TRIGGER drift_tr AFTER DELETE ON {t} BEGIN SELECT RAISE(ABORT, 'a row was deleted'); END"
+        )),
+        Drift::MoreRows => {
+            // Rows numbered after the ones already there.
+            seed_from(conn, schema, rows + 1, rows + 3);
+            return None;
+        }
+    }
+    .unwrap_or_else(|e| panic!("drift {kind:?} on {t}: {e}"));
+    Some(table.name.clone())
+}
+
+/// [`seed`]'s rows `from..=to`.
+fn seed_from(conn: &rusqlite::Connection, schema: &Schema, from: usize, to: usize) {
+    for table in schema.tables.values() {
+        for n in from as i64..=to as i64 {
+            let cols: Vec<&Column> = table.columns.iter().filter(|c| c.name != "parent_id").collect();
+            let names: Vec<String> = cols.iter().map(|c| autogen::sql::quote::ident(&c.name)).collect();
+            let values: Vec<String> =
+                cols.iter().map(|c| if c.ty == "TEXT" { format!("'{n}'") } else { n.to_string() }).collect();
+            let sql = format!(
+                "INSERT INTO {} ({}) VALUES ({})",
+                autogen::sql::quote::ident(&table.name),
+                names.join(", "),
+                values.join(", ")
+            );
+            conn.execute(&sql, []).unwrap();
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Planned on one database, run on another that drifted: every run
+    /// either refuses, changing nothing, or keeps every row and what the
+    /// drift added.
+    #[test]
+    fn planned_on_one_database_run_on_a_drifted_one(
+        from in schema_spec(), to in schema_spec(), rows in 0usize..4, drift in drift()
+    ) {
+        let start = build(&from);
+        let target = build(&to);
+        let open = || {
+            let conn = rusqlite::Connection::open_in_memory().unwrap();
+            for stmt in autogen::schema::ddl::schema_ddl(&start) {
+                conn.execute_batch(&stmt).unwrap();
+            }
+            seed(&conn, &start, rows);
+            conn
+        };
+        let dev = open();
+        let m = support::generate(&dev, &target);
+        let prod = open();
+        let drifted = apply_drift(&prod, &start, drift, rows);
+        let before = (support::dump(&prod), support::stored_sql(&prod));
+        let counts = support::row_counts(&prod);
+        match autogen::apply_script(&prod, &m.up, "up", "") {
+            Err(e) => {
+                // A refusal changes nothing.
+                prop_assert_eq!((support::dump(&prod), support::stored_sql(&prod)), before, "{}", e);
+            }
+            Ok(()) => {
+                support::assert_healthy(&prod, "the drifted database after the upgrade");
+                let renamed = |t: &str| {
+                    m.diff.renames.tables.iter().find(|(o, _)| o.eq_ignore_ascii_case(t)).map_or(t.to_string(), |(_, n)| n.clone())
+                };
+                let after = support::row_counts(&prod);
+                for (table, n) in &counts {
+                    if let Some((_, now)) = after.iter().find(|(t, _)| t.eq_ignore_ascii_case(&renamed(table))) {
+                        prop_assert_eq!(now, n, "rows of `{}`\n{}", table, m.up);
+                    }
+                }
+                // What the drift added is still there, where its table is.
+                if let Some(table) = drifted.filter(|t| target.table(&renamed(t)).is_some()) {
+                    let table = renamed(&table);
+                    let has = |sql: &str| prod.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap() > 0;
+                    let kept = match drift.0 {
+                        Drift::Column => has(&format!(
+                            "SELECT count(*) FROM pragma_table_info('{table}') WHERE name = 'drift_col'"
+                        )),
+                        Drift::Index => has("SELECT count(*) FROM sqlite_schema WHERE name = 'drift_ix'"),
+                        Drift::Trigger => has("SELECT count(*) FROM sqlite_schema WHERE name = 'drift_tr'"),
+                        Drift::MoreRows => true,
+                    };
+                    prop_assert!(kept, "{:?} on `{}` was lost by an upgrade that ran:\n{}", drift.0, table, m.up);
+                }
+            }
+        }
     }
 }

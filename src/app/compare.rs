@@ -51,7 +51,7 @@ pub fn diff(ctx: &Context, opts: &DiffOptions, io: &mut Io) -> Result<Outcome> {
         let warnings = data_warnings(&mut engine, d, &model.schema);
         let upgrade = kept.as_ref().map(|db| {
             let sizes = super::sizes(engine.as_mut().map(|e| &mut **e as &mut dyn Engine), d, db);
-            plan::section(d, db, &model.schema, &caps, &sizes)
+            plan::section(d, db, &model.schema, &caps, &plan::Options { sizes, ..Default::default() })
         });
         // The report is drawn while SQLite checks the model on the other
         // thread; it is written only once the check has passed.
@@ -124,7 +124,7 @@ pub fn check(ctx: &Context, io: &mut Io) -> Result<Outcome> {
     report::write_text(&d, &model.schema, io.out).map_err(write_error)?;
     let caps = engine.as_ref().map_or(Capabilities::SQLITE, |e| e.capabilities());
     let sizes = super::sizes(engine.as_mut().map(|e| &mut **e as &mut dyn Engine), &d, &db);
-    let up = plan::section(&d, &db, &model.schema, &caps, &sizes);
+    let up = plan::section(&d, &db, &model.schema, &caps, &plan::Options { sizes, ..Default::default() });
     let mut findings = super::lint::findings_of_new(ctx, caps, &up, &db, &d)?;
     findings.extend(history_findings);
     if !findings.is_empty() {

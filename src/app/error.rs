@@ -47,6 +47,14 @@ pub enum Error {
     /// A part of autogen failed where it should not (a helper thread).
     #[error("{0}")]
     Internal(String),
+    /// New NOT NULL columns without a default over rows already there:
+    /// (table, column, rows). Raised only when the caller can ask for a
+    /// one-off value (a terminal), which then goes into `--fill`.
+    #[error(
+        "{}: give the rows already there a one-off value with `--fill TABLE.COLUMN=EXPR`",
+        .0.iter().map(|(t, c, n)| format!("`{t}.{c}` is new, NOT NULL and without a default over {n} rows")).collect::<Vec<_>>().join("; ")
+    )]
+    NeedsFill(Vec<(String, String, i64)>),
 }
 
 impl Error {

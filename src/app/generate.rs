@@ -24,6 +24,86 @@ pub struct RevisionOptions {
     pub no_rehearse: bool,
     /// Let a model without tables drop every table of the database.
     pub allow_drop_all: bool,
+    /// `TABLE.COLUMN=EXPR`: one-off values for the rows already there of
+    /// new NOT NULL columns without a default.
+    pub fills: Vec<String>,
+    /// `TABLE.COLUMN`: conversions of stored values the user accepts.
+    pub accept_conversions: Vec<String>,
+    /// Ask for the fills that are missing ([`Error::NeedsFill`]) rather
+    /// than let the rehearsal fail on them.
+    pub ask_fills: bool,
+}
+
+/// `TABLE.COLUMN` of a model table and column, as the model names them.
+fn model_column(spec: &str, model: &crate::schema::Schema, flag: &str) -> Result<(String, String)> {
+    let usage = |why: String| Error::Usage(format!("`{flag} {spec}`: {why}"));
+    let (table, column) = spec.split_once('.').ok_or_else(|| usage("write it as TABLE.COLUMN".into()))?;
+    let table = model.table(table.trim()).ok_or_else(|| usage(format!("the model has no table `{table}`")))?;
+    let column = table
+        .column(column.trim())
+        .ok_or_else(|| usage(format!("table `{}` of the model has no column `{column}`", table.name)))?;
+    Ok((table.name.clone(), column.name.clone()))
+}
+
+/// The `--fill` values, each for a column the diff adds NOT NULL without a
+/// default (for any other, a fill would be taken for a default it is not).
+fn fills(opts: &RevisionOptions, d: &Diff, model: &crate::schema::Schema) -> Result<Vec<plan::Fill>> {
+    let mut out = Vec::new();
+    for spec in &opts.fills {
+        let (target, value) = spec
+            .split_once('=')
+            .filter(|(_, v)| !v.trim().is_empty())
+            .ok_or_else(|| Error::Usage(format!("`--fill {spec}`: write it as TABLE.COLUMN=EXPR")))?;
+        let (table, column) = model_column(target, model, "--fill")?;
+        crate::sql::lexer::check_expression(value)
+            .map_err(|e| Error::Usage(format!("`--fill {spec}`: `{value}` is not an SQL expression: {}", e.message)))?;
+        let added = d.changes.iter().any(|c| {
+            matches!(c, crate::diff::Change::AddColumn { table: t, column: c }
+                if crate::schema::same_name(t, &table) && crate::schema::same_name(&c.name, &column)
+                    && !c.nullable && c.default.is_none() && c.generated.is_none())
+        });
+        if !added {
+            return Err(Error::Usage(format!(
+                "`--fill {spec}`: `{table}.{column}` is not a column this revision adds NOT NULL without a default \
+                 (only such a column needs a value for the rows already there)"
+            )));
+        }
+        out.push(plan::Fill { table, column, value: value.trim().to_string() });
+    }
+    Ok(out)
+}
+
+/// New NOT NULL columns without a default and no fill, over tables that
+/// hold rows: (table, column, rows).
+fn missing_fills(engine: &mut Option<Box<dyn Engine>>, d: &Diff, fills: &[plan::Fill]) -> Vec<(String, String, i64)> {
+    let Some(engine) = engine.as_mut() else { return Vec::new() };
+    let wanted: Vec<(&String, &crate::schema::Column)> = d
+        .changes
+        .iter()
+        .filter_map(|c| match c {
+            crate::diff::Change::AddColumn { table, column }
+                if !column.nullable && column.default.is_none() && column.generated.is_none() =>
+            {
+                Some((table, column))
+            }
+            _ => None,
+        })
+        .filter(|(t, c)| {
+            !fills.iter().any(|f| crate::schema::same_name(&f.table, t) && crate::schema::same_name(&f.column, &c.name))
+        })
+        .collect();
+    let queries: Vec<String> = wanted
+        .iter()
+        .map(|(t, _)| {
+            let stored = d.renames.tables.iter().find(|(_, n)| crate::schema::same_name(n, t)).map_or(*t, |(o, _)| o);
+            format!("SELECT count(*) FROM {}", crate::sql::quote::ident(stored))
+        })
+        .collect();
+    wanted
+        .into_iter()
+        .zip(engine.counts(&queries))
+        .filter_map(|((t, c), n)| n.filter(|n| *n > 0).map(|n| (t.clone(), c.name.clone(), n)))
+        .collect()
 }
 
 /// A revision message is one line of text: a line break would write
@@ -54,11 +134,23 @@ pub fn revision(ctx: &Context, opts: &RevisionOptions, io: &mut Io) -> Result<Ou
     } else {
         ("-- Write the upgrade SQL here.".to_string(), "-- Write the downgrade SQL here.".to_string(), Vec::new())
     };
-    let notes = if opts.autogenerate && opts.no_rehearse {
+    let mut notes = if opts.autogenerate && opts.no_rehearse {
         vec!["Rehearsal: skipped (--no-rehearse): this revision was written without being run first".to_string()]
     } else {
         Vec::new()
     };
+    // What the review should see: values given and conversions accepted.
+    if opts.autogenerate {
+        for spec in &opts.fills {
+            notes.push(format!("Filled: {} for the rows already there (--fill)", spec.trim()));
+        }
+        for spec in &opts.accept_conversions {
+            notes.push(format!(
+                "Accepted conversion: the stored values of {} convert (--accept-conversion)",
+                spec.trim()
+            ));
+        }
+    }
     let new = NewRevision {
         id: &id,
         parents: &parents,
@@ -132,20 +224,44 @@ fn autogenerate(
             ctx.schema_path()?.display()
         )));
     }
+    let accepted: Vec<(String, String)> = opts
+        .accept_conversions
+        .iter()
+        .map(|spec| model_column(spec, &model.schema, "--accept-conversion"))
+        .collect::<Result<_>>()?;
     // The warnings come back even when the rehearsal fails: they often say why.
     let (up_diff, (warnings, generated)) = diff_then(&model, &db, |d, stop| {
         let warnings = data_warnings(&mut engine, d, &model.schema);
         if d.is_empty() && !opts.allow_empty {
             return Ok((warnings, Ok(None)));
         }
+        let fills = match fills(opts, d, &model.schema) {
+            Ok(fills) => fills,
+            Err(e) => return Ok((warnings, Err(e))),
+        };
+        // A column given a value for its rows no longer fails the upgrade.
+        let mut warnings = warnings;
+        warnings.retain(|w| {
+            !fills
+                .iter()
+                .any(|f| w.starts_with(&format!("`{}.{}` is added NOT NULL without a default", f.table, f.column)))
+        });
+        if opts.ask_fills {
+            let missing = missing_fills(&mut engine, d, &fills);
+            if !missing.is_empty() {
+                return Ok((warnings, Err(Error::NeedsFill(missing))));
+            }
+        }
+        let how = Planned { copy: None, fills: &fills, accepted: &accepted };
         let copy = match (opts.no_rehearse, opts.rehearse_data) {
             (true, _) => None,
             (false, true) => Some(ScratchCopy::Rows),
             (false, false) => Some(ScratchCopy::Schema),
         };
+        let how = Planned { copy, ..how };
         let generated = match engine.as_mut() {
-            Some(engine) => rehearsed_sql(ctx, Some(engine.as_mut()), d, &db, &model.schema, copy, stop),
-            None => rehearsed_sql(ctx, None, d, &db, &model.schema, copy, stop),
+            Some(engine) => rehearsed_sql(ctx, Some(engine.as_mut()), d, &db, &model.schema, &how, stop),
+            None => rehearsed_sql(ctx, None, d, &db, &model.schema, &how, stop),
         };
         let caps = engine.as_ref().map_or(Capabilities::SQLITE, |e| e.capabilities());
         let linted = generated.and_then(|(up, down)| {
@@ -167,25 +283,35 @@ fn autogenerate(
     Ok(generated)
 }
 
+/// How a revision is planned and rehearsed.
+struct Planned<'a> {
+    /// What the rehearsal copies; `None`: no rehearsal (`--no-rehearse`).
+    copy: Option<ScratchCopy>,
+    fills: &'a [plan::Fill],
+    accepted: &'a [(String, String)],
+}
+
 /// The upgrade and downgrade SQL for `d`, run on a scratch copy of the
 /// database first (an empty one when there is no database yet), unless
-/// `copy` is `None` (`--no-rehearse`).
+/// there is no copy to make (`--no-rehearse`).
 fn rehearsed_sql(
     ctx: &Context,
     engine: Option<&mut dyn Engine>,
     d: &Diff,
     db: &crate::schema::Schema,
     model: &crate::schema::Schema,
-    copy: Option<ScratchCopy>,
+    how: &Planned,
     stop: &Stop,
 ) -> Result<(String, String)> {
     let caps = engine.as_ref().map_or(Capabilities::SQLITE, |e| e.capabilities());
     let mut engine = engine;
     let sizes = super::sizes(engine.as_mut().map(|e| &mut **e as &mut dyn Engine), d, db);
-    let plan::Migration { up, down } = plan::migration(d, db, model, &caps, &sizes);
+    let options = plan::Options { sizes, fills: how.fills.to_vec(), ..Default::default() };
+    let plan::Migration { up, down } = plan::migration(d, db, model, &caps, &options);
     let filter = ctx.filter();
-    let rehearsal = Rehearsal { up: &up, down: &down, diff: d, start: db, model, filter: &filter };
-    match (engine, copy) {
+    let rehearsal =
+        Rehearsal { up: &up, down: &down, diff: d, start: db, model, filter: &filter, accepted: how.accepted };
+    match (engine, how.copy) {
         (_, None) => {}
         (Some(engine), Some(copy)) => rehearsal.on_copy_of(engine, copy, stop)?,
         (None, Some(_)) => rehearsal.on(&mut crate::engine::sqlite::Sqlite::memory()?)?,

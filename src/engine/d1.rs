@@ -285,6 +285,11 @@ impl Engine for D1 {
             .collect())
     }
 
+    fn rows(&mut self, request: &DigestRequest, limit: usize) -> Result<Vec<String>, EngineError> {
+        let results = self.query(&[request.ordered(limit)])?;
+        Ok(results.iter().flatten().map(|row| text(row, "autogen_row").unwrap_or_default()).collect())
+    }
+
     fn versions(&mut self, version_table: &str) -> Result<Versions, EngineError> {
         // Where both tables are there (every run but the first) one call
         // reads their columns and their rows; else the rows' queries fail

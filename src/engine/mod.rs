@@ -76,19 +76,51 @@ pub enum Ran {
 }
 
 /// The rows of a table, counted and hashed ([`Engine::digest`]).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Digest {
     pub rows: i64,
-    /// The wrapping sum of each row's hash, so that order does not count.
-    pub sum: u64,
+    /// For each value of a row (the rowid first where it is read), the
+    /// wrapping sum of its hash with the row's first value (its key), so
+    /// that order does not count and a value that changed is found by its
+    /// column.
+    pub columns: Vec<u64>,
 }
 
 impl Digest {
-    /// Adds one row, given as the text of its values.
+    /// Adds one row, given as the text [`DigestRequest::query`] makes of it.
     pub fn add(&mut self, row: &str) {
         self.rows += 1;
-        self.sum = self.sum.wrapping_add(fnv1a(row.as_bytes()));
+        let values = quoted_values(row);
+        if self.columns.len() < values.len() {
+            self.columns.resize(values.len(), 0);
+        }
+        let key = values.first().map_or(0, |k| fnv1a(k.as_bytes()));
+        for (sum, value) in self.columns.iter_mut().zip(&values) {
+            *sum = sum.wrapping_add(fnv1a(value.as_bytes()).wrapping_mul(31).wrapping_add(key));
+        }
     }
+}
+
+/// The values of a row as [`DigestRequest::query`] joins them: each
+/// `quote()`d (NULL, a number, `'text'` with `'` doubled, `X'hex'`),
+/// separated by `,`. A comma inside quotes is text.
+pub fn quoted_values(row: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut start, mut quoted) = (0, false);
+    for (i, c) in row.char_indices() {
+        match c {
+            '\'' => quoted = !quoted,
+            ',' if !quoted => {
+                out.push(&row[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if !row.is_empty() {
+        out.push(&row[start..]);
+    }
+    out
 }
 
 /// One table's rows to digest ([`Engine::digests`]).
@@ -112,6 +144,16 @@ impl DigestRequest {
         }
         let list = if values.is_empty() { "''".to_string() } else { values.join(" || ',' || ") };
         format!("SELECT {list} AS autogen_row FROM {}", ident(&self.table))
+    }
+
+    /// [`DigestRequest::query`] in the order of the rowid (or of the first
+    /// column, for a table without one), at most `limit` rows.
+    pub fn ordered(&self, limit: usize) -> String {
+        let order = match self.rowid {
+            Some(alias) => alias.to_string(),
+            None => "1".into(),
+        };
+        format!("{} ORDER BY {order} LIMIT {limit}", self.query())
     }
 }
 
@@ -192,6 +234,11 @@ pub trait Engine: Send {
     fn digests(&mut self, requests: &[DigestRequest]) -> Result<Vec<Digest>, EngineError> {
         requests.iter().map(|r| self.digest(&r.table, &r.columns, r.rowid)).collect()
     }
+
+    /// The first `limit` rows of a [`DigestRequest`], in the order of the
+    /// table's key, each as [`DigestRequest::query`] writes it: to show a
+    /// row that a revision changed.
+    fn rows(&mut self, request: &DigestRequest, limit: usize) -> Result<Vec<String>, EngineError>;
 
     /// The version table; empty when it does not exist.
     fn versions(&mut self, version_table: &str) -> Result<Versions, EngineError>;

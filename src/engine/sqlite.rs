@@ -137,6 +137,13 @@ impl Engine for Sqlite {
         Ok(digest)
     }
 
+    fn rows(&mut self, request: &DigestRequest, limit: usize) -> Result<Vec<String>, EngineError> {
+        let fail = |e| EngineError::Db(DbError::classify(&self.path, Duration::ZERO, e));
+        let mut stmt = self.conn.prepare(&request.ordered(limit)).map_err(fail)?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(fail)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(fail)
+    }
+
     fn versions(&mut self, version_table: &str) -> Result<Versions, EngineError> {
         Ok(read_versions(&self.conn, &self.path, self.busy, version_table)?)
     }

@@ -35,13 +35,9 @@ const WORTH_SAVING_US: u64 = 2_000;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Sizes {
     pub copy_us: BTreeMap<String, u64>,
-    /// For tests: how every rebuild finishes, whatever the cost, so that
-    /// each form is exercised on every case rather than where the weights
-    /// happen to choose it.
-    pub force: Option<Forced>,
 }
 
-/// A rebuild's form taken whatever the cost ([`Sizes::force`]).
+/// A rebuild's form taken whatever the cost ([`super::Options::force`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Forced {
     /// The RENAME finish, its copy naming every column (never `SELECT *`).

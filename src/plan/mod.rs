@@ -192,6 +192,30 @@ pub struct Held {
     pub restore_rowid: bool,
 }
 
+/// What a plan is made with besides the two schemas.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Options {
+    /// The engine's estimate of each changed table's copy cost.
+    pub sizes: Sizes,
+    /// For tests: how every rebuild finishes, whatever the cost, so that
+    /// each form is exercised on every case rather than where the weights
+    /// happen to choose it.
+    pub force: Option<Forced>,
+    /// One-off values for the existing rows of new NOT NULL columns without
+    /// a default (`--fill todos.priority=0`), given to the upgrade's copy
+    /// only: the schema gets no default.
+    pub fills: Vec<Fill>,
+}
+
+/// A new column's one-off value for the rows already there: SQL, read in
+/// the rebuild's copy from the old row (so it may name its columns).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fill {
+    pub table: String,
+    pub column: String,
+    pub value: String,
+}
+
 /// The steps of one direction of a migration, in the order they run.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Plan {
@@ -328,14 +352,15 @@ enum TableAction {
 /// assert!(matches!(p.steps.as_slice(), [Step::Rebuild(_)]));
 /// ```
 pub fn plan(diff: &Diff, to: &Schema, caps: &Capabilities) -> Plan {
-    plan_with(diff, to, caps, &Sizes::default())
+    plan_with(diff, to, caps, &Options::default())
 }
 
 /// [`plan`], with the engine's estimate of what copying each changed
 /// table's rows costs: where the schema is large and a table small, a
 /// rebuild copies the rows twice instead of renaming, and ALTERs that
 /// re-read the schema become such a rebuild ([`cost`]).
-pub fn plan_with(diff: &Diff, to: &Schema, caps: &Capabilities, sizes: &Sizes) -> Plan {
+pub fn plan_with(diff: &Diff, to: &Schema, caps: &Capabilities, options: &Options) -> Plan {
+    let sizes = &options.sizes;
     let from = &diff.renamed;
     let names = Names::of(&[from, to]);
     let names = &names;
@@ -349,7 +374,7 @@ pub fn plan_with(diff: &Diff, to: &Schema, caps: &Capabilities, sizes: &Sizes) -
     let finishes: BTreeMap<String, Finish> = rebuilt
         .iter()
         .map(|k| {
-            let finish = match (sizes.force, caps.foreign_keys_off) {
+            let finish = match (options.force, caps.foreign_keys_off) {
                 (Some(Forced::CopyBack), true) => Finish::CopyBack { why: CopyBackWhy::Forced, held: false },
                 (Some(Forced::RenameNamingColumns), true) => Finish::Rename,
                 _ => finish(caps, sizes.of(k), objects),
@@ -479,7 +504,12 @@ pub fn plan_with(diff: &Diff, to: &Schema, caps: &Capabilities, sizes: &Sizes) -
                     .filter(|(t, _, _)| same_name(t, &table.name))
                     .map(|(_, o, n)| (o.clone(), n.clone()))
                     .collect();
-                let placeholders = if diff.restores { placeholders(have, table) } else { Vec::new() };
+                let placeholders = if diff.restores {
+                    placeholders(have, table)
+                } else {
+                    let fills = options.fills.iter().filter(|f| same_name(&f.table, &table.name));
+                    fills.map(|f| (f.column.clone(), f.value.clone())).collect()
+                };
                 // A downgrade builds the start exactly. An upgrade keeps the
                 // rowid column as the database declares it, and the columns
                 // in the database's order, new ones after (model.md: order is
@@ -498,7 +528,7 @@ pub fn plan_with(diff: &Diff, to: &Schema, caps: &Capabilities, sizes: &Sizes) -
                     placeholders,
                     keeps_counter: !diff.restores,
                     finish: finishes[&key],
-                    names_columns: sizes.force == Some(Forced::RenameNamingColumns),
+                    names_columns: options.force == Some(Forced::RenameNamingColumns),
                 }))
             }
             _ => {}
@@ -574,16 +604,21 @@ pub struct Migration {
 /// assert!(m.up.contains("\"b\" INT,\n    \"a\" TEXT\n"));
 /// assert!(m.down.contains("-- autogen:expect {\"table\":\"t\",\"columns\":[\"b\",\"a\"]"));
 /// ```
-pub fn migration(diff: &Diff, start: &Schema, to: &Schema, caps: &Capabilities, sizes: &Sizes) -> Migration {
+pub fn migration(diff: &Diff, start: &Schema, to: &Schema, caps: &Capabilities, options: &Options) -> Migration {
     let after = built(diff, to);
     let down_diff = crate::diff::reverse(diff, start, &after);
-    Migration { up: section(diff, start, to, caps, sizes), down: section(&down_diff, &after, start, caps, sizes) }
+    // The fills are the upgrade's: a downgrade drops those columns.
+    let down_options = Options { fills: Vec::new(), ..options.clone() };
+    Migration {
+        up: section(diff, start, to, caps, options),
+        down: section(&down_diff, &after, start, caps, &down_options),
+    }
 }
 
 /// One section of a revision: the plan from `start` through `diff` to
 /// `to`, headed by what it expects of the database.
-pub fn section(diff: &Diff, start: &Schema, to: &Schema, caps: &Capabilities, sizes: &Sizes) -> String {
-    let plan = plan_with(diff, to, caps, sizes);
+pub fn section(diff: &Diff, start: &Schema, to: &Schema, caps: &Capabilities, options: &Options) -> String {
+    let plan = plan_with(diff, to, caps, options);
     let expected = expect::expectations(start, diff, &plan, !caps.foreign_keys_off);
     format!("{}{}", expect::render(&expected), script(&plan))
 }

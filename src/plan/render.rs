@@ -103,7 +103,11 @@ fn rebuild_statements(r: &Rebuild) -> Vec<Statement> {
         r.renamed_columns.iter().map(|(o, n)| format!("  - column `{o}` is renamed to `{n}` by the copy below")),
     );
     why.extend(r.placeholders.iter().map(|(c, value)| {
-        if is_rowid_name(value) {
+        // An upgrade's values are the user's (`--fill`); a downgrade's
+        // stand for values the upgrade dropped.
+        if r.keeps_counter {
+            format!("  - column `{c}` is new, NOT NULL without a default: the rows already there get {value} (--fill)")
+        } else if is_rowid_name(value) {
             format!("  - column `{c}` comes back as the rowid: its values are the rowids the table kept")
         } else {
             format!(

@@ -18,12 +18,8 @@ pub enum RehearsalError {
         advice(source)
     )]
     Failed { direction: &'static str, source: Box<RunError> },
-    #[error(
-        "rehearsal: after the {direction}, `{table}` {}, so no revision was written: the revision would lose or \
-         change rows",
-        changed(before, after, what)
-    )]
-    RowsChanged { direction: &'static str, table: String, what: String, before: Digest, after: Digest },
+    #[error("rehearsal: after the {}, {}, so no revision was written", .0.direction, changed(.0))]
+    RowsChanged(Box<Changed>),
     #[error(
         "rehearsal: after the upgrade the database still differs from the model, so no revision was written:\n{}",
         list(.0)
@@ -61,21 +57,88 @@ fn on_rows(message: &str) -> bool {
     ["constraint failed", "cannot store", "rows", "row of"].iter().any(|m| message.contains(m))
 }
 
+/// A table whose rows did not come through a rehearsed revision as they
+/// were.
+#[derive(Debug)]
+pub struct Changed {
+    pub direction: &'static str,
+    /// The table as the database names it before the revision.
+    pub table: String,
+    /// Rows before and after.
+    pub rows: (i64, i64),
+    /// The columns whose values changed (`the rowid` for rowids given anew).
+    pub columns: Vec<String>,
+    /// The same rows read before and after, to find one that changed.
+    requests: (DigestRequest, DigestRequest),
+    /// The first row that changed, before and after, once found.
+    pub example: Option<String>,
+}
+
 /// What a digest comparison found: rows gone (or added), or as many rows
-/// with other values.
-fn changed(before: &Digest, after: &Digest, what: &str) -> String {
-    if before.rows == after.rows {
-        format!(
-            "still holds {}, but the values of {what} are not all as they were (a value that a new type or STRICT \
-             converts, or a rowid given anew)",
-            words::count(after.rows, "row")
-        )
-    } else {
-        format!(
-            "holds {} (a digest of {what}) where it held {}",
-            words::count(after.rows, "row"),
-            words::count(before.rows, "row")
-        )
+/// with other values, by column, with a row that shows it and the way on.
+fn changed(c: &Changed) -> String {
+    let (before, after) = c.rows;
+    if before != after {
+        return format!(
+            "`{}` holds {} where it held {}: the revision would lose or add rows",
+            c.table,
+            words::count(after, "row"),
+            words::count(before, "row")
+        );
+    }
+    let names: Vec<String> = c.columns.iter().map(|n| format!("`{n}`")).collect();
+    let mut out = format!(
+        "`{}` still holds {}, but the values of {} are not all as they were: the revision converts them (a new type \
+         or STRICT changes how a value is stored, as '000123' becomes 123), or gives rows new rowids",
+        c.table,
+        words::count(after, "row"),
+        names.join(", ")
+    );
+    if let Some(example) = &c.example {
+        out.push_str(&format!("\n  {example}"));
+    }
+    let columns: Vec<String> = c.columns.iter().filter(|n| *n != ROWID).map(|n| format!("{}.{n}", c.table)).collect();
+    if !columns.is_empty() && c.direction == "upgrade" {
+        out.push_str(&format!(
+            "\nIf that conversion is what you want, accept exactly it: `autogen revision --autogenerate {}` (the \
+             revision says so in its header).",
+            columns.iter().map(|c| format!("--accept-conversion {c}")).collect::<Vec<_>>().join(" ")
+        ));
+    }
+    out
+}
+
+/// How a changed rowid is named.
+const ROWID: &str = "the rowid";
+
+impl Changed {
+    /// Finds a row that changed: the rows before from `before` (a database
+    /// as the revision starts from), after from `after`, in key order.
+    fn find_example(&mut self, before: &mut dyn Engine, after: &mut dyn Engine) {
+        const LOOKED_AT: usize = 10_000;
+        let (Ok(old), Ok(new)) = (before.rows(&self.requests.0, LOOKED_AT), after.rows(&self.requests.1, LOOKED_AT))
+        else {
+            return;
+        };
+        let mut names: Vec<String> = self.requests.0.columns.clone();
+        if self.requests.0.rowid.is_some() {
+            names.insert(0, ROWID.into());
+        }
+        for (o, n) in old.iter().zip(&new) {
+            if o == n {
+                continue;
+            }
+            let (o, n) = (crate::engine::quoted_values(o), crate::engine::quoted_values(n));
+            let key = format!("{} {}", names.first().map_or("row", String::as_str), o.first().unwrap_or(&"?"));
+            let differs: Vec<String> = names
+                .iter()
+                .zip(o.iter().zip(&n))
+                .filter(|(_, (a, b))| a != b)
+                .map(|(name, (a, b))| format!("`{name}` {a} before, {b} after"))
+                .collect();
+            self.example = Some(format!("for example, the row with {key}: {}", differs.join("; ")));
+            return;
+        }
     }
 }
 
@@ -96,6 +159,9 @@ pub struct Rehearsal<'a> {
     pub start: &'a Schema,
     pub model: &'a Schema,
     pub filter: &'a Filter,
+    /// Conversions the user accepted (`--accept-conversion t.c`): (table,
+    /// column) as the model names them, whose values may change.
+    pub accepted: &'a [(String, String)],
 }
 
 impl Rehearsal<'_> {
@@ -103,7 +169,16 @@ impl Rehearsal<'_> {
     /// early when its result is no longer wanted).
     pub fn on_copy_of(&self, database: &mut dyn Engine, copy: ScratchCopy, stop: &Stop) -> Result<(), RehearsalError> {
         let mut scratch = database.scratch(copy, stop).map_err(RehearsalError::Copy)?;
-        self.on(scratch.as_mut())
+        match self.on(scratch.as_mut()) {
+            // A row that shows the change, from a fresh copy as it was.
+            Err(RehearsalError::RowsChanged(mut changed)) => {
+                if let Ok(mut fresh) = database.scratch(copy, stop) {
+                    changed.find_example(fresh.as_mut(), scratch.as_mut());
+                }
+                Err(RehearsalError::RowsChanged(changed))
+            }
+            other => other,
+        }
     }
 
     /// Runs `up` then `down` on `scratch` and checks both ends: the
@@ -149,11 +224,12 @@ impl Rehearsal<'_> {
                     _ => false,
                 })
             };
+            let accepted = |c: &str| self.accepted.iter().any(|(t, a)| same_name(t, &new.name) && same_name(a, c));
             let mut columns = Vec::new();
             for c in old.columns.iter().filter(|c| c.generated.is_none()) {
                 let name = renamed_column(self.diff, &new.name, &c.name);
                 match new.column(&name) {
-                    Some(n) if n.generated.is_none() && n.ty == c.ty && !retyped(&name) => {
+                    Some(n) if n.generated.is_none() && n.ty == c.ty && !retyped(&name) && !accepted(&name) => {
                         columns.push((c.name.clone(), n.name.clone()))
                     }
                     _ => {}
@@ -191,17 +267,19 @@ enum Side {
     New,
 }
 
+impl Account {
+    /// What to digest of the table on one side of the revision.
+    fn request(&self, side: Side) -> DigestRequest {
+        let (table, columns): (&str, Vec<String>) = match side {
+            Side::Old => (&self.old, self.columns.iter().map(|(o, _)| o.clone()).collect()),
+            Side::New => (&self.new, self.columns.iter().map(|(_, n)| n.clone()).collect()),
+        };
+        DigestRequest { table: table.to_string(), columns, rowid: self.rowid }
+    }
+}
+
 fn digests(scratch: &mut dyn Engine, accounts: &[Account], side: Side) -> Result<Vec<Digest>, RehearsalError> {
-    let requests: Vec<DigestRequest> = accounts
-        .iter()
-        .map(|a| {
-            let (table, columns): (&str, Vec<String>) = match side {
-                Side::Old => (&a.old, a.columns.iter().map(|(o, _)| o.clone()).collect()),
-                Side::New => (&a.new, a.columns.iter().map(|(_, n)| n.clone()).collect()),
-            };
-            DigestRequest { table: table.to_string(), columns, rowid: a.rowid }
-        })
-        .collect();
+    let requests: Vec<DigestRequest> = accounts.iter().map(|a| a.request(side)).collect();
     scratch.digests(&requests).map_err(RehearsalError::Introspect)
 }
 
@@ -213,13 +291,26 @@ fn compare(
 ) -> Result<(), RehearsalError> {
     for ((account, before), after) in accounts.iter().zip(before).zip(after) {
         if before != after {
-            let mut what: Vec<String> = account.columns.iter().map(|(o, _)| format!("`{o}`")).collect();
+            let mut names: Vec<String> = account.columns.iter().map(|(o, _)| o.clone()).collect();
             if account.rowid.is_some() {
-                what.insert(0, "the rowid".into());
+                names.insert(0, ROWID.into());
             }
-            let what = if what.is_empty() { "no column".to_string() } else { what.join(", ") };
-            let table = account.old.clone();
-            return Err(RehearsalError::RowsChanged { direction, table, what, before: *before, after: *after });
+            let columns = names
+                .into_iter()
+                .enumerate()
+                .filter(|(i, _)| before.columns.get(*i) != after.columns.get(*i))
+                .map(|(_, n)| n)
+                .collect();
+            // The downgrade is compared with the start, read as the old side.
+            let side = if direction == "upgrade" { Side::New } else { Side::Old };
+            return Err(RehearsalError::RowsChanged(Box::new(Changed {
+                direction,
+                table: account.old.clone(),
+                rows: (before.rows, after.rows),
+                columns,
+                requests: (account.request(Side::Old), account.request(side)),
+                example: None,
+            })));
         }
     }
     Ok(())
@@ -273,18 +364,25 @@ mod tests {
         let caps = Capabilities::SQLITE;
         let up = script(&plan(&d, &model, &caps));
         let down = script(&plan(&diff::reverse(&d, &start, &model), &start, &caps));
-        let honest = Rehearsal { up: &up, down: &down, diff: &d, start: &start, model: &model, filter: &filter };
+        let honest =
+            Rehearsal { up: &up, down: &down, diff: &d, start: &start, model: &model, filter: &filter, accepted: &[] };
         honest.on(&mut Sqlite::scratch_of(db.connection(), ScratchCopy::Rows).unwrap()).unwrap();
         let lying = format!("{up}\nUPDATE t SET a = 'changed';");
         let rehearsal = Rehearsal { up: &lying, ..honest };
-        let error = rehearsal.on(&mut Sqlite::scratch_of(db.connection(), ScratchCopy::Rows).unwrap()).unwrap_err();
-        assert!(matches!(&error, RehearsalError::RowsChanged { table, .. } if table == "t"), "{error}");
-        assert!(
-            error.to_string().contains(
-                "after the upgrade, `t` still holds 1 row, but the values of the rowid, `id`, `a`, `b` are not all as \
-                 they were"
-            ),
-            "{error}"
-        );
+        let error = rehearsal.on_copy_of(&mut db, ScratchCopy::Rows, &Stop::default()).unwrap_err();
+        assert!(matches!(&error, RehearsalError::RowsChanged(c) if c.table == "t"), "{error}");
+        // The column that changed, a row that shows it, and the way on.
+        let said = error.to_string();
+        assert!(said.contains("`t` still holds 1 row, but the values of `a` are not all as they were"), "{said}");
+        assert!(said.contains("the row with the rowid 1: `a` 'x' before, 'changed' after"), "{said}");
+        assert!(said.contains("--accept-conversion t.a"), "{said}");
+        // Accepted, exactly that conversion passes; another does not.
+        let accepted = [("t".to_string(), "a".to_string())];
+        Rehearsal { accepted: &accepted, ..rehearsal }
+            .on_copy_of(&mut db, ScratchCopy::Rows, &Stop::default())
+            .unwrap();
+        let other = [("t".to_string(), "b".to_string())];
+        let rehearsal = Rehearsal { accepted: &other, ..rehearsal };
+        assert!(rehearsal.on_copy_of(&mut db, ScratchCopy::Rows, &Stop::default()).is_err());
     }
 }

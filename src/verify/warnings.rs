@@ -163,7 +163,7 @@ fn probe(diff: &Diff, to: &Schema, change: &Change) -> Vec<Probe> {
                 Box::new(move |n| {
                     format!(
                         "`{table}.{column}` is added NOT NULL without a default, but `{table}` has {}: the upgrade \
-                            will fail",
+                            will fail unless they get a one-off value (`--fill {table}.{column}=VALUE`)",
                         count(n, "row")
                     )
                 }),

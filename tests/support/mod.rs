@@ -171,8 +171,8 @@ pub fn generate_forced(
 ) -> Migration {
     let db = schema_of(conn);
     let diff = autogen::diff(&db, model);
-    let sizes = autogen::Sizes { force, ..Default::default() };
-    let autogen::Migration { up, down } = autogen::migration(&diff, &db, model, &caps, &sizes);
+    let options = autogen::PlanOptions { force, ..Default::default() };
+    let autogen::Migration { up, down } = autogen::migration(&diff, &db, model, &caps, &options);
     // The plans, for the snapshots' outlines: the downgrade starts from
     // what the upgrade leaves (the database's column order kept).
     let up_plan = autogen::plan(&diff, model, &caps);

@@ -27,7 +27,10 @@ pub(super) fn hits(r: &Review) -> Vec<Hit> {
     for g in &r.reading.groups {
         let Some(origin) = r.reading.origin(g.first, &g.table, r.before) else { continue };
         let emptied = |table: &str| first_emptied.get(&fold(table)).is_some_and(|&i| i < g.first);
-        for child in r.before.tables.values().filter(|t| !same_name(&t.name, &origin) && !emptied(&t.name)) {
+        // Excluded tables too: `exclude` keeps them out of the diff, not out
+        // of the reach of a DROP TABLE's foreign-key actions.
+        let tables = r.before.tables.values().chain(r.before.outside.tables.values());
+        for child in tables.filter(|t| !same_name(&t.name, &origin) && !emptied(&t.name)) {
             for fk in child.foreign_keys.iter().filter(|fk| same_name(&fk.ref_table, &origin)) {
                 let acts = |a: FkAction| matches!(a, FkAction::Cascade | FkAction::SetNull | FkAction::SetDefault);
                 let actions: Vec<String> = [("DELETE", fk.on_delete), ("UPDATE", fk.on_update)]
