@@ -217,13 +217,11 @@ enum Command {
         /// Let a model without tables drop every table of the database
         #[arg(long)]
         allow_drop_all: bool,
-        /// A one-off value (SQL, may name the row's columns) for the rows already there of a new NOT NULL
-        /// column without a default: `--fill todos.priority=0`; the schema gets no default
-        #[arg(long, value_name = "TABLE.COLUMN=EXPR")]
+        /// A one-off value for the rows there of a new NOT NULL column (no default)
+        #[arg(long, value_name = "T.COL=SQL")]
         fill: Vec<String>,
-        /// Accept that the revision converts the stored values of this column (as a new type or STRICT does):
-        /// the rehearsal then lets exactly these values change, and the header says so
-        #[arg(long, value_name = "TABLE.COLUMN")]
+        /// Accept that this column's stored values convert (the header says so)
+        #[arg(long, value_name = "T.COL")]
         accept_conversion: Vec<String>,
     },
     /// Apply revisions up to TARGET (head, heads, +N, an id or a unique prefix)

@@ -554,3 +554,41 @@ fn conversions_are_shown_and_accepted_by_name_and_fills_fill() {
     support::assert_healthy(&db, "after the upgrade");
     assert!(p.ok(&["check"]).contains("No changes"));
 }
+
+/// In a fleet, one tenant's rows that the revision cannot take fail that
+/// tenant alone (rolled back); the others of its schema go on with
+/// `--keep-going`.
+#[test]
+fn a_tenants_own_rows_fail_only_that_tenant() {
+    let model = "tables:\n  - name: t\n    columns:\n      - {name: id, type: INTEGER, primary_key: true}\n      - \
+                 {name: v, type: TEXT}\n";
+    let p = Project::new(model);
+    p.ok(&["revision", "--autogenerate", "-m", "init"]);
+    std::fs::create_dir(p.path("t")).unwrap();
+    for (name, rows) in [("a", "(1, NULL)"), ("b", "(1, 'x')"), ("c", "(1, 'y')")] {
+        let db = format!("t/{name}.db");
+        p.ok(&["--database", &db, "upgrade"]);
+        sql(&p.path(&db), &format!("INSERT INTO t VALUES {rows}"));
+    }
+    p.set_model(&model.replace("type: TEXT}", "type: TEXT, nullable: false}"));
+    p.ok(&["--database", "t/b.db", "revision", "--autogenerate", "-m", "v required"]);
+    let before = state(&p.path("t/a.db"));
+    let out = p.run(&["upgrade", "--fleet", "t/*.db", "--keep-going", "--jobs", "1"]);
+    assert_eq!(out.status.code(), Some(1));
+    let said = text(&out.stderr);
+    assert!(said.contains("Upgraded 2 databases, 0 already at head, 1 failed"), "{said}");
+    assert!(said.contains("t/a.db") && said.contains("NOT NULL constraint failed"), "{said}");
+    assert_eq!(state(&p.path("t/a.db")), before);
+}
+
+/// A rehearsal that SQLite refuses for what the model asks (a default a
+/// STRICT column cannot store) says to fix the model, not rows.
+#[test]
+fn a_model_sqlite_refuses_is_not_blamed_on_rows() {
+    let model = "tables:\n  - name: t\n    strict: true\n    columns:\n      - {name: id, type: INTEGER, primary_key: \
+                 true}\n      - {name: n, type: INTEGER, nullable: false, server_default: \"'abc'\"}\n";
+    let p = Project::new(model);
+    sql(&p.path("app.db"), "CREATE TABLE t (id INTEGER PRIMARY KEY) STRICT; INSERT INTO t VALUES (1);");
+    let error = fails(&p, &["revision", "--autogenerate", "-m", "n"]);
+    assert!(error.contains("fix the model") && !error.contains("fill or fix those rows"), "{error}");
+}

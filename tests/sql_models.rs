@@ -156,3 +156,50 @@ fn the_sqlalchemy_recipe_gives_a_model() {
     let created: String = p.db().query_row("SELECT typeof(created_at) FROM todos", [], |r| r.get(0)).unwrap();
     assert_eq!(created, "text", "server_default=func.now() fills the column");
 }
+
+/// What a `.sql` model cannot mean is refused at its line; statements
+/// without `;` before a trigger still split; a one-line table with several
+/// columns takes a hint for the column before it; the rename suggestion
+/// says how to write the hint in SQL.
+#[test]
+fn sql_models_split_at_create_and_refuse_what_no_database_file_holds() {
+    let p = sql_project(
+        "CREATE TABLE t (a TEXT, b TEXT)\nCREATE TABLE log (a TEXT)\nCREATE TRIGGER tr AFTER INSERT ON t BEGIN INSERT \
+         INTO log VALUES (new.a); END;\n",
+    );
+    p.ok(&["revision", "--autogenerate", "-m", "init"]);
+    p.ok(&["upgrade"]);
+    p.db().execute_batch("INSERT INTO t VALUES ('x', 'y')").unwrap();
+    let logged: i64 = p.db().query_row("SELECT count(*) FROM log", [], |r| r.get(0)).unwrap();
+    assert_eq!(logged, 1, "the trigger is in the database");
+    for (statement, said) in [
+        ("CREATE TEMP TABLE scratch (x);", "`CREATE TEMP` makes an object of one connection"),
+        ("CREATE VIRTUAL TABLE docs USING fts5(body);", "a virtual table is never managed by autogen"),
+    ] {
+        std::fs::write(p.path("model.sql"), format!("CREATE TABLE t (a TEXT, b TEXT);\n{statement}\n")).unwrap();
+        let out = p.run(&["diff"]);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(
+            text(&out.stderr).contains("model.sql:2:1") && text(&out.stderr).contains(said),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+    // A hint on a one-line table goes to the column before it, every time.
+    std::fs::write(
+        p.path("model.sql"),
+        "CREATE TABLE t (a TEXT, c TEXT -- autogen: renamed_from b\n);\nCREATE TABLE log (a TEXT);\n\
+         CREATE TRIGGER tr AFTER INSERT ON t BEGIN INSERT INTO log VALUES (new.a); END;\n",
+    )
+    .unwrap();
+    for _ in 0..5 {
+        assert!(p.ok(&["diff"]).contains("rename column `t.b` to `c`"));
+    }
+    std::fs::write(p.path("model.sql"), "CREATE TABLE t (a TEXT, c TEXT);\nCREATE TABLE log (a TEXT);\n").unwrap();
+    let out = p.run(&["diff"]);
+    assert!(
+        text(&out.stderr).contains("(in a .sql model: `-- autogen: renamed_from b` on its line)"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -145,6 +145,11 @@ impl Fleet<'_> {
         let mut engine = (self.open)(first, false).map_err(|e| e.to_string())?;
         let mut on = |copy| -> Result<(), String> {
             let mut scratch = engine.scratch(copy, &Stop::default()).map_err(|e| e.to_string())?;
+            if copy == ScratchCopy::Empty {
+                // No rows, the version table's neither: where the group stands.
+                apply::stamp(scratch.as_mut(), self.history, self.version_table, &group.heads, true)
+                    .map_err(|e| e.to_string())?;
+            }
             apply::migrate(scratch.as_mut(), self.history, self.version_table, target, direction, &mut |_| {})
                 .map_err(|e| e.to_string())
         };
