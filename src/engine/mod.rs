@@ -235,9 +235,9 @@ pub trait Engine: Send {
         requests.iter().map(|r| self.digest(&r.table, &r.columns, r.rowid)).collect()
     }
 
-    /// The first `limit` rows of a [`DigestRequest`], in the order of the
-    /// table's key, each as [`DigestRequest::query`] writes it: to show a
-    /// row that a revision changed.
+    /// The first `limit` rows of a digest request, in the order of the
+    /// table's key, each as its query writes it: to show a row that a
+    /// revision changed.
     fn rows(&mut self, request: &DigestRequest, limit: usize) -> Result<Vec<String>, EngineError>;
 
     /// The version table; empty when it does not exist.

@@ -30,7 +30,7 @@ const WORTH_SAVING_US: u64 = 2_000;
 
 /// The engine's estimate of each table's copy cost, keyed by folded table
 /// name: what copying its rows once more would cost, in microseconds
-/// (rows and bytes weighed, [`copy_cost_query`]). A table that is absent
+/// (rows and bytes weighed, `copy_cost_query`). A table that is absent
 /// has no estimate.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Sizes {

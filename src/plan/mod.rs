@@ -581,7 +581,7 @@ pub fn in_kept_order(have: &Table, want: &Table) -> Table {
 }
 
 /// A revision's two sections: each its expectations of the database
-/// ([`expect`]) and its SQL.
+/// (`-- autogen:expect` lines) and its SQL.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Migration {
     pub up: String,
@@ -624,7 +624,7 @@ pub fn section(diff: &Diff, start: &Schema, to: &Schema, caps: &Capabilities, op
 }
 
 /// The schema as an upgrade planned from `diff` to `to` leaves it: `to`
-/// with every table that was already there in [`in_kept_order`], and the
+/// with every table that was already there in its columns' kept order, and the
 /// database's outside kept. A downgrade starts from this.
 pub fn built(diff: &Diff, to: &Schema) -> Schema {
     let mut out = to.clone();
