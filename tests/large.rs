@@ -42,3 +42,50 @@ fn a_100k_row_table_with_cascading_children_is_rebuilt_without_loss() {
     let counts = support::row_counts(&conn);
     assert_eq!(counts, [("todos".to_string(), 20000), ("users".to_string(), 100000)]);
 }
+
+/// Lint is linear in the revision (issue 26): a revision that rebuilds
+/// 500 tables and one that rebuilds 2,000 (over 10,000 statements) are
+/// linted here, and the second may take at most a few times the first
+/// (about 4 times, as 4 times the statements; it was 18 times).
+/// Quadratic, it took 89% of `check` on such a revision. The benchmark
+/// prints the release figure; this bound is loose, so that it cannot flake.
+#[test]
+fn lint_is_linear_in_the_revision() {
+    let lint_of = |tables: usize| {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        let mut ddl = String::new();
+        let mut yaml = String::from("tables:\n");
+        for i in 0..tables {
+            let parent = i.saturating_sub(1);
+            ddl.push_str(&format!(
+                "CREATE TABLE t{i} (id INTEGER NOT NULL, c1 TEXT, p INTEGER REFERENCES t{parent}(id), PRIMARY KEY (id));\
+                 CREATE INDEX ix_t{i}_c1 ON t{i} (c1);"
+            ));
+            yaml.push_str(&format!(
+                "  - name: t{i}\n    columns:\n      - {{name: id, type: INTEGER, primary_key: true}}\n      - {{name: c1, \
+                 type: VARCHAR(100)}}\n      - {{name: p, type: INTEGER, references: t{parent}.id}}\n    indexes: [{{name: \
+                 ix_t{i}_c1, columns: [c1]}}]\n"
+            ));
+        }
+        conn.execute_batch(&ddl).unwrap();
+        let model = autogen::parse_model(&yaml, Path::new("m.yaml")).unwrap().schema;
+        let m = support::generate(&conn, &model);
+        let statements = autogen::sql::split_statements(&m.up).unwrap().len();
+        let (filter, policy) = (autogen::Filter::default(), autogen::Policy::default());
+        let linter = autogen::Lint { filter: &filter, caps: autogen::Capabilities::SQLITE, policy: &policy };
+        let subject = autogen::Subject { revision: "up", file: "", script: &m.up, line: 1 };
+        let start = support::schema_of(&conn);
+        let t = std::time::Instant::now();
+        let findings = linter.review_planned(&subject, &start, &m.diff).unwrap();
+        let took = t.elapsed();
+        assert!(findings.iter().all(|f| f.code == autogen::Code::AG203), "{findings:?}");
+        (statements, took)
+    };
+    let (small, small_took) = lint_of(500);
+    let (big, big_took) = lint_of(2000);
+    assert!(big >= 10_000, "{big} statements");
+    assert!(
+        big_took < small_took * 8 + std::time::Duration::from_millis(300),
+        "{small} statements: {small_took:?}; {big} statements: {big_took:?}: not linear"
+    );
+}

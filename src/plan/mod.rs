@@ -449,7 +449,9 @@ pub fn plan_with(diff: &Diff, to: &Schema, caps: &Capabilities, options: &Option
     // Every name in the database is taken, excluded tables' included: a
     // temporary table under an excluded table's name would meet its rows
     // or its AUTOINCREMENT counter.
-    let taken = |n: &str| from.is_taken(n) || to.is_taken(n);
+    let mut taken_names = from.taken_names();
+    taken_names.extend(to.taken_names());
+    let taken = |n: &str| taken_names.contains(&fold(n));
     let temp_of = |table: &str| {
         std::iter::once(temp_name(table))
             .chain((2..).map(|n| format!("{}__{n}", temp_name(table))))

@@ -223,15 +223,13 @@ impl Schema {
         self.tables.get(&fold(name))
     }
 
-    /// Whether `name` is taken by any object: one this schema manages, or
-    /// one the database holds outside it.
-    pub fn is_taken(&self, name: &str) -> bool {
-        let key = fold(name);
-        self.tables.contains_key(&key)
-            || self.views.contains_key(&key)
-            || self.triggers.contains_key(&key)
-            || self.tables.values().any(|t| t.indexes.iter().any(|i| same_name(&i.name, name)))
-            || self.outside.names.contains(&key)
+    /// Every name an object takes, folded: those this schema manages, and
+    /// those the database holds outside it.
+    pub fn taken_names(&self) -> BTreeSet<String> {
+        let mut names: BTreeSet<String> = self.outside.names.clone();
+        names.extend(self.tables.keys().chain(self.views.keys()).chain(self.triggers.keys()).cloned());
+        names.extend(self.tables.values().flat_map(|t| t.indexes.iter().map(|i| fold(&i.name))));
+        names
     }
 }
 

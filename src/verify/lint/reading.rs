@@ -8,7 +8,9 @@
 
 use crate::diff::Renames;
 use crate::engine::RunError;
-use crate::schema::{same_name, Schema};
+use std::collections::HashMap;
+
+use crate::schema::{fold, same_name, Schema};
 use crate::sql::statement::{classify, Items, Statement};
 use crate::sql::{lexer, parse_create, Create};
 
@@ -48,6 +50,38 @@ pub(crate) struct Reading<'a> {
     /// Whether each statement is part of a group, looked up for every
     /// statement of sections thousands of statements long.
     in_group: Vec<bool>,
+    /// The section's own renames and creates (not a rebuild's), by name:
+    /// what [`Reading::origin`] and [`Reading::final_name`] follow, so that
+    /// asking for every statement stays linear in the section's length.
+    names: NameEvents,
+}
+
+/// Where names come and go in a section, by folded name, each list in
+/// statement order.
+#[derive(Default)]
+struct NameEvents {
+    /// A rename's new name: (statement, old name).
+    renamed_to: HashMap<String, Vec<(usize, String)>>,
+    /// A rename's old name: (statement, new name).
+    renamed_from: HashMap<String, Vec<(usize, String)>>,
+    created: HashMap<String, Vec<usize>>,
+}
+
+impl NameEvents {
+    fn of(statements: &[Read], internal: &[bool]) -> NameEvents {
+        let mut events = NameEvents::default();
+        for (i, s) in statements.iter().enumerate().filter(|(i, _)| !internal.get(*i).copied().unwrap_or(false)) {
+            match &s.kind {
+                Statement::RenameTable { from, to } => {
+                    events.renamed_to.entry(fold(to)).or_default().push((i, from.clone()));
+                    events.renamed_from.entry(fold(from)).or_default().push((i, to.clone()));
+                }
+                Statement::CreateTable { name, .. } => events.created.entry(fold(name)).or_default().push(i),
+                _ => {}
+            }
+        }
+        events
+    }
 }
 
 impl<'a> Reading<'a> {
@@ -73,8 +107,15 @@ impl<'a> Reading<'a> {
             line += text.matches('\n').count();
             previous_end = start + text.len();
         }
-        let mut reading = Reading { statements, groups: Vec::new(), first_line: subject.line, in_group: Vec::new() };
+        let mut reading = Reading {
+            statements,
+            groups: Vec::new(),
+            first_line: subject.line,
+            in_group: Vec::new(),
+            names: NameEvents::default(),
+        };
         (reading.groups, reading.in_group) = reading.find_groups();
+        reading.names = NameEvents::of(&reading.statements, &reading.in_group);
         Ok(reading)
     }
 
@@ -146,29 +187,31 @@ impl<'a> Reading<'a> {
     /// The table `name` (as statement `i` names it) was called before the
     /// section ran; `None` when the section created it.
     pub fn origin(&self, i: usize, name: &str, before: &Schema) -> Option<String> {
-        let mut name = name.to_string();
-        for (j, s) in self.statements[..i].iter().enumerate().rev() {
-            if self.internal(j) {
-                continue;
-            }
-            match &s.kind {
-                Statement::RenameTable { from, to } if same_name(to, &name) => name = from.clone(),
-                Statement::CreateTable { name: created, .. } if same_name(created, &name) => return None,
-                _ => {}
+        // Back from `i`: the latest rename onto the name, or its creation.
+        let (mut name, mut at) = (name.to_string(), i);
+        loop {
+            let key = fold(&name);
+            let renamed = self.names.renamed_to.get(&key).and_then(|v| v[..v.partition_point(|(j, _)| *j < at)].last());
+            let created = self.names.created.get(&key).and_then(|v| v[..v.partition_point(|j| *j < at)].last());
+            match (renamed, created) {
+                (Some((j, _)), Some(c)) if c > j => return None,
+                (Some((j, from)), _) => (name, at) = (from.clone(), *j),
+                (None, Some(_)) => return None,
+                (None, None) => return before.table(&name).map(|t| t.name.clone()),
             }
         }
-        before.table(&name).map(|t| t.name.clone())
     }
 
     /// The name the table `name` (as statement `i` names it) has when the
     /// section is done.
     pub fn final_name(&self, i: usize, name: &str) -> String {
-        let mut name = name.to_string();
-        for (j, s) in self.statements.iter().enumerate().skip(i + 1) {
-            match &s.kind {
-                Statement::RenameTable { from, to } if !self.internal(j) && same_name(from, &name) => name = to.clone(),
-                _ => {}
-            }
+        // Forward from `i`: each next rename away from the name.
+        let (mut name, mut at) = (name.to_string(), i);
+        while let Some((j, to)) = self.names.renamed_from.get(&fold(&name)).and_then(|v| {
+            let next = v.partition_point(|(j, _)| *j <= at);
+            v.get(next)
+        }) {
+            (name, at) = (to.clone(), *j);
         }
         name
     }

@@ -24,12 +24,21 @@ pub(super) fn hits(r: &Review) -> Vec<Hit> {
             first_emptied.entry(fold(table)).or_insert(i);
         }
     }
+    // Each table's children, found once: excluded tables too, since
+    // `exclude` keeps them out of the diff, not out of the reach of a DROP
+    // TABLE's foreign-key actions.
+    let mut children: BTreeMap<String, Vec<&crate::schema::Table>> = BTreeMap::new();
+    for table in r.before.tables.values().chain(r.before.outside.tables.values()) {
+        let mut parents: Vec<String> = table.foreign_keys.iter().map(|fk| fold(&fk.ref_table)).collect();
+        parents.dedup();
+        for parent in parents {
+            children.entry(parent).or_default().push(table);
+        }
+    }
     for g in &r.reading.groups {
         let Some(origin) = r.reading.origin(g.first, &g.table, r.before) else { continue };
         let emptied = |table: &str| first_emptied.get(&fold(table)).is_some_and(|&i| i < g.first);
-        // Excluded tables too: `exclude` keeps them out of the diff, not out
-        // of the reach of a DROP TABLE's foreign-key actions.
-        let tables = r.before.tables.values().chain(r.before.outside.tables.values());
+        let tables = children.get(&fold(&origin)).into_iter().flatten();
         for child in tables.filter(|t| !same_name(&t.name, &origin) && !emptied(&t.name)) {
             for fk in child.foreign_keys.iter().filter(|fk| same_name(&fk.ref_table, &origin)) {
                 let acts = |a: FkAction| matches!(a, FkAction::Cascade | FkAction::SetNull | FkAction::SetDefault);
