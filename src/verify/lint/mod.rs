@@ -229,8 +229,9 @@ pub(crate) struct Review<'a> {
     pub reading: &'a Reading<'a>,
     pub before: &'a Schema,
     pub diff: &'a Diff,
-    /// The database's counts for the changes of `diff`, and the rows of
-    /// each dropped table (by statement); empty without a database.
+    /// The database's counts for the changes of `diff` (in the order of
+    /// their change), and the rows of each dropped table (by statement);
+    /// empty without a database.
     pub measures: &'a [Measure],
     pub dropped_rows: &'a [(usize, i64)],
     pub caps: &'a Capabilities,
@@ -280,6 +281,8 @@ impl Lint<'_> {
         let (mut measures, mut dropped_rows) = (Vec::new(), Vec::new());
         if let (Some(rows), true) = (scratch.rows.as_mut(), goes_on) {
             measures = warnings::measures(rows.as_mut(), &diff, &after);
+            // By change, for `Review::measured`.
+            measures.sort_by_key(|m| m.change);
             let drops = reading.dropped_tables(&before);
             let queries: Vec<String> =
                 drops.iter().map(|(_, t)| format!("SELECT count(*) FROM {}", crate::sql::quote::ident(t))).collect();

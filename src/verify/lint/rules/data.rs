@@ -6,9 +6,8 @@ use super::{names, with_numbers};
 use crate::diff::{Change, ColumnChange, Constraint, TableChange};
 use crate::schema::same_name;
 use crate::schema::types::{affinity, Affinity};
-use crate::sql::statement::Statement;
 
-pub(super) fn hits(r: &Review) -> Vec<Hit> {
+pub(super) fn hits(r: &Review, places: &super::places::Places) -> Vec<Hit> {
     let mut hits = Vec::new();
     let in_db = |r: &Review, table: &str| r.diff.renamed.table(table).is_some();
     // Columns this diff adds without a default hold NULL in every row, and
@@ -92,11 +91,8 @@ pub(super) fn hits(r: &Review) -> Vec<Hit> {
         let Some((code, base, zero)) = found else { continue };
         let table = change.subject();
         let at = match change {
-            Change::AddIndex { index, .. } => r.statement_at(
-                |_, s| matches!(s, Statement::CreateIndex { name, .. } if same_name(name, &index.name)),
-                r.table_at(table),
-            ),
-            _ => r.table_at(table),
+            Change::AddIndex { index, .. } => places.created_index(&index.name, table),
+            _ => places.table(table),
         };
         let zero = zero.replace("{db}", r.database);
         let (message, numbers) = with_numbers(base, &r.measured(index), &zero);

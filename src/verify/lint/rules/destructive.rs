@@ -6,7 +6,7 @@ use crate::schema::same_name;
 use crate::sql::statement::Statement;
 use crate::words::count;
 
-pub(super) fn hits(r: &Review) -> Vec<Hit> {
+pub(super) fn hits(r: &Review, places: &super::places::Places) -> Vec<Hit> {
     let mut hits = Vec::new();
     // AG101 reads the statements, not the diff: `DROP TABLE t` followed by
     // `CREATE TABLE t` leaves the same schema and no row.
@@ -34,13 +34,7 @@ pub(super) fn hits(r: &Review) -> Vec<Hit> {
     for (index, change) in r.diff.changes.iter().enumerate() {
         let Change::RemoveColumn { table, column } = change else { continue };
         let name = &column.name;
-        let at = r.statement_at(
-            |i, s| {
-                matches!(s, Statement::DropColumn { table: t, column: c }
-                if same_name(&r.reading.final_name(i, t), table) && same_name(c, name))
-            },
-            r.table_at(table),
-        );
+        let at = places.dropped_column(table, name);
         let measured = r.measured(index);
         let base = match measured.first() {
             Some(m) if m.count > 0 => {

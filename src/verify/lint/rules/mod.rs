@@ -6,18 +6,19 @@ mod data;
 mod destructive;
 mod engine;
 pub mod history;
+mod places;
 mod renames;
 
-use super::{At, Hit, Review};
-use crate::schema::same_name;
+use super::{Hit, Review};
 use crate::sql::statement::Statement;
 use crate::verify::warnings::Measure;
 
 pub(crate) fn all(r: &Review) -> Vec<Hit> {
+    let places = places::Places::of(r);
     let mut hits = Vec::new();
-    hits.extend(destructive::hits(r));
-    hits.extend(data::hits(r));
-    hits.extend(renames::hits(r));
+    hits.extend(destructive::hits(r, &places));
+    hits.extend(data::hits(r, &places));
+    hits.extend(renames::hits(r, &places));
     hits.extend(engine::hits(r));
     hits
 }
@@ -25,33 +26,8 @@ pub(crate) fn all(r: &Review) -> Vec<Hit> {
 impl Review<'_> {
     /// The counts made for change `index` of the diff.
     fn measured(&self, index: usize) -> Vec<&Measure> {
-        self.measures.iter().filter(|m| m.change == index).collect()
-    }
-
-    /// Where the section changes `table` (its name after the section): its
-    /// rebuild, else the first statement that names it.
-    fn table_at(&self, table: &str) -> At {
-        let reading = self.reading;
-        if let Some(g) = reading.groups.iter().find(|g| same_name(&reading.final_name(g.last, &g.table), table)) {
-            return At::Span(g.first, g.last);
-        }
-        reading
-            .statements
-            .iter()
-            .enumerate()
-            .find(|(i, s)| touched(&s.kind).is_some_and(|t| same_name(&reading.final_name(*i, t), table)))
-            .map_or(At::Nowhere, |(i, _)| At::Statement(i))
-    }
-
-    /// The first statement (outside any rebuild) that `matches`, else `fallback`.
-    fn statement_at(&self, matches: impl Fn(usize, &Statement) -> bool, fallback: At) -> At {
-        self.reading.statements.iter().enumerate().find(|(i, s)| matches(*i, &s.kind)).map_or(fallback, |(i, _)| {
-            self.reading
-                .groups
-                .iter()
-                .find(|g| g.parts.contains(&i))
-                .map_or(At::Statement(i), |g| At::Span(g.first, g.last))
-        })
+        let first = self.measures.partition_point(|m| m.change < index);
+        self.measures[first..].iter().take_while(|m| m.change == index).collect()
     }
 }
 
