@@ -281,8 +281,9 @@ fn wide_schema(extra: &str) -> String {
 }
 
 /// Case 6: a revision planned on an empty table (so it copies back) runs
-/// on one with many rows: the holding table is an ordinary table of the
-/// database (no TEMP table, never memory), and every row comes through.
+/// on one with many rows: the holding table is a TEMP table that the
+/// runner keeps in a file (never memory: `engine::sqlite`'s own test, and
+/// the benchmark's peak memory), and every row comes through.
 #[test]
 fn copy_back_planned_on_an_empty_table_keeps_every_row_of_a_big_one() {
     let t = "  - name: t\n    columns:\n      - {name: id, type: INTEGER, primary_key: true}\n      - {name: v, type: \
@@ -296,7 +297,6 @@ fn copy_back_planned_on_an_empty_table_keeps_every_row_of_a_big_one() {
     let text = std::fs::read_to_string(p.path(&format!("migrations/versions/{file}"))).unwrap();
     let up = &text[..text.find("-- migrate:down").unwrap()];
     assert!(up.contains("instead of a RENAME") && !up.contains("RENAME TO"), "not the copy-back finish:\n{up}");
-    assert!(!text.to_ascii_uppercase().contains("TEMP TABLE"), "{text}");
     // The database it runs on has grown.
     sql(
         &p.path("app.db"),

@@ -256,6 +256,79 @@ def slug(name):
     return re.sub(r"[^A-Za-z0-9_]+", "_", name)
 
 
+def apply_changes(tables, indexes):
+    """Apply the four changes to one copy in a scratch in-memory database.
+
+    tables: [(name, sql)], indexes: [(name, table, sql)] of one self-contained copy.
+    Returns (CREATE TABLE statements, CREATE INDEX statements, n type changes,
+    n indexes dropped), read back from the scratch database's sqlite_schema.
+    """
+    scratch = sqlite3.connect(":memory:", isolation_level=None)
+    scratch.execute("BEGIN")
+    for _name, sql in tables:
+        scratch.execute(sql)
+    for _name, _tbl, sql in indexes:
+        scratch.execute(sql)
+    idx_by_table = {}
+    for name, tbl, sql in indexes:
+        idx_by_table.setdefault(tbl, []).append((name, sql))
+
+    n_type = n_dropped = 0
+    for name, sql in tables:
+        qname = dq(name)
+        info = scratch.execute(f"PRAGMA table_info({qname})").fetchall()  # cid,name,type,nn,dflt,pk
+        fk_cols = {r[3].lower() for r in scratch.execute(f"PRAGMA foreign_key_list({qname})")}
+        own_indexes = idx_by_table.get(name, [])
+
+        # 4. drop one existing index (dropped first, so the rebuild below skips it)
+        if own_indexes:
+            scratch.execute(f"DROP INDEX {dq(own_indexes[0][0])}")
+            own_indexes = own_indexes[1:]
+            n_dropped += 1
+
+        # 3. type change of one non-key TEXT/VARCHAR/NVARCHAR column
+        first_col = info[0][1]
+        candidates = [
+            r for r in info[1:]
+            if r[5] == 0
+            and r[1].lower() not in fk_cols
+            and re.match(r"(N?VARCHAR|TEXT)\b", r[2].upper())
+        ]
+        if candidates:
+            col, old_type = candidates[0][1], candidates[0][2]
+            new_type = "VARCHAR(500)" if old_type.upper() == "TEXT" else "TEXT"
+            start, end = column_type_spans(sql)[col.lower()]
+            new_sql = sql[:start] + new_type + sql[end:]
+            # SQLite has no ALTER COLUMN TYPE: rebuild (no rows here, FK checks off)
+            scratch.execute(f"DROP TABLE {qname}")
+            scratch.execute(new_sql)
+            for _iname, isql in own_indexes:
+                scratch.execute(isql)
+            got = [r[2] for r in scratch.execute(f"PRAGMA table_info({qname})") if r[1] == col]
+            assert got == [new_type], (name, col, got, new_type)
+            n_type += 1
+
+        # 1. new nullable column
+        scratch.execute(f"ALTER TABLE {qname} ADD COLUMN extra_note TEXT")
+        # 2. new index on the first column
+        scratch.execute(
+            f"CREATE INDEX {dq(f'ix_{slug(name)}_{slug(first_col)}')} ON {qname} ({dq(first_col)})"
+        )
+    scratch.execute("COMMIT")
+
+    # Tables in their BEFORE order (rebuilt ones moved to the end of sqlite_schema).
+    position = {name: i for i, (name, _sql) in enumerate(tables)}
+    stored = scratch.execute(
+        "SELECT type, tbl_name, rowid, sql FROM sqlite_schema WHERE sql IS NOT NULL "
+        "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+    ).fetchall()
+    scratch.close()
+    stored.sort(key=lambda r: (position[r[1]], r[2]))
+    table_sql = [r[3] for r in stored if r[0] == "table"]
+    index_sql = [r[3] for r in stored if r[0] == "index"]
+    return table_sql, index_sql, n_type, n_dropped
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--copies", type=int, required=True, help="number of copies K")
@@ -295,6 +368,7 @@ def main(argv=None):
     app = sqlite3.connect(db_path, isolation_level=None)
     app.execute("PRAGMA synchronous=OFF")  # throwaway benchmark data; not persisted
     app.execute("PRAGMA journal_mode=MEMORY")
+    app.execute("PRAGMA cache_size=-1000000")  # every CREATE re-scans sqlite_schema
     app.execute("BEGIN")
     for _name, sql in before_tables:
         app.execute(sql)
@@ -320,71 +394,23 @@ def main(argv=None):
         raise SystemExit(f"foreign_key_check failed in app.db: {bad[:5]}")
     t_db = time.perf_counter()
 
-    # ---- model.sql: apply the changes to a scratch in-memory copy --------------------
-    scratch = sqlite3.connect(":memory:", isolation_level=None)
-    scratch.execute("BEGIN")
-    for _name, sql in before_tables:
-        scratch.execute(sql)
-    for _name, _tbl, sql in before_indexes:
-        scratch.execute(sql)
-    idx_by_table = {}
-    for name, tbl, sql in before_indexes:
-        idx_by_table.setdefault(tbl, []).append((name, sql))
-
-    n_type, n_dropped = 0, 0
-    for name, sql in before_tables:
-        qname = dq(name)
-        info = scratch.execute(f"PRAGMA table_info({qname})").fetchall()  # cid,name,type,nn,dflt,pk
-        fk_cols = {r[3].lower() for r in scratch.execute(f"PRAGMA foreign_key_list({qname})")}
-        indexes = idx_by_table.get(name, [])
-
-        # 4. drop one existing index (dropped first, so the rebuild below skips it)
-        if indexes:
-            drop_name = indexes[0][0]
-            scratch.execute(f"DROP INDEX {dq(drop_name)}")
-            indexes = indexes[1:]
-            n_dropped += 1
-
-        # 3. type change of one non-key TEXT/VARCHAR/NVARCHAR column
-        first_col = info[0][1]
-        candidates = [
-            r for r in info[1:]
-            if r[5] == 0
-            and r[1].lower() not in fk_cols
-            and re.match(r"(N?VARCHAR|TEXT)\b", r[2].upper())
-        ]
-        if candidates:
-            col, old_type = candidates[0][1], candidates[0][2]
-            new_type = "VARCHAR(500)" if old_type.upper() == "TEXT" else "TEXT"
-            start, end = column_type_spans(sql)[col.lower()]
-            new_sql = sql[:start] + new_type + sql[end:]
-            # SQLite has no ALTER COLUMN TYPE: rebuild (no rows here, FK checks off)
-            scratch.execute(f"DROP TABLE {qname}")
-            scratch.execute(new_sql)
-            for _iname, isql in indexes:
-                scratch.execute(isql)
-            got = [r[2] for r in scratch.execute(f"PRAGMA table_info({qname})") if r[1] == col]
-            assert got == [new_type], (name, col, got, new_type)
-            n_type += 1
-
-        # 1. new nullable column
-        scratch.execute(f"ALTER TABLE {qname} ADD COLUMN extra_note TEXT")
-        # 2. new index on the first column
-        scratch.execute(
-            f"CREATE INDEX {dq(f'ix_{slug(name)}_{slug(first_col)}')} ON {qname} ({dq(first_col)})"
-        )
-    scratch.execute("COMMIT")
-
-    # Tables in their BEFORE order (the rebuilt ones moved to the end of
-    # sqlite_schema), then each table's indexes.
-    position = {name: i for i, (name, _sql) in enumerate(before_tables)}
-    stored = scratch.execute(
-        "SELECT type, tbl_name, rowid, sql FROM sqlite_schema WHERE sql IS NOT NULL "
-        "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
-    ).fetchall()
-    stored.sort(key=lambda r: (r[0] == "index", position[r[1]], r[2]))
-    statements = [r[3] for r in stored]
-    scratch.close()
+    # ---- model.sql: apply the changes to scratch in-memory copies --------------------
+    # One scratch database per _kN copy (each copy is self-contained): SQLite re-parses
+    # the whole schema on every ALTER TABLE, so one big scratch database would make
+    # this quadratic in K.
+    table_stmts, index_stmts = [], []
+    n_type = n_dropped = 0
+    per_copy = len(before_tables) // args.copies
+    per_copy_idx = len(before_indexes) // args.copies
+    for k in range(args.copies):
+        tables = before_tables[k * per_copy:(k + 1) * per_copy]
+        indexes = before_indexes[k * per_copy_idx:(k + 1) * per_copy_idx]
+        t_sql, i_sql, nt, nd = apply_changes(tables, indexes)
+        table_stmts += t_sql
+        index_stmts += i_sql
+        n_type += nt
+        n_dropped += nd
+    statements = table_stmts + index_stmts
     with open(os.path.join(out_dir, "model.sql"), "w", encoding="utf-8") as f:
         for stmt in statements:
             f.write(stmt.rstrip().rstrip(";") + ";\n\n")

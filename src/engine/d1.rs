@@ -96,16 +96,16 @@ impl D1 {
         &self,
         expected: &[crate::plan::expect::Expectation],
     ) -> Result<Vec<crate::plan::expect::Shape>, WranglerError> {
-        let queries: Vec<String> = expected.iter().map(|e| crate::plan::expect::shape_query(&e.table)).collect();
-        let results = self.query(&queries)?;
-        Ok(results
+        let results = self.query(&crate::plan::expect::shape_queries(expected))?;
+        let rows: Vec<(String, String, String)> = results
             .iter()
-            .map(|rows| {
-                let pairs: Vec<(String, String)> =
-                    rows.iter().map(|r| (text(r, "k").unwrap_or_default(), text(r, "n").unwrap_or_default())).collect();
-                crate::plan::expect::Shape::from_rows(pairs.iter().map(|(k, n)| (k.as_str(), n.as_str())))
+            .flatten()
+            .map(|r| {
+                (text(r, "t").unwrap_or_default(), text(r, "k").unwrap_or_default(), text(r, "n").unwrap_or_default())
             })
-            .collect())
+            .collect();
+        let rows = rows.iter().map(|(t, k, n)| (t.as_str(), k.as_str(), n.as_str()));
+        Ok(crate::plan::expect::Shape::all_from_rows(expected, rows))
     }
 
     /// [`Engine::versions`] in two calls: the tables' columns, then what

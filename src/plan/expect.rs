@@ -90,7 +90,7 @@ pub fn expectations(start: &Schema, diff: &Diff, plan: &Plan, foreign_keys_on: b
     for step in &plan.steps {
         let (name, rebuilt) = match step {
             Step::Rebuild(r) => (before(&r.from.name), true),
-            Step::Hold(h) => (before(&h.table), false),
+            Step::Hold(h) | Step::SetAside(h) => (before(&h.table), false),
             _ => continue,
         };
         if !seen.insert(fold(&name)) {
@@ -187,29 +187,53 @@ pub fn parse(section: &str) -> Result<Vec<Expectation>, ExpectError> {
     Ok(out)
 }
 
-/// The query that reads one table's [`Shape`]: rows of a kind (`column`,
-/// `index`, `trigger`, `child`), a name, and the column's position. Plain
-/// SQL and table-valued PRAGMA functions, so that every engine (D1
-/// included) answers it; tables D1 keeps for itself (`_cf_*`) and virtual
-/// tables are left out before a PRAGMA function meets them.
-pub fn shape_query(table: &str) -> String {
-    let t = literal(table);
-    format!(
-        "SELECT 'column' AS k, name AS n, cid AS o FROM pragma_table_xinfo({t}) \
-         UNION ALL SELECT type, name, 0 FROM sqlite_schema WHERE type IN ('index', 'trigger') AND sql IS NOT NULL \
-         AND tbl_name = {t} COLLATE NOCASE \
-         UNION ALL SELECT 'child', m.name, 0 FROM (SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT \
-         LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND upper(substr(ltrim(sql), 1, 14)) \
-         <> 'CREATE VIRTUAL') AS m JOIN pragma_foreign_key_list(m.name) AS f ON f.\"table\" = {t} COLLATE NOCASE \
-         ORDER BY 1, 3, 2"
-    )
+/// The queries that read the live [`Shape`] of every expected table at
+/// once (one per table would scan `sqlite_schema` once each: quadratic in
+/// a revision that rebuilds every table). Each row is a table (`t`), a kind
+/// (`k`: `column`, `index`, `trigger`, `child`) and a name (`n`), columns
+/// in their order. Plain SQL and table-valued PRAGMA functions, so that
+/// every engine (D1 included) answers them; tables D1 keeps for itself
+/// (`_cf_*`) and virtual tables are left out before a PRAGMA function meets
+/// them; who references a table is read only where it is checked.
+pub fn shape_queries(expected: &[Expectation]) -> Vec<String> {
+    let names: Vec<&str> = expected.iter().map(|e| e.table.as_str()).collect();
+    let list = literal(&serde_json::to_string(&names).unwrap_or_default());
+    let mut queries = vec![
+        format!(
+            "SELECT j.value AS t, 'column' AS k, x.name AS n FROM json_each({list}) AS j JOIN pragma_table_xinfo(j.value) \
+             AS x ORDER BY j.key, x.cid"
+        ),
+        "SELECT tbl_name AS t, type AS k, name AS n FROM sqlite_schema WHERE type IN ('index', 'trigger') AND sql IS \
+         NOT NULL"
+            .to_string(),
+    ];
+    if expected.iter().any(|e| e.referenced_by.is_some()) {
+        queries.push(format!(
+            "SELECT f.\"table\" AS t, 'child' AS k, m.name AS n FROM ({PLAIN_TABLES}) AS m JOIN \
+             pragma_foreign_key_list(m.name) AS f"
+        ));
+    }
+    queries
 }
 
+/// The tables whose PRAGMA functions can be called on every engine.
+const PLAIN_TABLES: &str = "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE \
+                            '\\' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND upper(substr(ltrim(sql), 1, 14)) <> \
+                            'CREATE VIRTUAL'";
+
 impl Shape {
-    /// The shape from [`shape_query`]'s rows (kind, name).
-    pub fn from_rows<'a>(rows: impl IntoIterator<Item = (&'a str, &'a str)>) -> Shape {
-        let mut shape = Shape::default();
-        for (kind, name) in rows {
+    /// The shape of each expected table from the rows of
+    /// [`shape_queries`] (table, kind, name), in `expected`'s order.
+    pub fn all_from_rows<'a>(
+        expected: &[Expectation],
+        rows: impl IntoIterator<Item = (&'a str, &'a str, &'a str)>,
+    ) -> Vec<Shape> {
+        let mut shapes = vec![Shape::default(); expected.len()];
+        let index: std::collections::HashMap<String, usize> =
+            expected.iter().enumerate().map(|(i, e)| (fold(&e.table), i)).collect();
+        for (table, kind, name) in rows {
+            let Some(&i) = index.get(&fold(table)) else { continue };
+            let shape = &mut shapes[i];
             let list = match kind {
                 "column" => &mut shape.columns,
                 "index" => &mut shape.indexes,
@@ -220,7 +244,7 @@ impl Shape {
                 list.push(name.to_string());
             }
         }
-        shape
+        shapes
     }
 }
 
@@ -381,14 +405,21 @@ mod tests {
     fn the_guard_and_the_shape_find_the_same_drift() {
         let conn = rusqlite::Connection::open_in_memory().unwrap();
         conn.execute_batch("CREATE TABLE t (k INT PRIMARY KEY, A TEXT); CREATE INDEX ix_a ON t (a);").unwrap();
-        let shape = |conn: &rusqlite::Connection| {
-            let mut stmt = conn.prepare(&shape_query("T")).unwrap();
-            let rows: Vec<(String, String)> =
-                stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect();
-            Shape::from_rows(rows.iter().map(|(k, n)| (k.as_str(), n.as_str())))
+        let shape = |conn: &rusqlite::Connection, e: &Expectation| {
+            let mut rows: Vec<(String, String, String)> = Vec::new();
+            for query in shape_queries(std::slice::from_ref(e)) {
+                let mut stmt = conn.prepare(&query).unwrap();
+                let found = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap();
+                rows.extend(found.map(Result::unwrap));
+            }
+            let shapes = Shape::all_from_rows(
+                std::slice::from_ref(e),
+                rows.iter().map(|(t, k, n)| (t.as_str(), k.as_str(), n.as_str())),
+            );
+            shapes.into_iter().next().unwrap()
         };
         let fires = |conn: &rusqlite::Connection| conn.execute_batch(&guard(&expectation(), "drift")).is_err();
-        assert_eq!(differences(&expectation(), &shape(&conn)), Vec::<String>::new());
+        assert_eq!(differences(&expectation(), &shape(&conn, &expectation())), Vec::<String>::new());
         assert!(!fires(&conn));
         for (drift, said) in [
             ("ALTER TABLE t ADD COLUMN extra TEXT", "has a column `extra`"),
@@ -402,16 +433,16 @@ mod tests {
             let conn = rusqlite::Connection::open_in_memory().unwrap();
             conn.execute_batch("CREATE TABLE t (k INT PRIMARY KEY, a TEXT); CREATE INDEX ix_a ON t (a);").unwrap();
             conn.execute_batch(drift).unwrap();
-            let found = differences(&expectation(), &shape(&conn));
+            let found = differences(&expectation(), &shape(&conn, &expectation()));
             assert!(found.iter().any(|d| d.contains(said)), "{drift}: {found:?}");
             assert!(fires(&conn), "{drift}: the guard lets it through");
         }
         // Children, where foreign keys stay on.
         let e = Expectation { referenced_by: Some(vec!["c".into()]), ..expectation() };
         conn.execute_batch("CREATE TABLE c (t_k INT REFERENCES t (k))").unwrap();
-        assert!(differences(&e, &shape(&conn)).is_empty() && conn.execute_batch(&guard(&e, "x")).is_ok());
+        assert!(differences(&e, &shape(&conn, &e)).is_empty() && conn.execute_batch(&guard(&e, "x")).is_ok());
         conn.execute_batch("CREATE TABLE d (t_k INT REFERENCES T)").unwrap();
-        assert!(differences(&e, &shape(&conn))[0].contains("`d` references `t`"));
+        assert!(differences(&e, &shape(&conn, &e))[0].contains("`d` references `t`"));
         assert!(conn.execute_batch(&guard(&e, "x")).is_err());
     }
 }

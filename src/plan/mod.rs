@@ -35,6 +35,10 @@ pub struct Capabilities {
     pub rename_column: bool,
     /// The longest statement the engine takes, in bytes.
     pub max_statement_bytes: Option<usize>,
+    /// `CREATE TEMP TABLE` (D1 refuses it): a rebuild's holding table
+    /// there is written outside the database file and its journal, and
+    /// dropping it scans only the temp schema.
+    pub temp_tables: bool,
 }
 
 impl Capabilities {
@@ -47,6 +51,7 @@ impl Capabilities {
         drop_column: true,
         rename_column: true,
         max_statement_bytes: None,
+        temp_tables: true,
     };
 
     /// Cloudflare D1 (sqlite.md, "D1"): each execute is atomic and refuses
@@ -59,6 +64,7 @@ impl Capabilities {
         drop_column: true,
         rename_column: true,
         max_statement_bytes: Some(100_000),
+        temp_tables: false,
     };
 }
 
@@ -102,6 +108,15 @@ pub enum Step {
     Rebuild(Rebuild),
     /// The rows of a held table that is not rebuilt, put back as they were.
     Restore(Held),
+    /// A table rebuilt by copying back, its rows set aside in a TEMP
+    /// holding table before any such table is dropped ([`Step::DropOld`]):
+    /// every `DROP TABLE` and `CREATE` scans `sqlite_schema`, and dropped
+    /// together first, then created together, they scan a schema half its
+    /// size on average.
+    SetAside(Held),
+    /// The old table of a staged copy-back rebuild, dropped (its counter
+    /// kept under the holding table's name).
+    DropOld(Staged),
     CreateIndex {
         table: Table,
         index: Index,
@@ -144,14 +159,19 @@ pub enum Finish {
     /// filled, the old one dropped and the new one renamed onto its name.
     /// `RENAME` re-reads the whole schema.
     Rename,
-    /// The new definition is built and filled under the temporary name,
-    /// the old table dropped, the new one created under its own name and
+    /// The rows go to an untyped holding table under the temporary name,
+    /// the old table is dropped, the new one created under its own name and
     /// filled back: no schema re-read, the rows copied twice.
     CopyBack {
         why: CopyBackWhy,
         /// A [`Step::Hold`] earlier in the plan has already set the rows
-        /// aside in an untyped holding table (and emptied the table).
+        /// aside (and emptied the table).
         held: bool,
+        /// The holding table is a TEMP table.
+        temp: bool,
+        /// Set aside and dropped by earlier steps ([`Step::SetAside`],
+        /// [`Step::DropOld`]).
+        staged: bool,
     },
 }
 
@@ -167,6 +187,16 @@ pub enum CopyBackWhy {
     ForeignKeysOn,
     /// Asked for ([`Forced::CopyBack`]).
     Forced,
+}
+
+/// A table dropped ahead of its rebuild ([`Step::DropOld`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Staged {
+    pub table: String,
+    /// The holding table, whose name keeps the table's AUTOINCREMENT
+    /// counter across the drop.
+    pub temp: String,
+    pub keeps_counter: bool,
 }
 
 /// A table whose rows are set aside ([`Step::Hold`]) while tables it
@@ -297,6 +327,8 @@ impl Step {
             Step::DropColumn { table, column } => format!("DropColumn {{ table: {table:?}, column: {column:?} }}"),
             Step::Hold(h) => format!("Hold({:?})", h.table),
             Step::Restore(h) => format!("Restore({:?})", h.table),
+            Step::SetAside(h) => format!("SetAside({:?})", h.table),
+            Step::DropOld(s) => format!("DropOld({:?})", s.table),
             Step::Rebuild(r) => {
                 let finish = match r.finish {
                     Finish::Rename => String::new(),
@@ -375,7 +407,10 @@ pub fn plan_with(diff: &Diff, to: &Schema, caps: &Capabilities, options: &Option
         .iter()
         .map(|k| {
             let finish = match (options.force, caps.foreign_keys_off) {
-                (Some(Forced::CopyBack), true) => Finish::CopyBack { why: CopyBackWhy::Forced, held: false },
+                (Some(Forced::CopyBack), true) => {
+                    let temp = caps.temp_tables;
+                    Finish::CopyBack { why: CopyBackWhy::Forced, held: false, temp, staged: temp }
+                }
                 (Some(Forced::RenameNamingColumns), true) => Finish::Rename,
                 _ => finish(caps, sizes.of(k), objects),
             };
@@ -492,6 +527,32 @@ pub fn plan_with(diff: &Diff, to: &Schema, caps: &Capabilities, options: &Option
         }
         steps.push(Step::Hold(held));
     }
+    // Staged copy-backs: every such table set aside, then every one dropped,
+    // before the first is created again.
+    let staged: Vec<&Table> = parents_first(from)
+        .into_iter()
+        .rev()
+        .filter(|t| matches!(finishes.get(&fold(&t.name)), Some(Finish::CopyBack { staged: true, .. })))
+        .collect();
+    let mut drops = Vec::new();
+    for table in staged {
+        let columns: Vec<String> =
+            table.columns.iter().filter(|c| c.generated.is_none()).map(|c| stored_name(&table.name, &c.name)).collect();
+        let temp = temp_of(&table.name);
+        let rowid = hold_rowid(table, &columns);
+        let want = to.tables.get(&fold(&table.name));
+        let keeps_counter = table.is_autoincrement() && (want.is_some_and(Table::is_autoincrement) || !diff.restores);
+        drops.push(Step::DropOld(Staged { table: table.name.clone(), temp: temp.clone(), keeps_counter }));
+        steps.push(Step::SetAside(Held {
+            table: table.name.clone(),
+            temp,
+            rowid,
+            columns,
+            restore: Vec::new(),
+            restore_rowid: false,
+        }));
+    }
+    steps.extend(drops);
     for table in parents_first(to) {
         let key = fold(&table.name);
         match actions.get(&key) {
@@ -643,13 +704,16 @@ pub fn built(diff: &Diff, to: &Schema) -> Schema {
 /// schema of `objects` objects.
 fn finish(caps: &Capabilities, copy_us: Option<u64>, objects: u64) -> Finish {
     if !caps.foreign_keys_off {
-        return Finish::CopyBack { why: CopyBackWhy::ForeignKeysOn, held: true };
+        return Finish::CopyBack { why: CopyBackWhy::ForeignKeysOn, held: true, temp: false, staged: false };
     }
     let reread_us = cost::reread_us(objects);
     match copy_us {
-        Some(copy_us) if cost::copy_back_wins(Some(copy_us), reread_us) => {
-            Finish::CopyBack { why: CopyBackWhy::Cheaper { copy_us, reread_us }, held: false }
-        }
+        Some(copy_us) if cost::copy_back_wins(Some(copy_us), reread_us) => Finish::CopyBack {
+            why: CopyBackWhy::Cheaper { copy_us, reread_us },
+            held: false,
+            temp: caps.temp_tables,
+            staged: caps.temp_tables,
+        },
         _ => Finish::Rename,
     }
 }

@@ -80,6 +80,40 @@ pub fn statements(plan: &Plan) -> Vec<Statement> {
             }
             Step::Rebuild(r) => out.extend(rebuild_statements(r)),
             Step::Hold(h) => out.extend(hold_statements(h)),
+            Step::SetAside(h) => {
+                let mut set = set_aside(h, true);
+                if let Some(first) = set.first_mut() {
+                    first.comment = Some(format!(
+                        "`{}` is rebuilt below by copying its rows back: they wait in a TEMP table meanwhile (every \
+                         table so rebuilt is set aside and dropped before the first is created again: each DROP \
+                         and CREATE scans the schema, smaller then)\n{}",
+                        h.table,
+                        first.comment.take().unwrap_or_default()
+                    ));
+                }
+                out.extend(set);
+            }
+            Step::DropOld(s) => {
+                if s.keeps_counter {
+                    out.push(Statement::new(
+                        "keep the AUTOINCREMENT counter from DROP TABLE (which deletes it), so ids of deleted rows \
+                         are never reused",
+                        format!(
+                            "UPDATE sqlite_sequence SET name = {} WHERE name = {}",
+                            literal(&s.temp),
+                            literal(&s.table)
+                        ),
+                    ));
+                }
+                out.push(Statement::new(
+                    format!(
+                        "drop the old `{}` (its rows wait in the holding table; foreign-key enforcement is off, so no \
+                         ON DELETE action fires): it is created again below",
+                        s.table
+                    ),
+                    ddl::drop_table(&s.table),
+                ));
+            }
             Step::Restore(h) => out.extend(restore_statements(h)),
             Step::CreateIndex { table, index } => {
                 out.push(Statement::new(format!("create index `{}`", index.name), ddl::create_index(index, table)))
@@ -124,13 +158,9 @@ fn rebuild_statements(r: &Rebuild) -> Vec<Statement> {
     };
     match r.finish {
         Finish::Rename => rename_finish(r, format!("{head}\n{}", why.join("\n"))),
-        Finish::CopyBack { why: because, held } => {
+        Finish::CopyBack { why: because, held, temp, staged } => {
             let header = format!("{head}\n{}\n{}", why.join("\n"), copy_back_reason(name, because));
-            if held {
-                held_finish(r, header)
-            } else {
-                copy_back_finish(r, header)
-            }
+            copy_back_finish(r, header, held, temp, staged)
         }
     }
 }
@@ -139,8 +169,8 @@ fn rebuild_statements(r: &Rebuild) -> Vec<Statement> {
 fn copy_back_reason(name: &str, why: CopyBackWhy) -> String {
     match why {
         CopyBackWhy::Cheaper { copy_us, reread_us } => format!(
-            "The new definition is built under a temporary name, and the rows come back into the new `{name}` \
-             instead of a RENAME:\nRENAME re-reads the whole schema ({}), more than copying the rows twice ({}).",
+            "The rows go to a holding table and come back into the new `{name}` instead of a RENAME:\nRENAME \
+             re-reads the whole schema ({}), more than copying the rows twice ({}).",
             cost::millis(reread_us),
             cost::millis(copy_us)
         ),
@@ -177,79 +207,6 @@ fn rename_finish(r: &Rebuild, header: String) -> Vec<Statement> {
     out.push(Statement::bare(ddl::rename_table(&r.temp, name)));
     out.extend(recreated_indexes(r));
     out
-}
-
-/// The finish without RENAME, which re-reads the whole schema: the new
-/// table is built and filled under the temporary name as for the rename,
-/// the old one dropped, the new one created under its own name and filled
-/// back from it, where the two definitions are the same (SQLite then moves
-/// each row as it is stored: insert.c's transfer optimization). The
-/// holding table is an ordinary table of the database: its size is bounded
-/// by the disk, never by memory, whatever the table grew to since the
-/// revision was planned.
-fn copy_back_finish(r: &Rebuild, header: String) -> Vec<Statement> {
-    let name = &r.to.name;
-    let tmp = &r.temp;
-    let mut out = build_under_temp_name(r, header);
-    out.push(Statement::new(
-        format!(
-            "drop the old `{name}` (foreign-key enforcement is off, so no ON DELETE action fires) and create the new \
-             one"
-        ),
-        ddl::drop_table(&r.from.name),
-    ));
-    out.push(Statement::bare(ddl::create_table(&r.to, name)));
-    let copy = if rowids_survive_select_star(&r.to) && !r.names_columns {
-        Statement::new(
-            "copy the rows back, as they are stored (the two definitions are the same, so SQLite transfers each row \
-             whole, rowid included)",
-            format!("INSERT OR ABORT INTO {} SELECT * FROM {}", ident(name), ident(tmp)),
-        )
-    } else {
-        let alias = rowid_alias(r);
-        let mut columns: Vec<String> =
-            r.to.columns.iter().filter(|c| c.generated.is_none()).map(|c| ident(&c.name)).collect();
-        if let Some(alias) = alias {
-            columns.insert(0, ident(alias));
-        }
-        Statement::new(
-            "copy the rows back, rowids included",
-            format!(
-                "INSERT OR ABORT INTO {} ({}) SELECT {} FROM {}",
-                ident(name),
-                columns.join(", "),
-                columns.join(", "),
-                ident(tmp)
-            ),
-        )
-    };
-    out.push(copy);
-    out.push(Statement::new(
-        format!("row accounting: `{name}` holds every row copied, or the revision stops here"),
-        row_accounting(name, &ident(name), &ident(tmp)),
-    ));
-    if r.to.is_autoincrement() || r.from.is_autoincrement() {
-        out.push(Statement::new(
-            "the counter prepared under the temporary name replaces the one the copy back made",
-            format!("DELETE FROM sqlite_sequence WHERE name = {}", literal(name)),
-        ));
-        out.push(Statement::bare(format!(
-            "UPDATE sqlite_sequence SET name = {} WHERE name = {}",
-            literal(name),
-            literal(tmp)
-        )));
-    }
-    out.push(Statement::new("drop the holding table", ddl::drop_table(tmp)));
-    out.extend(recreated_indexes(r));
-    out
-}
-
-/// Whether `INSERT INTO t SELECT * FROM u`, `u` defined as `t`, keeps every
-/// rowid and fills every column: the rowid is a column (INTEGER PRIMARY
-/// KEY) or there is none (WITHOUT ROWID), and no column is generated
-/// (`SELECT *` names them, INSERT takes none).
-fn rowids_survive_select_star(t: &crate::schema::Table) -> bool {
-    (t.without_rowid || t.integer_primary_key().is_some()) && t.columns.iter().all(|c| c.generated.is_none())
 }
 
 /// The new definition built under the temporary name and filled from the
@@ -360,16 +317,32 @@ fn counter_under_temp_name(r: &Rebuild) -> Vec<Statement> {
     out
 }
 
-/// Where foreign keys stay enforced (D1): a [`Step::Hold`] has set the
-/// rows aside in an untyped holding table and emptied the table; the old
-/// table is dropped (nothing cascades) and the new one created under its
-/// own name and filled from the holding table.
-fn held_finish(r: &Rebuild, header: String) -> Vec<Statement> {
+/// The finish without RENAME, which re-reads the whole schema: the rows
+/// set aside in an untyped holding table (which stores every value as it
+/// is: no affinity), the old table dropped, the new one created under its
+/// own name and filled back. With `held`, a [`Step::Hold`] has already set
+/// the rows aside (where foreign keys stay enforced); with `temp` the
+/// holding table is a TEMP table: written outside the database file and its
+/// journal, and dropped without a scan of the database's schema (the
+/// runner keeps TEMP tables in a file, so a table grown big since the
+/// revision was planned is bounded by the disk, not by memory).
+fn copy_back_finish(r: &Rebuild, header: String, held: bool, temp: bool, staged: bool) -> Vec<Statement> {
     let name = &r.to.name;
     let tmp = &r.temp;
     let columns = stored_columns(r);
-    let source_rowid = super::hold_rowid(&r.from, &columns);
+    let holding = Held {
+        table: r.from.name.clone(),
+        temp: tmp.clone(),
+        rowid: super::hold_rowid(&r.from, &columns),
+        columns,
+        restore: Vec::new(),
+        restore_rowid: false,
+    };
+    let source_rowid = holding.rowid;
     let mut out = Vec::new();
+    if !held && !staged {
+        out.extend(set_aside(&holding, temp));
+    }
     if let Some(guard) = invented_keys_guard(r, tmp) {
         out.push(guard);
     }
@@ -378,21 +351,32 @@ fn held_finish(r: &Rebuild, header: String) -> Vec<Statement> {
     // it back must not reuse ids. A counter kept from an earlier such
     // upgrade is the first row SQLite reads when AUTOINCREMENT comes back.
     let sequence = r.from.is_autoincrement() && (r.to.is_autoincrement() || r.keeps_counter);
-    if sequence {
+    if sequence && !staged {
         out.push(Statement::new(
             "keep the AUTOINCREMENT counter from DROP TABLE (which deletes it), so ids of deleted rows are never \
              reused",
             format!("UPDATE sqlite_sequence SET name = {} WHERE name = {}", literal(tmp), literal(&r.from.name)),
         ));
     }
-    out.push(Statement::new(
-        format!("drop the old `{name}` (emptied above) and create the new one"),
-        ddl::drop_table(&r.from.name),
-    ));
+    let drop = if held {
+        format!("drop the old `{name}` (emptied above) and create the new one")
+    } else {
+        format!(
+            "drop the old `{name}` (foreign-key enforcement is off, so no ON DELETE action fires) and create the new \
+             one"
+        )
+    };
+    if !staged {
+        out.push(Statement::new(drop, ddl::drop_table(&r.from.name)));
+    }
     if let Some(first) = out.first_mut() {
         first.comment = Some(format!("{header}\n{}", first.comment.take().unwrap_or_default()));
     }
-    out.push(Statement::bare(ddl::create_table(&r.to, name)));
+    if out.is_empty() {
+        out.push(Statement::new(header, ddl::create_table(&r.to, name)));
+    } else {
+        out.push(Statement::bare(ddl::create_table(&r.to, name)));
+    }
     let (targets, sources) = copy_lists(r, rowid_alias(r).zip(source_rowid));
     if !targets.is_empty() {
         out.push(Statement::new(
@@ -446,7 +430,7 @@ fn stored_columns(r: &Rebuild) -> Vec<String> {
 }
 
 /// The rows of a table copied, exactly, into an untyped holding table.
-fn set_aside(h: &Held) -> Vec<Statement> {
+fn set_aside(h: &Held, temp: bool) -> Vec<Statement> {
     let columns: Vec<String> = h.columns.iter().map(|c| ident(c)).collect();
     let mut copied = columns.clone();
     if let Some(alias) = h.rowid {
@@ -459,7 +443,7 @@ fn set_aside(h: &Held) -> Vec<Statement> {
                  kept as it is)",
                 h.table
             ),
-            format!("CREATE TABLE {} ({})", ident(&h.temp), columns.join(", ")),
+            format!("CREATE {}TABLE {} ({})", if temp { "TEMP " } else { "" }, ident(&h.temp), columns.join(", ")),
         ),
         Statement::bare(format!(
             "INSERT INTO {} ({}) SELECT {} FROM {}",
@@ -474,7 +458,7 @@ fn set_aside(h: &Held) -> Vec<Statement> {
 /// A held table: its rows set aside, then the table emptied (its triggers
 /// were dropped above, and what references it was emptied before it).
 fn hold_statements(h: &Held) -> Vec<Statement> {
-    let mut out = set_aside(h);
+    let mut out = set_aside(h, false);
     if let Some(first) = out.first_mut() {
         first.comment = Some(format!(
             "hold `{}`: foreign keys stay enforced on this database, so the DROP TABLE of a rebuild below would \
