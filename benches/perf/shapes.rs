@@ -1,0 +1,330 @@
+//! The figures on databases we did not design (issue 26): each shape made
+//! by another tool (SQLAlchemy's `create_all`, Django's schema editor, the
+//! corpus's real schemas copied many times), empty and with rows, with
+//! foreign keys and without, and a model that changes every table four
+//! ways. Per shape, side by side in one run: `diff` against `sqlite3
+//! .schema`, `check` against `diff`, the rehearsed `revision
+//! --autogenerate` against Alembic's (where Alembic can run: the SQLAlchemy
+//! shapes), and `upgrade head` of that revision against the floor of any
+//! rebuild. Then a 10,000-table point, time and peak memory.
+//!
+//! The generators are the Python scripts in `benches/shapes/`, run with
+//! the virtualenv `target/bench-venv` (`python3 -m venv target/bench-venv
+//! && target/bench-venv/bin/pip install -r benches/shapes/requirements.txt`;
+//! BENCH_PYTHON names another Python). What they make is kept under
+//! `target/bench-cache/`, so a second run starts at once.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use super::{autogen, have_sqlite3, stats, time};
+
+struct Shape {
+    name: &'static str,
+    script: &'static str,
+    args: &'static [&'static str],
+    /// Alembic can run on it (the models are SQLAlchemy's).
+    alembic: bool,
+}
+
+const SHAPES: &[Shape] = &[
+    Shape {
+        name: "SQLAlchemy, 1000 tables, FKs, empty",
+        script: "sqlalchemy_app.py",
+        args: &["--tables", "1000", "--changed", "1000", "--rows", "0"],
+        alembic: true,
+    },
+    Shape {
+        name: "SQLAlchemy, 1000 tables, FKs, 10 rows each",
+        script: "sqlalchemy_app.py",
+        args: &["--tables", "1000", "--changed", "1000", "--rows", "10"],
+        alembic: true,
+    },
+    Shape {
+        name: "SQLAlchemy, 1000 tables, no FKs, 10 rows each",
+        script: "sqlalchemy_app.py",
+        args: &["--tables", "1000", "--changed", "1000", "--rows", "10", "--fk-free"],
+        alembic: true,
+    },
+    Shape {
+        name: "Django, 1000 models, FKs, empty",
+        script: "django_app.py",
+        args: &["--tables", "1000", "--changed", "1000", "--rows", "0"],
+        alembic: false,
+    },
+    Shape {
+        name: "Django, 1000 models, FKs, 10 rows each",
+        script: "django_app.py",
+        args: &["--tables", "1000", "--changed", "1000", "--rows", "10"],
+        alembic: false,
+    },
+    Shape {
+        name: "corpus (Chinook + Northwind) x 42, 1008 tables, rows",
+        script: "corpus_scaled.py",
+        args: &["--copies", "42", "--rows"],
+        alembic: false,
+    },
+];
+
+/// One shape's medians, for the summary.
+struct Figures {
+    name: &'static str,
+    diff: f64,
+    schema: f64,
+    check: f64,
+    revision: f64,
+    alembic: Option<f64>,
+    upgrade: f64,
+    floor: f64,
+}
+
+pub fn bench_shapes(dir: &Path, runs: usize) {
+    let Some(python) = python() else {
+        println!(
+            "shapes: skipped: no Python with SQLAlchemy, Alembic and Django (python3 -m venv target/bench-venv && \
+             target/bench-venv/bin/pip install -r benches/shapes/requirements.txt, or BENCH_PYTHON)"
+        );
+        return;
+    };
+    if !have_sqlite3() {
+        println!("shapes: skipped: no sqlite3 on PATH to measure against");
+        return;
+    }
+    let mut all = Vec::new();
+    for shape in SHAPES {
+        println!("shape: {}", shape.name);
+        let made = made_by(&python, shape.script, shape.args);
+        all.push(measure(dir, &python, shape, &made, runs));
+    }
+    println!("\nsummary (medians; every goal on every shape):");
+    println!(
+        "  {:<52} {:>12} {:>12} {:>16} {:>14}",
+        "shape", "diff/.schema", "check/diff", "rev./Alembic", "upgrade/floor"
+    );
+    for f in &all {
+        let alembic = f.alembic.map_or("-".to_string(), |a| format!("{:.3}", f.revision / a));
+        println!(
+            "  {:<52} {:>12.2} {:>12.2} {:>16} {:>14.2}",
+            f.name,
+            f.diff / f.schema,
+            f.check / f.diff,
+            alembic,
+            f.upgrade / f.floor
+        );
+    }
+    println!("  goals: diff/.schema <= 3, check/diff <= 2, revision/Alembic <= 0.25, upgrade/floor <= 2");
+    ten_thousand(dir, &python);
+}
+
+/// The Python of `target/bench-venv`, or BENCH_PYTHON.
+fn python() -> Option<PathBuf> {
+    let python = std::env::var_os("BENCH_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-venv/bin/python"));
+    let ok = Command::new(&python)
+        .args(["-c", "import sqlalchemy, alembic, django"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    ok.then_some(python)
+}
+
+/// The folder a generator wrote (`app.db`, `model.sql`, for SQLAlchemy
+/// `alembic/`), made once and kept under `target/bench-cache/`.
+fn made_by(python: &Path, script: &str, args: &[&str]) -> PathBuf {
+    let key = format!("{}_{}", script.trim_end_matches(".py"), args.join("_").replace("--", ""));
+    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-cache").join(key);
+    if out.join("model.sql").is_file() && out.join("app.db").is_file() {
+        return out;
+    }
+    let _ = std::fs::remove_dir_all(&out);
+    let generator = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/shapes").join(script);
+    let made = Command::new(python).arg(&generator).args(args).arg(&out).output().expect("run the generator");
+    assert!(made.status.success(), "{script}: {}", String::from_utf8_lossy(&made.stderr));
+    out
+}
+
+fn measure(dir: &Path, python: &Path, shape: &Shape, made: &Path, runs: usize) -> Figures {
+    let work = dir.join("shape");
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).unwrap();
+    let template = work.join("template.db");
+    std::fs::copy(made.join("app.db"), &template).unwrap();
+    let db = work.join("app.db");
+    std::fs::copy(&template, &db).unwrap();
+    let model = yaml_model(&work, &made.join("model.sql"));
+    let with = |c: &mut Command| {
+        c.arg("--schema").arg(&model).arg("--database").arg(&db);
+    };
+
+    // diff, beside sqlite3's own reading of the schema, in turn.
+    let (mut ours, mut schema) = (Vec::new(), Vec::new());
+    for i in 0..=runs {
+        let mut c = autogen();
+        with(&mut c);
+        let a = time(c.arg("diff"));
+        let mut s = Command::new("sqlite3");
+        let b = time(s.arg(&db).arg(".schema"));
+        if i > 0 {
+            ours.push(a);
+            schema.push(b);
+        }
+    }
+    let diff = stats("autogen diff (4 changes a table)", ours);
+    let schema = stats("sqlite3 DB .schema", schema);
+    let sql_model = (0..3.min(runs))
+        .map(|_| {
+            let mut c = autogen();
+            c.arg("--schema").arg(made.join("model.sql")).arg("--database").arg(&db);
+            time(c.arg("diff"))
+        })
+        .collect();
+    stats("autogen diff, the ORM's own DDL as the model (.sql)", sql_model);
+
+    let check = (0..runs)
+        .map(|_| {
+            let mut c = autogen();
+            with(&mut c);
+            time(c.arg("--versions").arg(work.join("none")).arg("check"))
+        })
+        .collect();
+    let check = stats("autogen check (plans and lints the revision)", check);
+
+    let versions = |i: usize| work.join(format!("versions{i}"));
+    let revision = (0..3)
+        .map(|i| {
+            let mut c = autogen();
+            with(&mut c);
+            time(c.arg("--versions").arg(versions(i)).args(["revision", "--autogenerate", "-m", "four"]))
+        })
+        .collect();
+    let revision = stats("autogen revision --autogenerate (rehearsed)", revision);
+    let alembic = shape.alembic.then(|| {
+        let alembic = python.with_file_name("alembic");
+        let ini = made.join("alembic/alembic.ini");
+        let times: Vec<Duration> = (0..4)
+            .map(|_| {
+                for f in std::fs::read_dir(made.join("alembic/versions")).unwrap().flatten() {
+                    let _ = std::fs::remove_file(f.path());
+                }
+                // Alembic's database is the generator's, its version table its own.
+                std::fs::copy(&template, made.join("app.db")).unwrap();
+                let mut c = Command::new(&alembic);
+                time(c.current_dir(&work).arg("-c").arg(&ini).args(["revision", "--autogenerate", "-m", "four"]))
+            })
+            .skip(1)
+            .collect();
+        std::fs::copy(&template, made.join("app.db")).unwrap();
+        stats("Alembic revision --autogenerate", times)
+    });
+
+    let upgraded = work.join("upgrade.db");
+    let upgrade = (0..3)
+        .map(|_| {
+            std::fs::copy(&template, &upgraded).unwrap();
+            let mut c = autogen();
+            c.arg("--schema").arg(&model).arg("--database").arg(&upgraded).arg("--versions").arg(versions(0));
+            time(c.args(["upgrade", "head"]))
+        })
+        .collect();
+    let upgrade = stats("autogen upgrade head", upgrade);
+    let floor = stats("floor: sqlite3 builds the target in a fresh file", floor_times(&work, &template, &upgraded));
+    Figures { name: shape.name, diff, schema, check, revision, alembic, upgrade, floor }
+}
+
+/// The model as YAML: `model.sql` built in a database and read back by
+/// `autogen inspect` (the same schema; `.sql` models are built by SQLite
+/// statement by statement, which the `.sql` line of the figures shows).
+fn yaml_model(work: &Path, model_sql: &Path) -> PathBuf {
+    let after = work.join("after.db");
+    let conn = rusqlite::Connection::open(&after).unwrap();
+    conn.execute_batch(&format!("BEGIN; {} COMMIT;", std::fs::read_to_string(model_sql).unwrap())).unwrap();
+    drop(conn);
+    let out = autogen().arg("--database").arg(&after).arg("inspect").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let model = work.join("model.yaml");
+    std::fs::write(&model, out.stdout).unwrap();
+    model
+}
+
+/// The floor of any rebuild: `sqlite3` creating the upgraded schema in a
+/// fresh file and copying every row once (the columns both sides have).
+fn floor_times(work: &Path, template: &Path, upgraded: &Path) -> Vec<Duration> {
+    let conn = rusqlite::Connection::open(upgraded).unwrap();
+    let old = rusqlite::Connection::open(template).unwrap();
+    let columns = |conn: &rusqlite::Connection, table: &str| -> Vec<String> {
+        let mut stmt = conn.prepare("SELECT name FROM pragma_table_info(?1)").unwrap();
+        stmt.query_map([table], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+    };
+    let mut stmt = conn
+        .prepare(
+            "SELECT type, name, sql FROM sqlite_schema WHERE sql IS NOT NULL AND name NOT LIKE 'autogen%' AND name NOT \
+             LIKE 'sqlite%' ORDER BY rowid",
+        )
+        .unwrap();
+    let rows: Vec<(String, String, String)> =
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect();
+    let mut floor = format!("ATTACH '{}' AS old;\nBEGIN;\n", template.display());
+    for (_, _, sql) in rows.iter().filter(|(kind, _, _)| kind == "table") {
+        floor.push_str(&format!("{sql};\n"));
+    }
+    for (_, name, _) in rows.iter().filter(|(kind, _, _)| kind == "table") {
+        let before = columns(&old, name);
+        let kept: Vec<String> = columns(&conn, name)
+            .into_iter()
+            .filter(|c| before.iter().any(|b| b.eq_ignore_ascii_case(c)))
+            .map(|c| format!("\"{c}\""))
+            .collect();
+        if !kept.is_empty() {
+            let kept = kept.join(", ");
+            floor.push_str(&format!("INSERT INTO main.\"{name}\" ({kept}) SELECT {kept} FROM old.\"{name}\";\n"));
+        }
+    }
+    for (_, _, sql) in rows.iter().filter(|(kind, _, _)| kind != "table") {
+        floor.push_str(&format!("{sql};\n"));
+    }
+    floor.push_str("COMMIT;\n");
+    let script = work.join("floor.sql");
+    std::fs::write(&script, floor).unwrap();
+    let fresh = work.join("floor.db");
+    (0..3)
+        .map(|_| {
+            let _ = std::fs::remove_file(&fresh);
+            let mut s = Command::new("sh");
+            time(s.arg("-c").arg(format!("sqlite3 -bail '{}' < '{}'", fresh.display(), script.display())))
+        })
+        .collect()
+}
+
+/// How `diff`, `check` and the rehearsed `revision --autogenerate` grow
+/// from 1,000 to 10,000 tables (SQLAlchemy's shape, a tenth of the tables
+/// changed four ways, no rows): time and peak memory.
+fn ten_thousand(dir: &Path, python: &Path) {
+    println!("\ngrowth: SQLAlchemy's shape, a tenth of the tables changed four ways, no rows (time, peak memory)");
+    for tables in [1000usize, 10_000] {
+        let n = tables.to_string();
+        let changed = (tables / 10).to_string();
+        let made = made_by(python, "sqlalchemy_app.py", &["--tables", &n, "--changed", &changed, "--rows", "0"]);
+        let work = dir.join(format!("growth{tables}"));
+        let _ = std::fs::remove_dir_all(&work);
+        std::fs::create_dir_all(&work).unwrap();
+        let db = work.join("app.db");
+        std::fs::copy(made.join("app.db"), &db).unwrap();
+        let model = yaml_model(&work, &made.join("model.sql"));
+        for (label, args) in [
+            ("diff", vec!["diff"]),
+            ("check", vec!["--versions", "none", "check"]),
+            ("revision --autogenerate", vec!["--versions", "v", "revision", "--autogenerate", "-m", "x"]),
+        ] {
+            let mut c = Command::new("/usr/bin/time");
+            c.current_dir(&work).args(["-f", "%e %M", "-o", "mem.txt"]);
+            c.arg(env!("CARGO_BIN_EXE_autogen")).arg("--schema").arg(&model).arg("--database").arg(&db).args(&args);
+            let wall = time(c);
+            let peak = std::fs::read_to_string(work.join("mem.txt"))
+                .ok()
+                .and_then(|t| t.lines().last()?.split_whitespace().nth(1)?.parse::<f64>().ok())
+                .map_or("?".to_string(), |kb| format!("{:.0} MB", kb / 1024.0));
+            println!("  {tables:>6} tables  {label:<26} {:>9.1} ms   peak {peak}", wall.as_secs_f64() * 1e3);
+        }
+    }
+}
