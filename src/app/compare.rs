@@ -121,11 +121,23 @@ pub fn check(ctx: &Context, io: &mut Io) -> Result<Outcome> {
         return Ok(if errors > 0 { Outcome::Differences } else { Outcome::Done });
     }
     write_warnings(&d, &warnings, io)?;
-    report::write_text(&d, &model.schema, io.out).map_err(write_error)?;
     let caps = engine.as_ref().map_or(Capabilities::SQLITE, |e| e.capabilities());
-    let sizes = super::sizes(engine.as_mut().map(|e| &mut **e as &mut dyn Engine), &d, &db);
-    let up = plan::section(&d, &db, &model.schema, &caps, &plan::Options { sizes, ..Default::default() });
-    let mut findings = super::lint::findings_of_new(ctx, caps, &up, &db, &d)?;
+    // The revision `revision --autogenerate` would write is planned and
+    // linted on the other core while this one draws the report. Planned
+    // without the database's row estimates: the finish a rebuild takes
+    // changes its SQL, not what lint finds in it.
+    let (text, findings) = std::thread::scope(|s| {
+        let lint = s.spawn(|| {
+            let up = plan::section(&d, &db, &model.schema, &caps, &plan::Options::default());
+            super::lint::findings_of_new(ctx, caps, &up, &db, &d)
+        });
+        let mut text = Vec::new();
+        let written = report::write_text(&d, &model.schema, &mut text).map(|()| text);
+        (written, lint.join())
+    });
+    io.out.write_all(&text.map_err(write_error)?).map_err(write_error)?;
+    let mut findings =
+        findings.map_err(|_| super::error::Error::Internal("linting the planned revision failed".into()))??;
     findings.extend(history_findings);
     if !findings.is_empty() {
         writeln!(io.out, "\nLint of the revision `autogen revision --autogenerate` would write:")

@@ -73,8 +73,29 @@ pub enum Items {
 
 /// Reads one statement (without its `;`).
 pub fn classify(sql: &str) -> Statement {
+    // Most of a big revision is CREATE TABLE and guard SELECTs: what they
+    // are shows in their first tokens, so those are all that is read.
+    const HEAD: usize = 12;
+    let Ok(head) = crate::sql::lexer::tokenize_head(sql, HEAD) else { return Statement::Other };
+    let first = head.first();
+    if first.is_some_and(|f| f.is_any_keyword(&["SELECT", "WITH", "UPDATE", "VALUES"])) {
+        return Statement::Other;
+    }
+    if first.is_some_and(|f| f.is_keyword("CREATE")) && (head.len() < HEAD || !creates_as_select(&head)) {
+        return read(&head);
+    }
     let Ok(tokens) = tokenize(sql) else { return Statement::Other };
-    let t = &tokens[..];
+    read(&tokens)
+}
+
+/// Whether a CREATE's head may be `CREATE TABLE ... AS SELECT`, which
+/// needs the whole statement.
+fn creates_as_select(head: &[Token]) -> bool {
+    head.iter().any(|t| t.is_keyword("AS")) || !head.iter().any(|t| t.is_punct("("))
+}
+
+/// The statement from its tokens (all of them, or a head that says it all).
+fn read(t: &[Token]) -> Statement {
     let kw = |i: usize, k: &str| t.get(i).is_some_and(|tok| tok.is_keyword(k));
     let Some(first) = t.first() else { return Statement::Other };
     if first.is_any_keyword(&["BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE"]) {
