@@ -44,7 +44,10 @@ pub struct Outside {
     pub tables: BTreeMap<String, Table>,
     /// Triggers on excluded tables, by folded name.
     pub triggers: BTreeMap<String, Trigger>,
-    /// Every name in `sqlite_schema`, managed or not, folded.
+    /// The names in `sqlite_schema` of what the schema does not manage
+    /// (excluded tables, their indexes and triggers, SQLite's and autogen's
+    /// own tables, virtual tables), folded. [`Schema::taken_names`] adds the
+    /// managed ones.
     pub names: BTreeSet<String>,
 }
 

@@ -216,7 +216,6 @@ pub fn from_catalog(catalog: &Catalog, filter: &Filter) -> Result<Schema, Intros
     // Excluded plain tables are read too, into `outside`: never diffed, but
     // a rebuild of a table they reference must keep their rows.
     let mut excluded: Vec<(&SchemaRow, i64)> = Vec::new();
-    schema.outside.names = rows.iter().map(|r| fold(&r.name)).collect();
     for row in rows.iter().filter(|r| r.kind == "table") {
         let outside = filter.excludes(&row.name);
         if filter.skips(&row.name) && !outside {
@@ -282,6 +281,16 @@ pub fn from_catalog(catalog: &Catalog, filter: &Filter) -> Result<Schema, Intros
             schema.outside.triggers.insert(fold(&row.name), trigger());
         }
     }
+    // The names of what the schema does not hold (the managed ones it
+    // knows): a temporary name must avoid them too.
+    let held = |r: &SchemaRow| match r.kind.as_str() {
+        "table" => schema.tables.contains_key(&fold(&r.name)),
+        "view" => schema.views.contains_key(&fold(&r.name)),
+        "trigger" => schema.triggers.contains_key(&fold(&r.name)),
+        _ => schema.tables.contains_key(&fold(&r.table)) && r.sql.is_some(),
+    };
+    let others: std::collections::BTreeSet<String> = rows.iter().filter(|r| !held(r)).map(|r| fold(&r.name)).collect();
+    schema.outside.names = others;
     schema.unmanaged.sort();
     crate::schema::normalize::normalize(&mut schema);
     Ok(schema)

@@ -51,7 +51,7 @@ impl Selection {
                 }
             }
         }
-        if touched.is_empty() && sel.views.is_empty() {
+        if model.views.is_empty() && model.triggers.is_empty() || touched.is_empty() && sel.views.is_empty() {
             return sel;
         }
         let mut touched: HashSet<String> = touched.iter().map(|n| fold(n)).collect();
