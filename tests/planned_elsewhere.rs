@@ -592,3 +592,59 @@ fn a_model_sqlite_refuses_is_not_blamed_on_rows() {
     let error = fails(&p, &["revision", "--autogenerate", "-m", "n"]);
     assert!(error.contains("fix the model") && !error.contains("fill or fix those rows"), "{error}");
 }
+
+/// A swap of two columns alike moves their data whenever the hints stay:
+/// the diff says so, and says to remove the hints once it has run.
+#[test]
+fn a_swap_by_hints_is_announced_with_what_to_do_after() {
+    let model =
+        "tables:\n  - name: t\n    columns:\n      - {name: id, type: INTEGER, primary_key: true}\n      - {name: \
+                 a, type: TEXT, renamed_from: b}\n      - {name: b, type: TEXT, renamed_from: a}\n";
+    let p = Project::new(model);
+    sql(
+        &p.path("app.db"),
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b TEXT); INSERT INTO t VALUES (1, 'x', 'y');",
+    );
+    let out = p.run(&["diff"]);
+    let said = text(&out.stderr);
+    assert!(said.contains("swap columns") && said.contains("remove the hints"), "{said}");
+}
+
+/// `init` from a database of one table says "1 table".
+#[test]
+fn counts_are_in_english() {
+    let p = Project::new("tables: []\n");
+    std::fs::remove_file(p.path("autogen.yaml")).unwrap();
+    std::fs::remove_file(p.path("model.yaml")).unwrap();
+    sql(&p.path("database.db"), "CREATE TABLE t (id INTEGER PRIMARY KEY);");
+    let out = p.ok(&["init"]);
+    assert!(out.contains("(1 table)"), "{out}");
+}
+
+/// At a terminal, a new NOT NULL column without a default over rows is
+/// asked a one-off value for, as Django's makemigrations asks, and the
+/// revision is written with it (`script` gives the command a terminal).
+#[test]
+fn a_missing_fill_is_asked_for_at_a_terminal() {
+    if std::process::Command::new("script").arg("--version").output().is_err() {
+        return;
+    }
+    let model =
+        "tables:\n  - name: t\n    columns:\n      - {name: id, type: INTEGER, primary_key: true}\n      - {name: \
+                 priority, type: INTEGER, nullable: false}\n";
+    let p = Project::new(model);
+    sql(&p.path("app.db"), "CREATE TABLE t (id INTEGER PRIMARY KEY); INSERT INTO t VALUES (1), (2);");
+    let command = format!("{} revision --autogenerate -m prio", env!("CARGO_BIN_EXE_autogen"));
+    let mut script = std::process::Command::new("script");
+    script.args(["-qec", &command, "/dev/null"]).stdin(std::process::Stdio::piped());
+    let mut child = support::in_project(script, p.dir.path()).stdout(std::process::Stdio::piped()).spawn().unwrap();
+    use std::io::Write as _;
+    child.stdin.take().unwrap().write_all(b"7\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("a one-off value for them"), "{}", text(&out.stdout));
+    let file = p.revisions().into_iter().find(|f| f.ends_with("_prio.sql")).unwrap();
+    let revision = std::fs::read_to_string(p.path(&format!("migrations/versions/{file}"))).unwrap();
+    assert!(revision.contains("-- Filled: t.priority=7"), "{revision}");
+    up_and_back(&p, "app.db");
+}

@@ -67,16 +67,24 @@ const SHAPES: &[Shape] = &[
     },
 ];
 
-/// One shape's medians, for the summary.
+/// One shape's figures, for the summary: the median of the ratios of runs
+/// taken in turn (A, B, A, B: the machine's drift cancels, as in the
+/// issue's own measurement), else of medians.
 struct Figures {
     name: &'static str,
-    diff: f64,
-    schema: f64,
-    check: f64,
+    diff_per_schema: f64,
+    check_per_diff: f64,
     revision: f64,
     alembic: Option<f64>,
     upgrade: f64,
     floor: f64,
+}
+
+/// The median of `a[i] / b[i]`.
+fn paired(a: &[Duration], b: &[Duration]) -> f64 {
+    let mut ratios: Vec<f64> = a.iter().zip(b).map(|(a, b)| a.as_secs_f64() / b.as_secs_f64()).collect();
+    ratios.sort_by(f64::total_cmp);
+    ratios[ratios.len() / 2]
 }
 
 pub fn bench_shapes(dir: &Path, runs: usize) {
@@ -107,8 +115,8 @@ pub fn bench_shapes(dir: &Path, runs: usize) {
         println!(
             "  {:<52} {:>12.2} {:>12.2} {:>16} {:>14.2}",
             f.name,
-            f.diff / f.schema,
-            f.check / f.diff,
+            f.diff_per_schema,
+            f.check_per_diff,
             alembic,
             f.upgrade / f.floor
         );
@@ -157,21 +165,30 @@ fn measure(dir: &Path, python: &Path, shape: &Shape, made: &Path, runs: usize) -
         c.arg("--schema").arg(&model).arg("--database").arg(&db);
     };
 
-    // diff, beside sqlite3's own reading of the schema, in turn.
-    let (mut ours, mut schema) = (Vec::new(), Vec::new());
-    for i in 0..=runs {
+    // diff, beside sqlite3's own reading of the schema, and check beside
+    // diff, each pair in turn.
+    let (mut ours, mut schema, mut checks) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..=runs * 2 {
         let mut c = autogen();
         with(&mut c);
         let a = time(c.arg("diff"));
         let mut s = Command::new("sqlite3");
         let b = time(s.arg(&db).arg(".schema"));
+        let mut c = autogen();
+        with(&mut c);
+        let k = time(c.arg("--versions").arg(work.join("none")).arg("check"));
         if i > 0 {
             ours.push(a);
             schema.push(b);
+            checks.push(k);
         }
     }
-    let diff = stats("autogen diff (4 changes a table)", ours);
-    let schema = stats("sqlite3 DB .schema", schema);
+    let diff_per_schema = paired(&ours, &schema);
+    let check_per_diff = paired(&checks, &ours);
+    stats("autogen diff (4 changes a table)", ours);
+    stats("sqlite3 DB .schema", schema);
+    stats("autogen check (plans and lints the revision)", checks);
+    println!("  paired medians: diff / .schema {diff_per_schema:.2}, check / diff {check_per_diff:.2}");
     let sql_model = (0..3.min(runs))
         .map(|_| {
             let mut c = autogen();
@@ -180,15 +197,6 @@ fn measure(dir: &Path, python: &Path, shape: &Shape, made: &Path, runs: usize) -
         })
         .collect();
     stats("autogen diff, the ORM's own DDL as the model (.sql)", sql_model);
-
-    let check = (0..runs)
-        .map(|_| {
-            let mut c = autogen();
-            with(&mut c);
-            time(c.arg("--versions").arg(work.join("none")).arg("check"))
-        })
-        .collect();
-    let check = stats("autogen check (plans and lints the revision)", check);
 
     let versions = |i: usize| work.join(format!("versions{i}"));
     let revision = (0..3)
@@ -229,7 +237,7 @@ fn measure(dir: &Path, python: &Path, shape: &Shape, made: &Path, runs: usize) -
         .collect();
     let upgrade = stats("autogen upgrade head", upgrade);
     let floor = stats("floor: sqlite3 builds the target in a fresh file", floor_times(&work, &template, &upgraded));
-    Figures { name: shape.name, diff, schema, check, revision, alembic, upgrade, floor }
+    Figures { name: shape.name, diff_per_schema, check_per_diff, revision, alembic, upgrade, floor }
 }
 
 /// The model as YAML: `model.sql` built in a database and read back by

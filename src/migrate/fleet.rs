@@ -96,6 +96,10 @@ impl Fleet<'_> {
                 None => places.push((&g.heads, g.members.len())),
             }
         }
+        if places.is_empty() {
+            // No member could be read: each fails on its own.
+            return Ok(target.clone());
+        }
         let [(heads, _)] = places.as_slice() else {
             let list: Vec<String> = places
                 .iter()

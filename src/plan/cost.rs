@@ -130,4 +130,12 @@ mod tests {
         // No estimate: the rename.
         assert!(!copy_back_wins(None, reread_us(100_000)));
     }
+
+    #[test]
+    fn estimates_read_as_words() {
+        assert_eq!(millis(40), "under 0.1 ms");
+        assert_eq!(millis(400), "about 0.4 ms");
+        assert_eq!(millis(33_000), "about 33 ms");
+        assert_eq!(millis(1_200_000), "about 1.2 s");
+    }
 }
