@@ -244,10 +244,9 @@ impl Engine for D1 {
                     ncol: integer(r, "c").unwrap_or_default(),
                 })
                 .collect(),
-            foreign_keys: keys
-                .iter()
-                .map(|r| (text(r, "n").unwrap_or_default(), integer(r, "c").unwrap_or_default()))
-                .collect(),
+            foreign_keys: Some(
+                keys.iter().map(|r| (text(r, "n").unwrap_or_default(), integer(r, "c").unwrap_or_default())).collect(),
+            ),
             columns: None,
         };
         introspect::from_catalog(&catalog, filter)

@@ -271,7 +271,11 @@ pub fn read_catalog(conn: &Connection, columns: bool) -> rusqlite::Result<Catalo
     })?;
     let listed =
         all(conn, Catalog::TABLE_LIST, |r| Ok(ListedTable { name: r.get(0)?, kind: r.get(1)?, ncol: r.get(2)? }))?;
-    let foreign_keys = all(conn, &Catalog::foreign_key_counts_query(), |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let foreign_keys = if columns {
+        Some(all(conn, &Catalog::foreign_key_counts_query(), |r| Ok((r.get(0)?, r.get(1)?)))?)
+    } else {
+        None
+    };
     let columns = if columns {
         Some(all(conn, &Catalog::columns_query(), |r| {
             let x = XColumn {

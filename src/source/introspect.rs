@@ -153,8 +153,12 @@ pub struct Catalog {
     pub rows: Vec<SchemaRow>,
     /// [`Catalog::TABLE_LIST`].
     pub listed: Vec<ListedTable>,
-    /// (table, number of foreign keys): [`Catalog::FOREIGN_KEY_COUNTS`].
-    pub foreign_keys: Vec<(String, i64)>,
+    /// (table, number of foreign keys), [`Catalog::foreign_key_counts_query`]:
+    /// fetched where the reader is to be checked against SQLite (debug
+    /// builds, every test; D1, where a call costs the same with it), like
+    /// `columns`. One PRAGMA call per table, it was a tenth of a large
+    /// `diff`.
+    pub foreign_keys: Option<Vec<(String, i64)>>,
     /// Every column by table ([`Catalog::COLUMNS`]): fetched by debug
     /// builds, which check the columns read from the CREATE text against
     /// it; release builds skip that query, which cost as much as the rest
@@ -235,7 +239,7 @@ pub fn from_catalog(catalog: &Catalog, filter: &Filter) -> Result<Schema, Intros
         }
     }
     let fk_counts: HashMap<String, usize> =
-        catalog.foreign_keys.iter().map(|(t, n)| (fold(t), (*n).max(0) as usize)).collect();
+        catalog.foreign_keys.iter().flatten().map(|(t, n)| (fold(t), (*n).max(0) as usize)).collect();
     let mut columns: HashMap<String, Vec<&XColumn>> = HashMap::new();
     for (table, column) in catalog.columns.iter().flatten() {
         columns.entry(fold(table)).or_default().push(column);
@@ -248,7 +252,9 @@ pub fn from_catalog(catalog: &Catalog, filter: &Filter) -> Result<Schema, Intros
     }
     let read = |row: &SchemaRow, ncol: i64| {
         let key = fold(&row.name);
-        let reported = Reported { columns: ncol, foreign_keys: fk_counts.get(&key).copied().unwrap_or(0) };
+        let counted = catalog.foreign_keys.is_some();
+        let reported =
+            Reported { columns: ncol, foreign_keys: counted.then(|| fk_counts.get(&key).copied().unwrap_or(0)) };
         let table = read_table(
             row,
             reported,
@@ -257,10 +263,29 @@ pub fn from_catalog(catalog: &Catalog, filter: &Filter) -> Result<Schema, Intros
         );
         table.map(|t| (key, t))
     };
-    for (row, ncol) in managed {
-        let (key, table) = read(row, ncol)?;
-        schema.tables.insert(key, table);
-    }
+    // Reading the CREATE text of a big schema is half the work: on two
+    // cores, half on each (the other core is otherwise idle by then, the
+    // model read).
+    const SPLIT_FROM: usize = 256;
+    let read_all = |rows: &[(&SchemaRow, i64)]| -> Result<Vec<(String, Table)>, IntrospectError> {
+        rows.iter().map(|(row, ncol)| read(row, *ncol)).collect()
+    };
+    let tables = if managed.len() >= SPLIT_FROM {
+        let (first, second) = managed.split_at(managed.len() / 2);
+        std::thread::scope(|s| {
+            let other = s.spawn(|| read_all(second));
+            let mine = read_all(first);
+            let theirs =
+                other.join().unwrap_or_else(|_| Err(IntrospectError::Query("reading the schema failed".into())));
+            mine.and_then(|mut mine| {
+                mine.extend(theirs?);
+                Ok(mine)
+            })
+        })?
+    } else {
+        read_all(&managed)?
+    };
+    schema.tables.extend(tables);
     // An excluded table autogen cannot read stays out: excluding is how a
     // user keeps such a table away. Where its rows would need holding, the
     // run-time check of what references a rebuilt table finds it.
@@ -467,7 +492,8 @@ fn unreadable(kind: &'static str, name: &str, sql: &str, message: impl Into<Stri
 /// What SQLite's PRAGMAs say of a table, to check the reader against.
 struct Reported {
     columns: i64,
-    foreign_keys: usize,
+    /// `None` where they were not counted.
+    foreign_keys: Option<usize>,
 }
 
 fn read_table(
@@ -567,11 +593,10 @@ fn read_table(
             TableConstraint::PrimaryKey { .. } => {}
         }
     }
-    if table.foreign_keys.len() != reported.foreign_keys {
+    if let Some(reported) = reported.foreign_keys.filter(|n| *n != table.foreign_keys.len()) {
         return Err(mismatch(format!(
-            "the statement declares {} foreign keys, SQLite reports {}",
+            "the statement declares {} foreign keys, SQLite reports {reported}",
             table.foreign_keys.len(),
-            reported.foreign_keys
         )));
     }
     for row in index_rows {
