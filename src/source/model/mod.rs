@@ -707,11 +707,13 @@ impl Builder<'_> {
         for table in schema.tables.values() {
             for index in &table.indexes {
                 let key = fold(&index.name);
+                // Where to point is looked up only for an error: this loop
+                // runs for every index of a big model.
                 let at =
-                    self.map.indexes.get(&key).copied().or_else(|| self.map.tables.get(&fold(&table.name)).copied());
-                if !seen.insert(key.clone()) || schema.tables.contains_key(&key) || schema.views.contains_key(&key) {
+                    || self.map.indexes.get(&key).copied().or_else(|| self.map.tables.get(&fold(&table.name)).copied());
+                if schema.tables.contains_key(&key) || schema.views.contains_key(&key) || seen.contains(&key) {
                     return Err(self.map.error(
-                        at,
+                        at(),
                         format!(
                             "the index name `{}` is used twice (tables, views and indexes share one namespace)",
                             index.name
@@ -720,13 +722,14 @@ impl Builder<'_> {
                 }
                 if key.starts_with("sqlite_") {
                     return Err(self.map.error(
-                        at,
+                        at(),
                         format!(
                             "index name `{}` is reserved: names beginning with `sqlite_` belong to SQLite",
                             index.name
                         ),
                     ));
                 }
+                seen.insert(key);
             }
         }
         Ok(())
