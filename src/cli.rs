@@ -29,9 +29,9 @@ struct Cli {
     /// The database: a path or sqlite:///path.db (overrides the config and DATABASE_URL)
     #[arg(long, global = true, help_heading = "Global options", value_name = "URL")]
     database: Option<String>,
-    /// The model file (overrides `schema:` in the config)
+    /// The model: a file, or a program such as sqlalchemy:app.models:Base (overrides `schema:` in the config)
     #[arg(long, global = true, help_heading = "Global options", value_name = "PATH")]
-    schema: Option<PathBuf>,
+    schema: Option<String>,
     /// The folder of revision files (overrides `versions:` in the config)
     #[arg(long, global = true, help_heading = "Global options", value_name = "PATH")]
     versions: Option<PathBuf>,
@@ -223,6 +223,9 @@ enum Command {
         /// Accept that this column's stored values convert (the header says so)
         #[arg(long, value_name = "T.COL")]
         accept_conversion: Vec<String>,
+        /// Compare the model with the schema the revisions build in memory, reading no database
+        #[arg(long, requires = "autogenerate", conflicts_with = "rehearse_data")]
+        replay: bool,
     },
     /// Apply revisions up to TARGET (head, heads, +N, an id or a unique prefix)
     #[command(
@@ -494,7 +497,7 @@ fn dispatch(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resu
         let opts = commands::InitOptions {
             dir: dir.as_ref().map_or_else(|| cwd.clone(), |d| cwd.join(d)),
             database: cli.database.clone(),
-            schema: cli.schema.clone(),
+            schema: cli.schema.as_ref().map(PathBuf::from),
             versions: cli.versions.clone(),
             version_table: None,
         };
@@ -515,8 +518,19 @@ fn dispatch(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resu
             writeln!(err, "note: {note}")?;
         }
     }
-    let ctx = Context { config, cwd, exits_after: true };
+    let ctx = Context::new(config, cwd, true);
     let mut io = Io { out, err, progress: crate::meter::stderr_sink(cli.quiet) };
+    let result = run_command(cli, &ctx, &mut io);
+    if cli.verbose {
+        for note in ctx.take_notes() {
+            writeln!(io.err, "note: {note}")?;
+        }
+    }
+    result
+}
+
+/// The command itself, on the settings `dispatch` read.
+fn run_command(cli: &Cli, ctx: &Context, io: &mut Io<'_>) -> anyhow::Result<Outcome> {
     let outcome = match &cli.command {
         Command::Diff { sql, format, exit_code } => {
             if *sql && !matches!(format, FormatArg::Text) {
@@ -527,13 +541,13 @@ fn dispatch(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resu
                 FormatArg::Json => Format::Json,
                 FormatArg::Mermaid => Format::Mermaid,
             };
-            commands::diff(&ctx, &DiffOptions { sql: *sql, format, exit_code: *exit_code }, &mut io)?
+            commands::diff(ctx, &DiffOptions { sql: *sql, format, exit_code: *exit_code }, io)?
         }
-        Command::Check { replay, stairway, fleet } => match (fleet_options(fleet, &ctx, cli.quiet), replay) {
+        Command::Check { replay, stairway, fleet } => match (fleet_options(fleet, ctx, cli.quiet), replay) {
             (Some(_), true) => return Err(usage_error("--replay reads no database: drop --fleet")),
-            (Some(opts), false) => commands::fleet::check(&ctx, &opts, &mut io)?,
-            (None, false) => commands::check(&ctx, &mut io)?,
-            (None, true) => commands::check_replay(&ctx, *stairway, &mut io)?,
+            (Some(opts), false) => commands::fleet::check(ctx, &opts, io)?,
+            (None, false) => commands::check(ctx, io)?,
+            (None, true) => commands::check_replay(ctx, *stairway, io)?,
         },
         Command::Lint { range, format } => {
             let format = match format {
@@ -542,7 +556,7 @@ fn dispatch(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resu
                 LintFormatArg::Github => commands::LintFormat::Github,
             };
             let range = range.as_deref().map(|r| usage(r.parse::<Range>())).transpose()?;
-            commands::lint(&ctx, &commands::LintOptions { range, format }, &mut io)?
+            commands::lint(ctx, &commands::LintOptions { range, format }, io)?
         }
         Command::Inspect { format } => {
             let format = match format {
@@ -550,13 +564,13 @@ fn dispatch(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resu
                 InspectFormat::Sql => commands::InspectFormat::Sql,
                 InspectFormat::Mermaid => commands::InspectFormat::Mermaid,
             };
-            commands::inspect(&ctx, format, &mut io)?
+            commands::inspect(ctx, format, io)?
         }
-        Command::Current { fleet } => match fleet_options(fleet, &ctx, cli.quiet) {
-            Some(opts) => commands::fleet::current(&ctx, &opts, &mut io)?,
-            None => commands::current(&ctx, cli.verbose, &mut io)?,
+        Command::Current { fleet } => match fleet_options(fleet, ctx, cli.quiet) {
+            Some(opts) => commands::fleet::current(ctx, &opts, io)?,
+            None => commands::current(ctx, cli.verbose, io)?,
         },
-        Command::History { range } => commands::history(&ctx, cli.verbose, range.as_ref(), &mut io)?,
+        Command::History { range } => commands::history(ctx, cli.verbose, range.as_ref(), io)?,
         Command::Revision {
             message,
             autogenerate,
@@ -567,6 +581,7 @@ fn dispatch(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resu
             allow_drop_all,
             fill,
             accept_conversion,
+            replay,
         } => {
             let mut opts = RevisionOptions {
                 message: message.clone(),
@@ -579,11 +594,12 @@ fn dispatch(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resu
                 fills: fill.clone(),
                 accept_conversions: accept_conversion.clone(),
                 ask_fills: std::io::stdin().is_terminal() && std::io::stderr().is_terminal(),
+                replay: *replay,
             };
             // As Django's makemigrations asks: a one-off value for the rows
             // already there, typed at the terminal, then the same command.
             loop {
-                match commands::revision(&ctx, &opts, &mut io) {
+                match commands::revision(ctx, &opts, io) {
                     Err(autogen::Error::NeedsFill(columns)) => {
                         for (table, column, rows) in columns {
                             let value = ask(&format!(
@@ -614,24 +630,24 @@ fn dispatch(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Resu
                      one revision to go to"
                 )));
             }
-            match (fleet_options(fleet, &ctx, cli.quiet), sql) {
+            match (fleet_options(fleet, ctx, cli.quiet), sql) {
                 (Some(_), true) => {
                     return Err(usage_error("--sql prints one script and reads no database: drop --fleet"))
                 }
                 (Some(opts), false) => {
-                    commands::fleet::migrate(&ctx, &opts, &usage(target.parse::<Target>())?, direction, &mut io)?
+                    commands::fleet::migrate(ctx, &opts, &usage(target.parse::<Target>())?, direction, io)?
                 }
-                (None, false) => commands::migrate(&ctx, &usage(target.parse::<Target>())?, direction, &mut io)?,
-                (None, true) => commands::offline(&ctx, &usage(target.parse::<Range>())?, direction, &mut io)?,
+                (None, false) => commands::migrate(ctx, &usage(target.parse::<Target>())?, direction, io)?,
+                (None, true) => commands::offline(ctx, &usage(target.parse::<Range>())?, direction, io)?,
             }
         }
         // Handled above, before any config is read.
         Command::Init { .. } => Outcome::Done,
-        Command::Heads => commands::heads(&ctx, &mut io)?,
-        Command::Show { rev } => commands::show(&ctx, rev, &mut io)?,
-        Command::Stamp { rev, purge } => commands::stamp(&ctx, rev, *purge, &mut io)?,
-        Command::Merge { message, revs, rev_id } => commands::merge(&ctx, message, revs, rev_id.as_deref(), &mut io)?,
-        Command::Edit { rev } => commands::edit(&ctx, rev, &mut io)?,
+        Command::Heads => commands::heads(ctx, io)?,
+        Command::Show { rev } => commands::show(ctx, rev, io)?,
+        Command::Stamp { rev, purge } => commands::stamp(ctx, rev, *purge, io)?,
+        Command::Merge { message, revs, rev_id } => commands::merge(ctx, message, revs, rev_id.as_deref(), io)?,
+        Command::Edit { rev } => commands::edit(ctx, rev, io)?,
         // Handled above, before any config is read.
         Command::Completions { .. } => Outcome::Done,
     };

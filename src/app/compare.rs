@@ -153,6 +153,25 @@ pub fn check(ctx: &Context, io: &mut Io) -> Result<Outcome> {
     Ok(Outcome::Differences)
 }
 
+/// The schema the revisions build from base to head, in an in-memory
+/// database (`check --replay`, `revision --autogenerate --replay`).
+pub(crate) fn replay(history: &crate::migrate::history::History) -> Result<Sqlite> {
+    let mut scratch = Sqlite::memory()?;
+    for id in &history.order {
+        let rev = &history.revisions[id];
+        let file = rev.path.display().to_string();
+        let up = Unit {
+            revision: id,
+            file: &file,
+            script: rev.script(Direction::Up),
+            line: rev.script_line(Direction::Up),
+            version: None,
+        };
+        scratch.run(&up)?;
+    }
+    Ok(scratch)
+}
+
 /// `autogen check --replay`: base to head in an in-memory database, compared
 /// with the model. Needs no database file. With `stairway`, each revision
 /// also runs up, down and up again there (pytest-alembic's stairway test),
@@ -161,13 +180,13 @@ pub fn check_replay(ctx: &Context, stairway: bool, io: &mut Io) -> Result<Outcom
     let history = ctx.history()?;
     let model = ctx.model()?;
     let filter = ctx.filter();
-    let mut scratch = Sqlite::memory()?;
+    let mut scratch = if stairway { Sqlite::memory()? } else { replay(&history)? };
     let mut failures = Vec::new();
     if stairway && history.heads().len() > 1 {
         failures
             .push(format!("error[AG501]: {}", crate::verify::lint::rules::history::several_heads(&history.heads())));
     }
-    for id in &history.order {
+    for id in history.order.iter().filter(|_| stairway) {
         let rev = &history.revisions[id];
         let file = rev.path.display().to_string();
         let unit = |direction: Direction| Unit {
@@ -177,10 +196,6 @@ pub fn check_replay(ctx: &Context, stairway: bool, io: &mut Io) -> Result<Outcom
             line: rev.script_line(direction),
             version: None,
         };
-        if !stairway {
-            scratch.run(&unit(Direction::Up))?;
-            continue;
-        }
         let start = Stair::of(&mut scratch, &filter)?;
         scratch.run(&unit(Direction::Up))?;
         let up = Stair::of(&mut scratch, &filter)?;

@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::engine::model_program::{self, ModelProgram, ProgramKind};
+use crate::source::model::renames::{Place, RenameHint};
 use crate::source::model::ModelError as ConfigError;
 use crate::verify::lint::{Code, Policy};
 
@@ -21,7 +23,10 @@ pub struct Config {
     /// The file the settings came from, if any.
     pub file: Option<PathBuf>,
     pub database: Option<PathBuf>,
-    pub schema: Option<PathBuf>,
+    /// `schema:`: a model file, or a program that prints the model.
+    pub schema: Option<ModelSource>,
+    /// `renames:` (NEW: OLD), for every kind of model, in the file's order.
+    pub renames: Vec<RenameHint>,
     pub versions: PathBuf,
     pub version_table: String,
     pub exclude: Vec<String>,
@@ -41,6 +46,15 @@ pub struct Config {
     /// `database: d1://NAME`: a Cloudflare D1 database through wrangler
     /// (then `database` is `None`).
     pub d1: Option<D1Settings>,
+}
+
+/// Where the model comes from (cli.md, "Config" and "Models that live in code").
+#[derive(Debug, Clone, PartialEq)]
+pub enum ModelSource {
+    /// A YAML model or a `.sql` file of CREATE statements.
+    File(PathBuf),
+    /// A program that prints CREATE statements, run afresh each time.
+    Program(ModelProgram),
 }
 
 /// A D1 database and how to reach it (cli.md, "Other engines").
@@ -72,7 +86,12 @@ impl Config {
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     database: Option<String>,
-    schema: Option<String>,
+    schema: Option<RawSchema>,
+    /// The Python that runs the `sqlalchemy:` and `django:` dumpers.
+    python: Option<String>,
+    /// NEW: OLD, for tables (`tasks: todos`) and columns (`todos.label: title`).
+    #[serde(default)]
+    renames: std::collections::BTreeMap<String, String>,
     versions: Option<String>,
     version_table: Option<String>,
     #[serde(default)]
@@ -82,6 +101,26 @@ struct RawConfig {
     lint: Option<RawLint>,
     fleet: Option<String>,
     d1: Option<RawD1>,
+}
+
+/// `schema: PATH`, `schema: sqlalchemy:MODULE:ATTR` (and `django:`,
+/// `drizzle:`), or `schema: {program: [argv], cwd: DIR}`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum RawSchema {
+    Spelled(String),
+    Program(RawProgram),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProgram {
+    program: Vec<String>,
+    cwd: Option<String>,
+    #[serde(default)]
+    allow_empty: bool,
+    /// Seconds before the program is taken to hang (default 60).
+    timeout: Option<f64>,
 }
 
 /// `d1: {wrangler: npx wrangler, config: wrangler.toml, remote: false}`.
@@ -111,7 +150,8 @@ struct RawLint {
 pub struct Overrides {
     pub config: Option<PathBuf>,
     pub database: Option<String>,
-    pub schema: Option<PathBuf>,
+    /// `--schema`: a model file, or a program as `schema:` spells one.
+    pub schema: Option<String>,
     pub versions: Option<PathBuf>,
     /// `AUTOGEN_DATABASE_URL`: stronger than the config.
     pub autogen_database_url: Option<String>,
@@ -239,10 +279,24 @@ pub fn load(overrides: &Overrides, cwd: &Path) -> Result<Config, ConfigError> {
         Some(list) => format!("@{}", base.join(list).display()),
         None => base.join(&f).display().to_string(),
     });
+    let python = raw.python.as_deref().map(|p| resolve_program(p, &base));
+    let schema = match (&overrides.schema, raw.schema) {
+        (Some(spelled), _) => Some(
+            model_source(RawSchema::Spelled(spelled.clone()), cwd, python.clone())
+                .map_err(|m| error(Path::new("--schema"), 0, 0, m))?,
+        ),
+        (None, Some(raw_schema)) => {
+            let (line, column) = at("schema");
+            Some(model_source(raw_schema, &base, python.clone()).map_err(|m| error(config_file, line, column, m))?)
+        }
+        (None, None) => None,
+    };
+    let renames = renames(raw.renames, config_file, &text)?;
     Ok(Config {
         lint,
         fleet,
-        schema: overrides.schema.as_ref().map(|p| cwd.join(p)).or_else(|| raw.schema.map(|s| base.join(s))),
+        schema,
+        renames,
         versions: overrides
             .versions
             .as_ref()
@@ -258,6 +312,83 @@ pub fn load(overrides: &Overrides, cwd: &Path) -> Result<Config, ConfigError> {
         searched: cwd.to_path_buf(),
         versions_named: overrides.versions.is_some() || raw_versions_named,
     })
+}
+
+/// What `schema:` names, its paths resolved against `base`.
+fn model_source(raw: RawSchema, base: &Path, python: Option<PathBuf>) -> Result<ModelSource, String> {
+    let program = |kind: ProgramKind, spelled: String, cwd: PathBuf, allow_empty: bool, timeout: Duration| {
+        ModelSource::Program(ModelProgram { kind, spelled, cwd, allow_empty, timeout, python: python.clone() })
+    };
+    match raw {
+        RawSchema::Spelled(spelled) => {
+            let spelled = spelled.trim().to_string();
+            if spelled.is_empty() {
+                return Err("`schema:` is empty: name the model file, or a model program".into());
+            }
+            match model_program::parse_spelled(&spelled) {
+                Some(kind) => Ok(program(kind?, spelled, base.to_path_buf(), false, model_program::DEFAULT_TIMEOUT)),
+                None => Ok(ModelSource::File(base.join(spelled))),
+            }
+        }
+        RawSchema::Program(p) => {
+            if p.program.first().is_none_or(|w| w.trim().is_empty()) {
+                return Err("`schema: {program: [...]}` names no program: give the command as a list of words, \
+                            such as [node, scripts/print-schema.js]"
+                    .into());
+            }
+            let timeout = match p.timeout {
+                None => model_program::DEFAULT_TIMEOUT,
+                Some(s) if s.is_finite() && s > 0.0 && s <= 86_400.0 => Duration::from_secs_f64(s),
+                Some(s) => return Err(format!("`timeout: {s}` should be a number of seconds, more than 0")),
+            };
+            let cwd = p.cwd.as_deref().map_or_else(|| base.to_path_buf(), |c| base.join(c));
+            let spelled = p.program.join(" ");
+            Ok(program(ProgramKind::Command { argv: p.program }, spelled, cwd, p.allow_empty, timeout))
+        }
+    }
+}
+
+/// A program path from the config: relative to the config's folder when
+/// it names a folder (`.venv/bin/python`), else looked up on PATH (`python3`).
+fn resolve_program(spelled: &str, base: &Path) -> PathBuf {
+    let spelled = spelled.trim();
+    if spelled.contains('/') || spelled.contains(std::path::MAIN_SEPARATOR) {
+        base.join(spelled)
+    } else {
+        PathBuf::from(spelled)
+    }
+}
+
+/// `renames:`, each entry with its place in the config.
+fn renames(
+    raw: std::collections::BTreeMap<String, String>,
+    file: &Path,
+    text: &str,
+) -> Result<Vec<RenameHint>, ConfigError> {
+    let mut out = Vec::new();
+    for (new, old) in raw {
+        // The entry's own line, else the `renames:` key's.
+        let found = text.lines().enumerate().find_map(|(n, l)| {
+            let trimmed = l.trim_start();
+            let key = trimmed.strip_prefix(new.as_str()).or_else(|| {
+                trimmed.strip_prefix(&format!("\"{new}\"")).or_else(|| trimmed.strip_prefix(&format!("'{new}'")))
+            })?;
+            key.trim_start().starts_with(':').then_some((n, l.len() - trimmed.len()))
+        });
+        let (line, column) = match found {
+            Some((n, at)) => ((n + 1) as u32, (at + 1) as u32),
+            None => position_of(text, "renames"),
+        };
+        if new.trim().is_empty() || old.trim().is_empty() {
+            return Err(error(file, line, column, "`renames:` entries are `NEW: OLD`, neither empty"));
+        }
+        out.push(RenameHint {
+            new: new.trim().to_string(),
+            old: old.trim().to_string(),
+            at: Place { file: file.to_path_buf(), line, column },
+        });
+    }
+    Ok(out)
 }
 
 /// The rule codes of `lint:`, each in one list at most.
@@ -321,7 +452,15 @@ fn read(path: &Path) -> Result<RawConfig, ConfigError> {
     options.with_snippet = false;
     serde_saphyr::from_str_with_options(&text, options).map_err(|e| {
         let (line, column) = e.location().map(|l| (l.line() as u32, l.column() as u32)).unwrap_or((0, 0));
-        error(path, line, column, first_line(&e.to_string()))
+        let message = first_line(&e.to_string());
+        let message = if message.contains("RawSchema") {
+            "`schema:` is a model file (a path), `sqlalchemy:MODULE:ATTR`, `django:SETTINGS[:apps]`, \
+             `drizzle:CONFIG`, or `{program: [words...], cwd: DIR}`"
+                .to_string()
+        } else {
+            message
+        };
+        error(path, line, column, message)
     })
 }
 

@@ -16,6 +16,9 @@ pub enum Error {
     Model(#[from] ModelError),
     #[error(transparent)]
     Engine(#[from] EngineError),
+    /// A model program failed, hung, or printed no model.
+    #[error(transparent)]
+    Program(#[from] crate::engine::model_program::ProgramError),
     #[error(transparent)]
     Revision(#[from] RevisionError),
     #[error(transparent)]

@@ -32,6 +32,9 @@ pub struct RevisionOptions {
     /// Ask for the fills that are missing ([`Error::NeedsFill`]) rather
     /// than let the rehearsal fail on them.
     pub ask_fills: bool,
+    /// Compare the model with the schema the revisions build (in memory),
+    /// not with a database (cli.md, "Revisions without a database").
+    pub replay: bool,
 }
 
 /// `TABLE.COLUMN` of a model table and column, as the model names them.
@@ -211,17 +214,23 @@ fn autogenerate(
         }
         Ok(())
     };
-    let Read { model, db, mut engine } = ctx.model_and_database(at_head)?;
+    let Read { model, db, mut engine } =
+        if opts.replay { replayed(ctx, history)? } else { ctx.model_and_database(at_head)? };
     if engine.is_none() && !want.is_empty() {
         return Err(RevisionError::NotAtHead { current: show(&[]), head: show(&want) }.into());
     }
     if model.schema.tables.is_empty() && !db.tables.is_empty() && !opts.allow_drop_all {
         return Err(Error::Refused(format!(
-            "the model has no tables and the database has {}: this revision would drop them all. If the model \
-             is not written yet, start it from the database (`autogen inspect > {}`); to drop every table, pass \
-             --allow-drop-all",
+            "the model has no tables and the database has {}: this revision would drop them all. {}; to drop \
+             every table, pass --allow-drop-all",
             crate::words::count(db.tables.len() as i64, "table"),
-            ctx.schema_path()?.display()
+            match ctx.model_source()? {
+                super::config::ModelSource::File(path) => format!(
+                    "If the model is not written yet, start it from the database (`autogen inspect > {}`)",
+                    path.display()
+                ),
+                super::config::ModelSource::Program(p) => format!("Model program `{}` printed no tables", p.spelled),
+            }
         )));
     }
     let accepted: Vec<(String, String)> = opts
@@ -281,6 +290,21 @@ fn autogenerate(
         .map_err(write_error)?;
     }
     Ok(generated)
+}
+
+/// The model beside the schema the revisions build from base to head, in
+/// memory: that database stands in for the app's (at head by construction,
+/// with no rows), and the rehearsal copies it.
+fn replayed(ctx: &Context, history: &History) -> Result<Read> {
+    let (model, scratch) = std::thread::scope(|s| {
+        let scratch = s.spawn(|| super::compare::replay(history));
+        let model = ctx.model();
+        (model, scratch.join().unwrap_or_else(|_| Err(Error::Internal("replaying the revisions failed".into()))))
+    });
+    let model = model?;
+    let mut scratch = scratch?;
+    let db = scratch.introspect(&ctx.filter())?;
+    Ok(Read { model, db, engine: Some(Box::new(scratch)) })
 }
 
 /// How a revision is planned and rehearsed.

@@ -59,6 +59,8 @@ pub struct Context {
     /// system, which takes it back at once, rather than freed allocation by
     /// allocation (a `diff` of a thousand tables holds a million).
     pub exits_after: bool,
+    /// What `-v` shows once the command is done ([`Context::note`]).
+    pub notes: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 /// Standard output and standard error, as the command sees them.
@@ -81,6 +83,10 @@ impl Io<'_> {
 }
 
 impl Context {
+    pub fn new(config: Config, cwd: PathBuf, exits_after: bool) -> Context {
+        Context { config, cwd, exits_after, notes: Default::default() }
+    }
+
     /// Done with `values`: freed now, or left for the process's exit when
     /// one follows ([`Context::exits_after`]). Only memory: a database
     /// connection is always closed, which ends its journal files properly.
@@ -90,11 +96,25 @@ impl Context {
         }
     }
 
-    pub fn schema_path(&self) -> Result<&Path> {
-        self.config
-            .schema
-            .as_deref()
-            .ok_or_else(|| self.not_configured("model file", "set `schema:` in autogen.yaml or pass --schema PATH"))
+    /// Where the model comes from.
+    pub fn model_source(&self) -> Result<&config::ModelSource> {
+        self.config.schema.as_ref().ok_or_else(|| {
+            self.not_configured(
+                "model",
+                "set `schema:` in autogen.yaml (a model file, or a model program such as \
+                 `sqlalchemy:app.models:Base`) or pass --schema",
+            )
+        })
+    }
+
+    /// Something a command says under `-v`, written once it is done.
+    pub fn note(&self, line: String) {
+        self.notes.lock().unwrap_or_else(|p| p.into_inner()).push(line);
+    }
+
+    /// The notes gathered so far ([`Context::note`]), taken.
+    pub fn take_notes(&self) -> Vec<String> {
+        std::mem::take(&mut *self.notes.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
     /// A file as findings and fleet lines name it: relative to the current
@@ -192,22 +212,33 @@ impl Context {
     /// The model; a table in it that `exclude` matches, or that has the
     /// version table's name, is an error.
     pub fn model(&self) -> Result<Model> {
-        let path = self.schema_path()?;
-        // A `.sql` model is CREATE statements (an ORM's DDL): built in memory
-        // and read back as a database is.
         let own_tables = crate::engine::version::own_tables(&self.config.version_table);
-        let model = if is_sql_model(path) {
-            let mut model = crate::engine::sql_model::load(path, &self.config.exclude)?;
-            // `sqlite3 app.db .schema` of a database autogen manages prints
-            // its version tables too: in a `.sql` model they are autogen's
-            // own, not the user's, and are left out.
-            for own in &own_tables {
-                model.schema.tables.remove(&crate::schema::fold(own));
+        let mut model = match self.model_source()? {
+            // A `.sql` model is CREATE statements (an ORM's DDL): built in
+            // memory and read back as a database is.
+            config::ModelSource::File(path) if is_sql_model(path) => {
+                let mut model = crate::engine::sql_model::load(path, &self.config.exclude)?;
+                // `sqlite3 app.db .schema` of a database autogen manages prints
+                // its version tables too: in a `.sql` model they are autogen's
+                // own, not the user's, and are left out.
+                for own in &own_tables {
+                    model.schema.tables.remove(&crate::schema::fold(own));
+                }
+                model
             }
-            model
-        } else {
-            model::load_excluding(path, &self.config.exclude)?
+            config::ModelSource::File(path) => model::load_excluding(path, &self.config.exclude)?,
+            config::ModelSource::Program(program) => {
+                let (model, took) = program.load(&self.config.exclude)?;
+                self.note(format!(
+                    "model program `{}` printed {} in {:.2} s",
+                    program.spelled,
+                    crate::words::count(model.schema.tables.len() as i64, "table"),
+                    took.as_secs_f64()
+                ));
+                model
+            }
         };
+        model::renames::apply(&mut model.schema, &self.config.renames)?;
         for own in own_tables {
             if let Some(table) = model.schema.table(&own) {
                 let at = model.map.tables.get(&crate::schema::fold(&own)).copied();
@@ -436,7 +467,7 @@ mod tests {
             versions: Some("versions".into()),
             ..Default::default()
         };
-        let ctx = Context { config: config::load(&overrides, dir)?, cwd: dir.to_path_buf(), exits_after: false };
+        let ctx = Context::new(config::load(&overrides, dir)?, dir.to_path_buf(), false);
         let (mut out, mut err) = (Vec::new(), Vec::new());
         let outcome = command(&ctx, &mut Io { out: &mut out, err: &mut err, progress: None })?;
         Ok((outcome, String::from_utf8_lossy(&out).into_owned(), String::from_utf8_lossy(&err).into_owned()))

@@ -9,7 +9,9 @@
 
 pub mod d1;
 pub mod diagnose;
+pub mod model_program;
 pub mod open;
+pub mod process;
 pub mod progress;
 pub mod script;
 pub mod sql_model;

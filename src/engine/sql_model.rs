@@ -17,12 +17,32 @@ use crate::source::introspect::Filter;
 use crate::source::model::{Model, ModelError, SourceMap};
 use crate::sql::lexer::{self, Token, TokenKind};
 
+/// What a table of the model that `exclude:` matches means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Excluded {
+    /// An error: a model file the user writes should not hold it.
+    Refused,
+    /// Left out: an ORM's models may hold tables the project leaves alone.
+    Dropped,
+}
+
 /// Reads a `.sql` model; `exclude` are the project's `exclude:` globs.
 pub fn load(path: &Path, exclude: &[String]) -> Result<Model, ModelError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ModelError {
+        file: path.to_path_buf(),
+        line: 0,
+        column: 0,
+        message: format!("cannot read the model file: {e}"),
+    })?;
+    load_text(&text, path, exclude, Excluded::Refused)
+}
+
+/// Reads CREATE statements as a model; `path` names where they came from
+/// in errors (a file, or the program that printed them).
+pub fn load_text(text: &str, path: &Path, exclude: &[String], excluded: Excluded) -> Result<Model, ModelError> {
     let error =
         |line: u32, column: u32, message: String| ModelError { file: path.to_path_buf(), line, column, message };
-    let text = std::fs::read_to_string(path).map_err(|e| error(0, 0, format!("cannot read the model file: {e}")))?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let conn =
         Connection::open_in_memory().map_err(|e| error(0, 0, format!("cannot open an in-memory database: {e}")))?;
     // Foreign keys are the ORM's business at run time; here the statements
@@ -76,7 +96,16 @@ pub fn load(path: &Path, exclude: &[String]) -> Result<Model, ModelError> {
                     // `.schema` prints SQLite's own tables; SQLite makes them.
                     continue;
                 }
-                if let Some(glob) = exclude.iter().find(|g| crate::source::introspect::glob_match(g, &name)) {
+                let excluded_by = exclude.iter().find(|g| crate::source::introspect::glob_match(g, &name));
+                if excluded == Excluded::Dropped {
+                    // An index or trigger goes with its table.
+                    let table = if matches!(object, "index" | "trigger") { on_table(&tokens) } else { None };
+                    let is_excluded = |n: &str| exclude.iter().any(|g| crate::source::introspect::glob_match(g, n));
+                    if excluded_by.is_some() || table.is_some_and(|t| is_excluded(&t)) {
+                        continue;
+                    }
+                }
+                if let Some(glob) = excluded_by {
                     return Err(error(
                         line,
                         column,
@@ -219,6 +248,17 @@ fn kind(tokens: &[Token]) -> Kind {
     // `main.t`: the last name before the body.
     let name = names.next().unwrap_or_default();
     Kind::Create(object, name)
+}
+
+/// The table a CREATE INDEX or CREATE TRIGGER is `ON` (`main.t`: `t`).
+fn on_table(tokens: &[Token]) -> Option<String> {
+    let mut i = tokens.iter().position(|t| t.is_keyword("ON"))? + 1;
+    let mut name = tokens.get(i)?.name()?;
+    while tokens.get(i + 1).is_some_and(|t| t.is_punct(".")) {
+        i += 2;
+        name = tokens.get(i)?.name()?;
+    }
+    Some(name)
 }
 
 /// The columns of a CREATE TABLE and where each definition starts (byte

@@ -91,42 +91,6 @@ pub enum WranglerError {
 /// revision is one file of queries; past this wrangler is taken to hang.
 const CALL_DEADLINE: std::time::Duration = std::time::Duration::from_secs(600);
 
-/// Runs `command` to its end, or stops it after `deadline` (`Ok(None)`).
-/// Its output is read as it comes, so that a full pipe never stalls it.
-fn run_with_deadline(
-    command: &mut Command,
-    deadline: std::time::Duration,
-) -> std::io::Result<Option<std::process::Output>> {
-    use std::io::Read;
-    let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
-    let read = |pipe: Option<Box<dyn Read + Send>>| {
-        std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            if let Some(mut pipe) = pipe {
-                let _ = pipe.read_to_end(&mut bytes);
-            }
-            bytes
-        })
-    };
-    let stdout = read(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
-    let stderr = read(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
-    let started = std::time::Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait()? {
-            break status;
-        }
-        if started.elapsed() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Ok(None);
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    };
-    let stdout = stdout.join().unwrap_or_default();
-    let stderr = stderr.join().unwrap_or_default();
-    Ok(Some(std::process::Output { status, stdout, stderr }))
-}
-
 impl Wrangler {
     /// wrangler's local state folder for this database.
     pub fn state_dir(&self) -> PathBuf {
@@ -189,7 +153,7 @@ impl Wrangler {
         if let Some(dir) = config.parent().filter(|d| !d.as_os_str().is_empty()) {
             command.current_dir(dir);
         }
-        let output = run_with_deadline(&mut command, CALL_DEADLINE)
+        let output = super::process::run_with_deadline(&mut command, CALL_DEADLINE)
             .map_err(|e| WranglerError::Missing {
                 program: self.program.join(" "),
                 reason: if e.kind() == std::io::ErrorKind::NotFound { "not found".into() } else { e.to_string() },
@@ -503,11 +467,12 @@ mod tests {
         let started = std::time::Instant::now();
         let mut sleep = Command::new("sleep");
         sleep.arg("30");
-        let out = super::run_with_deadline(&mut sleep, std::time::Duration::from_millis(200)).unwrap();
+        let out = crate::engine::process::run_with_deadline(&mut sleep, std::time::Duration::from_millis(200)).unwrap();
         assert!(out.is_none() && started.elapsed() < std::time::Duration::from_secs(5));
         let mut echo = Command::new("echo");
         echo.arg("done");
-        let out = super::run_with_deadline(&mut echo, std::time::Duration::from_secs(5)).unwrap().unwrap();
+        let out =
+            crate::engine::process::run_with_deadline(&mut echo, std::time::Duration::from_secs(5)).unwrap().unwrap();
         assert_eq!(String::from_utf8_lossy(&out.stdout), "done\n");
     }
 

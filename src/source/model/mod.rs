@@ -13,6 +13,7 @@ use crate::schema::types::resolve_type;
 use crate::schema::*;
 use crate::sql;
 
+pub mod renames;
 pub mod write;
 pub mod yaml;
 
