@@ -107,7 +107,7 @@ fn the_wheel_installs_autogen_and_its_pytest_checks() {
     );
 
     // A revision that cannot go down is named by the stairway check.
-    let (ok, out) = run(autogen().args(["revision", "--autogenerate", "-m", "note", "--rev-id", "n1"]));
+    let (ok, out) = run(autogen().args(["revision", "--autogenerate", "--replay", "-m", "note", "--rev-id", "n1"]));
     assert!(ok, "{out}");
     let file = std::fs::read_dir(app.join("migrations/versions"))
         .unwrap()

@@ -13,7 +13,10 @@ and what differs, not Python reprs.
 
 import os
 
-import pytest
+try:
+    import pytest
+except ImportError as e:  # pragma: no cover
+    raise ImportError("autogen_sqlite.testing holds pytest tests: install pytest (pip install pytest)") from e
 
 from . import run
 
