@@ -109,7 +109,28 @@ pub fn check(ctx: &Context, io: &mut Io) -> Result<Outcome> {
         }
         note_missing(ctx, io)?;
     }
-    let (d, warnings) = diff_then(&model, &db, |d, _| Ok(data_warnings(&mut engine, d, &model.schema)))?;
+    let caps = engine.as_ref().map_or(Capabilities::SQLITE, |e| e.capabilities());
+    // While SQLite checks the model on one thread, the revision `revision
+    // --autogenerate` would write is planned and linted on another, and the
+    // report drawn on this one; what they make is used only once the check
+    // has passed. Planned without the database's row estimates: the finish
+    // a rebuild takes changes its SQL, not what lint finds in it.
+    let (d, (warnings, text, findings)) = diff_then(&model, &db, |d, _| {
+        let warnings = data_warnings(&mut engine, d, &model.schema);
+        if d.is_empty() {
+            return Ok((warnings, Ok(Vec::new()), Ok(Ok(Vec::new()))));
+        }
+        let (text, findings) = std::thread::scope(|s| {
+            let lint = s.spawn(|| {
+                let up = plan::section(d, &db, &model.schema, &caps, &plan::Options::default());
+                super::lint::findings_of_new(ctx, caps, &up, &db, d)
+            });
+            let mut text = Vec::new();
+            let written = report::write_text(d, &model.schema, &mut text).map(|()| text);
+            (written, lint.join())
+        });
+        Ok((warnings, text, findings))
+    })?;
     let history_findings = super::lint::history_findings(ctx, &history, &mut engine)?;
     let errors = crate::verify::lint::tally(&history_findings).0;
     if d.is_empty() {
@@ -121,20 +142,6 @@ pub fn check(ctx: &Context, io: &mut Io) -> Result<Outcome> {
         return Ok(if errors > 0 { Outcome::Differences } else { Outcome::Done });
     }
     write_warnings(&d, &warnings, io)?;
-    let caps = engine.as_ref().map_or(Capabilities::SQLITE, |e| e.capabilities());
-    // The revision `revision --autogenerate` would write is planned and
-    // linted on the other core while this one draws the report. Planned
-    // without the database's row estimates: the finish a rebuild takes
-    // changes its SQL, not what lint finds in it.
-    let (text, findings) = std::thread::scope(|s| {
-        let lint = s.spawn(|| {
-            let up = plan::section(&d, &db, &model.schema, &caps, &plan::Options::default());
-            super::lint::findings_of_new(ctx, caps, &up, &db, &d)
-        });
-        let mut text = Vec::new();
-        let written = report::write_text(&d, &model.schema, &mut text).map(|()| text);
-        (written, lint.join())
-    });
     io.out.write_all(&text.map_err(write_error)?).map_err(write_error)?;
     let mut findings =
         findings.map_err(|_| super::error::Error::Internal("linting the planned revision failed".into()))??;

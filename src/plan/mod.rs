@@ -472,12 +472,14 @@ pub fn plan_with(diff: &Diff, to: &Schema, caps: &Capabilities, options: &Option
             }
         }
     }
-    for table in parents_first(from).into_iter().rev().filter(|t| dropped.contains(&fold(&t.name))) {
-        steps.push(Step::DropTable(table.clone()));
+    // Each schema's order, found once: it is read four times below.
+    let from_order = parents_first(from);
+    let to_order = parents_first(to);
+    for table in from_order.iter().rev().filter(|t| dropped.contains(&fold(&t.name))) {
+        steps.push(Step::DropTable((*table).clone()));
     }
     steps.extend(renames);
-    let created: Vec<&Table> =
-        parents_first(to).into_iter().filter(|t| !from.tables.contains_key(&fold(&t.name))).collect();
+    let created: Vec<&Table> = to_order.iter().copied().filter(|t| !from.tables.contains_key(&fold(&t.name))).collect();
     for table in &created {
         steps.push(Step::CreateTable((*table).clone()));
     }
@@ -529,8 +531,9 @@ pub fn plan_with(diff: &Diff, to: &Schema, caps: &Capabilities, options: &Option
     }
     // Staged copy-backs: every such table set aside, then every one dropped,
     // before the first is created again.
-    let staged: Vec<&Table> = parents_first(from)
-        .into_iter()
+    let staged: Vec<&Table> = from_order
+        .iter()
+        .copied()
         .rev()
         .filter(|t| matches!(finishes.get(&fold(&t.name)), Some(Finish::CopyBack { staged: true, .. })))
         .collect();
@@ -553,7 +556,7 @@ pub fn plan_with(diff: &Diff, to: &Schema, caps: &Capabilities, options: &Option
         }));
     }
     steps.extend(drops);
-    for table in parents_first(to) {
+    for &table in &to_order {
         let key = fold(&table.name);
         match actions.get(&key) {
             Some(TableAction::Alter { drops, adds }) => {
@@ -580,7 +583,7 @@ pub fn plan_with(diff: &Diff, to: &Schema, caps: &Capabilities, options: &Option
                 // relies on it).
                 let to = match diff.restores {
                     true => table.clone(),
-                    false => in_kept_order(have, &table.rowid_declared_as(have).unwrap_or_else(|| table.clone())),
+                    false => in_kept_order(have, table.rowid_declared_as(have).unwrap_or_else(|| table.clone())),
                 };
                 steps.push(Step::Rebuild(Rebuild {
                     from: have.clone(),
@@ -635,9 +638,9 @@ fn parents_first_with_outside(schema: &Schema) -> Vec<&Table> {
 /// `want` with the columns `have` already has in `have`'s order, and the
 /// others after them in `want`'s: what ALTER TABLE would leave, and what a
 /// rebuild keeps.
-pub fn in_kept_order(have: &Table, want: &Table) -> Table {
+pub fn in_kept_order(have: &Table, want: Table) -> Table {
     let position = |c: &Column| have.columns.iter().position(|h| same_name(&h.name, &c.name));
-    let mut out = want.clone();
+    let mut out = want;
     // A stable sort: new columns (no position) keep the model's order.
     out.columns.sort_by_key(|c| position(c).unwrap_or(usize::MAX));
     out
@@ -693,7 +696,7 @@ pub fn built(diff: &Diff, to: &Schema) -> Schema {
     let mut out = to.clone();
     for (key, table) in out.tables.iter_mut() {
         if let Some(have) = diff.renamed.tables.get(key) {
-            *table = in_kept_order(have, table);
+            *table = in_kept_order(have, std::mem::take(table));
         }
     }
     out.outside = diff.renamed.outside.clone();

@@ -1,8 +1,6 @@
 //! Steps as SQL: each statement with a short comment saying what it does
 //! and why SQLite needs it, and the plan as the text of a revision section.
 
-use std::fmt::Write as _;
-
 use super::{cost, CopyBackWhy, Finish, Held, Plan, Rebuild, Step};
 use crate::schema::ddl;
 use crate::schema::*;
@@ -646,20 +644,24 @@ fn copy_lists(r: &Rebuild, rowid: Option<(&str, &str)>) -> (Vec<String>, Vec<Str
 /// The SQL a plan runs, as the text of a revision section: a comment over
 /// each step, every statement terminated.
 pub fn script(plan: &Plan) -> String {
-    let mut out = String::new();
-    for stmt in statements(plan) {
+    let statements = statements(plan);
+    let size = statements.iter().map(|s| s.sql.len() + s.comment.as_ref().map_or(0, |c| c.len() + 8) + 4).sum();
+    let mut out = String::with_capacity(size);
+    for stmt in statements {
         if !out.is_empty() {
             out.push('\n');
         }
         if let Some(c) = &stmt.comment {
             for line in c.lines() {
-                let _ = writeln!(out, "-- {line}");
+                out.push_str("-- ");
+                out.push_str(line);
+                out.push('\n');
             }
         }
         // A statement that ends in a `--` comment (model SQL may) gets its
         // `;` on the next line, where the comment cannot swallow it.
-        let end = if crate::sql::lexer::ends_in_line_comment(&stmt.sql) { "\n;" } else { ";" };
-        let _ = writeln!(out, "{}{end}", stmt.sql);
+        out.push_str(&stmt.sql);
+        out.push_str(if crate::sql::lexer::ends_in_line_comment(&stmt.sql) { "\n;\n" } else { ";\n" });
     }
     out
 }

@@ -538,6 +538,10 @@ pub fn is_bare_word(sql: &str) -> bool {
 /// written after it on the same line: SQL text from the model is written
 /// with a newline after it then (model.md allows such comments).
 pub fn ends_in_line_comment(sql: &str) -> bool {
+    // Most statements hold no `--` at all: no need to read them.
+    if !sql.contains("--") {
+        return false;
+    }
     let end = match tokenize(sql) {
         Ok(tokens) => tokens.last().map_or(0, |t| t.end()),
         Err(_) => return sql.contains("--"),
