@@ -63,6 +63,8 @@ enum FormatArg {
     Json,
     /// The model as an ER diagram, the changes marked
     Mermaid,
+    /// One report for a pull request: the changes, the upgrade SQL, lint, a diagram
+    Markdown,
 }
 
 /// Many databases at once (cli.md, "Many databases: fleets").
@@ -88,8 +90,9 @@ struct FleetArgs {
     /// With --fleet: migrate N databases first, and stop if any fails
     #[arg(long, value_name = "N", default_value_t = 0, requires = "fleet", help_heading = "Fleet options")]
     canary: usize,
-    /// With --fleet: `json` prints one object a line per database (path, from, to, result, error, time)
-    #[arg(long, value_enum, requires = "fleet", help_heading = "Fleet options")]
+    /// With --fleet: `json` prints one object a line per database (path, from, to, result, error, time); `check`
+    /// on one database: `markdown` prints one report for a pull request
+    #[arg(long, value_enum, help_heading = "Fleet options")]
     format: Option<FleetFormatArg>,
 }
 
@@ -97,6 +100,7 @@ struct FleetArgs {
 enum FleetFormatArg {
     Text,
     Json,
+    Markdown,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -107,6 +111,8 @@ enum LintFormatArg {
     Json,
     /// GitHub Actions annotations (`::warning file=...,line=...::...`)
     Github,
+    /// One report for a pull request: the revisions' SQL and the findings as a table
+    Markdown,
 }
 
 /// `lint --help`: the rules in the library's words, then the policy.
@@ -454,20 +460,32 @@ impl<S: Write> Write for Unstyled<S> {
 
 /// The fleet a command runs over: `--fleet`, or the config's `fleet:` when
 /// it names no single `database:`.
-fn fleet_options(args: &FleetArgs, ctx: &Context, quiet: bool) -> Option<commands::fleet::FleetOptions> {
+fn fleet_options(
+    args: &FleetArgs,
+    ctx: &Context,
+    quiet: bool,
+) -> anyhow::Result<Option<commands::fleet::FleetOptions>> {
     use std::io::IsTerminal;
-    if args.fleet.is_none() && (ctx.config.fleet.is_none() || ctx.config.has_database()) {
-        return None;
+    let fleet = args.fleet.is_some() || (ctx.config.fleet.is_some() && !ctx.config.has_database());
+    match (args.format, fleet) {
+        (Some(FleetFormatArg::Markdown), _) => {
+            return Err(usage_error(
+                "`--format markdown` is one report on one database, for `check`, `diff` and `lint`: drop it here",
+            ))
+        }
+        (Some(_), false) => return Err(usage_error("`--format text|json` formats a fleet's results: give --fleet")),
+        (_, false) => return Ok(None),
+        (_, true) => {}
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    Some(commands::fleet::FleetOptions {
+    Ok(Some(commands::fleet::FleetOptions {
         pattern: args.fleet.clone(),
         jobs: args.jobs.map_or(cores, usize::from).max(1),
         keep_going: args.keep_going,
         canary: args.canary,
         json: matches!(args.format, Some(FleetFormatArg::Json)),
         live: !quiet && std::io::stderr().is_terminal(),
-    })
+    }))
 }
 
 fn usage_error(message: &str) -> anyhow::Error {
@@ -540,13 +558,20 @@ fn run_command(cli: &Cli, ctx: &Context, io: &mut Io<'_>) -> anyhow::Result<Outc
                 FormatArg::Text => Format::Text,
                 FormatArg::Json => Format::Json,
                 FormatArg::Mermaid => Format::Mermaid,
+                FormatArg::Markdown => Format::Markdown,
             };
             commands::diff(ctx, &DiffOptions { sql: *sql, format, exit_code: *exit_code }, io)?
         }
-        Command::Check { replay, stairway, fleet } => match (fleet_options(fleet, ctx, cli.quiet), replay) {
+        Command::Check { replay, stairway, fleet } if matches!(fleet.format, Some(FleetFormatArg::Markdown)) => {
+            if *replay || fleet.fleet.is_some() {
+                return Err(usage_error("`--format markdown` reports on one database: drop --replay and --fleet"));
+            }
+            commands::check(ctx, Format::Markdown, io)?
+        }
+        Command::Check { replay, stairway, fleet } => match (fleet_options(fleet, ctx, cli.quiet)?, replay) {
             (Some(_), true) => return Err(usage_error("--replay reads no database: drop --fleet")),
             (Some(opts), false) => commands::fleet::check(ctx, &opts, io)?,
-            (None, false) => commands::check(ctx, io)?,
+            (None, false) => commands::check(ctx, Format::Text, io)?,
             (None, true) => commands::check_replay(ctx, *stairway, io)?,
         },
         Command::Lint { range, format } => {
@@ -554,6 +579,7 @@ fn run_command(cli: &Cli, ctx: &Context, io: &mut Io<'_>) -> anyhow::Result<Outc
                 LintFormatArg::Text => commands::LintFormat::Text,
                 LintFormatArg::Json => commands::LintFormat::Json,
                 LintFormatArg::Github => commands::LintFormat::Github,
+                LintFormatArg::Markdown => commands::LintFormat::Markdown,
             };
             let range = range.as_deref().map(|r| usage(r.parse::<Range>())).transpose()?;
             commands::lint(ctx, &commands::LintOptions { range, format }, io)?
@@ -566,7 +592,7 @@ fn run_command(cli: &Cli, ctx: &Context, io: &mut Io<'_>) -> anyhow::Result<Outc
             };
             commands::inspect(ctx, format, io)?
         }
-        Command::Current { fleet } => match fleet_options(fleet, ctx, cli.quiet) {
+        Command::Current { fleet } => match fleet_options(fleet, ctx, cli.quiet)? {
             Some(opts) => commands::fleet::current(ctx, &opts, io)?,
             None => commands::current(ctx, cli.verbose, io)?,
         },
@@ -630,7 +656,7 @@ fn run_command(cli: &Cli, ctx: &Context, io: &mut Io<'_>) -> anyhow::Result<Outc
                      one revision to go to"
                 )));
             }
-            match (fleet_options(fleet, ctx, cli.quiet), sql) {
+            match (fleet_options(fleet, ctx, cli.quiet)?, sql) {
                 (Some(_), true) => {
                     return Err(usage_error("--sql prints one script and reads no database: drop --fleet"))
                 }

@@ -19,6 +19,8 @@ pub enum Format {
     Json,
     /// The model as an ER diagram, the changes marked.
     Mermaid,
+    /// One report for a pull request: the changes, the SQL, lint, a diagram.
+    Markdown,
 }
 
 /// What `inspect` prints the schema as.
@@ -45,7 +47,8 @@ pub fn diff(ctx: &Context, opts: &DiffOptions, io: &mut Io) -> Result<Outcome> {
     }
     let caps = engine.as_ref().map_or(Capabilities::SQLITE, |e| e.capabilities());
     // The comparison takes the database's schema over; `--sql` plans from a copy.
-    let kept = opts.sql.then(|| db.clone());
+    let markdown = matches!(opts.format, Format::Markdown);
+    let kept = (opts.sql || markdown).then(|| db.clone());
     let compare = || crate::diff::diff_owned(db, &model.schema);
     let (d, (warnings, upgrade, text)) = checked_then(&model, compare, |d, _| {
         let warnings = data_warnings(&mut engine, d, &model.schema);
@@ -56,22 +59,39 @@ pub fn diff(ctx: &Context, opts: &DiffOptions, io: &mut Io) -> Result<Outcome> {
         // The report is drawn while SQLite checks the model on the other
         // thread; it is written only once the check has passed.
         let mut text = Vec::new();
-        if upgrade.is_none() && matches!(opts.format, Format::Text) {
+        if markdown {
+            let findings = match (&upgrade, &kept) {
+                (Some(up), Some(db)) if !d.is_empty() => super::lint::findings_of_new(ctx, caps, up, db, d)?,
+                _ => Vec::new(),
+            };
+            let title = if d.is_empty() {
+                "autogen diff: the database matches the model".to_string()
+            } else {
+                "autogen diff: the database and the model differ".to_string()
+            };
+            let md = super::markdown::Report {
+                title,
+                diff: Some((d, &model.schema)),
+                sql: upgrade.as_deref(),
+                findings: &findings,
+                warnings: &warnings,
+                revisions: Vec::new(),
+                next: None,
+            };
+            super::markdown::write(&md, &mut text).map_err(write_error)?;
+        } else if upgrade.is_none() && matches!(opts.format, Format::Text) {
             report::write_text(d, &model.schema, &mut text).map_err(write_error)?;
         }
         Ok((warnings, upgrade, text))
     })?;
     write_warnings(&d, &warnings, io)?;
-    if let Some(upgrade) = upgrade {
-        io.out.write_all(upgrade.as_bytes()).map_err(write_error)?;
-    } else {
-        match opts.format {
-            Format::Text => io.out.write_all(&text),
-            Format::Json => report::write_json(&d, io.out),
-            Format::Mermaid => io.out.write_all(report::mermaid(&model.schema, Some(&d)).as_bytes()),
-        }
-        .map_err(write_error)?;
+    match (upgrade, opts.format) {
+        (_, Format::Markdown) | (None, Format::Text) => io.out.write_all(&text),
+        (Some(upgrade), _) => io.out.write_all(upgrade.as_bytes()),
+        (None, Format::Json) => report::write_json(&d, io.out),
+        (None, Format::Mermaid) => io.out.write_all(report::mermaid(&model.schema, Some(&d)).as_bytes()),
     }
+    .map_err(write_error)?;
     let outcome = if opts.exit_code && !d.is_empty() { Outcome::Differences } else { Outcome::Done };
     ctx.release((model, d));
     if engine.as_ref().is_some_and(|e| e.holds_only_memory()) {
@@ -89,7 +109,8 @@ fn note_missing(ctx: &Context, io: &mut Io) -> Result<()> {
 }
 
 /// `autogen check`: exit 0 when the database (at head) matches the model.
-pub fn check(ctx: &Context, io: &mut Io) -> Result<Outcome> {
+pub fn check(ctx: &Context, format: Format, io: &mut Io) -> Result<Outcome> {
+    let markdown = matches!(format, Format::Markdown);
     let history = ctx.history()?;
     let mut want = history.heads();
     want.sort();
@@ -118,21 +139,51 @@ pub fn check(ctx: &Context, io: &mut Io) -> Result<Outcome> {
     let (d, (warnings, text, findings)) = diff_then(&model, &db, |d, _| {
         let warnings = data_warnings(&mut engine, d, &model.schema);
         if d.is_empty() {
-            return Ok((warnings, Ok(Vec::new()), Ok(Ok(Vec::new()))));
+            return Ok((warnings, Ok(Vec::new()), Ok(Ok((String::new(), Vec::new())))));
         }
         let (text, findings) = std::thread::scope(|s| {
             let lint = s.spawn(|| {
                 let up = plan::section(d, &db, &model.schema, &caps, &plan::Options::default());
-                super::lint::findings_of_new(ctx, caps, &up, &db, d)
+                super::lint::findings_of_new(ctx, caps, &up, &db, d).map(|f| (up, f))
             });
             let mut text = Vec::new();
-            let written = report::write_text(d, &model.schema, &mut text).map(|()| text);
+            let written = match markdown {
+                // Drawn once the SQL is planned.
+                true => Ok(text),
+                false => report::write_text(d, &model.schema, &mut text).map(|()| text),
+            };
             (written, lint.join())
         });
         Ok((warnings, text, findings))
     })?;
     let history_findings = super::lint::history_findings(ctx, &history, &mut engine)?;
     let errors = crate::verify::lint::tally(&history_findings).0;
+    if markdown {
+        let (up, mut found) = match findings {
+            Ok(found) => found?,
+            Err(_) => return Err(super::error::Error::Internal("linting the planned revision failed".into())),
+        };
+        found.extend(history_findings);
+        let errors = crate::verify::lint::tally(&found).0;
+        let (title, next) = match d.is_empty() {
+            true => ("autogen check: the database matches the model".to_string(), None),
+            false => (
+                "autogen check: the database and the model differ".to_string(),
+                Some("Run `autogen revision --autogenerate -m MESSAGE`, then `autogen upgrade head`.".to_string()),
+            ),
+        };
+        let md = super::markdown::Report {
+            title,
+            diff: Some((&d, &model.schema)),
+            sql: (!up.is_empty()).then_some(up.as_str()),
+            findings: &found,
+            warnings: &warnings,
+            revisions: Vec::new(),
+            next,
+        };
+        super::markdown::write(&md, io.out).map_err(write_error)?;
+        return Ok(if errors > 0 || !d.is_empty() { Outcome::Differences } else { Outcome::Done });
+    }
     if d.is_empty() {
         writeln!(io.out, "No changes: the database matches the model.").map_err(write_error)?;
         if !history_findings.is_empty() {
@@ -143,7 +194,7 @@ pub fn check(ctx: &Context, io: &mut Io) -> Result<Outcome> {
     }
     write_warnings(&d, &warnings, io)?;
     io.out.write_all(&text.map_err(write_error)?).map_err(write_error)?;
-    let mut findings =
+    let (_, mut findings) =
         findings.map_err(|_| super::error::Error::Internal("linting the planned revision failed".into()))??;
     findings.extend(history_findings);
     if !findings.is_empty() {

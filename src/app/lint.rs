@@ -22,6 +22,9 @@ pub enum LintFormat {
     /// GitHub Actions workflow commands (`::warning file=…,line=…::…`),
     /// which put each finding on its line of the pull request.
     Github,
+    /// One report for a pull request: the revisions' SQL and the findings
+    /// as a table.
+    Markdown,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -112,7 +115,32 @@ pub fn lint(ctx: &Context, opts: &LintOptions, io: &mut Io) -> Result<Outcome> {
         }
     }
     findings.extend(several_heads(ctx, &history, &linter));
-    write(&findings, opts.format, io)?;
+    if opts.format == LintFormat::Markdown {
+        let (errors, warnings) = lint::tally(&findings);
+        let md = super::markdown::Report {
+            title: format!(
+                "autogen lint: {}, {}, {}",
+                crate::words::count(steps.len() as i64, "revision"),
+                crate::words::count(errors as i64, "error"),
+                crate::words::count(warnings as i64, "warning")
+            ),
+            diff: None,
+            sql: None,
+            findings: &findings,
+            warnings: &[],
+            revisions: steps
+                .iter()
+                .map(|id| {
+                    let rev = &history.revisions[id];
+                    (id.clone(), ctx.shown(&rev.path), rev.up.clone())
+                })
+                .collect(),
+            next: None,
+        };
+        super::markdown::write(&md, io.out).map_err(write_error)?;
+    } else {
+        write(&findings, opts.format, io)?;
+    }
     for note in notes {
         io.note(&format!("note: {note}"))?;
     }
@@ -229,7 +257,7 @@ fn write(findings: &[Finding], format: LintFormat, io: &mut Io) -> Result<()> {
             let list: Vec<serde_json::Value> = findings.iter().map(json).collect();
             format!("{}\n", serde_json::to_string_pretty(&list).unwrap_or_default())
         }
-        LintFormat::Github => findings.iter().map(github).collect(),
+        LintFormat::Github | LintFormat::Markdown => findings.iter().map(github).collect(),
     };
     io.out.write_all(text.as_bytes()).map_err(write_error)
 }

@@ -12,6 +12,7 @@ pub mod fleet;
 mod generate;
 mod init;
 mod lint;
+mod markdown;
 mod run;
 mod status;
 
@@ -486,14 +487,14 @@ mod tests {
         };
         let (_, out, _) = run(dir.path(), |ctx, io| revision(ctx, &opts, io)).unwrap();
         assert!(out.contains("_r1_first.sql ... done"), "{out}");
-        let behind = run(dir.path(), check).unwrap_err().to_string();
+        let behind = run(dir.path(), |c, io| check(c, Format::Text, io)).unwrap_err().to_string();
         assert!(behind.contains("not at the head r1"), "{behind}");
         let (_, _, err) = run(dir.path(), |ctx, io| migrate(ctx, &Target::Head, Direction::Up, io)).unwrap();
         assert_eq!(err, "Running upgrade <base> -> r1: first\n");
-        assert_eq!(run(dir.path(), check).unwrap().0, Outcome::Done);
+        assert_eq!(run(dir.path(), |c, io| check(c, Format::Text, io)).unwrap().0, Outcome::Done);
         assert_eq!(run(dir.path(), |ctx, io| check_replay(ctx, false, io)).unwrap().0, Outcome::Done);
         std::fs::write(dir.path().join("m.yaml"), model.replace("}]}]", "}, {name: a, type: TEXT}]}]")).unwrap();
-        let (outcome, out, _) = run(dir.path(), check).unwrap();
+        let (outcome, out, _) = run(dir.path(), |c, io| check(c, Format::Text, io)).unwrap();
         assert_eq!(outcome, Outcome::Differences);
         assert!(anstream::adapter::strip_str(&out).to_string().contains("+ add column `t.a` TEXT"), "{out}");
     }
