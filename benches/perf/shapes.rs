@@ -175,8 +175,11 @@ fn measure(dir: &Path, python: &Path, shape: &Shape, made: &Path, runs: usize) -
 
     // diff, beside sqlite3's own reading of the schema, and check beside
     // diff, each pair in turn.
+    // Thirty pairs at least: a run takes some 50 ms, and on two cores a
+    // burst of other work moves a few runs by a third; the median of thirty
+    // pairs stays put where that of ten did not.
     let (mut ours, mut schema, mut checks) = (Vec::new(), Vec::new(), Vec::new());
-    for i in 0..=runs * 2 {
+    for i in 0..=(runs * 2).max(30) {
         let mut c = autogen();
         with(&mut c);
         let a = time(c.arg("diff"));

@@ -268,16 +268,13 @@ fn autogenerate(
             (false, false) => Some(ScratchCopy::Schema),
         };
         let how = Planned { copy, ..how };
-        let generated = match engine.as_mut() {
-            Some(engine) => rehearsed_sql(ctx, Some(engine.as_mut()), d, &db, &model.schema, &how, stop),
-            None => rehearsed_sql(ctx, None, d, &db, &model.schema, &how, stop),
-        };
         let caps = engine.as_ref().map_or(Capabilities::SQLITE, |e| e.capabilities());
-        let linted = generated.and_then(|(up, down)| {
-            let findings = super::lint::findings_of_new(ctx, caps, &up, &db, d)?;
-            Ok(Some((up, down, findings)))
-        });
-        Ok((warnings, linted))
+        let lint = |up: &str| super::lint::findings_of_new(ctx, caps, up, &db, d);
+        let generated = match engine.as_mut() {
+            Some(engine) => rehearsed_sql(ctx, Some(engine.as_mut()), d, &db, &model.schema, &how, stop, lint),
+            None => rehearsed_sql(ctx, None, d, &db, &model.schema, &how, stop, lint),
+        };
+        Ok((warnings, generated.map(Some)))
     })?;
     write_warnings(&up_diff, &warnings, io)?;
     let generated = generated?;
@@ -317,7 +314,9 @@ struct Planned<'a> {
 
 /// The upgrade and downgrade SQL for `d`, run on a scratch copy of the
 /// database first (an empty one when there is no database yet), unless
-/// there is no copy to make (`--no-rehearse`).
+/// there is no copy to make (`--no-rehearse`), with what `lint` finds in
+/// the upgrade: linted on another core while SQLite rehearses on this one.
+#[allow(clippy::too_many_arguments)]
 fn rehearsed_sql(
     ctx: &Context,
     engine: Option<&mut dyn Engine>,
@@ -326,7 +325,8 @@ fn rehearsed_sql(
     model: &crate::schema::Schema,
     how: &Planned,
     stop: &Stop,
-) -> Result<(String, String)> {
+    lint: impl Fn(&str) -> Result<Vec<Finding>> + Sync,
+) -> Result<(String, String, Vec<Finding>)> {
     let caps = engine.as_ref().map_or(Capabilities::SQLITE, |e| e.capabilities());
     let mut engine = engine;
     let sizes = super::sizes(engine.as_mut().map(|e| &mut **e as &mut dyn Engine), d, db);
@@ -335,12 +335,20 @@ fn rehearsed_sql(
     let filter = ctx.filter();
     let rehearsal =
         Rehearsal { up: &up, down: &down, diff: d, start: db, model, filter: &filter, accepted: how.accepted };
-    match (engine, how.copy) {
-        (_, None) => {}
-        (Some(engine), Some(copy)) => rehearsal.on_copy_of(engine, copy, stop)?,
-        (None, Some(_)) => rehearsal.on(&mut crate::engine::sqlite::Sqlite::memory()?)?,
-    }
-    Ok((up, down))
+    let (rehearsed, findings) = std::thread::scope(|s| {
+        let findings = s.spawn(|| lint(&up));
+        let rehearsed: Result<()> = match (engine, how.copy) {
+            (_, None) => Ok(()),
+            (Some(engine), Some(copy)) => rehearsal.on_copy_of(engine, copy, stop).map_err(Into::into),
+            (None, Some(_)) => crate::engine::sqlite::Sqlite::memory()
+                .map_err(Into::into)
+                .and_then(|mut scratch| rehearsal.on(&mut scratch).map_err(Into::into)),
+        };
+        (rehearsed, findings.join())
+    });
+    rehearsed?;
+    let findings = findings.map_err(|_| Error::Internal("linting the new revision failed".into()))??;
+    Ok((up, down, findings))
 }
 
 /// `autogen merge -m MSG REV REV...`: a revision with several parents.

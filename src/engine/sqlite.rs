@@ -87,6 +87,11 @@ impl Sqlite {
         Sqlite::wrap(scratch, path, None, None)
     }
 
+    /// Whether the database lives in memory (a scratch copy), not in a file.
+    fn in_memory(&self) -> bool {
+        self.conn.path().is_none_or(str::is_empty)
+    }
+
     /// The connection, for what only SQLite itself can answer.
     pub fn connection(&self) -> &Connection {
         &self.conn
@@ -179,7 +184,7 @@ impl Engine for Sqlite {
         let db = |e: rusqlite::Error| RunError::Db(DbError::classify(&self.path, self.busy, e));
         let _off = ForeignKeysOff::new(conn).map_err(db)?;
         let _stored = StoredSchemaQuirks::allow(conn).map_err(db)?;
-        let _room = Room::make(conn).map_err(db)?;
+        let _room = Room::make(conn, self.in_memory()).map_err(db)?;
         in_transaction(conn, db, || {
             if let Some(version) = &unit.version {
                 // Read inside the write transaction: what another process did
@@ -391,10 +396,13 @@ impl Drop for StoredSchemaQuirks<'_> {
 /// rebuild-heavy revision on a big schema read its pages again for every
 /// drop. The cache grows with the schema's text only (a big cache on a
 /// small schema costs a big copy its page faults). TEMP tables (a
-/// rebuild's holding table) in a file: the build keeps them in memory
-/// (SQLITE_TEMP_STORE=2), where a table grown big since the revision was
-/// planned (4M rows planned on none) ran out of it; in the temp file they
-/// spill to disk past a small cache. Put back when dropped.
+/// rebuild's holding table) go to a file beside a database file: one grown
+/// big since the revision was planned (4M rows planned on none) must not
+/// fill the memory, and in the temp file it spills to disk past a small
+/// cache. Beside a scratch copy in memory (a rehearsal: at most 64 MB of
+/// rows) they stay in memory, where the file cost a rebuild-heavy
+/// rehearsal thousands of writes. Both are said outright: a connection's
+/// default depends on how SQLite was built. Put back when dropped.
 struct Room<'c> {
     conn: &'c Connection,
     cache_size: i64,
@@ -402,7 +410,7 @@ struct Room<'c> {
 }
 
 impl<'c> Room<'c> {
-    fn make(conn: &'c Connection) -> rusqlite::Result<Self> {
+    fn make(conn: &'c Connection, in_memory: bool) -> rusqlite::Result<Self> {
         let cache_size: i64 = conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
         let temp_store = conn.query_row("PRAGMA temp_store", [], |r| r.get(0))?;
         let schema_bytes: i64 =
@@ -412,7 +420,8 @@ impl<'c> Room<'c> {
         if kib > -cache_size && cache_size < 0 {
             conn.pragma_update(None, "cache_size", -kib)?;
         }
-        conn.pragma_update(None, "temp_store", 1)?;
+        // 1: FILE, 2: MEMORY.
+        conn.pragma_update(None, "temp_store", if in_memory { 2 } else { 1 })?;
         Ok(Room { conn, cache_size, temp_store })
     }
 }
@@ -649,7 +658,9 @@ mod tests {
     /// the revision was planned must not fill the memory.
     #[test]
     fn temp_tables_go_to_a_file_while_a_revision_runs() {
-        let mut engine = Sqlite::memory().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let mut engine =
+            Sqlite::open(&dir.path().join("app.db"), Access::Write, Duration::from_millis(100), None).unwrap();
         let unit = Unit {
             revision: "r",
             file: "",
@@ -658,6 +669,9 @@ mod tests {
             version: None,
         };
         engine.run(&unit).unwrap();
+        // Beside a scratch copy in memory, they stay in memory.
+        let in_memory = Unit { script: &unit.script.replace("<> 1", "<> 2"), ..unit };
+        Sqlite::memory().unwrap().run(&in_memory).unwrap();
     }
 
     #[test]

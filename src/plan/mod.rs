@@ -671,14 +671,18 @@ pub struct Migration {
 /// assert!(m.down.contains("-- autogen:expect {\"table\":\"t\",\"columns\":[\"b\",\"a\"]"));
 /// ```
 pub fn migration(diff: &Diff, start: &Schema, to: &Schema, caps: &Capabilities, options: &Options) -> Migration {
-    let after = built(diff, to);
-    let down_diff = crate::diff::reverse(diff, start, &after);
-    // The fills are the upgrade's: a downgrade drops those columns.
-    let down_options = Options { fills: Vec::new(), ..options.clone() };
-    Migration {
-        up: section(diff, start, to, caps, options),
-        down: section(&down_diff, &after, start, caps, &down_options),
-    }
+    // The two sections are independent once the downgrade's start is
+    // known: each is planned on its own core.
+    std::thread::scope(|s| {
+        let up = s.spawn(|| section(diff, start, to, caps, options));
+        let after = built(diff, to);
+        let down_diff = crate::diff::reverse(diff, start, &after);
+        // The fills are the upgrade's: a downgrade drops those columns.
+        let down_options = Options { fills: Vec::new(), ..options.clone() };
+        let down = section(&down_diff, &after, start, caps, &down_options);
+        let up = up.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+        Migration { up, down }
+    })
 }
 
 /// One section of a revision: the plan from `start` through `diff` to
