@@ -14,7 +14,11 @@ mod support;
 use std::collections::HashMap;
 use std::path::Path;
 
-const SECTION: &str = "## Walkthrough";
+/// The walkthroughs, each run in a fresh folder: the YAML model, then the
+/// SQLAlchemy models as the model (needs a Python with SQLAlchemy, named by
+/// `AUTOGEN_TEST_PYTHON` as for tests/model_programs.rs; its venv is the
+/// "activated" one).
+const SECTIONS: [&str; 2] = ["## Walkthrough: the Alembic guide's todo app", "## Walkthrough with SQLAlchemy models"];
 const SHOWN_DIR: &str = "/home/me/todo";
 
 enum Block {
@@ -25,10 +29,10 @@ enum Block {
     Edit { file: String, hunks: Vec<(String, String)> },
 }
 
-/// The fenced blocks of the walkthrough section.
-fn blocks(readme: &str) -> Vec<Block> {
-    let start = readme.find(SECTION).expect("README has a walkthrough");
-    let end = readme[start + SECTION.len()..].find("\n## ").map_or(readme.len(), |i| start + SECTION.len() + i);
+/// The fenced blocks of a walkthrough section.
+fn blocks(readme: &str, section: &str) -> Vec<Block> {
+    let start = readme.find(section).unwrap_or_else(|| panic!("README has `{section}`"));
+    let end = readme[start + section.len()..].find("\n## ").map_or(readme.len(), |i| start + section.len() + i);
     let mut out = Vec::new();
     let mut at = start;
     while let Some(open) = readme[at..end].find("\n```").map(|i| at + i + 1) {
@@ -66,7 +70,9 @@ fn edit(body: &str) -> Block {
     let mut lines = body.lines();
     let file =
         lines.next().and_then(|l| l.strip_prefix("--- ")).expect("a diff block starts with `--- FILE`").to_string();
-    assert!(lines.next().is_some_and(|l| l.starts_with("+++ ")), "then `+++ FILE`");
+    let new = lines.next().and_then(|l| l.strip_prefix("+++ ")).expect("then `+++ FILE`").to_string();
+    // `--- /dev/null`: a new file.
+    let file = if file == "/dev/null" { new } else { file };
     let mut hunks: Vec<(String, String)> = Vec::new();
     for line in lines {
         if line.starts_with("@@") {
@@ -89,6 +95,10 @@ fn edit(body: &str) -> Block {
 
 fn apply(dir: &Path, file: &str, hunks: &[(String, String)]) {
     let pattern = dir.join(file);
+    if !file.contains('*') && !pattern.exists() {
+        std::fs::create_dir_all(pattern.parent().unwrap()).unwrap();
+        std::fs::write(&pattern, "").unwrap();
+    }
     let matches: Vec<_> = glob(&pattern);
     assert_eq!(matches.len(), 1, "`{file}` names {} files", matches.len());
     let mut text = std::fs::read_to_string(&matches[0]).unwrap();
@@ -121,9 +131,13 @@ fn glob(pattern: &Path) -> Vec<std::path::PathBuf> {
     found
 }
 
-fn run(dir: &Path, command: &str) -> String {
+fn run(dir: &Path, command: &str, venv: Option<&Path>) -> String {
     let bin = Path::new(env!("CARGO_BIN_EXE_autogen")).parent().unwrap();
-    let out = support::in_project(std::process::Command::new("sh"), dir)
+    let mut sh = support::in_project(std::process::Command::new("sh"), dir);
+    if let Some(venv) = venv {
+        sh.env("VIRTUAL_ENV", venv);
+    }
+    let out = sh
         .env("PATH", format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default()))
         .args(["-c", &format!("{command} 2>&1")])
         .output()
@@ -161,40 +175,63 @@ impl Ids {
     }
 }
 
+/// The venv of the test Python when it has SQLAlchemy (CI's does).
+fn sqlalchemy_venv() -> Option<std::path::PathBuf> {
+    let python = std::env::var("AUTOGEN_TEST_PYTHON").ok()?;
+    let has = std::process::Command::new(&python)
+        .args(["-c", "import sqlalchemy"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    has.then(|| Path::new(&python).parent()?.parent().map(Path::to_path_buf)).flatten()
+}
+
 #[test]
 fn the_walkthrough_in_the_readme_is_what_autogen_does() {
     let readme_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
     let readme = std::fs::read_to_string(&readme_path).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let (mut shown_ids, mut actual_ids) = (Ids(HashMap::new()), Ids(HashMap::new()));
     let mut updated = readme.clone();
-    let mut commands_run = 0;
-    let blocks = blocks(&readme);
     // Replace from the end so earlier ranges stay valid.
     let mut replacements = Vec::new();
-    for block in &blocks {
-        match block {
-            Block::Edit { file, hunks } => apply(dir.path(), file, hunks),
-            Block::Console { commands, range } => {
-                let mut body = String::new();
-                for (command, shown) in commands {
-                    let actual = run(dir.path(), command);
-                    commands_run += 1;
-                    body.push_str(&format!("$ {command}\n{actual}"));
-                    if std::env::var_os("README_UPDATE").is_none() {
-                        assert_eq!(
-                            actual_ids.normalize(&actual),
-                            shown_ids.normalize(shown),
-                            "README walkthrough: `$ {command}` printed (right: the README)"
-                        );
-                    }
+    for section in SECTIONS {
+        let venv = match section.contains("SQLAlchemy") {
+            false => None,
+            true => match sqlalchemy_venv() {
+                Some(venv) => Some(venv),
+                None => {
+                    assert!(std::env::var_os("CI").is_none(), "CI runs `{section}`: set AUTOGEN_TEST_PYTHON");
+                    eprintln!("skipped `{section}`: no AUTOGEN_TEST_PYTHON with SQLAlchemy");
+                    continue;
                 }
-                replacements.push((range.clone(), body));
+            },
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let (mut shown_ids, mut actual_ids) = (Ids(HashMap::new()), Ids(HashMap::new()));
+        let mut commands_run = 0;
+        for block in &blocks(&readme, section) {
+            match block {
+                Block::Edit { file, hunks } => apply(dir.path(), file, hunks),
+                Block::Console { commands, range } => {
+                    let mut body = String::new();
+                    for (command, shown) in commands {
+                        let actual = run(dir.path(), command, venv.as_deref());
+                        commands_run += 1;
+                        body.push_str(&format!("$ {command}\n{actual}"));
+                        if std::env::var_os("README_UPDATE").is_none() {
+                            assert_eq!(
+                                actual_ids.normalize(&actual),
+                                shown_ids.normalize(shown),
+                                "README `{section}`: `$ {command}` printed (right: the README)"
+                            );
+                        }
+                    }
+                    replacements.push((range.clone(), body));
+                }
             }
         }
+        assert!(commands_run >= 10, "`{section}` runs only {commands_run} commands");
     }
-    assert!(commands_run >= 10, "the walkthrough runs only {commands_run} commands");
     if std::env::var_os("README_UPDATE").is_some() {
+        replacements.sort_by_key(|(range, _)| range.start);
         for (range, body) in replacements.into_iter().rev() {
             updated.replace_range(range, &body);
         }

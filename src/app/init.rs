@@ -60,8 +60,16 @@ pub fn init(opts: &InitOptions, io: &mut Io) -> Result<Outcome> {
     let versions_dir = dir.join(&versions);
     std::fs::create_dir_all(&versions_dir).map_err(|e| Error::io("create the versions folder", &versions_dir, e))?;
     note(io, &format!("Creating directory {} ... done", versions_dir.display()))?;
+    // A model program (`sqlalchemy:app.models:Base`) is the app's own
+    // models: nothing to write, every command runs it.
+    let program = schema.to_str().and_then(crate::engine::model_program::parse_spelled);
+    if let Some(Err(message)) = &program {
+        return Err(Error::Usage(message.clone()));
+    }
     let model = dir.join(&schema);
-    if model.exists() {
+    if program.is_some() {
+        note(io, &format!("Using the model program {} (run by every command that reads the model)", schema.display()))?;
+    } else if model.exists() {
         note(io, &format!("Keeping the existing model {}", model.display()))?;
     } else {
         let folder = model.parent().unwrap_or(dir);
@@ -106,6 +114,9 @@ pub fn init(opts: &InitOptions, io: &mut Io) -> Result<Outcome> {
     write_new_file(&config_path, &text).map_err(|e| Error::io("write", &config_path, e))?;
     note(io, &format!("Generating {} ... done", config_path.display()))?;
     let next = match existing {
+        Some(_) if program.is_some() => "Next: autogen check shows what the models change in the database; then \
+                                          autogen revision --autogenerate -m MESSAGE, then autogen upgrade head"
+            .to_string(),
         Some(_) => format!(
             "Next: the model is the database as it is, so `autogen check` finds no changes. Edit {}, then \
              autogen revision --autogenerate -m MESSAGE, then autogen upgrade head",
