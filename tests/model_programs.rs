@@ -347,6 +347,13 @@ fn revision_replay_needs_no_database() {
         rows(&p.db(), "SELECT id, title FROM todos ORDER BY id"),
         rows(&db, "SELECT 1, 'a' UNION ALL SELECT 2, 'b'")
     );
+    // On D1 the replay's local plan would be wrong (foreign keys stay on there): refused.
+    let config = std::fs::read_to_string(p.path("autogen.yaml")).unwrap();
+    std::fs::write(p.path("autogen.yaml"), config.replace("sqlite:///./app.db", "d1://app")).unwrap();
+    let out = p.run(&["revision", "--autogenerate", "--replay", "-m", "d1"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("--replay plans for local SQLite"), "{}", text(&out.stderr));
+    assert_eq!(p.revisions().len(), 2);
 }
 
 const DJANGO_SETTINGS: &str = "SECRET_KEY = 'test'\nUSE_TZ = True\n\

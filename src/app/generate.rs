@@ -214,6 +214,15 @@ fn autogenerate(
         }
         Ok(())
     };
+    if opts.replay && ctx.config.d1.is_some() {
+        // The replay runs on local SQLite, whose plan a D1 database cannot
+        // take (foreign keys stay on there): refused rather than planned wrong.
+        return Err(Error::Usage(
+            "--replay plans for local SQLite, and this project's database is on D1: drop --replay, so that the \
+             revision is planned for D1 against the D1 database"
+                .into(),
+        ));
+    }
     let Read { model, db, mut engine } =
         if opts.replay { replayed(ctx, history)? } else { ctx.model_and_database(at_head)? };
     if engine.is_none() && !want.is_empty() {

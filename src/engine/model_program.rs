@@ -16,9 +16,11 @@ use super::sql_model::{self, Excluded};
 use crate::source::model::renames::{Place, RenameHint};
 use crate::source::model::{Model, ModelError};
 
-/// The SQLAlchemy dumper, run as `python -c`.
+/// What the dumpers share: how they fail and where an exception came from.
+const COMMON: &str = include_str!("dumpers/common.py");
+/// The SQLAlchemy dumper, run as `python -c` after [`COMMON`].
 const SQLALCHEMY_DUMPER: &str = include_str!("dumpers/sqlalchemy.py");
-/// The Django dumper, run as `python -c`.
+/// The Django dumper, run as `python -c` after [`COMMON`].
 const DJANGO_DUMPER: &str = include_str!("dumpers/django.py");
 
 /// How long a model program may take before it is taken to hang.
@@ -177,13 +179,13 @@ impl ModelProgram {
             ProgramKind::SqlAlchemy { module, attr } => {
                 let python = self.python();
                 let mut c = Command::new(&python);
-                c.arg("-c").arg(SQLALCHEMY_DUMPER).arg(module).arg(attr);
+                c.arg("-c").arg(format!("{COMMON}\n{SQLALCHEMY_DUMPER}")).arg(module).arg(attr);
                 Ok((c, python.display().to_string()))
             }
             ProgramKind::Django { settings, apps } => {
                 let python = self.python();
                 let mut c = Command::new(&python);
-                c.arg("-c").arg(DJANGO_DUMPER).arg(settings).arg(apps.join(","));
+                c.arg("-c").arg(format!("{COMMON}\n{DJANGO_DUMPER}")).arg(settings).arg(apps.join(","));
                 Ok((c, python.display().to_string()))
             }
             ProgramKind::Drizzle { config } => {

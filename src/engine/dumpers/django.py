@@ -3,27 +3,8 @@
 # installed apps (or of the apps named), collected rather than run. The
 # app's DATABASES are replaced by an in-memory SQLite database before
 # Django starts, so the app's own database is never opened.
-# Run by autogen as `python -c THIS SETTINGS [APP,APP...]` in the config's folder.
-import importlib
-import os
-import sys
-import traceback
-
-
-def fail(message, code=3):
-    sys.stderr.write("autogen: " + message + "\n")
-    sys.exit(code)
-
-
-def where(tb):
-    frames = traceback.extract_tb(tb)
-    here = os.getcwd() + os.sep
-    own = [f for f in frames if f.filename.startswith(here) and "site-packages" not in f.filename]
-    frame = (own or frames or [None])[-1]
-    if frame is None:
-        return ""
-    name = frame.filename[len(here):] if frame.filename.startswith(here) else frame.filename
-    return " (at %s:%d)" % (name, frame.lineno)
+# Run by autogen as `python -c COMMON+THIS SETTINGS [APP,APP...]` in the config's
+# folder (common.py defines `fail` and `where`; `os`, `sys`, `traceback` come with it).
 
 
 def main():

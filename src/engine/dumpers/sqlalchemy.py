@@ -1,31 +1,11 @@
 # autogen's SQLAlchemy dumper (cli.md, "Models that live in code"): prints
 # the CREATE statements that `metadata.create_all` would run on SQLite,
 # compiled by SQLAlchemy's mock engine, so no database is ever opened.
-# Run by autogen as `python -c THIS MODULE ATTR` in the config's folder.
-# It works with any SQLAlchemy from 1.3 on and pins nothing.
+# Run by autogen as `python -c COMMON+THIS MODULE ATTR` in the config's folder
+# (common.py defines `fail` and `where`).
+# It pins no SQLAlchemy version (1.3's way of making a mock engine is handled too).
 import importlib
 import json
-import os
-import sys
-import traceback
-
-
-def fail(message, code=3):
-    sys.stderr.write("autogen: " + message + "\n")
-    sys.exit(code)
-
-
-def where(tb):
-    """The innermost frame of the app's own code (else the innermost):
-    the file and line that a user fixes."""
-    frames = traceback.extract_tb(tb)
-    here = os.getcwd() + os.sep
-    own = [f for f in frames if f.filename.startswith(here) and "site-packages" not in f.filename]
-    frame = (own or frames or [None])[-1]
-    if frame is None:
-        return ""
-    name = frame.filename[len(here):] if frame.filename.startswith(here) else frame.filename
-    return " (at %s:%d)" % (name, frame.lineno)
 
 
 def main():
