@@ -95,7 +95,16 @@ fn said(stderr: &str) -> Option<&str> {
 /// The end of a program's standard error, as an error's last lines (the
 /// dumper's own summary line is in the message already).
 fn tail(stderr: &str) -> String {
-    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty() && !l.starts_with("autogen: ")).collect();
+    // The dumper's own frames (`<string>`) and Python's import machinery
+    // (`<frozen ...>`) say nothing about the app.
+    let noise = |l: &str| {
+        let t = l.trim_start();
+        t.is_empty()
+            || l.starts_with("autogen: ")
+            || t.starts_with("File \"<string>\"")
+            || t.starts_with("File \"<frozen ")
+    };
+    let lines: Vec<&str> = stderr.lines().filter(|l| !noise(l)).collect();
     if lines.is_empty() {
         return String::new();
     }
@@ -140,6 +149,14 @@ impl ModelProgram {
     /// Runs the program: its standard output, or why there is none.
     pub fn run(&self) -> Result<Printed, ProgramError> {
         let (mut command, program) = self.command()?;
+        if !self.cwd.is_dir() {
+            return Err(ProgramError::NotStarted {
+                spelled: self.spelled.clone(),
+                program,
+                why: format!("the folder it runs in, `{}`, does not exist", self.cwd.display()),
+                hint: "Check `cwd:` beside `program:` in autogen.yaml (relative to the config's folder)".into(),
+            });
+        }
         command.current_dir(&self.cwd).stdin(Stdio::null());
         let started = Instant::now();
         let output =
@@ -353,5 +370,11 @@ mod tests {
         let shown = tail(&long);
         assert!(shown.contains("line 40") && shown.contains("line 26") && !shown.contains("line 25\n"), "{shown}");
         assert_eq!(tail("  \n"), "");
+        let traceback = "Traceback (most recent call last):\n  File \"<string>\", line 46, in main\n  File \"<frozen \
+                         importlib._bootstrap>\", line 1204, in _gcd_import\n  File \"/app/models.py\", line 1\nImportError: x\n\
+                         autogen: importing failed\n";
+        let shown = tail(traceback);
+        assert!(!shown.contains("<string>") && !shown.contains("<frozen") && !shown.contains("autogen: "), "{shown}");
+        assert!(shown.contains("/app/models.py") && shown.contains("ImportError: x"), "{shown}");
     }
 }
