@@ -257,6 +257,8 @@ fn model_programs_that_fail_hang_or_print_nothing_are_refused() {
     let started = std::time::Instant::now();
     refused(&p, &["diff"], &["did not finish within 0.5 s"]);
     assert!(started.elapsed() < std::time::Duration::from_secs(4), "the program was not stopped at its timeout");
+    config(&format!("{{program: [{python}, -c, \"print('CREATE TABLE legacy_a (id INTEGER PRIMARY KEY);')\"]}}\nexclude: [legacy_*]"));
+    refused(&p, &["diff"], &["printed no tables", "Every table it printed matches `exclude:`"]);
     config("{program: [ls], cwd: no-such-folder}");
     refused(&p, &["diff"], &["the folder it runs in", "no-such-folder", "does not exist", "Check `cwd:`"]);
     config("{program: [no-such-program-anywhere]}");

@@ -137,11 +137,9 @@ impl ModelProgram {
         hints.retain(|h| !exclude.iter().any(|g| crate::source::introspect::glob_match(g, &table_of(h))));
         crate::source::model::renames::apply(&mut model.schema, &hints)?;
         if model.schema.tables.is_empty() && !self.allow_empty {
-            return Err(ProgramError::NoTables {
-                spelled: self.spelled.clone(),
-                hint: self.empty_hint(),
-                stderr: String::new(),
-            });
+            // It printed tables, and `exclude:` left none of them.
+            let hint = "Every table it printed matches `exclude:` in autogen.yaml".to_string();
+            return Err(ProgramError::NoTables { spelled: self.spelled.clone(), hint, stderr: String::new() });
         }
         Ok((model, printed.took))
     }
