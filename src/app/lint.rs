@@ -115,32 +115,9 @@ pub fn lint(ctx: &Context, opts: &LintOptions, io: &mut Io) -> Result<Outcome> {
         }
     }
     findings.extend(several_heads(ctx, &history, &linter));
-    if opts.format == LintFormat::Markdown {
-        let (errors, warnings) = lint::tally(&findings);
-        let md = super::markdown::Report {
-            title: format!(
-                "autogen lint: {}, {}, {}",
-                crate::words::count(steps.len() as i64, "revision"),
-                crate::words::count(errors as i64, "error"),
-                crate::words::count(warnings as i64, "warning")
-            ),
-            diff: None,
-            sql: None,
-            findings: &findings,
-            warnings: &[],
-            revisions: steps
-                .iter()
-                .map(|id| {
-                    let rev = &history.revisions[id];
-                    (id.clone(), ctx.shown(&rev.path), rev.up.clone())
-                })
-                .collect(),
-            next: None,
-        };
-        super::markdown::write(&md, io.out).map_err(write_error)?;
-    } else {
-        write(&findings, opts.format, io)?;
-    }
+    let linted: Vec<(&String, &crate::migrate::revision::Revision)> =
+        steps.iter().map(|id| (id, &history.revisions[id])).collect();
+    write(ctx, &linted, &findings, opts.format, io)?;
     for note in notes {
         io.note(&format!("note: {note}"))?;
     }
@@ -240,7 +217,14 @@ fn label(f: &Finding) -> String {
     format!("{}{}[{}]{}", style.render(), f.severity, f.code, anstyle::Reset.render())
 }
 
-fn write(findings: &[Finding], format: LintFormat, io: &mut Io) -> Result<()> {
+/// The findings in `format`; markdown also shows the `linted` revisions' SQL.
+fn write(
+    ctx: &Context,
+    linted: &[(&String, &crate::migrate::revision::Revision)],
+    findings: &[Finding],
+    format: LintFormat,
+    io: &mut Io,
+) -> Result<()> {
     let text = match format {
         LintFormat::Text => findings
             .iter()
@@ -257,7 +241,28 @@ fn write(findings: &[Finding], format: LintFormat, io: &mut Io) -> Result<()> {
             let list: Vec<serde_json::Value> = findings.iter().map(json).collect();
             format!("{}\n", serde_json::to_string_pretty(&list).unwrap_or_default())
         }
-        LintFormat::Github | LintFormat::Markdown => findings.iter().map(github).collect(),
+        LintFormat::Github => findings.iter().map(github).collect(),
+        LintFormat::Markdown => {
+            let (errors, warnings) = lint::tally(findings);
+            let md = super::markdown::Report {
+                title: format!(
+                    "autogen lint: {}, {}, {}",
+                    crate::words::count(linted.len() as i64, "revision"),
+                    crate::words::count(errors as i64, "error"),
+                    crate::words::count(warnings as i64, "warning")
+                ),
+                diff: None,
+                sql: None,
+                findings,
+                warnings: &[],
+                revisions: linted
+                    .iter()
+                    .map(|(id, rev)| ((*id).clone(), ctx.shown(&rev.path), rev.up.clone()))
+                    .collect(),
+                next: None,
+            };
+            return super::markdown::write(&md, io.out).map_err(write_error);
+        }
     };
     io.out.write_all(text.as_bytes()).map_err(write_error)
 }
