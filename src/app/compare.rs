@@ -64,20 +64,14 @@ pub fn diff(ctx: &Context, opts: &DiffOptions, io: &mut Io) -> Result<Outcome> {
                 (Some(up), Some(db)) if !d.is_empty() => super::lint::findings_of_new(ctx, caps, up, db, d)?,
                 _ => Vec::new(),
             };
-            let title = if d.is_empty() {
-                "autogen diff: the database matches the model".to_string()
-            } else {
-                "autogen diff: the database and the model differ".to_string()
-            };
-            let md = super::markdown::Report {
-                title,
-                diff: Some((d, &model.schema)),
-                sql: upgrade.as_deref(),
-                findings: &findings,
-                warnings: &warnings,
-                revisions: Vec::new(),
-                next: None,
-            };
+            let md = super::markdown::Report::comparison(
+                "diff",
+                (d, &model.schema),
+                upgrade.as_deref(),
+                &findings,
+                &warnings,
+                false,
+            );
             super::markdown::write(&md, &mut text).map_err(write_error)?;
         } else if upgrade.is_none() && matches!(opts.format, Format::Text) {
             report::write_text(d, &model.schema, &mut text).map_err(write_error)?;
@@ -165,22 +159,8 @@ pub fn check(ctx: &Context, format: Format, io: &mut Io) -> Result<Outcome> {
         };
         found.extend(history_findings);
         let errors = crate::verify::lint::tally(&found).0;
-        let (title, next) = match d.is_empty() {
-            true => ("autogen check: the database matches the model".to_string(), None),
-            false => (
-                "autogen check: the database and the model differ".to_string(),
-                Some("Run `autogen revision --autogenerate -m MESSAGE`, then `autogen upgrade head`.".to_string()),
-            ),
-        };
-        let md = super::markdown::Report {
-            title,
-            diff: Some((&d, &model.schema)),
-            sql: (!up.is_empty()).then_some(up.as_str()),
-            findings: &found,
-            warnings: &warnings,
-            revisions: Vec::new(),
-            next,
-        };
+        let sql = (!up.is_empty()).then_some(up.as_str());
+        let md = super::markdown::Report::comparison("check", (&d, &model.schema), sql, &found, &warnings, true);
         super::markdown::write(&md, io.out).map_err(write_error)?;
         return Ok(if errors > 0 || !d.is_empty() { Outcome::Differences } else { Outcome::Done });
     }
@@ -244,7 +224,9 @@ pub fn check_replay(ctx: &Context, stairway: bool, io: &mut Io) -> Result<Outcom
         failures
             .push(format!("error[AG501]: {}", crate::verify::lint::rules::history::several_heads(&history.heads())));
     }
-    for id in history.order.iter().filter(|_| stairway) {
+    // Without the stairway, `replay` ran the revisions already.
+    let walked: &[String] = if stairway { &history.order } else { &[] };
+    for id in walked {
         let rev = &history.revisions[id];
         let file = rev.path.display().to_string();
         let unit = |direction: Direction| Unit {

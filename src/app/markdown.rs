@@ -32,6 +32,29 @@ pub struct Report<'a> {
     pub next: Option<String>,
 }
 
+impl<'a> Report<'a> {
+    /// `diff`'s and `check`'s report: the model against the database, with
+    /// the upgrade `revision --autogenerate` would write; `advise` ends a
+    /// report of differences with what to run.
+    pub fn comparison(
+        command: &str,
+        (d, model): (&'a Diff, &'a Schema),
+        sql: Option<&'a str>,
+        findings: &'a [Finding],
+        warnings: &'a [String],
+        advise: bool,
+    ) -> Report<'a> {
+        let (title, next) = match d.is_empty() {
+            true => (format!("autogen {command}: the database matches the model"), None),
+            false => (
+                format!("autogen {command}: the database and the model differ"),
+                advise.then(|| "Run `autogen revision --autogenerate -m MESSAGE`, then `autogen upgrade head`.".into()),
+            ),
+        };
+        Report { title, diff: Some((d, model)), sql, findings, warnings, revisions: Vec::new(), next }
+    }
+}
+
 pub fn write(r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(out, "## {}\n", r.title)?;
     if let Some((d, model)) = r.diff.filter(|(d, _)| !d.is_empty()) {

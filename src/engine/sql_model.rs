@@ -28,13 +28,7 @@ pub enum Excluded {
 
 /// Reads a `.sql` model; `exclude` are the project's `exclude:` globs.
 pub fn load(path: &Path, exclude: &[String]) -> Result<Model, ModelError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ModelError {
-        file: path.to_path_buf(),
-        line: 0,
-        column: 0,
-        message: format!("cannot read the model file: {e}"),
-    })?;
-    load_text(&text, path, exclude, Excluded::Refused)
+    load_text(&crate::source::model::read_file(path)?, path, exclude, Excluded::Refused)
 }
 
 /// Reads CREATE statements as a model; `path` names where they came from

@@ -84,13 +84,17 @@ pub fn load(path: &Path) -> Result<Model, ModelError> {
 /// hands: a model table that one matches is an error, and a foreign key may
 /// name such a table (model.md, "Bad input").
 pub fn load_excluding(path: &Path, exclude: &[String]) -> Result<Model, ModelError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ModelError {
+    parse_excluding(&read_file(path)?, path, exclude)
+}
+
+/// A model file's text (YAML or `.sql`), or why it cannot be read.
+pub fn read_file(path: &Path) -> Result<String, ModelError> {
+    std::fs::read_to_string(path).map_err(|e| ModelError {
         file: path.to_path_buf(),
         line: 0,
         column: 0,
         message: format!("cannot read the model file: {e}"),
-    })?;
-    parse_excluding(&text, path, exclude)
+    })
 }
 
 /// Parses model text; `path` is only used in messages.
