@@ -171,6 +171,23 @@ fn sqlmodel_works_through_its_metadata() {
     db.execute_batch("INSERT INTO team VALUES (1, 'z'); INSERT INTO hero VALUES (1, 'Deadpond', 30, 1);").unwrap();
     assert!(p.ok(&["check"]).contains("No changes"));
     assert_healthy(&db, "sqlmodel");
+    let before = dump(&db);
+
+    // A field added to a model: a revision, every row kept, and back.
+    let models = std::fs::read_to_string(p.path("heroes.py")).unwrap();
+    write(dir, "heroes.py", &format!("{models}    power: Optional[str] = None\n"));
+    p.ok(&["revision", "--autogenerate", "-m", "power"]);
+    p.ok(&["upgrade"]);
+    assert_eq!(
+        rows(&db, "SELECT id, name, age, team_id, power FROM hero"),
+        rows(&db, "SELECT 1, 'Deadpond', 30, 1, NULL")
+    );
+    assert_eq!(rows(&db, "SELECT id, name FROM team"), rows(&db, "SELECT 1, 'z'"));
+    assert_healthy(&db, "sqlmodel, a field added");
+    assert!(p.ok(&["check"]).contains("No changes"));
+    p.ok(&["downgrade", "-1"]);
+    assert_eq!(dump(&p.db()), before);
+    assert_healthy(&p.db(), "sqlmodel, after the downgrade");
 }
 
 /// What a refusal must leave: the same database bytes and no new revision.
@@ -287,6 +304,7 @@ fn renames_in_the_config_work_for_every_kind_of_model() {
     p.ok(&["revision", "--autogenerate", "-m", "first"]);
     p.ok(&["upgrade"]);
     p.db().execute_batch("INSERT INTO todos VALUES (1, 'a'), (2, 'b');").unwrap();
+    let before = dump(&p.db());
     p.set_model(
         "tables:\n  - name: tasks\n    columns:\n      - {name: id, type: INTEGER, primary_key: true}\n      - {name: label, type: TEXT}\n",
     );
@@ -307,6 +325,11 @@ fn renames_in_the_config_work_for_every_kind_of_model() {
     );
     assert_healthy(&db, "after renames from the config");
     assert!(p.ok(&["check"]).contains("No changes"));
+    // Down puts the old names back, every row with them.
+    p.ok(&["downgrade", "-1"]);
+    assert_eq!(dump(&p.db()), before);
+    assert_healthy(&p.db(), "after the downgrade");
+    p.ok(&["upgrade"]);
 
     // A hint naming what the model lacks is an error at its line.
     std::fs::write(p.path("autogen.yaml"), format!("{config}renames:\n  tasks: todos\n  tasks.labl: title\n")).unwrap();
@@ -438,6 +461,12 @@ fn a_django_project_migrates_to_what_djangos_own_migrate_creates() {
         .collect();
     let mine: Vec<String> = mine.into_iter().filter(|c| !c.contains("\"autogen_version")).collect();
     assert_eq!(mine, theirs, "columns differ from Django's own migrate");
+    // Down to base leaves only autogen's own version tables.
+    p.ok(&["downgrade", "base"]);
+    let left: Vec<String> = support::declared_columns(&p.db()).into_iter().map(|c| c.0).collect();
+    assert!(left.iter().all(|t| t.starts_with("autogen_version")), "{left:?}");
+    assert_healthy(&p.db(), "django, down to base");
+    p.ok(&["upgrade"]);
 
     // One app only: the others' tables are not the model's.
     write(
