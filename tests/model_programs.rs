@@ -270,10 +270,11 @@ fn model_programs_that_fail_hang_or_print_nothing_are_refused() {
     refused(&p, &["diff"], &["failed (exit status 4)", "warming up", "boom"]);
     config(&format!("{{program: [{python}, -c, \"print('-- nothing here')\"]}}"));
     refused(&p, &["revision", "--autogenerate", "-m", "x"], &["printed no tables", "allow_empty: true"]);
-    config("{program: [sleep, '5'], timeout: 0.5}");
+    // What a hung program said before it was stopped is shown: often why it waits.
+    config(&format!("{{program: [{python}, -c, \"import sys, time; print('connecting to db.internal:5432', file=sys.stderr, flush=True); time.sleep(10)\"], timeout: 1.5}}"));
     let started = std::time::Instant::now();
-    refused(&p, &["diff"], &["did not finish within 0.5 s"]);
-    assert!(started.elapsed() < std::time::Duration::from_secs(4), "the program was not stopped at its timeout");
+    refused(&p, &["diff"], &["did not finish within 1.5 s", "connecting to db.internal:5432"]);
+    assert!(started.elapsed() < std::time::Duration::from_secs(6), "the program was not stopped at its timeout");
     config(&format!("{{program: [{python}, -c, \"print('CREATE TABLE legacy_a (id INTEGER PRIMARY KEY);')\"]}}\nexclude: [legacy_*]"));
     refused(&p, &["diff"], &["printed no tables", "Every table it printed matches `exclude:`"]);
     config("{program: [ls], cwd: no-such-folder}");

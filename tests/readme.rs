@@ -18,7 +18,8 @@ use std::path::Path;
 /// SQLAlchemy models as the model (needs a Python with SQLAlchemy, named by
 /// `AUTOGEN_TEST_PYTHON` as for tests/model_programs.rs; its venv is the
 /// "activated" one).
-const SECTIONS: [&str; 2] = ["## Walkthrough: the Alembic guide's todo app", "## Walkthrough with SQLAlchemy models"];
+const SECTIONS: [&str; 2] =
+    ["## Walkthrough: the Alembic guide's todo app, its SQLAlchemy models", "## Walkthrough: a YAML model, step by step"];
 const SHOWN_DIR: &str = "/home/me/todo";
 
 enum Block {

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use super::process::Ran;
 use super::sql_model::{self, Excluded};
 use crate::source::model::renames::{Place, RenameHint};
 use crate::source::model::{Model, ModelError};
@@ -165,12 +166,15 @@ impl ModelProgram {
                 hint: self.missing_hint(),
             })?;
         let took = started.elapsed();
-        let Some(output) = output else {
-            return Err(ProgramError::TimedOut {
-                spelled: self.spelled.clone(),
-                timeout: self.timeout,
-                stderr: String::new(),
-            });
+        let output = match output {
+            Ran::Finished(output) => output,
+            Ran::Stopped { stderr } => {
+                return Err(ProgramError::TimedOut {
+                    spelled: self.spelled.clone(),
+                    timeout: self.timeout,
+                    stderr: String::from_utf8_lossy(&stderr).into_owned(),
+                })
+            }
         };
         let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
         if !output.status.success() {
