@@ -2,7 +2,9 @@
 //! `schema: sqlalchemy:...`, `django:...` and `{program: [...]}` run afresh
 //! by every command, with the dumpers autogen carries, in the Python that
 //! `.ci/run` sets up (SQLAlchemy, SQLModel and Django from PyPI, pinned;
-//! `AUTOGEN_TEST_PYTHON` names it). Every refusal changes nothing.
+//! `AUTOGEN_TEST_PYTHON` names it), through the `autogen` that `pip install`
+//! of the wheel put in that venv (`AUTOGEN_TEST_BIN`). Every refusal
+//! changes nothing.
 
 mod support;
 
@@ -34,7 +36,7 @@ fn write(dir: &Path, path: &str, content: &str) {
 /// The seed's todo app (the Alembic guide's `app/core/database.py` and
 /// `app/models.py`), with autogen.yaml naming its Base.
 fn todo_app(python: &str) -> Project {
-    let p = Project::new("");
+    let p = Project::new("").installed();
     let dir = p.dir.path();
     write(
         dir,
@@ -149,7 +151,7 @@ fn the_seed_todo_app_migrates_from_its_sqlalchemy_models() {
 #[test]
 fn sqlmodel_works_through_its_metadata() {
     let Some(python) = python_with("sqlmodel") else { return };
-    let p = Project::new("");
+    let p = Project::new("").installed();
     let dir = p.dir.path();
     write(
         dir,
@@ -301,7 +303,7 @@ fn model_programs_that_fail_hang_or_print_nothing_are_refused() {
 fn renames_in_the_config_work_for_every_kind_of_model() {
     let p = Project::new(
         "tables:\n  - name: todos\n    columns:\n      - {name: id, type: INTEGER, primary_key: true}\n      - {name: title, type: TEXT}\n",
-    );
+    ).installed();
     p.ok(&["revision", "--autogenerate", "-m", "first"]);
     p.ok(&["upgrade"]);
     p.db().execute_batch("INSERT INTO todos VALUES (1, 'a'), (2, 'b');").unwrap();
@@ -344,7 +346,7 @@ fn renames_in_the_config_work_for_every_kind_of_model() {
 fn revision_replay_needs_no_database() {
     let p = Project::new(
         "tables:\n  - name: todos\n    columns:\n      - {name: id, type: INTEGER, primary_key: true}\n      - {name: title, type: TEXT}\n",
-    );
+    ).installed();
     p.ok(&["revision", "--autogenerate", "--replay", "-m", "first", "--rev-id", "r1"]);
     assert!(!p.path("app.db").exists(), "--replay read or made a database");
     p.set_model(
@@ -407,7 +409,7 @@ constraints = [models.CheckConstraint(condition=models.Q(quantity__gt=0), name='
 #[test]
 fn a_django_project_migrates_to_what_djangos_own_migrate_creates() {
     let Some(python) = python_with("django") else { return };
-    let p = Project::new("");
+    let p = Project::new("").installed();
     let dir = p.dir.path();
     write(
         dir,

@@ -18,8 +18,10 @@ use std::path::Path;
 /// SQLAlchemy models as the model (needs a Python with SQLAlchemy, named by
 /// `AUTOGEN_TEST_PYTHON` as for tests/model_programs.rs; its venv is the
 /// "activated" one).
-const SECTIONS: [&str; 2] =
-    ["## Walkthrough: the Alembic guide's todo app, its SQLAlchemy models", "## Walkthrough: a YAML model, step by step"];
+const SECTIONS: [&str; 2] = [
+    "## Walkthrough: the Alembic guide's todo app, its SQLAlchemy models",
+    "## Walkthrough: a YAML model, step by step",
+];
 const SHOWN_DIR: &str = "/home/me/todo";
 
 enum Block {
@@ -132,12 +134,18 @@ fn glob(pattern: &Path) -> Vec<std::path::PathBuf> {
     found
 }
 
+/// Runs `command` with `autogen` on PATH: in a venv (the SQLAlchemy
+/// walkthrough), the one `pip install` put there, as its reader has it.
 fn run(dir: &Path, command: &str, venv: Option<&Path>) -> String {
-    let bin = Path::new(env!("CARGO_BIN_EXE_autogen")).parent().unwrap();
     let mut sh = support::in_project(std::process::Command::new("sh"), dir);
-    if let Some(venv) = venv {
-        sh.env("VIRTUAL_ENV", venv);
-    }
+    let autogen = match venv {
+        Some(venv) => {
+            sh.env("VIRTUAL_ENV", venv);
+            support::installed_autogen()
+        }
+        None => env!("CARGO_BIN_EXE_autogen").into(),
+    };
+    let bin = autogen.parent().unwrap();
     let out = sh
         .env("PATH", format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default()))
         .args(["-c", &format!("{command} 2>&1")])

@@ -116,6 +116,9 @@ mod tests {
         let Ran::Finished(out) = run_with_deadline(&mut echo, Duration::from_secs(5)).unwrap() else {
             panic!("echo was stopped")
         };
-        assert_eq!((out.stdout.as_slice(), out.stderr.as_slice(), out.status.code()), (&b"done\n"[..], &b"said\n"[..], Some(3)));
+        assert_eq!(
+            (out.stdout.as_slice(), out.stderr.as_slice(), out.status.code()),
+            (&b"done\n"[..], &b"said\n"[..], Some(3))
+        );
     }
 }

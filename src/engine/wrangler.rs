@@ -153,12 +153,11 @@ impl Wrangler {
         if let Some(dir) = config.parent().filter(|d| !d.as_os_str().is_empty()) {
             command.current_dir(dir);
         }
-        let ran = super::process::run_with_deadline(&mut command, CALL_DEADLINE).map_err(|e| {
-            WranglerError::Missing {
+        let ran =
+            super::process::run_with_deadline(&mut command, CALL_DEADLINE).map_err(|e| WranglerError::Missing {
                 program: self.program.join(" "),
                 reason: if e.kind() == std::io::ErrorKind::NotFound { "not found".into() } else { e.to_string() },
-            }
-        })?;
+            })?;
         let super::process::Ran::Finished(output) = ran else {
             return Err(WranglerError::Hung { name: self.database.clone(), seconds: CALL_DEADLINE.as_secs() });
         };

@@ -420,6 +420,19 @@ pub fn autogen(dir: &Path) -> std::process::Command {
     in_project(std::process::Command::new(env!("CARGO_BIN_EXE_autogen")), dir)
 }
 
+/// The `autogen` a Python user has: the one `pip install` of the wheel put
+/// in a venv, which `.ci/run` names in `AUTOGEN_TEST_BIN`; else the one
+/// cargo built for these tests.
+pub fn installed_autogen() -> PathBuf {
+    match std::env::var_os("AUTOGEN_TEST_BIN") {
+        Some(bin) => PathBuf::from(bin),
+        None => {
+            assert!(std::env::var_os("CI").is_none(), "CI installs the wheel and sets AUTOGEN_TEST_BIN (see .ci/run)");
+            PathBuf::from(env!("CARGO_BIN_EXE_autogen"))
+        }
+    }
+}
+
 /// `cmd` run in `dir` with the environment the tests run autogen in.
 pub fn in_project(mut cmd: std::process::Command, dir: &Path) -> std::process::Command {
     cmd.current_dir(dir)
@@ -453,6 +466,8 @@ pub fn stored_sql(conn: &Connection) -> Vec<String> {
 /// revisions in `migrations/versions`) and the model, run through the binary.
 pub struct Project {
     pub dir: tempfile::TempDir,
+    /// The binary its commands run.
+    bin: PathBuf,
 }
 
 impl Project {
@@ -464,7 +479,12 @@ impl Project {
         )
         .unwrap();
         std::fs::write(dir.path().join("model.yaml"), model).unwrap();
-        Project { dir }
+        Project { dir, bin: PathBuf::from(env!("CARGO_BIN_EXE_autogen")) }
+    }
+
+    /// The same project, run by the `autogen` `pip install` gives.
+    pub fn installed(self) -> Project {
+        Project { bin: installed_autogen(), ..self }
     }
 
     pub fn path(&self, p: &str) -> PathBuf {
@@ -472,7 +492,7 @@ impl Project {
     }
 
     pub fn run(&self, args: &[&str]) -> Output {
-        autogen(self.dir.path()).args(args).output().unwrap()
+        in_project(std::process::Command::new(&self.bin), self.dir.path()).args(args).output().unwrap()
     }
 
     pub fn ok(&self, args: &[&str]) -> String {
