@@ -2,7 +2,6 @@
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use anstream::ColorChoice;
 use autogen::app::config::{self, Overrides};
@@ -333,12 +332,13 @@ enum Command {
     },
 }
 
-pub fn run() -> ExitCode {
+/// Runs the command line; the process's exit status.
+pub fn run() -> u8 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+            return if e.use_stderr() { 2 } else { 0 };
         }
     };
     let choice = match cli.color {
@@ -357,16 +357,20 @@ pub fn run() -> ExitCode {
     let result = dispatch(&cli, out, if cli.quiet { &mut sink } else { &mut err });
     let _ = out.flush();
     match result {
-        Ok(Outcome::Done) => ExitCode::SUCCESS,
-        Ok(Outcome::Differences) => ExitCode::from(1),
+        Ok(Outcome::Done) => 0,
+        Ok(Outcome::Differences) => 1,
         // A reader that stops early (`autogen inspect | head`) is not an error.
-        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) if is_broken_pipe(&e) => 0,
         Err(e) => {
             let _ = writeln!(err, "error: {e}");
             // A command line that asks for something impossible is a usage
             // error, exit 2, as clap's own (cli.md, "Exit codes").
             let usage = e.downcast_ref::<autogen::Error>().is_some_and(autogen::Error::is_usage);
-            ExitCode::from(if usage { 2 } else { 1 })
+            if usage {
+                2
+            } else {
+                1
+            }
         }
     }
 }

@@ -204,27 +204,27 @@ pub const OBJECT_KEYS: &[(&str, &[&str])] = &[
 ];
 
 struct Fields<'a> {
-    node: &'a Node,
-    pairs: &'a [(Node, Node)],
+    node: &'a Node<'a>,
+    pairs: &'a [(Node<'a>, Node<'a>)],
     used: Vec<bool>,
     known: &'static [&'static str],
 }
 
 impl<'a> Fields<'a> {
-    fn of(node: &'a Node, known: &'static [&'static str]) -> Read<Self> {
+    fn of(node: &'a Node<'a>, known: &'static [&'static str]) -> Read<Self> {
         match &node.value {
             Value::Map(pairs) => Ok(Fields { node, pairs, used: vec![false; pairs.len()], known }),
             _ => Err((node.at(), format!("expected a mapping with keys {}, found {}", list(known), node.kind()))),
         }
     }
 
-    fn get(&mut self, key: &str) -> Option<&'a Node> {
+    fn get(&mut self, key: &str) -> Option<&'a Node<'a>> {
         let i = self.pairs.iter().position(|(k, _)| matches!(&k.value, Value::Scalar(t, _) if t == key))?;
         self.used[i] = true;
         Some(&self.pairs[i].1).filter(|v| v.value != Value::Null)
     }
 
-    fn required(&mut self, key: &str) -> Read<&'a Node> {
+    fn required(&mut self, key: &str) -> Read<&'a Node<'a>> {
         let at = self.node.at();
         self.get(key).ok_or_else(|| (at, format!("missing field `{key}`")))
     }
@@ -265,7 +265,7 @@ impl<'a> Fields<'a> {
             None => Ok(()),
             Some(((key, _), _)) => {
                 let name = match &key.value {
-                    Value::Scalar(t, _) => t.clone(),
+                    Value::Scalar(t, _) => t.to_string(),
                     _ => key.kind().to_string(),
                 };
                 // `{type: NUMERIC(10, 2)}`: a comma ends a flow value, and
@@ -291,7 +291,7 @@ fn list(known: &[&str]) -> String {
 
 fn string(node: &Node) -> Read<Spanned<String>> {
     match &node.value {
-        Value::Scalar(text, _) => Ok(Spanned::new(text.clone(), node.at())),
+        Value::Scalar(text, _) => Ok(Spanned::new(text.to_string(), node.at())),
         _ => Err((node.at(), format!("expected a string, found {}", node.kind()))),
     }
 }
@@ -299,8 +299,8 @@ fn string(node: &Node) -> Read<Spanned<String>> {
 /// YAML 1.2's booleans (core schema).
 fn boolean(node: &Node) -> Read<bool> {
     match &node.value {
-        Value::Scalar(t, true) if matches!(t.as_str(), "true" | "True" | "TRUE") => Ok(true),
-        Value::Scalar(t, true) if matches!(t.as_str(), "false" | "False" | "FALSE") => Ok(false),
+        Value::Scalar(t, true) if matches!(t.as_ref(), "true" | "True" | "TRUE") => Ok(true),
+        Value::Scalar(t, true) if matches!(t.as_ref(), "false" | "False" | "FALSE") => Ok(false),
         _ => Err((node.at(), format!("expected true or false, found {}", describe(node)))),
     }
 }
@@ -321,9 +321,9 @@ fn names(node: &Node) -> Read<Vec<String>> {
 
 fn sql_literal(node: &Node) -> Read<SqlLiteral> {
     match &node.value {
-        Value::Scalar(t, true) if matches!(t.as_str(), "true" | "True" | "TRUE") => Ok(SqlLiteral("1".into())),
-        Value::Scalar(t, true) if matches!(t.as_str(), "false" | "False" | "FALSE") => Ok(SqlLiteral("0".into())),
-        Value::Scalar(t, _) => Ok(SqlLiteral(t.clone())),
+        Value::Scalar(t, true) if matches!(t.as_ref(), "true" | "True" | "TRUE") => Ok(SqlLiteral("1".into())),
+        Value::Scalar(t, true) if matches!(t.as_ref(), "false" | "False" | "FALSE") => Ok(SqlLiteral("0".into())),
+        Value::Scalar(t, _) => Ok(SqlLiteral(t.to_string())),
         _ => Err((node.at(), format!("expected an SQL expression, a number or a boolean, found {}", node.kind()))),
     }
 }
@@ -437,7 +437,7 @@ impl Index {
 impl IndexColumn {
     fn read(node: &Node) -> Read<IndexColumn> {
         if let Value::Scalar(name, _) = &node.value {
-            return Ok(IndexColumn::Name(name.clone()));
+            return Ok(IndexColumn::Name(name.to_string()));
         }
         let mut f = Fields::of(node, INDEX_COLUMN)?;
         let full = IndexColumnFull {

@@ -12,6 +12,7 @@
 //! collections and scalars) are read first by [`fast`], which gives up on
 //! anything else; the event parser then reads the file, errors included.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle, Span};
@@ -22,20 +23,21 @@ pub const MAX_DEPTH: usize = 64;
 pub const MAX_ALIAS_NODES: usize = 100_000;
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Node {
-    pub value: Value,
+pub struct Node<'a> {
+    pub value: Value<'a>,
     pub line: u32,
     pub column: u32,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum Value {
+pub enum Value<'a> {
     Null,
     /// The text, and whether it was plain (unquoted): only plain scalars
-    /// can be booleans, numbers or null.
-    Scalar(String, bool),
-    Seq(Vec<Node>),
-    Map(Vec<(Node, Node)>),
+    /// can be booleans, numbers or null. The text is borrowed from the
+    /// document where it is spelled as it reads (most of a model file).
+    Scalar(Cow<'a, str>, bool),
+    Seq(Vec<Node<'a>>),
+    Map(Vec<(Node<'a>, Node<'a>)>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -45,7 +47,7 @@ pub struct YamlError {
     pub message: String,
 }
 
-impl Node {
+impl Node<'_> {
     pub fn at(&self) -> (u32, u32) {
         (self.line, self.column)
     }
@@ -73,16 +75,16 @@ fn position(span: &Span) -> (u32, u32) {
     (span.start.line() as u32, span.start.col() as u32 + 1)
 }
 
-enum Open {
-    Seq(Node, Vec<Node>),
+enum Open<'a> {
+    Seq(Node<'a>, Vec<Node<'a>>),
     /// The mapping, its pairs, and a key waiting for its value.
-    Map(Node, Vec<(Node, Node)>, Option<Node>),
+    Map(Node<'a>, Vec<(Node<'a>, Node<'a>)>, Option<Node<'a>>),
 }
 
 mod fast;
 
 /// Parses one YAML document; `None` for an empty one.
-pub fn parse(text: &str) -> Result<Option<Node>, YamlError> {
+pub fn parse(text: &str) -> Result<Option<Node<'_>>, YamlError> {
     match fast::parse(text) {
         Some(node) => Ok(Some(node)),
         None => parse_events(text),
@@ -90,7 +92,7 @@ pub fn parse(text: &str) -> Result<Option<Node>, YamlError> {
 }
 
 /// The full parser: serde-saphyr's event stream made into a tree.
-fn parse_events(text: &str) -> Result<Option<Node>, YamlError> {
+fn parse_events(text: &str) -> Result<Option<Node<'_>>, YamlError> {
     let mut parser = Parser::new_from_str(text);
     let mut stack: Vec<(Open, usize)> = Vec::new();
     let mut anchors: HashMap<usize, Node> = HashMap::new();
@@ -149,7 +151,7 @@ fn parse_events(text: &str) -> Result<Option<Node>, YamlError> {
                 let value = if plain && matches!(text.as_ref(), "" | "~" | "null" | "Null" | "NULL") {
                     Value::Null
                 } else {
-                    Value::Scalar(text.into_owned(), plain)
+                    Value::Scalar(Cow::Owned(text.into_owned()), plain)
                 };
                 (Node { value, line, column }, anchor)
             }
@@ -184,9 +186,9 @@ fn parse_events(text: &str) -> Result<Option<Node>, YamlError> {
 
 /// YAML forbids a key twice in one mapping; a silent last-one-wins would
 /// hide a mistake.
-fn check_duplicates(pairs: &[(Node, Node)]) -> Result<(), YamlError> {
+fn check_duplicates(pairs: &[(Node<'_>, Node<'_>)]) -> Result<(), YamlError> {
     let key = |i: usize| match &pairs[i].0.value {
-        Value::Scalar(text, _) => Some(text.as_str()),
+        Value::Scalar(text, _) => Some(text.as_ref()),
         _ => None,
     };
     let duplicate = if pairs.len() <= 16 {
@@ -251,6 +253,6 @@ mod tests {
         assert_eq!(p[0].1.value, Value::Scalar("true".into(), true));
         assert_eq!(p[1].1.value, Value::Scalar("true".into(), false));
         assert_eq!(p[2].1.value, Value::Null);
-        assert_eq!(p[3].1.value, Value::Scalar(String::new(), false));
+        assert_eq!(p[3].1.value, Value::Scalar("".into(), false));
     }
 }

@@ -10,11 +10,13 @@
 //! parses the text with the full parser, which also reports the errors. The
 //! tests check that both readers give the same tree, positions included.
 
+use std::borrow::Cow;
+
 use super::{check_duplicates, Node, Value, MAX_DEPTH};
 
 /// The document's tree, or `None` when the text is outside what this
 /// reader knows.
-pub(super) fn parse(text: &str) -> Option<Node> {
+pub(super) fn parse(text: &str) -> Option<Node<'_>> {
     if !text.is_ascii() || text.contains('\t') || text.contains('\r') {
         return None;
     }
@@ -63,7 +65,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A block node whose first line is the current one, at `indent`.
-    fn block(&mut self, indent: usize) -> Option<Node> {
+    fn block(&mut self, indent: usize) -> Option<Node<'a>> {
         self.enter()?;
         let line = self.current()?;
         let node = if is_entry(&line.text[indent..]) { self.sequence(indent, false) } else { self.mapping(indent) };
@@ -74,7 +76,7 @@ impl<'a> Reader<'a> {
     /// `- item` lines at `indent`. An indentless sequence (a mapping's
     /// value at the key's own indentation) is placed, as the full parser
     /// places it, at its first item rather than its first `-`.
-    fn sequence(&mut self, indent: usize, indentless: bool) -> Option<Node> {
+    fn sequence(&mut self, indent: usize, indentless: bool) -> Option<Node<'a>> {
         let first = self.current()?;
         let (line, mut column) = (first.number, indent as u32 + 1);
         if indentless {
@@ -118,7 +120,7 @@ impl<'a> Reader<'a> {
     }
 
     /// `key: value` lines at `indent`.
-    fn mapping(&mut self, indent: usize) -> Option<Node> {
+    fn mapping(&mut self, indent: usize) -> Option<Node<'a>> {
         let first = self.current()?;
         let (line, column) = (first.number, indent as u32 + 1);
         let mut pairs = Vec::new();
@@ -169,7 +171,7 @@ impl<'a> Reader<'a> {
 
     /// A scalar or flow collection filling `text[start..]`, maybe followed
     /// by a comment.
-    fn inline_value(&mut self, number: u32, text: &str, start: usize) -> Option<Node> {
+    fn inline_value(&mut self, number: u32, text: &'a str, start: usize) -> Option<Node<'a>> {
         let mut cursor = Cursor { text, pos: start, line: number };
         let node = match text.as_bytes()[start] {
             b'{' | b'[' => {
@@ -212,7 +214,7 @@ fn key_end(content: &str) -> Option<usize> {
 
 /// The key node of a block mapping line and where its value starts (after
 /// the `:`). Keys are plain or quoted.
-fn block_key(number: u32, text: &str, indent: usize) -> Option<(Node, usize)> {
+fn block_key(number: u32, text: &str, indent: usize) -> Option<(Node<'_>, usize)> {
     let content = &text[indent..];
     if content.starts_with(['"', '\'']) {
         let mut cursor = Cursor { text, pos: indent, line: number };
@@ -270,9 +272,9 @@ fn plain_end(text: &str, start: usize, flow: bool) -> Option<usize> {
 }
 
 /// A plain scalar's node: the core schema's null spellings are null.
-fn scalar(s: &str, number: u32, start: usize) -> Option<Node> {
+fn scalar(s: &str, number: u32, start: usize) -> Option<Node<'_>> {
     let value =
-        if matches!(s, "~" | "null" | "Null" | "NULL") { Value::Null } else { Value::Scalar(s.to_string(), true) };
+        if matches!(s, "~" | "null" | "Null" | "NULL") { Value::Null } else { Value::Scalar(Cow::Borrowed(s), true) };
     Some(Node { value, line: number, column: start as u32 + 1 })
 }
 
@@ -283,7 +285,7 @@ struct Cursor<'t> {
     line: u32,
 }
 
-impl Cursor<'_> {
+impl<'t> Cursor<'t> {
     fn peek(&self) -> Option<u8> {
         self.text.as_bytes().get(self.pos).copied()
     }
@@ -301,21 +303,24 @@ impl Cursor<'_> {
         (trimmed.is_empty() || (trimmed.starts_with('#') && trimmed.len() < rest.len())).then_some(())
     }
 
-    fn quoted(&mut self) -> Option<Node> {
+    fn quoted(&mut self) -> Option<Node<'t>> {
         let start = self.pos;
         let quote = self.peek()?;
         self.pos += 1;
-        let mut out = String::new();
+        // Borrowed from the line until an escape makes the value differ
+        // from its spelling.
+        let mut escaped: Option<String> = None;
         loop {
             let b = self.peek()?; // no closing quote on this line: a multi-line scalar
+            let here = self.pos;
             self.pos += 1;
-            match (quote, b) {
+            let unescaped = match (quote, b) {
                 (b'\'', b'\'') if self.peek() == Some(b'\'') => {
                     self.pos += 1;
-                    out.push('\'');
+                    '\''
                 }
                 (b'"', b'\\') => {
-                    let escaped = match self.peek()? {
+                    let c = match self.peek()? {
                         b'\\' => '\\',
                         b'"' => '"',
                         b'/' => '/',
@@ -325,17 +330,27 @@ impl Cursor<'_> {
                         _ => return None,
                     };
                     self.pos += 1;
-                    out.push(escaped);
+                    c
                 }
                 (q, b) if q == b => break,
-                (_, b) => out.push(b as char),
-            }
+                (_, b) => {
+                    if let Some(out) = &mut escaped {
+                        out.push(b as char);
+                    }
+                    continue;
+                }
+            };
+            escaped.get_or_insert_with(|| self.text[start + 1..here].to_string()).push(unescaped);
         }
-        Some(Node { value: Value::Scalar(out, false), line: self.line, column: start as u32 + 1 })
+        let value = match escaped {
+            Some(out) => Cow::Owned(out),
+            None => Cow::Borrowed(&self.text[start + 1..self.pos - 1]),
+        };
+        Some(Node { value: Value::Scalar(value, false), line: self.line, column: start as u32 + 1 })
     }
 
     /// `{...}` or `[...]`, all on this line.
-    fn flow(&mut self, reader: &mut Reader) -> Option<Node> {
+    fn flow(&mut self, reader: &mut Reader<'_>) -> Option<Node<'t>> {
         reader.enter()?;
         let (line, column) = (self.line, self.pos as u32 + 1);
         let open = self.peek()?;
@@ -386,14 +401,14 @@ impl Cursor<'_> {
         Some(Node { value, line, column })
     }
 
-    fn flow_item(&mut self, reader: &mut Reader) -> Option<Node> {
+    fn flow_item(&mut self, reader: &mut Reader<'_>) -> Option<Node<'t>> {
         match self.peek()? {
             b'{' | b'[' => self.flow(reader),
             _ => self.flow_scalar(),
         }
     }
 
-    fn flow_scalar(&mut self) -> Option<Node> {
+    fn flow_scalar(&mut self) -> Option<Node<'t>> {
         match self.peek()? {
             b'"' | b'\'' => self.quoted(),
             _ => {
