@@ -79,12 +79,12 @@ struct Figures {
     /// `diff` with the SQLAlchemy models themselves as the model
     /// (`schema: sqlalchemy:...`, the dumper's start-up included).
     program_diff: Option<f64>,
-    upgrade: f64,
-    floor: f64,
+    /// `upgrade head` of the revision / the rebuild floor, paired.
+    upgrade_per_floor: f64,
 }
 
 /// The median of `a[i] / b[i]`.
-fn paired(a: &[Duration], b: &[Duration]) -> f64 {
+pub fn paired(a: &[Duration], b: &[Duration]) -> f64 {
     let mut ratios: Vec<f64> = a.iter().zip(b).map(|(a, b)| a.as_secs_f64() / b.as_secs_f64()).collect();
     ratios.sort_by(f64::total_cmp);
     ratios[ratios.len() / 2]
@@ -118,12 +118,7 @@ pub fn bench_shapes(dir: &Path, runs: usize) {
         let program = f.program_diff.zip(f.alembic).map_or("-".to_string(), |(p, a)| format!("{:.3}", p / a));
         println!(
             "  {:<52} {:>12.2} {:>12.2} {:>16} {:>14.2} {:>18}",
-            f.name,
-            f.diff_per_schema,
-            f.check_per_diff,
-            alembic,
-            f.upgrade / f.floor,
-            program
+            f.name, f.diff_per_schema, f.check_per_diff, alembic, f.upgrade_per_floor, program
         );
     }
     println!(
@@ -263,18 +258,27 @@ fn measure(dir: &Path, python: &Path, shape: &Shape, made: &Path, runs: usize) -
         );
     }
 
+    // `upgrade head` beside the floor, in turn (each takes a second or
+    // so, and five pairs keep one slow run from moving the ratio).
     let upgraded = work.join("upgrade.db");
-    let upgrade = (0..3)
-        .map(|_| {
-            std::fs::copy(&template, &upgraded).unwrap();
-            let mut c = autogen();
-            c.arg("--schema").arg(&model).arg("--database").arg(&upgraded).arg("--versions").arg(versions(0));
-            time(c.args(["upgrade", "head"]))
-        })
-        .collect();
-    let upgrade = stats("autogen upgrade head", upgrade);
-    let floor = stats("floor: sqlite3 builds the target in a fresh file", floor_times(&work, &template, &upgraded));
-    Figures { name: shape.name, diff_per_schema, check_per_diff, revision, alembic, program_diff, upgrade, floor }
+    let upgrade = || {
+        std::fs::copy(&template, &upgraded).unwrap();
+        let mut c = autogen();
+        c.arg("--schema").arg(&model).arg("--database").arg(&upgraded).arg("--versions").arg(versions(0));
+        time(c.args(["upgrade", "head"]))
+    };
+    let mut upgrades = vec![upgrade()];
+    let floor = floor_script(&work, &template, &upgraded);
+    let mut floors = vec![floor()];
+    for _ in 0..4 {
+        upgrades.push(upgrade());
+        floors.push(floor());
+    }
+    let upgrade_per_floor = paired(&upgrades, &floors);
+    stats("autogen upgrade head", upgrades);
+    stats("floor: sqlite3 builds the target in a fresh file", floors);
+    println!("  paired median: upgrade / floor {upgrade_per_floor:.2}");
+    Figures { name: shape.name, diff_per_schema, check_per_diff, revision, alembic, program_diff, upgrade_per_floor }
 }
 
 /// The model as YAML: `model.sql` built in a database and read back by
@@ -294,7 +298,9 @@ fn yaml_model(work: &Path, model_sql: &Path) -> PathBuf {
 
 /// The floor of any rebuild: `sqlite3` creating the upgraded schema in a
 /// fresh file and copying every row once (the columns both sides have).
-fn floor_times(work: &Path, template: &Path, upgraded: &Path) -> Vec<Duration> {
+/// The script is written from `upgraded`; each call of what is returned
+/// runs it once.
+fn floor_script(work: &Path, template: &Path, upgraded: &Path) -> impl Fn() -> Duration {
     let conn = rusqlite::Connection::open(upgraded).unwrap();
     let old = rusqlite::Connection::open(template).unwrap();
     let columns = |conn: &rusqlite::Connection, table: &str| -> Vec<String> {
@@ -332,13 +338,11 @@ fn floor_times(work: &Path, template: &Path, upgraded: &Path) -> Vec<Duration> {
     let script = work.join("floor.sql");
     std::fs::write(&script, floor).unwrap();
     let fresh = work.join("floor.db");
-    (0..3)
-        .map(|_| {
-            let _ = std::fs::remove_file(&fresh);
-            let mut s = Command::new("sh");
-            time(s.arg("-c").arg(format!("sqlite3 -bail '{}' < '{}'", fresh.display(), script.display())))
-        })
-        .collect()
+    move || {
+        let _ = std::fs::remove_file(&fresh);
+        let mut s = Command::new("sh");
+        time(s.arg("-c").arg(format!("sqlite3 -bail '{}' < '{}'", fresh.display(), script.display())))
+    }
 }
 
 /// How `diff`, `check` and the rehearsed `revision --autogenerate` grow
