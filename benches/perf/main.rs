@@ -2,7 +2,7 @@
 //! Each scenario runs the release binary as a user would, several times,
 //! and prints min / median / max wall time, side by side with a baseline
 //! where the issue names one. Set BENCH_RUNS to change the run count, and
-//! BENCH_ONLY=diff|revision|rebuild|fleet|alembic|shapes to run one scenario.
+//! BENCH_ONLY=diff|revision|lint|rebuild|fleet|alembic|shapes to run one scenario.
 //! The `alembic` scenario runs only when BENCH_ALEMBIC names an `alembic`
 //! executable (one with SQLAlchemy beside it, e.g. in a virtualenv); the
 //! `shapes` scenario (databases made by SQLAlchemy, Django and the corpus:
@@ -30,6 +30,9 @@ fn main() {
     }
     if want("revision") {
         bench_revision(dir.path(), runs);
+    }
+    if want("lint") {
+        bench_lint(runs);
     }
     if want("rebuild") {
         bench_rebuild(dir.path(), runs.min(5));
@@ -183,6 +186,49 @@ fn bench_diff(dir: &Path, runs: usize) {
     println!("autogen diff: the same database, 4 changes on every table (4000 changes)");
     stats("autogen diff (4000 changes)", four);
     println!("  ratio autogen / sqlite3 .schema (paired median): {four_ratio:.2}  (target: <= 3x)");
+}
+
+/// The lint of a planned revision of over 10,000 statements (what `check`
+/// and `revision --autogenerate` print), through the library as
+/// tests/large.rs runs it: linear in the statements (issue 26; it was
+/// quadratic, 89% of `check`). Target: under a second.
+fn bench_lint(runs: usize) {
+    let tables: usize = 2000;
+    let conn = rusqlite::Connection::open_in_memory().unwrap();
+    let mut ddl = String::new();
+    let mut yaml = String::from("tables:\n");
+    for i in 0..tables {
+        let parent = i.saturating_sub(1);
+        ddl.push_str(&format!(
+            "CREATE TABLE t{i} (id INTEGER NOT NULL, c1 TEXT, p INTEGER REFERENCES t{parent}(id), PRIMARY KEY (id));\
+             CREATE INDEX ix_t{i}_c1 ON t{i} (c1);"
+        ));
+        // A type change and a new index: a rebuild of every table.
+        yaml.push_str(&format!(
+            "  - name: t{i}\n    columns:\n      - {{name: id, type: INTEGER, primary_key: true}}\n      - {{name: c1, \
+             type: VARCHAR(100)}}\n      - {{name: p, type: INTEGER, references: t{parent}.id}}\n    indexes: [{{name: \
+             ix_t{i}_c1, columns: [c1]}}]\n"
+        ));
+    }
+    conn.execute_batch(&ddl).unwrap();
+    let model = autogen::parse_model(&yaml, Path::new("m.yaml")).unwrap().schema;
+    let start = autogen::introspect(&conn, &autogen::Filter::default()).unwrap();
+    let diff = autogen::diff(&start, &model);
+    let up = autogen::migration(&diff, &start, &model, &autogen::Capabilities::SQLITE, &Default::default()).up;
+    let statements = autogen::sql::split_statements(&up).unwrap().len();
+    println!("lint of a planned revision: {tables} tables rebuilt, {statements} statements");
+    let (filter, policy) = (autogen::Filter::default(), autogen::Policy::default());
+    let linter = autogen::Lint { filter: &filter, caps: autogen::Capabilities::SQLITE, policy: &policy };
+    let subject = autogen::Subject { revision: "up", file: "", script: &up, line: 1 };
+    let times = (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            linter.review_planned(&subject, &start, &diff).unwrap();
+            t.elapsed()
+        })
+        .collect();
+    stats("lint (Lint::review_planned)", times);
+    println!("  (target: under 1 s)");
 }
 
 fn bench_revision(dir: &Path, runs: usize) {
