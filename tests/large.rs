@@ -53,20 +53,7 @@ fn a_100k_row_table_with_cascading_children_is_rebuilt_without_loss() {
 fn lint_is_linear_in_the_revision() {
     let lint_of = |tables: usize| {
         let conn = rusqlite::Connection::open_in_memory().unwrap();
-        let mut ddl = String::new();
-        let mut yaml = String::from("tables:\n");
-        for i in 0..tables {
-            let parent = i.saturating_sub(1);
-            ddl.push_str(&format!(
-                "CREATE TABLE t{i} (id INTEGER NOT NULL, c1 TEXT, p INTEGER REFERENCES t{parent}(id), PRIMARY KEY (id));\
-                 CREATE INDEX ix_t{i}_c1 ON t{i} (c1);"
-            ));
-            yaml.push_str(&format!(
-                "  - name: t{i}\n    columns:\n      - {{name: id, type: INTEGER, primary_key: true}}\n      - {{name: c1, \
-                 type: VARCHAR(100)}}\n      - {{name: p, type: INTEGER, references: t{parent}.id}}\n    indexes: [{{name: \
-                 ix_t{i}_c1, columns: [c1]}}]\n"
-            ));
-        }
+        let (ddl, yaml) = support::rebuild_all::rebuild_all(tables);
         conn.execute_batch(&ddl).unwrap();
         let model = autogen::parse_model(&yaml, Path::new("m.yaml")).unwrap().schema;
         let m = support::generate(&conn, &model);

@@ -9,6 +9,8 @@
 //! shapes.rs) when the virtualenv `target/bench-venv` has their generators'
 //! packages.
 
+#[path = "../../tests/support/rebuild_all.rs"]
+mod rebuild_all;
 mod shapes;
 
 use std::path::{Path, PathBuf};
@@ -195,21 +197,7 @@ fn bench_diff(dir: &Path, runs: usize) {
 fn bench_lint(runs: usize) {
     let tables: usize = 2000;
     let conn = rusqlite::Connection::open_in_memory().unwrap();
-    let mut ddl = String::new();
-    let mut yaml = String::from("tables:\n");
-    for i in 0..tables {
-        let parent = i.saturating_sub(1);
-        ddl.push_str(&format!(
-            "CREATE TABLE t{i} (id INTEGER NOT NULL, c1 TEXT, p INTEGER REFERENCES t{parent}(id), PRIMARY KEY (id));\
-             CREATE INDEX ix_t{i}_c1 ON t{i} (c1);"
-        ));
-        // A type change and a new index: a rebuild of every table.
-        yaml.push_str(&format!(
-            "  - name: t{i}\n    columns:\n      - {{name: id, type: INTEGER, primary_key: true}}\n      - {{name: c1, \
-             type: VARCHAR(100)}}\n      - {{name: p, type: INTEGER, references: t{parent}.id}}\n    indexes: [{{name: \
-             ix_t{i}_c1, columns: [c1]}}]\n"
-        ));
-    }
+    let (ddl, yaml) = rebuild_all::rebuild_all(tables);
     conn.execute_batch(&ddl).unwrap();
     let model = autogen::parse_model(&yaml, Path::new("m.yaml")).unwrap().schema;
     let start = autogen::introspect(&conn, &autogen::Filter::default()).unwrap();
