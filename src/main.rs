@@ -13,11 +13,13 @@ fn main() {
 }
 
 /// Ends the process without the C library's exit handlers. By now every
-/// database is closed, every temporary file removed and the output is
-/// flushed here; what the handlers would add is mimalloc's collection of
-/// every page it holds (it runs at exit when mimalloc is linked in
-/// statically), which after a large model cost a tenth of a `diff`'s wall
-/// time (README, "Performance"): the kernel frees the memory anyway.
+/// temporary file is removed, every database written to is closed, and the
+/// output is flushed here (SQLite registers no exit handler, so a read-only
+/// connection left to the exit ends as it did under `exit`); what the
+/// handlers would add is mimalloc's collection of every page it holds (it
+/// runs at exit when mimalloc is linked in statically), a few milliseconds
+/// after a large model (docs/performance.md): the kernel frees the memory
+/// anyway.
 fn exit_now(status: u8) -> ! {
     use std::io::Write;
     let _ = std::io::stdout().flush();

@@ -5,7 +5,7 @@
 //! SQLite's allocations (its parsed schema, its page cache, the in-memory
 //! databases that check the model): `malloc` grows its heap four KiB at a
 //! time, and a fault costs about two microseconds here, where mimalloc
-//! takes whole huge pages (README, "Performance"). SQLite's
+//! takes whole huge pages (docs/performance.md). SQLite's
 //! `SQLITE_CONFIG_MALLOC` hands it the five functions below
 //! (sqlite.org/c3ref/mem_methods.html).
 
@@ -86,7 +86,7 @@ unsafe extern "C" fn x_size(p: *mut c_void) -> c_int {
 }
 
 unsafe extern "C" fn x_roundup(n: c_int) -> c_int {
-    (n + 7) & !7
+    n.saturating_add(7) & !7
 }
 
 unsafe extern "C" fn x_init(_: *mut c_void) -> c_int {
