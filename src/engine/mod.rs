@@ -10,6 +10,7 @@
 pub mod d1;
 pub mod diagnose;
 pub mod model_program;
+pub mod online;
 pub mod open;
 pub mod process;
 pub mod progress;

@@ -1,0 +1,348 @@
+//! Rebuilding a table while the app keeps writing (cli.md, "Online
+//! upgrades"; sqlite.md, "Copying a table while it is written"): the
+//! engine's part, on one connection of its own beside the app's.
+//!
+//! A shadow table with the new definition and its indexes is made first,
+//! empty (`CREATE INDEX` on a filled table holds the write lock for the
+//! whole build). Triggers on the live table then mirror every write into
+//! it, and the rows already there are copied in chunks, each its own short
+//! `BEGIN IMMEDIATE` transaction that also records how far it got, so a
+//! run killed at any point carries on from the last chunk. The swap checks
+//! the shadow against the live table and puts it in the live table's place.
+//!
+//! The mirror reads the new row back from the live table by rowid
+//! (`INSERT OR REPLACE ... SELECT ... WHERE rowid = NEW.rowid`): the
+//! revision's own expressions then fill the shadow, as the chunks do, with
+//! no rewriting of them into `NEW.` terms. An `INSERT OR REPLACE` of the
+//! app's deletes the row it replaces without firing DELETE triggers
+//! (unless the app's connection sets `recursive_triggers`, which autogen
+//! does not control): the shadow may keep such a row, and when the counts
+//! differ the swap removes every shadow row whose rowid the live table no
+//! longer has, then compares them again.
+//!
+//! This first part covers rowid tables, keyed by rowid.
+
+use std::time::{Duration, Instant};
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use sea_query::{Alias, Expr, ExprTrait, OnConflict, Query, SqliteQueryBuilder};
+
+use crate::sql::quote::ident;
+
+/// Autogen's own record of online rebuilds in progress: one row a table,
+/// written in the same transaction as each chunk.
+pub const PROGRESS_TABLE: &str = "autogen_online";
+
+/// What names every object an online rebuild adds starts with.
+pub const PREFIX: &str = "_autogen_online_";
+
+/// One table to rebuild online.
+#[derive(Debug, Clone)]
+pub struct Rebuild {
+    /// The live table the app writes.
+    pub table: String,
+    /// The new table's columns (in the order of its definition).
+    pub columns: Vec<String>,
+    /// For each column, the SQL that fills it from a row of the live table
+    /// (its own column names; for example `CAST("price" AS REAL)`).
+    pub values: Vec<String>,
+    /// The new definition's body: what follows `CREATE TABLE name`.
+    pub definition: String,
+    /// The new table's indexes, each a `CREATE INDEX` whose `ON` names the
+    /// table as `{table}` (filled in with the shadow's name).
+    pub indexes: Vec<String>,
+}
+
+/// How far one chunk got.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Chunk {
+    pub rows: u64,
+    /// No row of the live table is left to copy.
+    pub done: bool,
+    /// How long the chunk held the write lock.
+    pub held: Duration,
+}
+
+/// An online rebuild's failure; the live table is untouched by any of them.
+#[derive(Debug, thiserror::Error)]
+pub enum OnlineError {
+    #[error("table `{0}` is not a rowid table: an online rebuild copies by rowid (WITHOUT ROWID tables are rebuilt offline)")]
+    WithoutRowid(String),
+    #[error("table `{0}`: foreign keys are enforced on the connection that swaps it in: dropping the old table would fire ON DELETE actions in the tables that reference it (run `PRAGMA foreign_keys = OFF` before the swap's transaction)")]
+    ForeignKeysOn(String),
+    #[error("table `{table}`: the shadow holds {shadow} rows where the table holds {live}: the shadow is kept for another try")]
+    Counts { table: String, live: i64, shadow: i64 },
+    #[error("table `{table}`: {sql}: {source}")]
+    Sql { table: String, sql: String, source: rusqlite::Error },
+}
+
+impl Rebuild {
+    /// The shadow table's name.
+    pub fn shadow(&self) -> String {
+        format!("{PREFIX}{}", self.table)
+    }
+
+    fn trigger(&self, event: &str) -> String {
+        format!("{PREFIX}{}_{event}", self.table)
+    }
+
+    fn sql<T>(&self, sql: &str, result: rusqlite::Result<T>) -> Result<T, OnlineError> {
+        result.map_err(|source| OnlineError::Sql { table: self.table.clone(), sql: sql.to_string(), source })
+    }
+
+    fn run(&self, conn: &Connection, sql: &str) -> Result<(), OnlineError> {
+        self.sql(sql, conn.execute_batch(sql))
+    }
+
+    /// `{verb} INTO shadow (rowid, columns) SELECT rowid, values FROM table
+    /// WHERE {filter}`: what both the mirror and a chunk write. Text, as
+    /// the planner's own rebuild copy is: it carries the revision's SQL
+    /// expressions.
+    fn insert_select(&self, verb: &str, filter: &str) -> String {
+        let columns: Vec<String> = self.columns.iter().map(|c| ident(c)).collect();
+        format!(
+            "{verb} INTO {} (rowid, {}) SELECT rowid, {} FROM {} WHERE {filter}",
+            ident(&self.shadow()),
+            columns.join(", "),
+            self.values.join(", "),
+            ident(&self.table)
+        )
+    }
+
+    /// The mirror's copy of the row a trigger fired for.
+    fn mirror_row(&self) -> String {
+        self.insert_select("INSERT", "rowid = NEW.rowid")
+    }
+
+    /// A chunk's copy of the rows in `(?1, ?2]`; our own statement, so
+    /// OR REPLACE overwrites what the mirror wrote of these rows with the
+    /// same values, read in this transaction.
+    fn chunk_rows(&self) -> String {
+        self.insert_select("INSERT OR REPLACE", "rowid > ?1 AND rowid <= ?2")
+    }
+
+    /// Makes the shadow, its indexes, the mirror triggers and the progress
+    /// row, in one transaction; nothing when they are there already (a run
+    /// that carries on).
+    pub fn prepare(&self, conn: &Connection) -> Result<(), OnlineError> {
+        let rowid = self.sql(
+            "pragma_table_list",
+            conn.query_row(
+                "SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = ?1",
+                [&self.table],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional(),
+        )?;
+        if rowid != Some(0) {
+            return Err(OnlineError::WithoutRowid(self.table.clone()));
+        }
+        let shadow = ident(&self.shadow());
+        let table = ident(&self.table);
+        let mut sql = format!(
+            "CREATE TABLE IF NOT EXISTS {} (\"table\" TEXT PRIMARY KEY, last_rowid INTEGER, copied INTEGER NOT NULL);\n\
+             CREATE TABLE IF NOT EXISTS {shadow} {};\n",
+            ident(PROGRESS_TABLE),
+            self.definition
+        );
+        for index in &self.indexes {
+            let index = index.replace("{table}", &shadow).replacen("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1);
+            let index = index.replacen("CREATE UNIQUE INDEX", "CREATE UNIQUE INDEX IF NOT EXISTS", 1);
+            sql.push_str(&format!("{index};\n"));
+        }
+        // AFTER triggers see the row as the statement left it. Inside a
+        // trigger an `OR REPLACE` gives way to the conflict policy of the
+        // app's statement (lang_createtrigger.html), so the shadow's row is
+        // deleted first and then inserted plainly; a rowid that changed
+        // (an update of an INTEGER PRIMARY KEY) leaves its old rowid
+        // behind, deleted too.
+        let insert = self.mirror_row();
+        sql.push_str(&format!(
+            "CREATE TRIGGER IF NOT EXISTS {} AFTER INSERT ON {table} BEGIN \
+             DELETE FROM {shadow} WHERE rowid = NEW.rowid; {insert}; END;\n\
+             CREATE TRIGGER IF NOT EXISTS {} AFTER UPDATE ON {table} BEGIN \
+             DELETE FROM {shadow} WHERE rowid IN (OLD.rowid, NEW.rowid); {insert}; END;\n\
+             CREATE TRIGGER IF NOT EXISTS {} AFTER DELETE ON {table} BEGIN DELETE FROM {shadow} WHERE rowid = OLD.rowid; END;\n",
+            ident(&self.trigger("insert")),
+            ident(&self.trigger("update")),
+            ident(&self.trigger("delete")),
+        ));
+        sql.push_str(&format!("{};\n", progress::start(&self.table)));
+        let mut conn_tx = Tx::immediate(conn, self)?;
+        self.run(conn_tx.conn, &sql)?;
+        conn_tx.commit()
+    }
+
+    /// Copies the next `rows` rows (by rowid) in one short write
+    /// transaction that also records how far it got.
+    pub fn copy_chunk(&self, conn: &Connection, rows: u64) -> Result<Chunk, OnlineError> {
+        let started = Instant::now();
+        let mut tx = Tx::immediate(conn, self)?;
+        let progress = progress::last_rowid(&self.table);
+        let last: Option<i64> = self.sql(&progress, conn.query_row(&progress, [], |r| r.get(0)))?;
+        let from = last.unwrap_or(i64::MIN);
+        // The chunk's last rowid: the rows are taken in rowid order, so a
+        // range says which they were, however the app writes meanwhile.
+        let upto_sql = format!(
+            "SELECT max(rowid), count(*) FROM (SELECT rowid FROM {} WHERE rowid > ?1 ORDER BY rowid LIMIT ?2)",
+            ident(&self.table)
+        );
+        let (upto, found): (Option<i64>, i64) =
+            self.sql(&upto_sql, conn.query_row(&upto_sql, params![from, rows as i64], |r| Ok((r.get(0)?, r.get(1)?))))?;
+        if let Some(upto) = upto {
+            let copy = self.chunk_rows();
+            self.sql(&copy, conn.execute(&copy, params![from, upto]))?;
+            self.run(conn, &progress::advance(&self.table, upto, found))?;
+        }
+        tx.commit()?;
+        Ok(Chunk { rows: found as u64, done: (found as u64) < rows, held: started.elapsed() })
+    }
+
+    /// Puts the shadow in the live table's place, inside the caller's
+    /// transaction (the revision's own, with its other statements and the
+    /// version update after): the shadow is checked first, and a mismatch
+    /// fails before anything changed.
+    ///
+    /// As for any rebuild (sqlite.org/lang_altertable.html, "other kinds of
+    /// table schema changes"), foreign-key enforcement must be off on this
+    /// connection, so that dropping the old table fires no ON DELETE action
+    /// in the tables that reference it and they keep every row; the views
+    /// and triggers that read the table are dropped before and made again
+    /// after by the revision's own statements.
+    pub fn swap(&self, conn: &Connection) -> Result<(), OnlineError> {
+        let enforced: i64 = self.sql("PRAGMA foreign_keys", conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0)))?;
+        if enforced != 0 {
+            return Err(OnlineError::ForeignKeysOn(self.table.clone()));
+        }
+        let (shadow, table) = (ident(&self.shadow()), ident(&self.table));
+        let count = |name: &str| {
+            let sql = format!("SELECT count(*) FROM {name}");
+            self.sql(&sql, conn.query_row(&sql, [], |r| r.get::<_, i64>(0)))
+        };
+        let live = count(&table)?;
+        if count(&shadow)? != live {
+            // Rows an app's INSERT OR REPLACE removed without a DELETE
+            // trigger: looked for only when the counts say so, since the
+            // search reads the whole shadow while holding the write lock.
+            self.run(
+                conn,
+                &format!(
+                    "DELETE FROM {shadow} WHERE NOT EXISTS (SELECT 1 FROM {table} AS t WHERE t.rowid = {shadow}.rowid)"
+                ),
+            )?;
+            let copy = count(&shadow)?;
+            if copy != live {
+                return Err(OnlineError::Counts { table: self.table.clone(), live, shadow: copy });
+            }
+        }
+        self.run(
+            conn,
+            &format!(
+                "DROP TRIGGER {};\nDROP TRIGGER {};\nDROP TRIGGER {};\nDROP TABLE {table};\n\
+                 ALTER TABLE {shadow} RENAME TO {table};\n{};",
+                ident(&self.trigger("insert")),
+                ident(&self.trigger("update")),
+                ident(&self.trigger("delete")),
+                progress::finish(&self.table)
+            ),
+        )
+    }
+
+    /// Removes the shadow, the triggers and the progress row: the
+    /// database as the app alone would have left it.
+    pub fn abort(&self, conn: &Connection) -> Result<(), OnlineError> {
+        let mut tx = Tx::immediate(conn, self)?;
+        let recorded = conn
+            .query_row("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1", [PROGRESS_TABLE], |_| Ok(()))
+            .optional()
+            .unwrap_or(None)
+            .is_some();
+        let mut sql = format!(
+            "DROP TRIGGER IF EXISTS {};\nDROP TRIGGER IF EXISTS {};\nDROP TRIGGER IF EXISTS {};\nDROP TABLE IF EXISTS {};\n",
+            ident(&self.trigger("insert")),
+            ident(&self.trigger("update")),
+            ident(&self.trigger("delete")),
+            ident(&self.shadow())
+        );
+        if recorded {
+            sql.push_str(&format!("{};", progress::finish(&self.table)));
+        }
+        self.run(tx.conn, &sql)?;
+        tx.commit()
+    }
+}
+
+/// The progress table's statements (run-time DML, through sea-query).
+mod progress {
+    use super::*;
+
+    fn table() -> Alias {
+        Alias::new(PROGRESS_TABLE)
+    }
+
+    fn is(name: &str) -> sea_query::SimpleExpr {
+        Expr::col(Alias::new("table")).eq(name)
+    }
+
+    /// A table's row, unless it is there already (a run that carries on).
+    pub fn start(name: &str) -> String {
+        Query::insert()
+            .into_table(table())
+            .columns([Alias::new("table"), Alias::new("last_rowid"), Alias::new("copied")])
+            .values_panic([name.into(), Option::<i64>::None.into(), 0i64.into()])
+            .on_conflict(OnConflict::column(Alias::new("table")).do_nothing().to_owned())
+            .to_string(SqliteQueryBuilder)
+    }
+
+    pub fn last_rowid(name: &str) -> String {
+        Query::select().column(Alias::new("last_rowid")).from(table()).and_where(is(name)).to_string(SqliteQueryBuilder)
+    }
+
+    /// A chunk's record: its last rowid and how many rows it copied.
+    pub fn advance(name: &str, upto: i64, rows: i64) -> String {
+        Query::update()
+            .table(table())
+            .value(Alias::new("last_rowid"), upto)
+            .value(Alias::new("copied"), Expr::col(Alias::new("copied")).add(rows))
+            .and_where(is(name))
+            .to_string(SqliteQueryBuilder)
+    }
+
+    pub fn finish(name: &str) -> String {
+        Query::delete().from_table(table()).and_where(is(name)).to_string(SqliteQueryBuilder)
+    }
+}
+
+/// A `BEGIN IMMEDIATE` transaction on a borrowed connection, rolled back
+/// unless committed: a chunk takes the write lock at its start, so the
+/// app's writers wait at most one chunk, never a lock upgrade's deadlock.
+struct Tx<'c> {
+    conn: &'c Connection,
+    open: bool,
+}
+
+impl<'c> Tx<'c> {
+    fn immediate(conn: &'c Connection, rebuild: &Rebuild) -> Result<Tx<'c>, OnlineError> {
+        rebuild.run(conn, "BEGIN IMMEDIATE")?;
+        Ok(Tx { conn, open: true })
+    }
+
+    fn commit(&mut self) -> Result<(), OnlineError> {
+        self.conn.execute_batch("COMMIT").map_err(|source| OnlineError::Sql {
+            table: String::new(),
+            sql: "COMMIT".into(),
+            source,
+        })?;
+        self.open = false;
+        Ok(())
+    }
+}
+
+impl Drop for Tx<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
+}
