@@ -48,7 +48,10 @@ pub(crate) mod words;
 
 pub use app::error::{Error, Result};
 pub use diff::{diff, diff_with_renames, reverse, Change, ColumnChange, Constraint, Diff, Renames, TableChange};
-pub use engine::online::{Chunk as OnlineChunk, OnlineError, Rebuild as OnlineRebuild};
+pub use engine::online::{
+    Chunk as OnlineChunk, Copied as OnlineCopied, OnlineError, Pace as OnlinePace, Rebuild as OnlineRebuild,
+    ShadowIndex,
+};
 pub use engine::sqlite::{apply_script, foreign_key_violations, introspect, Access, Sqlite};
 pub use engine::{Engine, EngineError, RunError, ScratchCopy, Stop};
 pub use migrate::revision::{parse as parse_revision, NewRevision, Revision, RevisionError};

@@ -49,9 +49,17 @@ pub struct Rebuild {
     pub values: Vec<String>,
     /// The new definition's body: what follows `CREATE TABLE name`.
     pub definition: String,
-    /// The new table's indexes, each a `CREATE INDEX` whose `ON` names the
-    /// table as `{table}` (filled in with the shadow's name).
-    pub indexes: Vec<String>,
+    /// The new table's indexes.
+    pub indexes: Vec<ShadowIndex>,
+}
+
+/// One index of the new definition, built on the shadow before the copy.
+#[derive(Debug, Clone)]
+pub struct ShadowIndex {
+    pub name: String,
+    /// Its `CREATE INDEX`, whose `ON` names the table as `{table}` (filled
+    /// in with the shadow's name).
+    pub sql: String,
 }
 
 /// How far one chunk got.
@@ -64,11 +72,42 @@ pub struct Chunk {
     pub held: Duration,
 }
 
+/// How the copy is paced (`online:` in autogen.yaml).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Pace {
+    /// How long one chunk may hold the write lock (`online.chunk_ms`).
+    pub chunk: Duration,
+    /// The pause after each chunk, so that the app's writers get in.
+    pub pause: Duration,
+}
+
+impl Default for Pace {
+    /// cli.md, "Online upgrades": chunks of 50 ms; a pause as long.
+    fn default() -> Pace {
+        Pace { chunk: Duration::from_millis(50), pause: Duration::from_millis(50) }
+    }
+}
+
+/// What a whole copy did, for the progress line and `--format json`.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Copied {
+    pub rows: u64,
+    pub chunks: u64,
+    /// The longest any chunk held the write lock.
+    pub longest: Duration,
+}
+
 /// An online rebuild's failure; the live table is untouched by any of them.
 #[derive(Debug, thiserror::Error)]
 pub enum OnlineError {
     #[error("table `{0}` is not a rowid table: an online rebuild copies by rowid (WITHOUT ROWID tables are rebuilt offline)")]
     WithoutRowid(String),
+    #[error(
+        "table `{table}`: index `{index}` of the new definition has the name of an index on `{on}`: SQLite's index \
+         names are global and cannot be renamed, so an online rebuild needs a new name for it (rebuild offline to keep \
+         the name)"
+    )]
+    IndexName { table: String, index: String, on: String },
     #[error("table `{0}`: foreign keys are enforced on the connection that swaps it in: dropping the old table would fire ON DELETE actions in the tables that reference it (run `PRAGMA foreign_keys = OFF` before the swap's transaction)")]
     ForeignKeysOn(String),
     #[error("table `{table}`: the shadow holds {shadow} rows where the table holds {live}: the shadow is kept for another try")]
@@ -147,9 +186,26 @@ impl Rebuild {
             self.definition
         );
         for index in &self.indexes {
-            let index = index.replace("{table}", &shadow).replacen("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1);
-            let index = index.replacen("CREATE UNIQUE INDEX", "CREATE UNIQUE INDEX IF NOT EXISTS", 1);
-            sql.push_str(&format!("{index};\n"));
+            // SQLite's index names are global and cannot be renamed, so an
+            // index of the new definition cannot share its name with one of
+            // the live table's while both tables stand.
+            let on: Option<String> = self.sql(
+                "sqlite_schema",
+                conn.query_row(
+                    "SELECT tbl_name FROM sqlite_schema WHERE type = 'index' AND name = ?1 COLLATE NOCASE",
+                    [&index.name],
+                    |r| r.get(0),
+                )
+                .optional(),
+            )?;
+            match on {
+                // Made by the run this one carries on.
+                Some(on) if on.eq_ignore_ascii_case(&self.shadow()) => {}
+                Some(on) => {
+                    return Err(OnlineError::IndexName { table: self.table.clone(), index: index.name.clone(), on })
+                }
+                None => sql.push_str(&format!("{};\n", index.sql.replace("{table}", &shadow))),
+            }
         }
         // AFTER triggers see the row as the statement left it. Inside a
         // trigger an `OR REPLACE` gives way to the conflict policy of the
@@ -197,6 +253,40 @@ impl Rebuild {
         }
         tx.commit()?;
         Ok(Chunk { rows: found as u64, done: (found as u64) < rows, held: started.elapsed() })
+    }
+
+    /// Copies every row left, in chunks sized so that each holds the write
+    /// lock about `pace.chunk`, with `pace.pause` after each; after each
+    /// chunk the WAL is checkpointed PASSIVE, which never waits for readers
+    /// or writers (RESTART and TRUNCATE could hold the app's writers past
+    /// their busy timeout: sqlite.md), so the WAL stays near one chunk's
+    /// size. `seen` hears of every chunk (rows so far, the chunk).
+    pub fn copy_all(
+        &self,
+        conn: &Connection,
+        pace: Pace,
+        mut seen: impl FnMut(&Copied, &Chunk),
+    ) -> Result<Copied, OnlineError> {
+        let mut copied = Copied::default();
+        // A first guess, then sized by how long the last chunk took: at
+        // most doubled or halved at a time, never under 100 rows.
+        let mut rows: u64 = 1000;
+        loop {
+            let chunk = self.copy_chunk(conn, rows)?;
+            copied.rows += chunk.rows;
+            copied.chunks += 1;
+            copied.longest = copied.longest.max(chunk.held);
+            seen(&copied, &chunk);
+            if chunk.done {
+                return Ok(copied);
+            }
+            let ratio = pace.chunk.as_secs_f64() / chunk.held.as_secs_f64().max(1e-6);
+            rows = ((rows as f64) * ratio.clamp(0.5, 2.0)).max(100.0) as u64;
+            // Passive: copies what it can and returns; its result says
+            // nothing the copy needs.
+            let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+            std::thread::sleep(pace.pause);
+        }
     }
 
     /// Puts the shadow in the live table's place, inside the caller's
