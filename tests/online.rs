@@ -19,7 +19,9 @@ use rusqlite::{params, Connection};
 const START: &str = "PRAGMA journal_mode = WAL;
 CREATE TABLE items (id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE, price TEXT, note TEXT);
 CREATE INDEX ix_items_price ON items (price);
-CREATE TABLE tags (id INTEGER PRIMARY KEY, item INTEGER REFERENCES items (id) ON DELETE CASCADE, tag TEXT);";
+CREATE TABLE tags (id INTEGER PRIMARY KEY, item INTEGER REFERENCES items (id) ON DELETE CASCADE, tag TEXT);
+CREATE TABLE audit (item INTEGER);
+CREATE TRIGGER items_deleted AFTER DELETE ON items BEGIN INSERT INTO audit VALUES (OLD.id); END;";
 
 fn rebuild() -> autogen::OnlineRebuild {
     autogen::OnlineRebuild {
@@ -181,6 +183,17 @@ fn a_table_rebuilt_online_keeps_every_write_of_the_app() {
     r.swap(&conn).unwrap();
     conn.execute_batch("COMMIT").unwrap();
     stop.store(true, Ordering::Relaxed);
+    // The old table waits aside; the children's foreign keys name the new one.
+    let parent: String =
+        conn.query_row("SELECT \"table\" FROM pragma_foreign_key_list('tags')", [], |r| r.get(0)).unwrap();
+    assert_eq!(parent, "items");
+    let audited: i64 = conn.query_row("SELECT count(*) FROM audit", [], |r| r.get(0)).unwrap();
+    let removed = r.remove_old(&conn, 3000, autogen::OnlinePace::default()).unwrap();
+    assert!(removed >= 19_000, "{removed}");
+    // Emptying the old table fired none of the app's triggers.
+    let audited_after: i64 = conn.query_row("SELECT count(*) FROM audit", [], |r| r.get(0)).unwrap();
+    assert_eq!(audited_after, audited);
+    assert_eq!(r.remove_old(&conn, 3000, autogen::OnlinePace::default()).unwrap(), 0, "nothing left to remove");
     let failed = writer.join().unwrap();
     assert!(failed.is_empty(), "app statements failed: {failed:?}");
     assert!(chunks >= 5, "{chunks} chunks");
@@ -205,7 +218,7 @@ fn a_table_rebuilt_online_keeps_every_write_of_the_app() {
         .unwrap()
         .map(Result::unwrap)
         .collect();
-    assert_eq!(objects, ["index ix_items_price2", "table autogen_online", "table items", "table tags"]);
+    assert_eq!(objects, ["index ix_items_price2", "table audit", "table autogen_online", "table items", "table tags"]);
     let sql: String = conn.query_row("SELECT sql FROM sqlite_schema WHERE name = 'items'", [], |r| r.get(0)).unwrap();
     assert!(sql.contains("price REAL") && sql.contains("qty INTEGER"), "{sql}");
     let left: i64 = conn.query_row("SELECT count(*) FROM autogen_online", [], |r| r.get(0)).unwrap();

@@ -299,7 +299,8 @@ impl Rebuild {
     /// connection, so that dropping the old table fires no ON DELETE action
     /// in the tables that reference it and they keep every row; the views
     /// and triggers that read the table are dropped before and made again
-    /// after by the revision's own statements.
+    /// after by the revision's own statements. The old table is left under
+    /// [`Rebuild::old`] for [`Rebuild::remove_old`].
     pub fn swap(&self, conn: &Connection) -> Result<(), OnlineError> {
         let enforced: i64 = self.sql("PRAGMA foreign_keys", conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0)))?;
         if enforced != 0 {
@@ -326,17 +327,59 @@ impl Rebuild {
                 return Err(OnlineError::Counts { table: self.table.clone(), live, shadow: copy });
             }
         }
-        self.run(
-            conn,
-            &format!(
-                "DROP TRIGGER {};\nDROP TRIGGER {};\nDROP TRIGGER {};\nDROP TABLE {table};\n\
-                 ALTER TABLE {shadow} RENAME TO {table};\n{};",
-                ident(&self.trigger("insert")),
-                ident(&self.trigger("update")),
-                ident(&self.trigger("delete")),
-                progress::finish(&self.table)
-            ),
-        )
+        // The old table is renamed aside rather than dropped: a DROP frees
+        // every page of it inside this transaction, seconds on gigabytes
+        // (sqlite.md); `remove_old` empties it in chunks afterwards. With
+        // legacy_alter_table on, neither RENAME rewrites the foreign keys
+        // of the tables that reference the name (sqlite.org/pragma.html
+        // #pragma_legacy_alter_table), so they point at the new table. The
+        // triggers the app had on the old table go with it and are dropped
+        // here, so that emptying it fires none of them; the revision makes
+        // the new table's own.
+        let legacy: i64 =
+            self.sql("PRAGMA legacy_alter_table", conn.query_row("PRAGMA legacy_alter_table", [], |r| r.get(0)))?;
+        let old = ident(&self.old());
+        let mut sql = format!(
+            "PRAGMA legacy_alter_table = ON;\nALTER TABLE {table} RENAME TO {old};\nALTER TABLE {shadow} RENAME TO {table};\n\
+             PRAGMA legacy_alter_table = {legacy};\n{};\n",
+            progress::finish(&self.table)
+        );
+        let triggers_sql = "SELECT name FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = ?1 COLLATE NOCASE";
+        let triggers: Vec<String> = self.sql(
+            triggers_sql,
+            conn.prepare(triggers_sql).and_then(|mut s| s.query_map([&self.table], |r| r.get(0))?.collect()),
+        )?;
+        let triggers: String = triggers.iter().map(|t| format!("DROP TRIGGER {};\n", ident(t))).collect();
+        sql.insert_str(0, &triggers);
+        self.run(conn, &sql)
+    }
+
+    /// The name the old table waits under after the swap, until
+    /// [`Rebuild::remove_old`] has emptied and dropped it.
+    pub fn old(&self) -> String {
+        format!("{PREFIX}old_{}", self.table)
+    }
+
+    /// Empties the old table in chunks of `rows`, each its own short write
+    /// transaction, then drops it; carries on where a killed run stopped,
+    /// and does nothing when it is gone. Returns the rows removed.
+    pub fn remove_old(&self, conn: &Connection, rows: u64, pace: Pace) -> Result<u64, OnlineError> {
+        let old = ident(&self.old());
+        let exists = "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1";
+        let mut removed = 0;
+        while self.sql(exists, conn.query_row(exists, [self.old()], |_| Ok(())).optional())?.is_some() {
+            let mut tx = Tx::immediate(conn, self)?;
+            let delete = format!("DELETE FROM {old} WHERE rowid IN (SELECT rowid FROM {old} LIMIT ?1)");
+            let gone = self.sql(&delete, conn.execute(&delete, [rows as i64]))? as u64;
+            removed += gone;
+            if gone < rows {
+                self.run(conn, &format!("DROP TABLE {old}"))?;
+            }
+            tx.commit()?;
+            let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+            std::thread::sleep(pace.pause);
+        }
+        Ok(removed)
     }
 
     /// Removes the shadow, the triggers and the progress row: the
