@@ -243,11 +243,15 @@ impl Context {
         for own in own_tables {
             if let Some(table) = model.schema.table(&own) {
                 let at = model.map.tables.get(&crate::schema::fold(&own)).copied();
-                let message = format!(
-                    "table `{}` has the name of autogen's version table (`version_table: {}` in autogen.yaml): \
-                     choose another `version_table`",
-                    table.name, self.config.version_table
-                );
+                let message = if own == crate::engine::online::PROGRESS_TABLE {
+                    format!("table `{}` has the name of autogen's own record of online rebuilds: rename it", table.name)
+                } else {
+                    format!(
+                        "table `{}` has the name of autogen's version table (`version_table: {}` in autogen.yaml): \
+                         choose another `version_table`",
+                        table.name, self.config.version_table
+                    )
+                };
                 return Err(model.map.error(at, message).into());
             }
         }

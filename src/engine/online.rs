@@ -34,8 +34,9 @@ use crate::sql::quote::ident;
 /// written in the same transaction as each chunk.
 pub const PROGRESS_TABLE: &str = "autogen_online";
 
-/// What names every object an online rebuild adds starts with.
-pub const PREFIX: &str = "_autogen_online_";
+/// What names every object an online rebuild adds starts with (which
+/// introspection leaves out).
+pub const PREFIX: &str = crate::source::introspect::ONLINE_PREFIX;
 
 /// One table to rebuild online.
 #[derive(Debug, Clone)]

@@ -8,10 +8,10 @@ use sea_query::{Alias, ColumnDef, Expr, ExprTrait, Order, Query, SqliteQueryBuil
 
 use crate::sql::quote::{ident, literal};
 
-/// The tables autogen keeps for itself: the version table and the
-/// checksums of applied files.
+/// The tables autogen keeps for itself: the version table, the
+/// checksums of applied files, and the progress of online rebuilds.
 pub fn own_tables(version_table: &str) -> Vec<String> {
-    vec![version_table.to_string(), checksum_table(version_table)]
+    vec![version_table.to_string(), checksum_table(version_table), super::online::PROGRESS_TABLE.to_string()]
 }
 
 pub fn checksum_table(version_table: &str) -> String {

@@ -41,9 +41,20 @@ pub struct Filter {
     pub exclude: Vec<String>,
 }
 
+/// What the names of an online rebuild's objects start with (its shadow
+/// and old tables, its mirror triggers): autogen's own while the rebuild
+/// runs, never part of a diff or `check` (cli.md, "Online upgrades").
+pub const ONLINE_PREFIX: &str = "_autogen_online_";
+
+/// Whether `name` is one of an online rebuild's objects.
+pub fn is_online_object(name: &str) -> bool {
+    name.get(..ONLINE_PREFIX.len()).is_some_and(|p| p.eq_ignore_ascii_case(ONLINE_PREFIX))
+}
+
 impl Filter {
     pub fn skips(&self, name: &str) -> bool {
         name.to_ascii_lowercase().starts_with("sqlite_")
+            || is_online_object(name)
             || self.ignore.iter().any(|n| same_name(n, name))
             || self.exclude.iter().any(|g| glob_match(g, name))
     }
@@ -52,6 +63,7 @@ impl Filter {
     /// SQLite's own, not autogen's version tables).
     pub fn excludes(&self, name: &str) -> bool {
         !name.to_ascii_lowercase().starts_with("sqlite_")
+            && !is_online_object(name)
             && !self.ignore.iter().any(|n| same_name(n, name))
             && self.exclude.iter().any(|g| glob_match(g, name))
     }
@@ -297,7 +309,8 @@ pub fn from_catalog(catalog: &Catalog, filter: &Filter) -> Result<Schema, Intros
         schema.views.insert(fold(&view.name), view);
     }
     let skipped_table = |t: &str| filter.skips(t) || schema.unmanaged.iter().any(|u| same_name(u, t));
-    for row in rows.iter().filter(|r| r.kind == "trigger") {
+    // An online rebuild's mirror triggers sit on the live table.
+    for row in rows.iter().filter(|r| r.kind == "trigger" && !is_online_object(&r.name)) {
         let trigger =
             || Trigger { name: row.name.clone(), table: row.table.clone(), sql: row.sql.clone().unwrap_or_default() };
         if !skipped_table(&row.table) {
