@@ -264,6 +264,11 @@ fn an_aborted_or_interrupted_rebuild_leaves_the_app_table_as_it_was() {
     same_name.indexes[0].name = "ix_items_price".into();
     same_name.indexes[0].sql = "CREATE INDEX \"ix_items_price\" ON {table} (price)".into();
     let error = same_name.prepare(&conn).unwrap_err().to_string();
+    let mut hidden = rebuild();
+    hidden.table = "odd".into();
+    conn.execute_batch("CREATE TABLE odd (\"rowid\" TEXT, price TEXT)").unwrap();
+    assert!(matches!(hidden.prepare(&conn), Err(autogen::OnlineError::RowidColumn(_))));
+    conn.execute_batch("DROP TABLE odd").unwrap();
     assert!(
         error.contains("index `ix_items_price` of the new definition has the name of an index on `items`"),
         "{error}"

@@ -104,6 +104,10 @@ pub enum OnlineError {
     #[error("table `{0}` is not a rowid table: an online rebuild copies by rowid (WITHOUT ROWID tables are rebuilt offline)")]
     WithoutRowid(String),
     #[error(
+        "table `{0}` has a column named `rowid`, which hides the rowid an online rebuild copies by: rebuild it offline"
+    )]
+    RowidColumn(String),
+    #[error(
         "table `{table}`: index `{index}` of the new definition has the name of an index on `{on}`: SQLite's index \
          names are global and cannot be renamed, so an online rebuild needs a new name for it (rebuild offline to keep \
          the name)"
@@ -177,6 +181,13 @@ impl Rebuild {
         )?;
         if rowid != Some(0) {
             return Err(OnlineError::WithoutRowid(self.table.clone()));
+        }
+        // A column named `rowid` hides the rowid under that name
+        // (lang_createtable.html#rowid), and the mirror and the chunks
+        // address rows by it.
+        let hidden = "SELECT 1 FROM pragma_table_xinfo(?1) WHERE name = 'rowid' COLLATE NOCASE";
+        if self.sql(hidden, conn.query_row(hidden, [&self.table], |_| Ok(())).optional())?.is_some() {
+            return Err(OnlineError::RowidColumn(self.table.clone()));
         }
         let shadow = ident(&self.shadow());
         let table = ident(&self.table);
