@@ -117,6 +117,8 @@ pub enum OnlineError {
     ForeignKeysOn(String),
     #[error("table `{table}`: the shadow holds {shadow} rows where the table holds {live}: the shadow is kept for another try")]
     Counts { table: String, live: i64, shadow: i64 },
+    #[error("table `{table}`: {rows} rows the app wrote during the copy differ between the table and the shadow: the shadow is kept, nothing was swapped")]
+    Mirror { table: String, rows: i64 },
     #[error("table `{table}`: {sql}: {source}")]
     Sql { table: String, sql: String, source: rusqlite::Error },
 }
@@ -131,6 +133,12 @@ impl Rebuild {
         format!("{PREFIX}{}_{event}", self.table)
     }
 
+    /// The rowids the mirror wrote (or removed) in the shadow: the rows
+    /// whose values the swap checks.
+    fn touched(&self) -> String {
+        format!("{PREFIX}{}_touched", self.table)
+    }
+
     fn sql<T>(&self, sql: &str, result: rusqlite::Result<T>) -> Result<T, OnlineError> {
         result.map_err(|source| OnlineError::Sql { table: self.table.clone(), sql: sql.to_string(), source })
     }
@@ -139,15 +147,14 @@ impl Rebuild {
         self.sql(sql, conn.execute_batch(sql))
     }
 
-    /// `{verb} INTO shadow (rowid, columns) SELECT rowid, values FROM table
-    /// WHERE {filter}`: what both the mirror and a chunk write. Text, as
-    /// the planner's own rebuild copy is: it carries the revision's SQL
-    /// expressions.
-    fn insert_select(&self, verb: &str, filter: &str) -> String {
+    /// `{verb} INTO {into} (rowid, columns) SELECT rowid, values FROM table
+    /// WHERE {filter}`: what the mirror, a chunk and the swap's check
+    /// write. Text, as the planner's own rebuild copy is: it carries the
+    /// revision's SQL expressions.
+    fn insert_select(&self, verb: &str, into: &str, filter: &str) -> String {
         let columns: Vec<String> = self.columns.iter().map(|c| ident(c)).collect();
         format!(
-            "{verb} INTO {} (rowid, {}) SELECT rowid, {} FROM {} WHERE {filter}",
-            ident(&self.shadow()),
+            "{verb} INTO {into} (rowid, {}) SELECT rowid, {} FROM {} WHERE {filter}",
             columns.join(", "),
             self.values.join(", "),
             ident(&self.table)
@@ -156,14 +163,14 @@ impl Rebuild {
 
     /// The mirror's copy of the row a trigger fired for.
     fn mirror_row(&self) -> String {
-        self.insert_select("INSERT", "rowid = NEW.rowid")
+        self.insert_select("INSERT", &ident(&self.shadow()), "rowid = NEW.rowid")
     }
 
     /// A chunk's copy of the rows in `(?1, ?2]`; our own statement, so
     /// OR REPLACE overwrites what the mirror wrote of these rows with the
     /// same values, read in this transaction.
     fn chunk_rows(&self) -> String {
-        self.insert_select("INSERT OR REPLACE", "rowid > ?1 AND rowid <= ?2")
+        self.insert_select("INSERT OR REPLACE", &ident(&self.shadow()), "rowid > ?1 AND rowid <= ?2")
     }
 
     /// Makes the shadow, its indexes, the mirror triggers and the progress
@@ -226,15 +233,28 @@ impl Rebuild {
         // (an update of an INTEGER PRIMARY KEY) leaves its old rowid
         // behind, deleted too.
         let insert = self.mirror_row();
+        // Each trigger also notes the rowids it touched, with a plain
+        // INSERT that cannot conflict (the app's conflict policy would
+        // turn an OR IGNORE into its own).
+        let touched = ident(&self.touched());
+        let note = |rowid: &str| {
+            format!("INSERT INTO {touched} (id) SELECT {rowid} WHERE NOT EXISTS (SELECT 1 FROM {touched} WHERE id = {rowid})")
+        };
+        sql.push_str(&format!("CREATE TABLE IF NOT EXISTS {touched} (id INTEGER PRIMARY KEY);\n"));
         sql.push_str(&format!(
             "CREATE TRIGGER IF NOT EXISTS {} AFTER INSERT ON {table} BEGIN \
-             DELETE FROM {shadow} WHERE rowid = NEW.rowid; {insert}; END;\n\
+             DELETE FROM {shadow} WHERE rowid = NEW.rowid; {insert}; {}; END;\n\
              CREATE TRIGGER IF NOT EXISTS {} AFTER UPDATE ON {table} BEGIN \
-             DELETE FROM {shadow} WHERE rowid IN (OLD.rowid, NEW.rowid); {insert}; END;\n\
-             CREATE TRIGGER IF NOT EXISTS {} AFTER DELETE ON {table} BEGIN DELETE FROM {shadow} WHERE rowid = OLD.rowid; END;\n",
+             DELETE FROM {shadow} WHERE rowid IN (OLD.rowid, NEW.rowid); {insert}; {}; {}; END;\n\
+             CREATE TRIGGER IF NOT EXISTS {} AFTER DELETE ON {table} BEGIN \
+             DELETE FROM {shadow} WHERE rowid = OLD.rowid; {}; END;\n",
             ident(&self.trigger("insert")),
+            note("NEW.rowid"),
             ident(&self.trigger("update")),
+            note("OLD.rowid"),
+            note("NEW.rowid"),
             ident(&self.trigger("delete")),
+            note("OLD.rowid"),
         ));
         sql.push_str(&format!("{};\n", progress::start(&self.table)));
         let mut conn_tx = Tx::immediate(conn, self)?;
@@ -339,6 +359,7 @@ impl Rebuild {
                 return Err(OnlineError::Counts { table: self.table.clone(), live, shadow: copy });
             }
         }
+        self.check_mirrored(conn)?;
         // The old table is renamed aside rather than dropped: a DROP frees
         // every page of it inside this transaction, seconds on gigabytes
         // (sqlite.md); `remove_old` empties it in chunks afterwards. With
@@ -353,7 +374,8 @@ impl Rebuild {
         let old = ident(&self.old());
         let mut sql = format!(
             "PRAGMA legacy_alter_table = ON;\nALTER TABLE {table} RENAME TO {old};\nALTER TABLE {shadow} RENAME TO {table};\n\
-             PRAGMA legacy_alter_table = {legacy};\n{};\n",
+             PRAGMA legacy_alter_table = {legacy};\nDROP TABLE {};\n{};\n",
+            ident(&self.touched()),
             progress::finish(&self.table)
         );
         let triggers_sql = "SELECT name FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = ?1 COLLATE NOCASE";
@@ -364,6 +386,40 @@ impl Rebuild {
         let triggers: String = triggers.iter().map(|t| format!("DROP TRIGGER {};\n", ident(t))).collect();
         sql.insert_str(0, &triggers);
         self.run(conn, &sql)
+    }
+
+    /// The rows the mirror touched hold what the revision's expressions
+    /// make of the live rows, and the rows it removed are gone: the values
+    /// are computed again into a TEMP table of the new definition (so that
+    /// its column affinities apply as in the shadow) and compared both
+    /// ways with EXCEPT (which takes NULLs as equal).
+    fn check_mirrored(&self, conn: &Connection) -> Result<(), OnlineError> {
+        let (shadow, touched) = (ident(&self.shadow()), ident(&self.touched()));
+        let expect = format!("temp.{}", ident(&format!("{PREFIX}{}_expect", self.table)));
+        let columns: Vec<String> = self.columns.iter().map(|c| ident(c)).collect();
+        let columns = columns.join(", ");
+        let touched_rows = format!("rowid IN (SELECT id FROM {touched})");
+        self.run(
+            conn,
+            &format!(
+                "DROP TABLE IF EXISTS {expect};\nCREATE TABLE {expect} {};\n{};",
+                self.definition,
+                self.insert_select("INSERT", &expect, &touched_rows)
+            ),
+        )?;
+        let differ = format!(
+            "SELECT count(*) FROM (SELECT rowid, {columns} FROM {expect} EXCEPT SELECT rowid, {columns} FROM {shadow} \
+             WHERE {touched_rows}) UNION ALL SELECT count(*) FROM (SELECT rowid, {columns} FROM {shadow} WHERE \
+             {touched_rows} EXCEPT SELECT rowid, {columns} FROM {expect})"
+        );
+        let counts: Vec<i64> =
+            self.sql(&differ, conn.prepare(&differ).and_then(|mut s| s.query_map([], |r| r.get(0))?.collect()))?;
+        self.run(conn, &format!("DROP TABLE {expect}"))?;
+        let rows: i64 = counts.iter().sum();
+        if rows > 0 {
+            return Err(OnlineError::Mirror { table: self.table.clone(), rows });
+        }
+        Ok(())
     }
 
     /// The name the old table waits under after the swap, until
@@ -404,11 +460,13 @@ impl Rebuild {
             .unwrap_or(None)
             .is_some();
         let mut sql = format!(
-            "DROP TRIGGER IF EXISTS {};\nDROP TRIGGER IF EXISTS {};\nDROP TRIGGER IF EXISTS {};\nDROP TABLE IF EXISTS {};\n",
+            "DROP TRIGGER IF EXISTS {};\nDROP TRIGGER IF EXISTS {};\nDROP TRIGGER IF EXISTS {};\nDROP TABLE IF EXISTS {};\n\
+             DROP TABLE IF EXISTS {};\n",
             ident(&self.trigger("insert")),
             ident(&self.trigger("update")),
             ident(&self.trigger("delete")),
-            ident(&self.shadow())
+            ident(&self.shadow()),
+            ident(&self.touched())
         );
         if recorded {
             sql.push_str(&format!("{};", progress::finish(&self.table)));
