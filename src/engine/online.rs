@@ -11,9 +11,11 @@
 //! the shadow against the live table and puts it in the live table's place.
 //!
 //! The mirror reads the new row back from the live table by rowid
-//! (`INSERT OR REPLACE ... SELECT ... WHERE rowid = NEW.rowid`): the
-//! revision's own expressions then fill the shadow, as the chunks do, with
-//! no rewriting of them into `NEW.` terms. An `INSERT OR REPLACE` of the
+//! (`INSERT ... SELECT ... WHERE rowid = NEW.rowid`, after deleting the
+//! shadow's row): the revision's own expressions then fill the shadow, as
+//! the chunks do, with no rewriting of them into `NEW.` terms. The swap
+//! checks every row the mirror touched against those expressions, beside
+//! the counts. An `INSERT OR REPLACE` of the
 //! app's deletes the row it replaces without firing DELETE triggers
 //! (unless the app's connection sets `recursive_triggers`, which autogen
 //! does not control): the shadow may keep such a row, and when the counts
@@ -25,7 +27,6 @@
 use std::time::{Duration, Instant};
 
 use rusqlite::{params, Connection, OptionalExtension};
-
 use sea_query::{Alias, Expr, ExprTrait, OnConflict, Query, SqliteQueryBuilder};
 
 use crate::sql::quote::ident;
