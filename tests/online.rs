@@ -361,3 +361,29 @@ fn a_mirrored_row_that_differs_stops_the_swap() {
         .collect();
     assert_eq!(prices, [Some(9.75); 3]);
 }
+
+/// Rowids may be negative, down to the lowest 64-bit integer: the first
+/// chunk starts below every one of them.
+#[test]
+fn the_lowest_rowid_is_copied_too() {
+    let conn = Connection::open_in_memory().unwrap();
+    conn.execute_batch(START.replace("PRAGMA journal_mode = WAL;", "").as_str()).unwrap();
+    conn.execute("INSERT INTO items (id, code, price) VALUES (?1, 'lowest', '1')", [i64::MIN]).unwrap();
+    conn.execute("INSERT INTO items (id, code, price) VALUES (-5, 'negative', '2')", []).unwrap();
+    let r = rebuild();
+    r.prepare(&conn).unwrap();
+    let copied =
+        r.copy_all(&conn, autogen::OnlinePace { chunk: Duration::from_millis(5), pause: Duration::ZERO }, |_, _| {});
+    assert_eq!(copied.unwrap().rows, 2);
+    conn.execute_batch("PRAGMA foreign_keys = OFF; BEGIN IMMEDIATE").unwrap();
+    r.swap(&conn).unwrap();
+    conn.execute_batch("COMMIT").unwrap();
+    let ids: Vec<i64> = conn
+        .prepare("SELECT id FROM items ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(ids, [i64::MIN, -5]);
+}

@@ -167,11 +167,12 @@ impl Rebuild {
         self.insert_select("INSERT", &ident(&self.shadow()), "rowid = NEW.rowid")
     }
 
-    /// A chunk's copy of the rows in `(?1, ?2]`; our own statement, so
+    /// A chunk's copy of the rows in `(?1, ?2]` (from the first when `?1`
+    /// is NULL); our own statement, so
     /// OR REPLACE overwrites what the mirror wrote of these rows with the
     /// same values, read in this transaction.
     fn chunk_rows(&self) -> String {
-        self.insert_select("INSERT OR REPLACE", &ident(&self.shadow()), "rowid > ?1 AND rowid <= ?2")
+        self.insert_select("INSERT OR REPLACE", &ident(&self.shadow()), "(?1 IS NULL OR rowid > ?1) AND rowid <= ?2")
     }
 
     /// Makes the shadow, its indexes, the mirror triggers and the progress
@@ -266,15 +267,17 @@ impl Rebuild {
     /// Copies the next `rows` rows (by rowid) in one short write
     /// transaction that also records how far it got.
     pub fn copy_chunk(&self, conn: &Connection, rows: u64) -> Result<Chunk, OnlineError> {
-        let started = Instant::now();
         let mut tx = Tx::immediate(conn, self)?;
+        // Timed from when the lock is ours: what the app's writers wait.
+        let started = Instant::now();
         let progress = progress::last_rowid(&self.table);
-        let last: Option<i64> = self.sql(&progress, conn.query_row(&progress, [], |r| r.get(0)))?;
-        let from = last.unwrap_or(i64::MIN);
+        // None before the first chunk: every rowid, the lowest included.
+        let from: Option<i64> = self.sql(&progress, conn.query_row(&progress, [], |r| r.get(0)))?;
         // The chunk's last rowid: the rows are taken in rowid order, so a
         // range says which they were, however the app writes meanwhile.
         let upto_sql = format!(
-            "SELECT max(rowid), count(*) FROM (SELECT rowid FROM {} WHERE rowid > ?1 ORDER BY rowid LIMIT ?2)",
+            "SELECT max(rowid), count(*) FROM (SELECT rowid FROM {} WHERE ?1 IS NULL OR rowid > ?1 ORDER BY rowid \
+             LIMIT ?2)",
             ident(&self.table)
         );
         let (upto, found): (Option<i64>, i64) =
