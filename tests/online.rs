@@ -264,15 +264,21 @@ fn an_aborted_or_interrupted_rebuild_leaves_the_app_table_as_it_was() {
     same_name.indexes[0].name = "ix_items_price".into();
     same_name.indexes[0].sql = "CREATE INDEX \"ix_items_price\" ON {table} (price)".into();
     let error = same_name.prepare(&conn).unwrap_err().to_string();
+    assert!(
+        error.contains("index `ix_items_price` of the new definition has the name of an index on `items`"),
+        "{error}"
+    );
+    // A column named rowid hides the rowid the copy goes by: refused.
     let mut hidden = rebuild();
     hidden.table = "odd".into();
     conn.execute_batch("CREATE TABLE odd (\"rowid\" TEXT, price TEXT)").unwrap();
     assert!(matches!(hidden.prepare(&conn), Err(autogen::OnlineError::RowidColumn(_))));
     conn.execute_batch("DROP TABLE odd").unwrap();
-    assert!(
-        error.contains("index `ix_items_price` of the new definition has the name of an index on `items`"),
-        "{error}"
-    );
+    // A rollback journal: refused, with what to do.
+    let mode: String = conn.query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0)).unwrap();
+    assert_eq!(mode, "delete");
+    let error = rebuild().prepare(&conn).unwrap_err().to_string();
+    assert!(error.contains("`delete` journal mode") && error.contains("PRAGMA journal_mode = WAL"), "{error}");
     assert_eq!(dump(&conn), before);
     let left: Vec<String> = conn
         .prepare("SELECT name FROM sqlite_schema WHERE name LIKE '\\_autogen\\_online%' ESCAPE '\\'")
@@ -366,8 +372,9 @@ fn a_mirrored_row_that_differs_stops_the_swap() {
 /// chunk starts below every one of them.
 #[test]
 fn the_lowest_rowid_is_copied_too() {
-    let conn = Connection::open_in_memory().unwrap();
-    conn.execute_batch(START.replace("PRAGMA journal_mode = WAL;", "").as_str()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let conn = Connection::open(dir.path().join("app.db")).unwrap();
+    conn.execute_batch(START).unwrap();
     conn.execute("INSERT INTO items (id, code, price) VALUES (?1, 'lowest', '1')", [i64::MIN]).unwrap();
     conn.execute("INSERT INTO items (id, code, price) VALUES (-5, 'negative', '2')", []).unwrap();
     let r = rebuild();

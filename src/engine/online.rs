@@ -102,6 +102,12 @@ pub struct Copied {
 /// An online rebuild's failure; the live table is untouched by any of them.
 #[derive(Debug, thiserror::Error)]
 pub enum OnlineError {
+    #[error(
+        "table `{table}`: the database is in `{mode}` journal mode, and an online rebuild needs WAL, where the app's \
+         readers go on reading while a chunk writes: run `PRAGMA journal_mode = WAL` on it once (it stays set), \
+         or upgrade offline"
+    )]
+    NotWal { table: String, mode: String },
     #[error("table `{0}` is not a rowid table: an online rebuild copies by rowid (WITHOUT ROWID tables are rebuilt offline)")]
     WithoutRowid(String),
     #[error(
@@ -177,8 +183,15 @@ impl Rebuild {
 
     /// Makes the shadow, its indexes, the mirror triggers and the progress
     /// row, in one transaction; nothing when they are there already (a run
-    /// that carries on).
+    /// that carries on). The database must be in WAL mode: in a rollback
+    /// journal a writer locks out the app's readers too, so every chunk
+    /// would stall the app's reads as well (sqlite.org/wal.html; cli.md,
+    /// "Online upgrades").
     pub fn prepare(&self, conn: &Connection) -> Result<(), OnlineError> {
+        let mode: String = self.sql("PRAGMA journal_mode", conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(OnlineError::NotWal { table: self.table.clone(), mode });
+        }
         let rowid = self.sql(
             "pragma_table_list",
             conn.query_row(
