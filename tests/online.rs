@@ -211,13 +211,8 @@ fn a_table_rebuilt_online_keeps_every_write_of_the_app() {
         assert_eq!(rows.get(id), Some(want), "row {id}");
     }
     // The new definition and its index, and nothing of the rebuild left.
-    let objects: Vec<String> = conn
-        .prepare("SELECT type || ' ' || name FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY 1")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let objects: Vec<String> =
+        column(&conn, "SELECT type || ' ' || name FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY 1");
     assert_eq!(objects, ["index ix_items_price2", "table audit", "table autogen_online", "table items", "table tags"]);
     let sql: String = conn.query_row("SELECT sql FROM sqlite_schema WHERE name = 'items'", [], |r| r.get(0)).unwrap();
     assert!(sql.contains("price REAL") && sql.contains("qty INTEGER"), "{sql}");
@@ -280,23 +275,18 @@ fn an_aborted_or_interrupted_rebuild_leaves_the_app_table_as_it_was() {
     let error = rebuild().prepare(&conn).unwrap_err().to_string();
     assert!(error.contains("`delete` journal mode") && error.contains("PRAGMA journal_mode = WAL"), "{error}");
     assert_eq!(dump(&conn), before);
-    let left: Vec<String> = conn
-        .prepare("SELECT name FROM sqlite_schema WHERE name LIKE '\\_autogen\\_online%' ESCAPE '\\'")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let left: Vec<String> =
+        column(&conn, "SELECT name FROM sqlite_schema WHERE name LIKE '\\_autogen\\_online%' ESCAPE '\\'");
     assert!(left.is_empty(), "{left:?}");
 }
 
+/// The first column of every row `sql` returns.
+fn column<T: rusqlite::types::FromSql>(conn: &Connection, sql: &str) -> Vec<T> {
+    conn.prepare(sql).unwrap().query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+}
+
 fn dump(conn: &Connection) -> Vec<String> {
-    conn.prepare("SELECT id || '|' || code || '|' || quote(price) || '|' || quote(note) FROM items ORDER BY id")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
+    column(conn, "SELECT id || '|' || code || '|' || quote(price) || '|' || quote(note) FROM items ORDER BY id")
 }
 
 /// While a rebuild runs (and after a kill leaves it half done), its
@@ -358,13 +348,7 @@ fn a_mirrored_row_that_differs_stops_the_swap() {
     conn.execute_batch("UPDATE _autogen_online_items SET price = 9.75 WHERE id = 3; BEGIN IMMEDIATE").unwrap();
     r.swap(&conn).unwrap();
     conn.execute_batch("COMMIT").unwrap();
-    let prices: Vec<Option<f64>> = conn
-        .prepare("SELECT price FROM items WHERE id <= 3")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let prices: Vec<Option<f64>> = column(&conn, "SELECT price FROM items WHERE id <= 3");
     assert_eq!(prices, [Some(9.75); 3]);
 }
 
@@ -385,12 +369,6 @@ fn the_lowest_rowid_is_copied_too() {
     conn.execute_batch("PRAGMA foreign_keys = OFF; BEGIN IMMEDIATE").unwrap();
     r.swap(&conn).unwrap();
     conn.execute_batch("COMMIT").unwrap();
-    let ids: Vec<i64> = conn
-        .prepare("SELECT id FROM items ORDER BY id")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let ids: Vec<i64> = column(&conn, "SELECT id FROM items ORDER BY id");
     assert_eq!(ids, [i64::MIN, -5]);
 }
