@@ -299,11 +299,13 @@ fn model_programs_that_fail_hang_or_print_nothing_are_refused() {
     refused(&p, &["diff"], &["(its printed SQL):1:1: table `t`: SQLite rejects it"]);
 }
 
+/// A YAML model of one table, `todos (id, title)`.
+const TODOS: &str =
+    "tables:\n  - name: todos\n    columns:\n      - {name: id, type: INTEGER, primary_key: true}\n      - {name: title, type: TEXT}\n";
+
 #[test]
 fn renames_in_the_config_work_for_every_kind_of_model() {
-    let p = Project::new(
-        "tables:\n  - name: todos\n    columns:\n      - {name: id, type: INTEGER, primary_key: true}\n      - {name: title, type: TEXT}\n",
-    ).installed();
+    let p = Project::new(TODOS).installed();
     p.ok(&["revision", "--autogenerate", "-m", "first"]);
     p.ok(&["upgrade"]);
     p.db().execute_batch("INSERT INTO todos VALUES (1, 'a'), (2, 'b');").unwrap();
@@ -344,14 +346,10 @@ fn renames_in_the_config_work_for_every_kind_of_model() {
 
 #[test]
 fn revision_replay_needs_no_database() {
-    let p = Project::new(
-        "tables:\n  - name: todos\n    columns:\n      - {name: id, type: INTEGER, primary_key: true}\n      - {name: title, type: TEXT}\n",
-    ).installed();
+    let p = Project::new(TODOS).installed();
     p.ok(&["revision", "--autogenerate", "--replay", "-m", "first", "--rev-id", "r1"]);
     assert!(!p.path("app.db").exists(), "--replay read or made a database");
-    p.set_model(
-        "tables:\n  - name: todos\n    columns:\n      - {name: id, type: INTEGER, primary_key: true}\n      - {name: title, type: TEXT}\n      - {name: done, type: INTEGER, nullable: false, server_default: '0'}\n",
-    );
+    p.set_model(&format!("{TODOS}      - {{name: done, type: INTEGER, nullable: false, server_default: '0'}}\n"));
     p.ok(&["revision", "--autogenerate", "--replay", "-m", "done", "--rev-id", "r2"]);
     assert!(!p.path("app.db").exists());
     let revisions = p.revisions();

@@ -11,6 +11,14 @@ def fail(message, code=3):
     sys.exit(code)
 
 
+def failed(what, e):
+    """The app's exception `e` while doing `what`, from inside its `except`:
+    the traceback, then the summary line with the exception and the app's
+    file:line."""
+    traceback.print_exc()
+    fail("%s failed: %s: %s%s" % (what, type(e).__name__, e, where(e.__traceback__)))
+
+
 def where(tb):
     """The innermost frame of the app's own code (else the innermost):
     the file and line that a user fixes."""

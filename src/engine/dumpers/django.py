@@ -4,7 +4,7 @@
 # app's DATABASES are replaced by an in-memory SQLite database before
 # Django starts, so the app's own database is never opened.
 # Run by autogen as `python -c COMMON+THIS SETTINGS [APP,APP...]` in the config's
-# folder (common.py defines `fail` and `where`; `os`, `sys`, `traceback` come with it).
+# folder (common.py defines `fail`, `failed` and `where`; `os`, `sys`, `traceback` come with it).
 
 
 def main():
@@ -21,17 +21,13 @@ def main():
     try:
         settings._setup()
     except BaseException as e:
-        traceback.print_exc()
-        fail("importing the settings `%s` failed: %s: %s%s"
-             % (settings_module, type(e).__name__, e, where(e.__traceback__)))
+        failed("importing the settings `%s`" % settings_module, e)
     settings._wrapped.DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
     settings._wrapped.DATABASE_ROUTERS = []
     try:
         django.setup()
     except BaseException as e:
-        traceback.print_exc()
-        fail("loading the apps of `%s` failed: %s: %s%s"
-             % (settings_module, type(e).__name__, e, where(e.__traceback__)))
+        failed("loading the apps of `%s`" % settings_module, e)
     from django.apps import apps
     from django.db import connection
 

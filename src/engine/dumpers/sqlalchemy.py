@@ -2,7 +2,7 @@
 # the CREATE statements that `metadata.create_all` would run on SQLite,
 # compiled by SQLAlchemy's mock engine, so no database is ever opened.
 # Run by autogen as `python -c COMMON+THIS MODULE ATTR` in the config's folder
-# (common.py defines `fail` and `where`).
+# (common.py defines `fail`, `failed` and `where`).
 # It pins no SQLAlchemy version (1.3's way of making a mock engine is handled too).
 import importlib
 import json
@@ -23,8 +23,7 @@ def main():
         traceback.print_exc()
         fail("importing `%s` failed: SyntaxError: %s (at %s:%s)" % (module_name, e.msg, e.filename, e.lineno))
     except BaseException as e:
-        traceback.print_exc()
-        fail("importing `%s` failed: %s: %s%s" % (module_name, type(e).__name__, e, where(e.__traceback__)))
+        failed("importing `%s`" % module_name, e)
     target = module
     for part in attr.split("."):
         if not hasattr(target, part):
