@@ -235,7 +235,8 @@ enum Command {
     /// Apply revisions up to TARGET (head, heads, +N, an id or a unique prefix)
     #[command(
         after_help = "Examples:\n  autogen upgrade\n  autogen upgrade +1\n  autogen upgrade 5c3f\n  autogen upgrade \
-            head --sql\n  autogen upgrade --fleet 'tenants/*.db' --jobs 8 --keep-going"
+            head --sql\n  autogen upgrade --fleet 'tenants/*.db' --jobs 8 --keep-going\n  autogen upgrade --online\n  \
+            autogen upgrade --online --abort"
     )]
     Upgrade {
         /// head (default), heads, +N, a revision id or prefix; FROM:TO with --sql
@@ -244,6 +245,13 @@ enum Command {
         /// Print the SQL instead of running it (offline; FROM:TO needs no database)
         #[arg(long)]
         sql: bool,
+        /// Rebuild big tables while the app keeps writing: copied in short chunks before each revision's
+        /// transaction, swapped in by it (`online:` in autogen.yaml; again after a stop carries on)
+        #[arg(long, conflicts_with = "sql")]
+        online: bool,
+        /// With --online: remove every online rebuild under way instead, leaving the tables as the app left them
+        #[arg(long, requires = "online")]
+        abort: bool,
         #[command(flatten)]
         fleet: FleetArgs,
     },
@@ -651,7 +659,26 @@ fn run_command(cli: &Cli, ctx: &Context, io: &mut Io<'_>) -> anyhow::Result<Outc
                 }
             }
         }
-        Command::Upgrade { target, sql, fleet } | Command::Downgrade { target, sql, fleet } => {
+        Command::Upgrade { online: true, abort, target, fleet, .. } => {
+            if fleet.fleet.is_some() || fleet.jobs.is_some() {
+                return Err(usage_error(
+                    "--online rebuilds the tables of one database while its app writes: drop --fleet",
+                ));
+            }
+            let json = match fleet.format {
+                None | Some(FleetFormatArg::Text) => false,
+                Some(FleetFormatArg::Json) => true,
+                Some(FleetFormatArg::Markdown) => {
+                    return Err(usage_error("`upgrade --online` prints text or `--format json`: drop `markdown`"))
+                }
+            };
+            if *abort {
+                commands::abort_online(ctx, io)?
+            } else {
+                commands::migrate_online(ctx, &usage(target.parse::<Target>())?, json, io)?
+            }
+        }
+        Command::Upgrade { target, sql, fleet, .. } | Command::Downgrade { target, sql, fleet } => {
             let direction =
                 if matches!(cli.command, Command::Upgrade { .. }) { Direction::Up } else { Direction::Down };
             if !*sql && target.contains(':') {

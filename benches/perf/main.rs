@@ -2,13 +2,14 @@
 //! Each scenario runs the release binary as a user would, several times,
 //! and prints min / median / max wall time, side by side with a baseline
 //! where the issue names one. Set BENCH_RUNS to change the run count, and
-//! BENCH_ONLY=diff|revision|lint|rebuild|fleet|alembic|shapes to run one scenario.
+//! BENCH_ONLY=diff|revision|lint|rebuild|fleet|alembic|shapes|online to run one scenario.
 //! The `alembic` scenario runs only when BENCH_ALEMBIC names an `alembic`
 //! executable (one with SQLAlchemy beside it, e.g. in a virtualenv); the
 //! `shapes` scenario (databases made by SQLAlchemy, Django and the corpus:
 //! shapes.rs) when the virtualenv `target/bench-venv` has their generators'
 //! packages.
 
+mod online;
 #[path = "../../tests/support/rebuild_all.rs"]
 mod rebuild_all;
 mod shapes;
@@ -44,6 +45,9 @@ fn main() {
     }
     if want("shapes") {
         shapes::bench_shapes(dir.path(), runs);
+    }
+    if want("online") {
+        online::bench_online(dir.path());
     }
     match std::env::var_os("BENCH_ALEMBIC") {
         Some(alembic) if want("alembic") => bench_alembic(dir.path(), Path::new(&alembic), runs),

@@ -204,6 +204,7 @@ pub(crate) fn replay(history: &crate::migrate::history::History) -> Result<Sqlit
             script: rev.script(Direction::Up),
             line: rev.script_line(Direction::Up),
             version: None,
+            online: &[],
         };
         scratch.run(&up)?;
     }
@@ -235,6 +236,7 @@ pub fn check_replay(ctx: &Context, stairway: bool, io: &mut Io) -> Result<Outcom
             script: rev.script(direction),
             line: rev.script_line(direction),
             version: None,
+            online: &[],
         };
         let start = Stair::of(&mut scratch, &filter)?;
         scratch.run(&unit(Direction::Up))?;

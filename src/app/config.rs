@@ -46,6 +46,8 @@ pub struct Config {
     /// `database: d1://NAME`: a Cloudflare D1 database through wrangler
     /// (then `database` is `None`).
     pub d1: Option<D1Settings>,
+    /// `online:`: how `upgrade --online` copies.
+    pub online: crate::migrate::online::Settings,
 }
 
 /// Where the model comes from (cli.md, "Config" and "Models that live in code").
@@ -101,6 +103,15 @@ struct RawConfig {
     lint: Option<RawLint>,
     fleet: Option<String>,
     d1: Option<RawD1>,
+    online: Option<RawOnline>,
+}
+
+/// `online: {min_rows: 100000, chunk_ms: 50}`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOnline {
+    min_rows: Option<u64>,
+    chunk_ms: Option<u64>,
 }
 
 /// `schema: PATH`, `schema: sqlalchemy:MODULE:ATTR` (and `django:`,
@@ -292,7 +303,29 @@ pub fn load(overrides: &Overrides, cwd: &Path) -> Result<Config, ConfigError> {
         (None, None) => None,
     };
     let renames = renames(raw.renames, config_file, &text)?;
+    let online = {
+        let raw_online = raw.online.unwrap_or_default();
+        let mut online = crate::migrate::online::Settings::default();
+        online.min_rows = raw_online.min_rows.unwrap_or(online.min_rows);
+        if let Some(ms) = raw_online.chunk_ms {
+            // A chunk of no time copies nothing; one of minutes is the
+            // offline rebuild's stall again.
+            if !(1..=10_000).contains(&ms) {
+                let (line, column) = at("online");
+                return Err(error(
+                    config_file,
+                    line,
+                    column,
+                    format!("`online.chunk_ms: {ms}` should be between 1 and 10000 milliseconds (50 by default)"),
+                ));
+            }
+            online.pace.chunk = Duration::from_millis(ms);
+            online.pace.pause = Duration::from_millis(ms);
+        }
+        online
+    };
     Ok(Config {
+        online,
         lint,
         fleet,
         schema,

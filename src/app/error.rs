@@ -30,6 +30,9 @@ pub enum Error {
     Rehearsal(#[from] RehearsalError),
     #[error(transparent)]
     Lint(#[from] LintError),
+    /// An online rebuild's copy, removal or abort failed.
+    #[error(transparent)]
+    Online(#[from] crate::engine::online::OnlineError),
     #[error("no {what} is configured: {hint}")]
     NotConfigured { what: &'static str, hint: &'static str },
     #[error(
@@ -99,6 +102,7 @@ impl From<ApplyError> for Error {
             ApplyError::Migrate(e) => Error::Migrate(e),
             ApplyError::Engine(e) => Error::Engine(e),
             ApplyError::Run(e) => Error::Run(e),
+            ApplyError::Online(e) => Error::Online(e),
         }
     }
 }

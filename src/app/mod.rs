@@ -23,7 +23,7 @@ pub use compare::{check, check_replay, diff, edit, inspect, DiffOptions, Format,
 pub use generate::{merge, revision, RevisionOptions};
 pub use init::{init, InitOptions, MODEL_SCHEMA, STARTER_MODEL};
 pub use lint::{lint, LintFormat, LintOptions};
-pub use run::{migrate, offline, stamp};
+pub use run::{abort_online, migrate, migrate_online, offline, stamp};
 pub use status::{current, heads, history, show};
 
 pub use crate::engine::progress::{Copying, ProgressSink};

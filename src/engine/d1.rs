@@ -636,7 +636,7 @@ INSERT INTO c (id, p_id, note) VALUES (10, 1, 'n'), (11, 2, NULL), (12, NULL, x'
     }
 
     fn unit<'a>(script: &'a str, version: Option<Bookkeeping<'a>>) -> Unit<'a> {
-        Unit { revision: "r", file: "", script, line: 1, version }
+        Unit { revision: "r", file: "", script, line: 1, version, online: &[] }
     }
 
     /// `all`: `p.y` too, whose text only D1 itself reproduces.

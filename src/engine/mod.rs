@@ -53,6 +53,9 @@ pub struct Unit<'a> {
     /// The file's line where `script` begins (1-based); 0 for none.
     pub line: usize,
     pub version: Option<Bookkeeping<'a>>,
+    /// The rebuilds of `script` whose copy ran online before it: each
+    /// swaps its shadow in where its statements stood.
+    pub online: &'a [online::Swap],
 }
 
 /// What the version table must say before a unit, and the statements that
@@ -257,4 +260,12 @@ pub trait Engine: Send {
 
     /// A throwaway copy to rehearse on, which `stop` interrupts.
     fn scratch(&mut self, copy: ScratchCopy, stop: &Stop) -> Result<Box<dyn Engine>, EngineError>;
+
+    /// Online rebuilds (cli.md, "Online upgrades"): the shadow, its mirror
+    /// and its copy, on an engine that can hold the old table live beside
+    /// the new one; the swap runs in [`Engine::run`] with the unit's
+    /// `online`.
+    fn online(&mut self) -> Result<&mut dyn online::Online, online::OnlineError> {
+        Err(online::OnlineError::Unsupported(self.label()))
+    }
 }

@@ -55,13 +55,127 @@ pub struct Rebuild {
     pub indexes: Vec<ShadowIndex>,
 }
 
-/// One index of the new definition, built on the shadow before the copy.
+/// One index of the new definition, built on the shadow before the copy
+/// under a name of its own, and given its name at the swap.
 #[derive(Debug, Clone)]
 pub struct ShadowIndex {
     pub name: String,
-    /// Its `CREATE INDEX`, whose `ON` names the table as `{table}` (filled
-    /// in with the shadow's name).
+    /// Its `CREATE INDEX` as the revision writes it, on the table.
     pub sql: String,
+}
+
+/// A rebuild of a revision whose rows were copied online: the swap runs
+/// in the revision's transaction where the first of the statements it
+/// replaces stood (the rebuild's own, its row accounting, the CREATE INDEX
+/// of the indexes the shadow has already), by index in the section.
+#[derive(Debug, Clone)]
+pub struct Swap {
+    pub rebuild: Rebuild,
+    /// In ascending order.
+    pub replaces: Vec<usize>,
+}
+
+/// The online phases an engine offers before and after the revision's
+/// transaction (the swap is part of [`super::Engine::run`]).
+pub trait Online {
+    /// How many rows `table` holds now.
+    fn rows(&mut self, table: &str) -> Result<u64, OnlineError>;
+
+    /// Checks what `unit` expects of the tables, makes the shadow and its
+    /// mirror (or takes up those a killed run left) and copies the rows
+    /// left, telling `seen` of every chunk.
+    fn copy(
+        &mut self,
+        unit: &super::Unit,
+        rebuild: &Rebuild,
+        pace: Pace,
+        seen: &mut dyn FnMut(&Copied, &Chunk),
+    ) -> Result<Copied, super::RunError>;
+
+    /// Empties and drops the old tables that swaps left aside (this run's,
+    /// or a killed run's), in paced chunks: (table, rows removed).
+    fn remove_old(&mut self, pace: Pace) -> Result<Vec<(String, u64)>, OnlineError>;
+
+    /// Removes every rebuild under way (shadow, mirror, progress) and the
+    /// old tables left aside: the tables it was under way for.
+    fn abort(&mut self, pace: Pace) -> Result<Vec<String>, OnlineError>;
+}
+
+/// The tables with a rebuild under way (a progress row).
+pub fn under_way(conn: &Connection) -> Result<Vec<String>, OnlineError> {
+    let fail = |sql: &str, source| OnlineError::Sql { table: PROGRESS_TABLE.into(), sql: sql.into(), source };
+    let exists = "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1";
+    if conn.query_row(exists, [PROGRESS_TABLE], |_| Ok(())).optional().map_err(|e| fail(exists, e))?.is_none() {
+        return Ok(Vec::new());
+    }
+    let tables = progress::tables();
+    let names = conn.prepare(&tables).and_then(|mut s| s.query_map([], |r| r.get(0))?.collect());
+    names.map_err(|e| fail(&tables, e))
+}
+
+/// The tables whose old copy a swap left aside, to be removed.
+pub fn left_aside(conn: &Connection) -> Result<Vec<String>, OnlineError> {
+    let shadows: Vec<String> = under_way(conn)?.iter().map(|t| Rebuild::named(t).shadow()).collect();
+    let old = format!("{PREFIX}old_");
+    let sql = "SELECT name FROM sqlite_schema WHERE type = 'table' AND substr(name, 1, ?2) = ?1 ORDER BY name";
+    let names: rusqlite::Result<Vec<String>> =
+        conn.prepare(sql).and_then(|mut s| s.query_map(params![old, old.len() as i64], |r| r.get(0))?.collect());
+    let names = names.map_err(|source| OnlineError::Sql { table: String::new(), sql: sql.into(), source })?;
+    // A shadow of a table whose own name begins `old_` looks the same.
+    Ok(names.into_iter().filter(|n| !shadows.contains(n)).map(|n| n[old.len()..].to_string()).collect())
+}
+
+/// The bytes `table` and its indexes take (SQLite's `dbstat`, which
+/// reads every page of them once); `None` where `dbstat` is missing.
+pub fn size(conn: &Connection, table: &str) -> Option<u64> {
+    let sql = "SELECT sum(pgsize) FROM dbstat('main', 1) WHERE name IN (SELECT name FROM sqlite_schema WHERE \
+               tbl_name = ?1 COLLATE NOCASE)";
+    conn.query_row(sql, [table], |r| r.get::<_, Option<i64>>(0))
+        .ok()
+        .flatten()
+        .map(|n: i64| u64::try_from(n).unwrap_or(0))
+}
+
+/// The bytes free for an unprivileged writer on the disk that holds
+/// `path`; `None` where it cannot be told.
+pub fn free_space(path: &std::path::Path) -> Option<u64> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+        let c = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+        let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
+        // SAFETY: `c` is a NUL-terminated path and `stat` a struct statvfs
+        // that the call fills in.
+        if unsafe { libc::statvfs(c.as_ptr(), &mut stat) } != 0 {
+            return None;
+        }
+        #[allow(clippy::useless_conversion)]
+        Some(u64::from(stat.f_bavail).saturating_mul(u64::from(stat.f_frsize)))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
+/// Between two chunks: the WAL checkpointed PASSIVE (which copies what it
+/// can and returns, never waiting for readers or writers), then the rest
+/// of the pause. The checkpoint holds no write lock, so it is part of the
+/// pause in which the app's writers get in, not time added to it.
+fn checkpoint_and_pause(conn: &Connection, pace: Pace) {
+    let started = Instant::now();
+    // Its result says nothing the copy needs.
+    let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+    std::thread::sleep(pace.pause.saturating_sub(started.elapsed()));
+}
+
+/// The next chunk's rows, from how long the last one held the lock: at
+/// most doubled or halved at a time, never under 100 rows.
+fn next_size(rows: u64, held: Duration, pace: Pace) -> u64 {
+    let ratio = pace.chunk.as_secs_f64() / held.as_secs_f64().max(1e-6);
+    ((rows as f64) * ratio.clamp(0.5, 2.0)).max(100.0) as u64
 }
 
 /// How far one chunk got.
@@ -115,11 +229,17 @@ pub enum OnlineError {
     )]
     RowidColumn(String),
     #[error(
-        "table `{table}`: index `{index}` of the new definition has the name of an index on `{on}`: SQLite's index \
-         names are global and cannot be renamed, so an online rebuild needs a new name for it (rebuild offline to keep \
-         the name)"
+        "table `{table}`: the name `{name}`, which the online rebuild's copy of index `{index}` takes, is used by \
+         another object of the database: rename that object, or upgrade offline"
     )]
-    IndexName { table: String, index: String, on: String },
+    NameTaken { table: String, index: String, name: String },
+    #[error("table `{table}`: index `{index}` of the new definition is not a CREATE INDEX autogen can read: {sql}")]
+    IndexSql { table: String, index: String, sql: String },
+    #[error(
+        "table `{table}`: an online rebuild of it from another revision or another model is under way: run \
+         `autogen upgrade --online --abort` to remove it, then upgrade again"
+    )]
+    OtherPlan { table: String },
     #[error("table `{0}`: foreign keys are enforced on the connection that swaps it in: dropping the old table would fire ON DELETE actions in the tables that reference it (run `PRAGMA foreign_keys = OFF` before the swap's transaction)")]
     ForeignKeysOn(String),
     #[error("table `{table}`: the shadow holds {shadow} rows where the table holds {live}: the shadow is kept for another try")]
@@ -128,9 +248,28 @@ pub enum OnlineError {
     Mirror { table: String, rows: i64 },
     #[error("table `{table}`: {sql}: {source}")]
     Sql { table: String, sql: String, source: rusqlite::Error },
+    #[error(
+        "table `{table}`: an online rebuild needs room for one more copy of it, about {needed} MB, and the disk \
+         holding `{path}` has {free} MB free: free some space, or upgrade offline (which needs as much)"
+    )]
+    NoRoom { table: String, path: String, needed: u64, free: u64 },
+    #[error("{0} cannot rebuild a table online (it cannot hold the old table live beside the new one): upgrade without --online")]
+    Unsupported(String),
 }
 
 impl Rebuild {
+    /// A rebuild known by its table alone: enough to abort it or to remove
+    /// the old table its swap left.
+    pub fn named(table: &str) -> Rebuild {
+        Rebuild {
+            table: table.to_string(),
+            columns: Vec::new(),
+            values: Vec::new(),
+            definition: String::new(),
+            indexes: Vec::new(),
+        }
+    }
+
     /// The shadow table's name.
     pub fn shadow(&self) -> String {
         format!("{PREFIX}{}", self.table)
@@ -138,6 +277,32 @@ impl Rebuild {
 
     fn trigger(&self, event: &str) -> String {
         format!("{PREFIX}{}_{event}", self.table)
+    }
+
+    /// The name an index of the new definition has on the shadow until
+    /// the swap (SQLite's index names are global, and the live table's
+    /// index of that name is still in use).
+    pub fn shadow_index(&self, index: &str) -> String {
+        format!("{PREFIX}ix_{index}")
+    }
+
+    /// What the whole plan of this rebuild is, kept with its progress: a
+    /// run that carries on must copy as the one it carries on did.
+    fn signature(&self) -> String {
+        let indexes: Vec<&str> = self.indexes.iter().map(|i| i.sql.as_str()).collect();
+        format!(
+            "{:016x}",
+            super::fnv1a(
+                format!(
+                    "{}\n{}\n{}\n{}",
+                    self.definition,
+                    self.columns.join(","),
+                    self.values.join(","),
+                    indexes.join(";")
+                )
+                .as_bytes()
+            )
+        )
     }
 
     /// The rowids the mirror wrote (or removed) in the shadow: the rows
@@ -173,12 +338,11 @@ impl Rebuild {
         self.insert_select("INSERT", &ident(&self.shadow()), "rowid = NEW.rowid")
     }
 
-    /// A chunk's copy of the rows in `(?1, ?2]` (from the first when `?1`
-    /// is NULL); our own statement, so
-    /// OR REPLACE overwrites what the mirror wrote of these rows with the
-    /// same values, read in this transaction.
-    fn chunk_rows(&self) -> String {
-        self.insert_select("INSERT OR REPLACE", &ident(&self.shadow()), "(?1 IS NULL OR rowid > ?1) AND rowid <= ?2")
+    /// A chunk's copy of the rows from `?1` (`after` it, or from it) to
+    /// `?2`; our own statement, so OR REPLACE overwrites what the mirror
+    /// wrote of these rows with the same values, read in this transaction.
+    fn chunk_rows(&self, after: &str) -> String {
+        self.insert_select("INSERT OR REPLACE", &ident(&self.shadow()), &format!("rowid {after} ?1 AND rowid <= ?2"))
     }
 
     /// Makes the shadow, its indexes, the mirror triggers and the progress
@@ -213,32 +377,45 @@ impl Rebuild {
         }
         let shadow = ident(&self.shadow());
         let table = ident(&self.table);
-        let mut sql = format!(
-            "CREATE TABLE IF NOT EXISTS {} (\"table\" TEXT PRIMARY KEY, last_rowid INTEGER, copied INTEGER NOT NULL);\n\
-             CREATE TABLE IF NOT EXISTS {shadow} {};\n",
-            ident(PROGRESS_TABLE),
-            self.definition
+        let progress_table = format!(
+            "CREATE TABLE IF NOT EXISTS {} (\"table\" TEXT PRIMARY KEY, plan TEXT NOT NULL, last_rowid INTEGER, \
+             copied INTEGER NOT NULL)",
+            ident(PROGRESS_TABLE)
         );
+        self.run(conn, &progress_table)?;
+        let planned = progress::plan(&self.table);
+        let recorded: Option<String> = self.sql(&planned, conn.query_row(&planned, [], |r| r.get(0)).optional())?;
+        if recorded.is_some_and(|plan| plan != self.signature()) {
+            return Err(OnlineError::OtherPlan { table: self.table.clone() });
+        }
+        let mut sql = format!("CREATE TABLE IF NOT EXISTS {shadow} {};\n", self.definition);
         for index in &self.indexes {
-            // SQLite's index names are global and cannot be renamed, so an
-            // index of the new definition cannot share its name with one of
-            // the live table's while both tables stand.
+            // SQLite's index names are global and cannot be renamed by
+            // ALTER, so the shadow's copy of an index is built under a name
+            // of its own and given the index's name at the swap.
+            let name = self.shadow_index(&index.name);
             let on: Option<String> = self.sql(
                 "sqlite_schema",
-                conn.query_row(
-                    "SELECT tbl_name FROM sqlite_schema WHERE type = 'index' AND name = ?1 COLLATE NOCASE",
-                    [&index.name],
-                    |r| r.get(0),
-                )
+                conn.query_row("SELECT tbl_name FROM sqlite_schema WHERE name = ?1 COLLATE NOCASE", [&name], |r| {
+                    r.get(0)
+                })
                 .optional(),
             )?;
             match on {
                 // Made by the run this one carries on.
                 Some(on) if on.eq_ignore_ascii_case(&self.shadow()) => {}
-                Some(on) => {
-                    return Err(OnlineError::IndexName { table: self.table.clone(), index: index.name.clone(), on })
+                Some(_) => {
+                    return Err(OnlineError::NameTaken { table: self.table.clone(), index: index.name.clone(), name })
                 }
-                None => sql.push_str(&format!("{};\n", index.sql.replace("{table}", &shadow))),
+                None => {
+                    let create = crate::sql::rewrite::index_renamed(&index.sql, &name, Some(&self.shadow()))
+                        .ok_or_else(|| OnlineError::IndexSql {
+                            table: self.table.clone(),
+                            index: index.name.clone(),
+                            sql: index.sql.clone(),
+                        })?;
+                    sql.push_str(&format!("{create};\n"));
+                }
             }
         }
         // AFTER triggers see the row as the statement left it. Inside a
@@ -271,7 +448,7 @@ impl Rebuild {
             ident(&self.trigger("delete")),
             note("OLD.rowid"),
         ));
-        sql.push_str(&format!("{};\n", progress::start(&self.table)));
+        sql.push_str(&format!("{};\n", progress::start(&self.table, &self.signature())));
         let mut conn_tx = Tx::immediate(conn, self)?;
         self.run(conn_tx.conn, &sql)?;
         conn_tx.commit()
@@ -286,17 +463,23 @@ impl Rebuild {
         let progress = progress::last_rowid(&self.table);
         // None before the first chunk: every rowid, the lowest included.
         let from: Option<i64> = self.sql(&progress, conn.query_row(&progress, [], |r| r.get(0)))?;
+        // Plain comparisons, which SQLite answers by seeking in the rowid
+        // b-tree: an `?1 IS NULL OR` in the range read every row before it,
+        // each chunk slower than the last.
+        let (after, from) = match from {
+            Some(last) => (">", last),
+            None => (">=", i64::MIN),
+        };
         // The chunk's last rowid: the rows are taken in rowid order, so a
         // range says which they were, however the app writes meanwhile.
         let upto_sql = format!(
-            "SELECT max(rowid), count(*) FROM (SELECT rowid FROM {} WHERE ?1 IS NULL OR rowid > ?1 ORDER BY rowid \
-             LIMIT ?2)",
+            "SELECT max(rowid), count(*) FROM (SELECT rowid FROM {} WHERE rowid {after} ?1 ORDER BY rowid LIMIT ?2)",
             ident(&self.table)
         );
         let (upto, found): (Option<i64>, i64) =
             self.sql(&upto_sql, conn.query_row(&upto_sql, params![from, rows as i64], |r| Ok((r.get(0)?, r.get(1)?))))?;
         if let Some(upto) = upto {
-            let copy = self.chunk_rows();
+            let copy = self.chunk_rows(after);
             self.sql(&copy, conn.execute(&copy, params![from, upto]))?;
             self.run(conn, &progress::advance(&self.table, upto, found))?;
         }
@@ -329,12 +512,8 @@ impl Rebuild {
             if chunk.done {
                 return Ok(copied);
             }
-            let ratio = pace.chunk.as_secs_f64() / chunk.held.as_secs_f64().max(1e-6);
-            rows = ((rows as f64) * ratio.clamp(0.5, 2.0)).max(100.0) as u64;
-            // Passive: copies what it can and returns; its result says
-            // nothing the copy needs.
-            let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
-            std::thread::sleep(pace.pause);
+            rows = next_size(rows, chunk.held, pace);
+            checkpoint_and_pause(conn, pace);
         }
     }
 
@@ -402,7 +581,56 @@ impl Rebuild {
         )?;
         let triggers: String = triggers.iter().map(|t| format!("DROP TRIGGER {};\n", ident(t))).collect();
         sql.insert_str(0, &triggers);
-        self.run(conn, &sql)
+        self.run(conn, &sql)?;
+        self.rename_indexes(conn)
+    }
+
+    /// Gives the shadow's indexes (now the table's) their names, after
+    /// moving the old table's indexes aside under names of their own.
+    /// SQLite has no ALTER INDEX, and building them again here would hold
+    /// the write lock for a pass over the whole table, so the names are
+    /// changed in `sqlite_schema` itself: the entry's `name` and the name
+    /// in its CREATE text, nothing else (its pages and `tbl_name` stay),
+    /// then the schema version is bumped so that every connection reads
+    /// the schema again (sqlite.org/lang_altertable.html, "other kinds of
+    /// table schema changes", which changes `sqlite_schema` the same way).
+    fn rename_indexes(&self, conn: &Connection) -> Result<(), OnlineError> {
+        let stored = "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ?1 AND sql IS NOT NULL";
+        let indexes_of = |table: &str| -> Result<Vec<(String, String)>, OnlineError> {
+            self.sql(
+                stored,
+                conn.prepare(stored).and_then(|mut s| s.query_map([table], |r| Ok((r.get(0)?, r.get(1)?)))?.collect()),
+            )
+        };
+        let mut renames = Vec::new();
+        for (name, _) in indexes_of(&self.old())? {
+            renames.push((name.clone(), format!("{PREFIX}old_{name}")));
+        }
+        for index in &self.indexes {
+            renames.push((self.shadow_index(&index.name), index.name.clone()));
+        }
+        if renames.is_empty() {
+            return Ok(());
+        }
+        let mut texts: std::collections::HashMap<String, String> = indexes_of(&self.old())?.into_iter().collect();
+        texts.extend(indexes_of(&self.table)?);
+        let version: i64 =
+            self.sql("PRAGMA schema_version", conn.query_row("PRAGMA schema_version", [], |r| r.get(0)))?;
+        self.run(conn, "PRAGMA writable_schema = ON")?;
+        let renamed =
+            (|| {
+                for (from, to) in &renames {
+                    let Some(text) = texts.get(from) else { continue };
+                    let sql = crate::sql::rewrite::index_renamed(text, to, None).ok_or_else(|| {
+                        OnlineError::IndexSql { table: self.table.clone(), index: from.clone(), sql: text.clone() }
+                    })?;
+                    let update = progress::rename_index(from, to, &sql);
+                    self.run(conn, &update)?;
+                }
+                self.run(conn, &format!("PRAGMA schema_version = {}", version + 1))
+            })();
+        let off = self.run(conn, "PRAGMA writable_schema = OFF");
+        renamed.and(off)
     }
 
     /// The rows the mirror touched hold what the revision's expressions
@@ -445,15 +673,18 @@ impl Rebuild {
         format!("{PREFIX}old_{}", self.table)
     }
 
-    /// Empties the old table in chunks of `rows`, each its own short write
-    /// transaction, then drops it; carries on where a killed run stopped,
-    /// and does nothing when it is gone. Returns the rows removed.
-    pub fn remove_old(&self, conn: &Connection, rows: u64, pace: Pace) -> Result<u64, OnlineError> {
+    /// Empties the old table in chunks sized as the copy's are, each its
+    /// own short write transaction, then drops it; carries on where a
+    /// killed run stopped, and does nothing when it is gone. Returns the
+    /// rows removed.
+    pub fn remove_old(&self, conn: &Connection, pace: Pace) -> Result<u64, OnlineError> {
         let old = ident(&self.old());
         let exists = "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1";
         let mut removed = 0;
+        let mut rows: u64 = 1000;
         while self.sql(exists, conn.query_row(exists, [self.old()], |_| Ok(())).optional())?.is_some() {
             let mut tx = Tx::immediate(conn, self)?;
+            let started = Instant::now();
             let delete = format!("DELETE FROM {old} WHERE rowid IN (SELECT rowid FROM {old} LIMIT ?1)");
             let gone = self.sql(&delete, conn.execute(&delete, [rows as i64]))? as u64;
             removed += gone;
@@ -461,8 +692,8 @@ impl Rebuild {
                 self.run(conn, &format!("DROP TABLE {old}"))?;
             }
             tx.commit()?;
-            let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
-            std::thread::sleep(pace.pause);
+            rows = next_size(rows, started.elapsed(), pace);
+            checkpoint_and_pause(conn, pace);
         }
         Ok(removed)
     }
@@ -506,12 +737,33 @@ mod progress {
     }
 
     /// A table's row, unless it is there already (a run that carries on).
-    pub fn start(name: &str) -> String {
+    pub fn start(name: &str, plan: &str) -> String {
         Query::insert()
             .into_table(table())
-            .columns([Alias::new("table"), Alias::new("last_rowid"), Alias::new("copied")])
-            .values_panic([name.into(), Option::<i64>::None.into(), 0i64.into()])
+            .columns([Alias::new("table"), Alias::new("plan"), Alias::new("last_rowid"), Alias::new("copied")])
+            .values_panic([name.into(), plan.into(), Option::<i64>::None.into(), 0i64.into()])
             .on_conflict(OnConflict::column(Alias::new("table")).do_nothing().to_owned())
+            .to_string(SqliteQueryBuilder)
+    }
+
+    pub fn plan(name: &str) -> String {
+        Query::select().column(Alias::new("plan")).from(table()).and_where(is(name)).to_string(SqliteQueryBuilder)
+    }
+
+    /// The tables whose rebuild is under way.
+    pub fn tables() -> String {
+        Query::select().column(Alias::new("table")).from(table()).to_string(SqliteQueryBuilder)
+    }
+
+    /// An index's entry in `sqlite_schema` under another name (with
+    /// `writable_schema` on).
+    pub fn rename_index(from: &str, to: &str, sql: &str) -> String {
+        Query::update()
+            .table(Alias::new("sqlite_schema"))
+            .value(Alias::new("name"), to)
+            .value(Alias::new("sql"), sql)
+            .and_where(Expr::col(Alias::new("type")).eq("index"))
+            .and_where(Expr::col(Alias::new("name")).eq(from))
             .to_string(SqliteQueryBuilder)
     }
 

@@ -45,6 +45,10 @@ pub enum RunError {
         subject(revision, file)
     )]
     Batch { revision: String, file: String, database: String, message: String },
+    /// An online rebuild's copy or swap failed: the app's table is as it
+    /// was, the shadow kept for another run (or `--abort`).
+    #[error("{}, rebuilding online: {source}", subject(revision, file))]
+    Online { revision: String, file: String, source: Box<super::online::OnlineError> },
 }
 
 /// A statement of a revision that SQLite refused, with the rows to blame

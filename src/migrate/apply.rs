@@ -8,12 +8,16 @@
 //! so every revision runs exactly once.
 
 use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
 
 use super::history::{describe_heads, Direction, History, MigrateError, Target};
+use super::online::{Candidate, Settings};
 use super::revision::Revision;
+use crate::engine::online::{Chunk, Copied, OnlineError, Swap};
 use crate::engine::version::{self, Forget, Update};
 use crate::engine::{Bookkeeping, Engine, EngineError, Ran, RunError, Unit};
 use crate::plan::Capabilities;
+use crate::words::{count, thousands};
 
 /// What happens while revisions run, for the caller to show.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,6 +30,18 @@ pub enum Event<'a> {
     NothingToDo { heads: Vec<String> },
     /// A revision ran over rows that broke foreign keys before it.
     Orphans { revision: &'a Revision, rows: Vec<String> },
+    /// `--online`: a rebuild of the revision that runs in its transaction.
+    Offline { revision: &'a Revision, table: String, why: String },
+    /// `--online`: a table's copy starts (or carries on).
+    Copy { revision: &'a Revision, table: String, rows: u64, pace: crate::engine::online::Pace },
+    /// `--online`: a chunk of a table's copy is done.
+    Copying { table: String, rows: u64, copied: Copied, chunk: Chunk, elapsed: Duration },
+    /// `--online`: every row of a table is in its shadow.
+    Copied { table: String, copied: Copied, elapsed: Duration },
+    /// `--online`: the revision's transaction swapped these tables in.
+    Swapped { revision: &'a Revision, tables: Vec<String>, held: Duration },
+    /// `--online`: the old copy of a table, left aside by a swap, is gone.
+    Removed { table: String, rows: u64 },
 }
 
 impl Event<'_> {
@@ -50,6 +66,43 @@ impl Event<'_> {
             Event::NothingToDo { heads } => {
                 format!("Nothing to do: the database is already at {}.", describe_heads(heads))
             }
+            Event::Offline { revision, table, why } => {
+                format!("  `{table}` is rebuilt in the transaction of revision `{}`: {why}", revision.id)
+            }
+            Event::Copy { revision, table, rows, pace } => format!(
+                "Copying `{table}` ({}) online for revision `{}`: chunks of {} ms, the app's writes in between",
+                count(*rows as i64, "row"),
+                revision.id,
+                pace.chunk.as_millis()
+            ),
+            Event::Copying { table, rows, copied, elapsed, .. } => {
+                let rate = copied.rows as f64 / elapsed.as_secs_f64().max(1e-3);
+                let left = rows.saturating_sub(copied.rows) as f64 / rate.max(1.0);
+                let share = (copied.rows as f64 * 100.0 / (*rows).max(1) as f64).min(100.0);
+                format!(
+                    "  copying `{table}`: {} of {} rows ({share:.0}%), {} rows/s, about {} left",
+                    thousands(copied.rows as i64),
+                    thousands(*rows as i64),
+                    thousands(rate as i64),
+                    seconds(left)
+                )
+            }
+            Event::Copied { table, copied, elapsed } => format!(
+                "  copied `{table}` online: {} in {} chunks over {}, the longest holding the write lock {} ms",
+                count(copied.rows as i64, "row"),
+                thousands(copied.chunks as i64),
+                seconds(elapsed.as_secs_f64()),
+                copied.longest.as_millis()
+            ),
+            Event::Swapped { revision, tables, held } => format!(
+                "  swapped {} in with revision `{}`: its transaction held the write lock {} ms",
+                tables.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", "),
+                revision.id,
+                held.as_millis()
+            ),
+            Event::Removed { table, rows } => {
+                format!("  removed the old copy of `{table}` ({}), in chunks", count(*rows as i64, "row"))
+            }
             Event::Orphans { revision, rows } => format!(
                 "warning: rows broke foreign keys before revision `{}` and still do (it ran, and left them as they \
                  were):\n{}\nFix them in a revision of their own (delete them, or add the rows they reference).",
@@ -60,11 +113,23 @@ impl Event<'_> {
     }
 }
 
+/// A duration as a person reads it: `42 s`, `3 min 5 s`.
+fn seconds(s: f64) -> String {
+    let s = s.max(0.0).round() as u64;
+    if s < 60 {
+        format!("{s} s")
+    } else {
+        format!("{} min {} s", s / 60, s % 60)
+    }
+}
+
 /// Why revisions could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum ApplyError {
     #[error(transparent)]
     Migrate(#[from] MigrateError),
+    #[error(transparent)]
+    Online(#[from] OnlineError),
     #[error(transparent)]
     Engine(#[from] EngineError),
     #[error(transparent)]
@@ -87,6 +152,28 @@ pub fn migrate(
     direction: Direction,
     on: &mut dyn FnMut(Event),
 ) -> Result<(), ApplyError> {
+    migrate_with(engine, history, version_table, target, direction, None, on)
+}
+
+/// [`migrate`]; with `online`, the upgrade's big rebuilds copy their rows
+/// before each revision's transaction, while the app keeps writing, and
+/// the transaction swaps them in (cli.md, "Online upgrades").
+pub fn migrate_with(
+    engine: &mut dyn Engine,
+    history: &History,
+    version_table: &str,
+    target: &Target,
+    direction: Direction,
+    online: Option<&Settings>,
+    on: &mut dyn FnMut(Event),
+) -> Result<(), ApplyError> {
+    let online = online.filter(|_| direction == Direction::Up);
+    if let Some(settings) = online {
+        // What a killed run left after its swap goes first.
+        for (table, rows) in engine.online()?.remove_old(settings.pace)? {
+            on(Event::Removed { table, rows });
+        }
+    }
     let versions = engine.versions(version_table)?;
     for revision in history.edited(&versions.checksums) {
         on(Event::Edited { revision });
@@ -119,8 +206,17 @@ pub fn migrate(
         let file = revision.path.display().to_string();
         let version = Bookkeeping { table: version_table, expect: Some(&expect), record: &update };
         let (script, line) = (revision.script(direction), revision.script_line(direction));
-        let unit = Unit { revision: &id, file: &file, script, line, version: Some(version) };
-        match engine.run(&unit)? {
+        let unit = Unit { revision: &id, file: &file, script, line, version: Some(version), online: &[] };
+        let swaps = match online {
+            Some(settings) => copy_online(engine, &unit, revision, settings, on)?,
+            None => Vec::new(),
+        };
+        let unit = Unit { online: &swaps, ..unit };
+        let started = Instant::now();
+        let ran = engine.run(&unit)?;
+        let held = started.elapsed();
+        let moved = matches!(ran, Ran::Moved(_));
+        match ran {
             Ran::Applied => {
                 on(Event::Ran { revision, direction });
                 applied = after;
@@ -132,8 +228,66 @@ pub fn migrate(
             }
             Ran::Moved(heads) => applied = history.applied_set(&heads).map_err(MigrateError::from)?,
         }
+        if let (Some(settings), false) = (online, swaps.is_empty()) {
+            if moved {
+                // Another process ran the revision first: the copies are
+                // of no use, and their mirrors would slow the app down.
+                engine.online()?.abort(settings.pace)?;
+            } else {
+                let tables = swaps.iter().map(|s| s.rebuild.table.clone()).collect();
+                on(Event::Swapped { revision, tables, held });
+                for (table, rows) in engine.online()?.remove_old(settings.pace)? {
+                    on(Event::Removed { table, rows });
+                }
+            }
+        }
     }
     Ok(())
+}
+
+/// The revision's rebuilds of big tables copied online, each shadow ready
+/// for the swap; the others are said to run in the transaction.
+fn copy_online(
+    engine: &mut dyn Engine,
+    unit: &Unit,
+    revision: &Revision,
+    settings: &Settings,
+    on: &mut dyn FnMut(Event),
+) -> Result<Vec<Swap>, ApplyError> {
+    let subject =
+        crate::verify::lint::Subject { revision: unit.revision, file: unit.file, script: unit.script, line: unit.line };
+    let mut swaps = Vec::new();
+    for candidate in super::online::candidates(&subject)? {
+        let swap = match candidate {
+            Candidate::Offline { table, why } => {
+                on(Event::Offline { revision, table, why });
+                continue;
+            }
+            Candidate::Online(swap) => swap,
+        };
+        let engine = engine.online()?;
+        let table = swap.rebuild.table.clone();
+        let rows = engine.rows(&table)?;
+        if rows < settings.min_rows {
+            let why = format!("{}, fewer than `online.min_rows` ({})", count(rows as i64, "row"), settings.min_rows);
+            on(Event::Offline { revision, table, why });
+            continue;
+        }
+        on(Event::Copy { revision, table: table.clone(), rows, pace: settings.pace });
+        let started = Instant::now();
+        let copied = engine.copy(unit, &swap.rebuild, settings.pace, &mut |copied, chunk| {
+            on(Event::Copying {
+                table: table.clone(),
+                rows,
+                copied: *copied,
+                chunk: *chunk,
+                elapsed: started.elapsed(),
+            })
+        })?;
+        on(Event::Copied { table, copied, elapsed: started.elapsed() });
+        swaps.push(swap);
+    }
+    Ok(swaps)
 }
 
 /// The next revision towards `goal`: parents before children going up,
@@ -179,7 +333,7 @@ pub fn stamp(
     let update = Update { heads, forget: Forget::All, record: &record }.statements(version_table);
     let expect = (!purge).then_some(current);
     let version = Bookkeeping { table: version_table, expect: expect.as_deref(), record: &update };
-    let unit = Unit { revision: "stamp", file: "", script: "", line: 0, version: Some(version) };
+    let unit = Unit { revision: "stamp", file: "", script: "", line: 0, version: Some(version), online: &[] };
     match engine.run(&unit)? {
         Ran::Applied | Ran::AppliedOverOrphans(_) => Ok(()),
         Ran::Moved(now) => Err(MigrateError::Target(format!(

@@ -4,4 +4,5 @@
 pub mod apply;
 pub mod fleet;
 pub mod history;
+pub mod online;
 pub mod revision;

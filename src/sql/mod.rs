@@ -42,6 +42,7 @@ mod tests {
 pub mod ddl;
 pub mod lexer;
 pub mod quote;
+pub mod rewrite;
 pub mod statement;
 
 pub use ddl::{

@@ -342,7 +342,7 @@ fn describe(changes: &[Change]) -> Vec<String> {
 
 fn run(scratch: &mut dyn Engine, script: &str, direction: &'static str) -> Result<(), RehearsalError> {
     let name = format!("the new revision's {direction}");
-    let unit = Unit { revision: &name, file: "", script, line: 0, version: None };
+    let unit = Unit { revision: &name, file: "", script, line: 0, version: None, online: &[] };
     scratch.run(&unit).map(drop).map_err(|source| RehearsalError::Failed { direction, source: Box::new(source) })
 }
 

@@ -6,6 +6,7 @@
 //! scratch copy holds a database's rows, a finding carries the numbers.
 
 mod reading;
+pub(crate) use reading::{Group, Reading};
 pub mod rules;
 
 use std::collections::BTreeSet;
@@ -17,8 +18,6 @@ use crate::plan::Capabilities;
 use crate::schema::Schema;
 use crate::source::introspect::Filter;
 use crate::verify::warnings::{self, Measure};
-
-use reading::Reading;
 
 /// A rule (cli.md, "Lint rules"); `AG000` is a revision that fails to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -368,7 +367,14 @@ impl Lint<'_> {
 }
 
 fn unit<'a>(subject: &Subject<'a>, runnable: &'a str) -> Unit<'a> {
-    Unit { revision: subject.revision, file: subject.file, script: runnable, line: subject.line, version: None }
+    Unit {
+        revision: subject.revision,
+        file: subject.file,
+        script: runnable,
+        line: subject.line,
+        version: None,
+        online: &[],
+    }
 }
 
 /// AG000: where the revision failed and SQLite's words.
