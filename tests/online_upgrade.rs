@@ -36,7 +36,11 @@ const ROWS: i64 = 200_000;
 /// 500th) in WAL mode, and a second revision that SQLite cannot ALTER:
 /// `price` from TEXT to REAL, a rebuild of `items`.
 fn project() -> Project {
-    let p = Project::new(MODEL);
+    project_of(MODEL)
+}
+
+fn project_of(model: &str) -> Project {
+    let p = Project::new(model);
     p.ok(&["revision", "--autogenerate", "-m", "init"]);
     p.ok(&["upgrade"]);
     let conn = p.db();
@@ -47,7 +51,7 @@ fn project() -> Project {
          INSERT INTO tags (item, tag) SELECT id, 'start' FROM items WHERE id % 500 = 0;"
     ))
     .unwrap();
-    p.set_model(&MODEL.replace("{name: price, type: Text, index: true}", "{name: price, type: Real, index: true}"));
+    p.set_model(&model.replace("{name: price, type: Text, index: true}", "{name: price, type: Real, index: true}"));
     p.ok(&["revision", "--autogenerate", "-m", "price as real"]);
     let config = std::fs::read_to_string(p.path("autogen.yaml")).unwrap();
     std::fs::write(p.path("autogen.yaml"), format!("{config}online: {{min_rows: 1000, chunk_ms: 10}}\n")).unwrap();
@@ -202,6 +206,36 @@ fn a_killed_online_upgrade_carries_on_when_run_again() {
     assert!(failed.is_empty(), "app statements failed:\n{failed}");
     eprintln!("last rerun: {:?}\n{}", started.elapsed(), text(&out.stderr));
     assert_same_as_offline(&p, "killed three times, run again");
+}
+
+/// An AUTOINCREMENT table keeps its counter: ids of rows deleted before
+/// and during the copy are never given again.
+#[test]
+fn an_online_upgrade_keeps_the_autoincrement_counter() {
+    let p = project_of(&MODEL.replace(
+        "primary_key: true}\n      - {name: code",
+        "primary_key: true, autoincrement: true}\n      - {name: code",
+    ));
+    // The last rows deleted: the counter is above every id left.
+    p.db().execute_batch(&format!("DELETE FROM items WHERE id > {}", ROWS - 100)).unwrap();
+    // No app here: its inserts would raise both counters alike.
+    std::fs::copy(p.path("app.db"), p.path("reference.db")).unwrap();
+    let out = p.run(&["upgrade", "--online"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("swapped `items` in"), "rebuilt online: {}", text(&out.stderr));
+    let counters = |conn: &Connection| -> Vec<(String, i64)> {
+        conn.prepare("SELECT name, seq FROM sqlite_sequence ORDER BY name")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let live = counters(&p.db());
+    p.ok(&["--database", p.path("reference.db").to_str().unwrap(), "upgrade"]);
+    assert_eq!(live, counters(&open(&p.path("reference.db"))), "the counters, online and offline");
+    assert_eq!(live, [("items".to_string(), ROWS)]);
+    assert_same_as_offline(&p, "an AUTOINCREMENT table");
 }
 
 /// `--abort` after a kill during the copy leaves the database as the app

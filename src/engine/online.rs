@@ -108,7 +108,7 @@ pub fn under_way(conn: &Connection) -> Result<Vec<String>, OnlineError> {
     if conn.query_row(exists, [PROGRESS_TABLE], |_| Ok(())).optional().map_err(|e| fail(exists, e))?.is_none() {
         return Ok(Vec::new());
     }
-    let tables = progress::tables();
+    let tables = dml::tables();
     let names = conn.prepare(&tables).and_then(|mut s| s.query_map([], |r| r.get(0))?.collect());
     names.map_err(|e| fail(&tables, e))
 }
@@ -169,6 +169,23 @@ fn checkpoint_and_pause(conn: &Connection, pace: Pace) {
     // Its result says nothing the copy needs.
     let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
     std::thread::sleep(pace.pause.saturating_sub(started.elapsed()));
+}
+
+/// A definition without its AUTOINCREMENT, which decides only how new
+/// rowids are chosen: a TEMP table with it would give `temp` a
+/// `sqlite_sequence` of its own, which unqualified names in the rest of
+/// the revision's transaction (another table's counter moved) would find
+/// before `main`'s.
+fn without_autoincrement(definition: &str) -> String {
+    let Ok(tokens) = crate::sql::tokenize(definition) else { return definition.to_string() };
+    let mut out = String::with_capacity(definition.len());
+    let mut last = 0;
+    for t in tokens.iter().filter(|t| t.is_keyword("AUTOINCREMENT")) {
+        out.push_str(&definition[last..t.start]);
+        last = t.end();
+    }
+    out.push_str(&definition[last..]);
+    out
 }
 
 /// The next chunk's rows, from how long the last one held the lock: at
@@ -383,7 +400,7 @@ impl Rebuild {
             ident(PROGRESS_TABLE)
         );
         self.run(conn, &progress_table)?;
-        let planned = progress::plan(&self.table);
+        let planned = dml::plan(&self.table);
         let recorded: Option<String> = self.sql(&planned, conn.query_row(&planned, [], |r| r.get(0)).optional())?;
         if recorded.is_some_and(|plan| plan != self.signature()) {
             return Err(OnlineError::OtherPlan { table: self.table.clone() });
@@ -448,7 +465,7 @@ impl Rebuild {
             ident(&self.trigger("delete")),
             note("OLD.rowid"),
         ));
-        sql.push_str(&format!("{};\n", progress::start(&self.table, &self.signature())));
+        sql.push_str(&format!("{};\n", dml::start(&self.table, &self.signature())));
         let mut conn_tx = Tx::immediate(conn, self)?;
         self.run(conn_tx.conn, &sql)?;
         conn_tx.commit()
@@ -460,7 +477,7 @@ impl Rebuild {
         let mut tx = Tx::immediate(conn, self)?;
         // Timed from when the lock is ours: what the app's writers wait.
         let started = Instant::now();
-        let progress = progress::last_rowid(&self.table);
+        let progress = dml::last_rowid(&self.table);
         // None before the first chunk: every rowid, the lowest included.
         let from: Option<i64> = self.sql(&progress, conn.query_row(&progress, [], |r| r.get(0)))?;
         // Plain comparisons, which SQLite answers by seeking in the rowid
@@ -481,7 +498,7 @@ impl Rebuild {
         if let Some(upto) = upto {
             let copy = self.chunk_rows(after);
             self.sql(&copy, conn.execute(&copy, params![from, upto]))?;
-            self.run(conn, &progress::advance(&self.table, upto, found))?;
+            self.run(conn, &dml::advance(&self.table, upto, found))?;
         }
         tx.commit()?;
         Ok(Chunk { rows: found as u64, done: (found as u64) < rows, held: started.elapsed() })
@@ -572,7 +589,7 @@ impl Rebuild {
             "PRAGMA legacy_alter_table = ON;\nALTER TABLE {table} RENAME TO {old};\nALTER TABLE {shadow} RENAME TO {table};\n\
              PRAGMA legacy_alter_table = {legacy};\nDROP TABLE {};\n{};\n",
             ident(&self.touched()),
-            progress::finish(&self.table)
+            dml::finish(&self.table)
         );
         let triggers_sql = "SELECT name FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = ?1 COLLATE NOCASE";
         let triggers: Vec<String> = self.sql(
@@ -582,7 +599,27 @@ impl Rebuild {
         let triggers: String = triggers.iter().map(|t| format!("DROP TRIGGER {};\n", ident(t))).collect();
         sql.insert_str(0, &triggers);
         self.run(conn, &sql)?;
+        self.carry_counter(conn)?;
         self.rename_indexes(conn)
+    }
+
+    /// An AUTOINCREMENT table's counter is the larger of the old table's
+    /// (now under its aside name, RENAME moves it) and the one the copy
+    /// left, so that no id of a deleted row is ever given again
+    /// (sqlite.org/autoinc.html); the old one goes when the old table is
+    /// dropped. Nothing for a new table without AUTOINCREMENT.
+    fn carry_counter(&self, conn: &Connection) -> Result<(), OnlineError> {
+        let autoincrement = crate::sql::tokenize(&self.definition)
+            .map(|t| t.iter().any(|t| t.is_keyword("AUTOINCREMENT")))
+            .unwrap_or(false);
+        let exists = "SELECT 1 FROM main.sqlite_schema WHERE type = 'table' AND name = 'sqlite_sequence'";
+        if !autoincrement || self.sql(exists, conn.query_row(exists, [], |_| Ok(())).optional())?.is_none() {
+            return Ok(());
+        }
+        for sql in dml::carry_counter(&self.old(), &self.table) {
+            self.run(conn, &sql)?;
+        }
+        Ok(())
     }
 
     /// Gives the shadow's indexes (now the table's) their names, after
@@ -624,7 +661,7 @@ impl Rebuild {
                     let sql = crate::sql::rewrite::index_renamed(text, to, None).ok_or_else(|| {
                         OnlineError::IndexSql { table: self.table.clone(), index: from.clone(), sql: text.clone() }
                     })?;
-                    let update = progress::rename_index(from, to, &sql);
+                    let update = dml::rename_index(from, to, &sql);
                     self.run(conn, &update)?;
                 }
                 self.run(conn, &format!("PRAGMA schema_version = {}", version + 1))
@@ -648,7 +685,7 @@ impl Rebuild {
             conn,
             &format!(
                 "DROP TABLE IF EXISTS {expect};\nCREATE TABLE {expect} {};\n{};",
-                self.definition,
+                without_autoincrement(&self.definition),
                 self.insert_select("INSERT", &expect, &touched_rows)
             ),
         )?;
@@ -717,15 +754,16 @@ impl Rebuild {
             ident(&self.touched())
         );
         if recorded {
-            sql.push_str(&format!("{};", progress::finish(&self.table)));
+            sql.push_str(&format!("{};", dml::finish(&self.table)));
         }
         self.run(tx.conn, &sql)?;
         tx.commit()
     }
 }
 
-/// The progress table's statements (run-time DML, through sea-query).
-mod progress {
+/// The run-time DML of an online rebuild (through sea-query): its
+/// progress rows, its index renames, its counter.
+mod dml {
     use super::*;
 
     fn table() -> Alias {
@@ -779,6 +817,48 @@ mod progress {
             .value(Alias::new("copied"), Expr::col(Alias::new("copied")).add(rows))
             .and_where(is(name))
             .to_string(SqliteQueryBuilder)
+    }
+
+    /// `to`'s AUTOINCREMENT counter made at least `from`'s.
+    pub fn carry_counter(from: &str, to: &str) -> [String; 2] {
+        use sea_query::QueryStatementBuilder;
+        // `main.`: the swap's check made a TEMP table of the definition,
+        // and one with AUTOINCREMENT gives `temp` a `sqlite_sequence` of
+        // its own, which an unqualified name would find first.
+        let sequence = || (Alias::new("main"), Alias::new("sqlite_sequence"));
+        let seq_of = |name: &str| {
+            Query::select()
+                .column(Alias::new("seq"))
+                .from(sequence())
+                .and_where(Expr::col(Alias::new("name")).eq(name))
+                .to_owned()
+        };
+        let insert = Query::insert()
+            .into_table(sequence())
+            .columns([Alias::new("name"), Alias::new("seq")])
+            .select_from(
+                Query::select()
+                    .expr(Expr::val(to))
+                    .column(Alias::new("seq"))
+                    .from(sequence())
+                    .and_where(Expr::col(Alias::new("name")).eq(from))
+                    .and_where(Expr::exists(seq_of(to)).not())
+                    .to_owned(),
+            )
+            .expect("the select names as many columns as the insert")
+            .to_string(SqliteQueryBuilder);
+        let update = Query::update()
+            .table(sequence())
+            .value(
+                Alias::new("seq"),
+                Expr::cust_with_exprs(
+                    "max(seq, coalesce(?, 0))",
+                    [sea_query::SimpleExpr::SubQuery(None, Box::new(seq_of(from).into_sub_query_statement()))],
+                ),
+            )
+            .and_where(Expr::col(Alias::new("name")).eq(to))
+            .to_string(SqliteQueryBuilder);
+        [insert, update]
     }
 
     pub fn finish(name: &str) -> String {

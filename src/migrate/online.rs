@@ -121,6 +121,28 @@ fn online_form(
         }
         replaces.push(i);
     }
+    // The AUTOINCREMENT counter moved under the new table's name before
+    // the DROP (which deletes it): the swap carries it over itself, so
+    // the revision's moves, which name the temporary table, do not run.
+    // Any other use of the counter keeps the rebuild in the transaction.
+    let (quoted_temp, quoted_table) = (crate::sql::quote::literal(temp), crate::sql::quote::literal(table));
+    let carry = [
+        format!("DELETE FROM sqlite_sequence WHERE name = {quoted_temp}"),
+        format!("INSERT INTO sqlite_sequence (name, seq) SELECT {quoted_temp}, seq FROM sqlite_sequence WHERE name = {quoted_table}"),
+    ];
+    for (i, statement) in s.iter().enumerate() {
+        if replaces.contains(&i) || !names_in_a_string(statement.text, temp) {
+            continue;
+        }
+        if !carry.iter().any(|c| c == statement.text.trim()) {
+            return Err(format!(
+                "statement {} uses the new table's name (its AUTOINCREMENT counter, or otherwise) in a way an online \
+                 swap does not take over",
+                i + 1
+            ));
+        }
+        replaces.push(i);
+    }
     // The new table's indexes, built on the shadow before the copy.
     let mut indexes = Vec::new();
     for (i, later) in s.iter().enumerate().skip(group.last + 1) {
@@ -135,5 +157,15 @@ fn online_form(
         }
     }
     replaces.sort_unstable();
+    replaces.dedup();
     Ok(Swap { rebuild: Rebuild { table: table.clone(), columns, values, definition, indexes }, replaces })
+}
+
+/// Whether a string literal of `sql` is `name` (as the counter's moves
+/// name a table in `sqlite_sequence`).
+fn names_in_a_string(sql: &str, name: &str) -> bool {
+    let Ok(tokens) = crate::sql::tokenize(sql) else { return true };
+    tokens
+        .iter()
+        .any(|t| t.kind == crate::sql::TokenKind::String && t.name().is_some_and(|n| n.eq_ignore_ascii_case(name)))
 }

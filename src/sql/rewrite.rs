@@ -79,16 +79,20 @@ pub fn whole_copy(sql: &str) -> Option<WholeCopy> {
 /// constraints and options, as written.
 pub fn table_body(sql: &str) -> Option<&str> {
     let t = tokenize(sql).ok()?;
-    let table = t.iter().take(3).position(|x| x.is_keyword("TABLE"))?;
+    let at = created_name(&t, "TABLE")?;
+    let (_, body) = name_at(&t, at)?;
+    Some(sql[t.get(body)?.start..].trim_end())
+}
+
+/// Where the name of a `CREATE [UNIQUE|TEMP] kind [IF NOT EXISTS] name`
+/// starts.
+fn created_name(t: &[Token], kind: &str) -> Option<usize> {
+    let keyword = t.iter().take(3).position(|x| x.is_keyword(kind))?;
     if !t.first()?.is_keyword("CREATE") {
         return None;
     }
-    let mut at = table + 1;
-    if t.get(at).is_some_and(|x| x.is_keyword("IF")) {
-        at += 3;
-    }
-    let (_, body) = name_at(&t, at)?;
-    Some(sql[t.get(body)?.start..].trim_end())
+    let at = keyword + 1;
+    Some(if t.get(at).is_some_and(|x| x.is_keyword("IF")) { at + 3 } else { at })
 }
 
 /// A name at `i` (`schema.name` read as `name`) and where the next token is.
@@ -106,14 +110,7 @@ fn name_at(t: &[Token], i: usize) -> Option<(String, usize)> {
 /// for text that is not a CREATE INDEX.
 pub fn index_renamed(sql: &str, name: &str, table: Option<&str>) -> Option<String> {
     let t = tokenize(sql).ok()?;
-    let index = t.iter().take(3).position(|x| x.is_keyword("INDEX"))?;
-    if !t.first()?.is_keyword("CREATE") {
-        return None;
-    }
-    let mut at = index + 1;
-    if t.get(at).is_some_and(|x| x.is_keyword("IF")) {
-        at += 3;
-    }
+    let at = created_name(&t, "INDEX")?;
     let (_, on) = name_at(&t, at)?;
     if !t.get(on)?.is_keyword("ON") {
         return None;
