@@ -5,6 +5,8 @@
 //! key updates, INSERT OR REPLACE, upserts, child rows. The app sends each
 //! statement to a reference copy of the start too; that copy, upgraded
 //! offline afterwards, is what the online upgrade must give, row by row.
+//! The table has a view over it and an app trigger on it (which the swap
+//! carries over and which emptying the old table must not fire).
 
 mod support;
 
@@ -28,6 +30,12 @@ const MODEL: &str = "tables:
       - {name: id, type: Integer, primary_key: true}
       - {name: item, type: Integer, references: items.id, on_delete: cascade}
       - {name: tag, type: Text}
+views:
+  - {name: cheap_items, sql: \"SELECT id, code FROM items WHERE price < 10\"}
+triggers:
+  - name: items_audit
+    sql: |
+      CREATE TRIGGER items_audit AFTER DELETE ON items BEGIN INSERT INTO tags (item, tag) VALUES (NULL, 'deleted ' || old.id); END
 ";
 
 const ROWS: i64 = 200_000;

@@ -64,14 +64,17 @@ pub struct ShadowIndex {
     pub sql: String,
 }
 
-/// A rebuild of a revision whose rows were copied online: the swap runs
-/// in the revision's transaction where the first of the statements it
-/// replaces stood (the rebuild's own, its row accounting, the CREATE INDEX
-/// of the indexes the shadow has already), by index in the section.
+/// A rebuild of a revision whose rows were copied online, in the
+/// revision's transaction: the statements it replaces (the rebuild's own,
+/// its row accounting, the CREATE INDEX of the indexes the shadow has
+/// already), by index in the section, and where the swap runs: where the
+/// rebuild's DROP TABLE stood, so that every other statement runs before
+/// or after it as it would around the offline rebuild.
 #[derive(Debug, Clone)]
 pub struct Swap {
     pub rebuild: Rebuild,
-    /// In ascending order.
+    pub at: usize,
+    /// In ascending order; `at` among them.
     pub replaces: Vec<usize>,
 }
 

@@ -591,7 +591,7 @@ fn execute(conn: &Connection, statements: &[&str], unit: &Unit, watcher: Option<
         // A rebuild copied online: its shadow goes in where its
         // statements stood, and they do not run.
         if let Some(swap) = unit.online.iter().find(|s| s.replaces.contains(&i)) {
-            if swap.replaces.first() == Some(&i) {
+            if swap.at == i {
                 swap.rebuild.swap(conn).map_err(|source| RunError::Online {
                     revision: unit.revision.into(),
                     file: unit.file.into(),

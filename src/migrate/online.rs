@@ -158,7 +158,7 @@ fn online_form(
     }
     replaces.sort_unstable();
     replaces.dedup();
-    Ok(Swap { rebuild: Rebuild { table: table.clone(), columns, values, definition, indexes }, replaces })
+    Ok(Swap { rebuild: Rebuild { table: table.clone(), columns, values, definition, indexes }, at: drop, replaces })
 }
 
 /// Whether a string literal of `sql` is `name` (as the counter's moves
