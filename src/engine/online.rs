@@ -901,3 +901,36 @@ impl Drop for Tx<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The free-disk check reads a table's size from `dbstat`, which the
+    /// bundled SQLite must have (else the check would be skipped quietly).
+    #[test]
+    fn a_table_size_and_the_free_space_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.db");
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); CREATE INDEX ix_t_v ON t (v);
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)
+             INSERT INTO t SELECT i, printf('%.100c', 'x') FROM n;",
+        )
+        .unwrap();
+        let size = size(&conn, "t").expect("dbstat is compiled in");
+        assert!(size > 2000 * 100, "{size}");
+        assert!(free_space(&path).is_some_and(|free| free > 0));
+    }
+
+    #[test]
+    fn autoincrement_is_taken_out_of_a_definition_and_nothing_else() {
+        assert_eq!(
+            without_autoincrement(
+                "(id INTEGER PRIMARY KEY AUTOINCREMENT, \"autoincrement\" TEXT DEFAULT 'AUTOINCREMENT')"
+            ),
+            "(id INTEGER PRIMARY KEY , \"autoincrement\" TEXT DEFAULT 'AUTOINCREMENT')"
+        );
+    }
+}
