@@ -264,6 +264,15 @@ fn an_aborted_online_upgrade_leaves_what_the_app_wrote() {
     child.wait().unwrap();
     let under_way: i64 = p.db().query_row("SELECT count(*) FROM autogen_online", [], |r| r.get(0)).unwrap();
     assert_eq!(under_way, 1, "the kill left the copy under way");
+    // Revisions run without --online are refused meanwhile, changing nothing.
+    let schema_before = schema(&p.db());
+    for args in [&["upgrade"][..], &["downgrade", "-1"]] {
+        let out = p.run(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", text(&out.stderr));
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains("online rebuild of `items` is under way") && stderr.contains("--abort"), "{stderr}");
+    }
+    assert_eq!(schema(&p.db()), schema_before);
     let out = p.run(&["upgrade", "--online", "--abort"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("`items`"), "{}", text(&out.stderr));

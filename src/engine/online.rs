@@ -102,6 +102,9 @@ pub trait Online {
     /// Removes every rebuild under way (shadow, mirror, progress) and the
     /// old tables left aside: the tables it was under way for.
     fn abort(&mut self, pace: Pace) -> Result<Vec<String>, OnlineError>;
+
+    /// The tables whose online rebuild a stopped run left under way.
+    fn under_way(&mut self) -> Result<Vec<String>, OnlineError>;
 }
 
 /// The tables with a rebuild under way (a progress row).
@@ -273,6 +276,12 @@ pub enum OnlineError {
          holding `{path}` has {free} MB free: free some space, or upgrade offline (which needs as much)"
     )]
     NoRoom { table: String, path: String, needed: u64, free: u64 },
+    #[error(
+        "an online rebuild of {} is under way (an `upgrade --online` that stopped): run `autogen upgrade --online` to \
+         finish it, or `autogen upgrade --online --abort` to remove it, before revisions run without --online",
+        .0.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ")
+    )]
+    UnderWay(Vec<String>),
     #[error("{0} cannot rebuild a table online (it cannot hold the old table live beside the new one): upgrade without --online")]
     Unsupported(String),
 }

@@ -317,6 +317,10 @@ impl online::Online for Sqlite {
         Ok(removed)
     }
 
+    fn under_way(&mut self) -> Result<Vec<String>, online::OnlineError> {
+        online::under_way(&self.conn)
+    }
+
     fn abort(&mut self, pace: online::Pace) -> Result<Vec<String>, online::OnlineError> {
         let mut tables = online::under_way(&self.conn)?;
         for table in &tables {

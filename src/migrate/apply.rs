@@ -168,11 +168,25 @@ pub fn migrate_with(
     on: &mut dyn FnMut(Event),
 ) -> Result<(), ApplyError> {
     let online = online.filter(|_| direction == Direction::Up);
-    if let Some(settings) = online {
-        // What a killed run left after its swap goes first.
-        for (table, rows) in engine.online()?.remove_old(settings.pace)? {
-            on(Event::Removed { table, rows });
+    match (online, engine.online()) {
+        (Some(settings), engine) => {
+            // What a killed run left after its swap goes first.
+            for (table, rows) in engine?.remove_old(settings.pace)? {
+                on(Event::Removed { table, rows });
+            }
         }
+        // A revision run without --online over a copy a stopped online run
+        // left would rebuild the table in its transaction and leave the
+        // shadow and its progress behind, or run another revision's
+        // rebuild beside the mirror: finished or aborted first.
+        (None, Ok(engine)) => {
+            let tables = engine.under_way()?;
+            if !tables.is_empty() {
+                return Err(OnlineError::UnderWay(tables).into());
+            }
+        }
+        // An engine without online rebuilds (D1) has none under way.
+        (None, Err(_)) => {}
     }
     let versions = engine.versions(version_table)?;
     for revision in history.edited(&versions.checksums) {
