@@ -15,6 +15,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use rusqlite::types::FromSql;
 use rusqlite::Connection;
 use support::{assert_healthy, dump, text, Project};
 
@@ -118,12 +119,12 @@ fn app_tables(conn: &Connection) -> Vec<(String, Vec<String>)> {
 /// Every object's name and CREATE text but autogen's record of online
 /// rebuilds (and its index).
 fn schema(conn: &Connection) -> Vec<(String, Option<String>)> {
-    conn.prepare("SELECT name, sql FROM sqlite_schema WHERE tbl_name <> 'autogen_online' ORDER BY name")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
+    pairs(conn, "SELECT name, sql FROM sqlite_schema WHERE tbl_name <> 'autogen_online' ORDER BY name")
+}
+
+/// The first two columns of every row `sql` returns.
+fn pairs<A: FromSql, B: FromSql>(conn: &Connection, sql: &str) -> Vec<(A, B)> {
+    conn.prepare(sql).unwrap().query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
 }
 
 fn open(path: &Path) -> Connection {
@@ -232,12 +233,7 @@ fn an_online_upgrade_keeps_the_autoincrement_counter() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("swapped `items` in"), "rebuilt online: {}", text(&out.stderr));
     let counters = |conn: &Connection| -> Vec<(String, i64)> {
-        conn.prepare("SELECT name, seq FROM sqlite_sequence ORDER BY name")
-            .unwrap()
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
+        pairs(conn, "SELECT name, seq FROM sqlite_sequence ORDER BY name")
     };
     let live = counters(&p.db());
     p.ok(&["--database", p.path("reference.db").to_str().unwrap(), "upgrade"]);

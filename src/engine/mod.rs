@@ -17,6 +17,7 @@ pub mod progress;
 pub mod script;
 pub mod sql_model;
 pub mod sqlite;
+mod transaction;
 pub mod version;
 pub mod wrangler;
 

@@ -107,16 +107,21 @@ pub trait Online {
     fn under_way(&mut self) -> Result<Vec<String>, OnlineError>;
 }
 
+/// Whether the main database has a table named `name`.
+fn table_exists(conn: &Connection, name: &str) -> Result<bool, OnlineError> {
+    let sql = "SELECT 1 FROM main.sqlite_schema WHERE type = 'table' AND name = ?1";
+    let found = conn.query_row(sql, [name], |_| Ok(())).optional();
+    found.map(|row| row.is_some()).map_err(|source| OnlineError::Sql { table: name.into(), sql: sql.into(), source })
+}
+
 /// The tables with a rebuild under way (a progress row).
 pub fn under_way(conn: &Connection) -> Result<Vec<String>, OnlineError> {
-    let fail = |sql: &str, source| OnlineError::Sql { table: PROGRESS_TABLE.into(), sql: sql.into(), source };
-    let exists = "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1";
-    if conn.query_row(exists, [PROGRESS_TABLE], |_| Ok(())).optional().map_err(|e| fail(exists, e))?.is_none() {
+    if !table_exists(conn, PROGRESS_TABLE)? {
         return Ok(Vec::new());
     }
     let tables = dml::tables();
     let names = conn.prepare(&tables).and_then(|mut s| s.query_map([], |r| r.get(0))?.collect());
-    names.map_err(|e| fail(&tables, e))
+    names.map_err(|source| OnlineError::Sql { table: PROGRESS_TABLE.into(), sql: tables, source })
 }
 
 /// The tables whose old copy a swap left aside, to be removed.
@@ -478,17 +483,37 @@ impl Rebuild {
             note("OLD.rowid"),
         ));
         sql.push_str(&format!("{};\n", dml::start(&self.table, &self.signature())));
-        let mut conn_tx = Tx::immediate(conn, self)?;
-        self.run(conn_tx.conn, &sql)?;
-        conn_tx.commit()
+        self.in_transaction(conn, || self.run(conn, &sql))
+    }
+
+    /// `body` in one `BEGIN IMMEDIATE` transaction (a chunk takes the
+    /// write lock at its start, so the app's writers wait at most one
+    /// chunk).
+    fn in_transaction<T>(
+        &self,
+        conn: &Connection,
+        body: impl FnOnce() -> Result<T, OnlineError>,
+    ) -> Result<T, OnlineError> {
+        let db =
+            |source| OnlineError::Sql { table: self.table.clone(), sql: "BEGIN IMMEDIATE / COMMIT".into(), source };
+        super::transaction::in_transaction(conn, db, body)
     }
 
     /// Copies the next `rows` rows (by rowid) in one short write
     /// transaction that also records how far it got.
     pub fn copy_chunk(&self, conn: &Connection, rows: u64) -> Result<Chunk, OnlineError> {
-        let mut tx = Tx::immediate(conn, self)?;
-        // Timed from when the lock is ours: what the app's writers wait.
-        let started = Instant::now();
+        // Timed from when the lock is ours to the commit: what the app's
+        // writers wait.
+        let mut started = Instant::now();
+        let found = self.in_transaction(conn, || {
+            started = Instant::now();
+            self.copy_rows(conn, rows)
+        })?;
+        Ok(Chunk { rows: found, done: found < rows, held: started.elapsed() })
+    }
+
+    /// The body of [`Rebuild::copy_chunk`]: the rows it copied.
+    fn copy_rows(&self, conn: &Connection, rows: u64) -> Result<u64, OnlineError> {
         let progress = dml::last_rowid(&self.table);
         // None before the first chunk: every rowid, the lowest included.
         let from: Option<i64> = self.sql(&progress, conn.query_row(&progress, [], |r| r.get(0)))?;
@@ -512,8 +537,7 @@ impl Rebuild {
             self.sql(&copy, conn.execute(&copy, params![from, upto]))?;
             self.run(conn, &dml::advance(&self.table, upto, found))?;
         }
-        tx.commit()?;
-        Ok(Chunk { rows: found as u64, done: (found as u64) < rows, held: started.elapsed() })
+        Ok(found as u64)
     }
 
     /// Copies every row left, in chunks sized so that each holds the write
@@ -624,8 +648,7 @@ impl Rebuild {
         let autoincrement = crate::sql::tokenize(&self.definition)
             .map(|t| t.iter().any(|t| t.is_keyword("AUTOINCREMENT")))
             .unwrap_or(false);
-        let exists = "SELECT 1 FROM main.sqlite_schema WHERE type = 'table' AND name = 'sqlite_sequence'";
-        if !autoincrement || self.sql(exists, conn.query_row(exists, [], |_| Ok(())).optional())?.is_none() {
+        if !autoincrement || !table_exists(conn, "sqlite_sequence")? {
             return Ok(());
         }
         for sql in dml::carry_counter(&self.old(), &self.table) {
@@ -728,19 +751,19 @@ impl Rebuild {
     /// rows removed.
     pub fn remove_old(&self, conn: &Connection, pace: Pace) -> Result<u64, OnlineError> {
         let old = ident(&self.old());
-        let exists = "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1";
         let mut removed = 0;
         let mut rows: u64 = 1000;
-        while self.sql(exists, conn.query_row(exists, [self.old()], |_| Ok(())).optional())?.is_some() {
-            let mut tx = Tx::immediate(conn, self)?;
-            let started = Instant::now();
-            let delete = format!("DELETE FROM {old} WHERE rowid IN (SELECT rowid FROM {old} LIMIT ?1)");
-            let gone = self.sql(&delete, conn.execute(&delete, [rows as i64]))? as u64;
-            removed += gone;
-            if gone < rows {
-                self.run(conn, &format!("DROP TABLE {old}"))?;
-            }
-            tx.commit()?;
+        while table_exists(conn, &self.old())? {
+            let mut started = Instant::now();
+            removed += self.in_transaction(conn, || {
+                started = Instant::now();
+                let delete = format!("DELETE FROM {old} WHERE rowid IN (SELECT rowid FROM {old} LIMIT ?1)");
+                let gone = self.sql(&delete, conn.execute(&delete, [rows as i64]))? as u64;
+                if gone < rows {
+                    self.run(conn, &format!("DROP TABLE {old}"))?;
+                }
+                Ok(gone)
+            })?;
             rows = next_size(rows, started.elapsed(), pace);
             checkpoint_and_pause(conn, pace);
         }
@@ -750,12 +773,6 @@ impl Rebuild {
     /// Removes the shadow, the triggers and the progress row: the
     /// database as the app alone would have left it.
     pub fn abort(&self, conn: &Connection) -> Result<(), OnlineError> {
-        let mut tx = Tx::immediate(conn, self)?;
-        let recorded = conn
-            .query_row("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1", [PROGRESS_TABLE], |_| Ok(()))
-            .optional()
-            .unwrap_or(None)
-            .is_some();
         let mut sql = format!(
             "DROP TRIGGER IF EXISTS {};\nDROP TRIGGER IF EXISTS {};\nDROP TRIGGER IF EXISTS {};\nDROP TABLE IF EXISTS {};\n\
              DROP TABLE IF EXISTS {};\n",
@@ -765,11 +782,12 @@ impl Rebuild {
             ident(&self.shadow()),
             ident(&self.touched())
         );
-        if recorded {
-            sql.push_str(&format!("{};", dml::finish(&self.table)));
-        }
-        self.run(tx.conn, &sql)?;
-        tx.commit()
+        self.in_transaction(conn, || {
+            if table_exists(conn, PROGRESS_TABLE)? {
+                sql.push_str(&format!("{};", dml::finish(&self.table)));
+            }
+            self.run(conn, &sql)
+        })
     }
 }
 
@@ -875,39 +893,6 @@ mod dml {
 
     pub fn finish(name: &str) -> String {
         Query::delete().from_table(table()).and_where(is(name)).to_string(SqliteQueryBuilder)
-    }
-}
-
-/// A `BEGIN IMMEDIATE` transaction on a borrowed connection, rolled back
-/// unless committed: a chunk takes the write lock at its start, so the
-/// app's writers wait at most one chunk, never a lock upgrade's deadlock.
-struct Tx<'c> {
-    conn: &'c Connection,
-    open: bool,
-}
-
-impl<'c> Tx<'c> {
-    fn immediate(conn: &'c Connection, rebuild: &Rebuild) -> Result<Tx<'c>, OnlineError> {
-        rebuild.run(conn, "BEGIN IMMEDIATE")?;
-        Ok(Tx { conn, open: true })
-    }
-
-    fn commit(&mut self) -> Result<(), OnlineError> {
-        self.conn.execute_batch("COMMIT").map_err(|source| OnlineError::Sql {
-            table: String::new(),
-            sql: "COMMIT".into(),
-            source,
-        })?;
-        self.open = false;
-        Ok(())
-    }
-}
-
-impl Drop for Tx<'_> {
-    fn drop(&mut self) {
-        if self.open {
-            let _ = self.conn.execute_batch("ROLLBACK");
-        }
     }
 }
 

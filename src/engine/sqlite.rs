@@ -18,6 +18,7 @@ use rusqlite::Connection;
 use super::online;
 use super::progress::{ProgressSink, Watcher};
 use super::script::{self, RunError, StatementFailure};
+use super::transaction::in_transaction;
 use super::{version, DbError, Digest, DigestRequest, Engine, EngineError, Ran, ScratchCopy, Stop, Unit, Versions};
 use crate::plan::Capabilities;
 use crate::schema::Schema;
@@ -566,26 +567,6 @@ impl<'c> ForeignKeysOff<'c> {
 impl Drop for ForeignKeysOff<'_> {
     fn drop(&mut self) {
         let _ = self.conn.pragma_update(None, "foreign_keys", self.was_on);
-    }
-}
-
-/// Runs `body` in one `BEGIN IMMEDIATE` transaction: committed when it
-/// succeeds, rolled back when it fails, so a failure changes nothing.
-fn in_transaction<T>(
-    conn: &Connection,
-    db: impl Fn(rusqlite::Error) -> RunError,
-    body: impl FnOnce() -> Result<T, RunError>,
-) -> Result<T, RunError> {
-    conn.execute_batch("BEGIN IMMEDIATE").map_err(&db)?;
-    match body() {
-        Ok(value) => {
-            conn.execute_batch("COMMIT").map_err(&db)?;
-            Ok(value)
-        }
-        Err(e) => {
-            let _ = conn.execute_batch("ROLLBACK");
-            Err(e)
-        }
     }
 }
 
