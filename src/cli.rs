@@ -246,11 +246,12 @@ enum Command {
         #[arg(long)]
         sql: bool,
         /// Rebuild big tables while the app keeps writing: copied in short chunks before each revision's
-        /// transaction, swapped in by it (`online:` in autogen.yaml; again after a stop carries on)
-        #[arg(long, conflicts_with = "sql")]
+        /// transaction, swapped in by it (`online:` in autogen.yaml; again after a stop carries on). With --sql, the
+        /// offline script
+        #[arg(long)]
         online: bool,
         /// With --online: remove every online rebuild under way instead, leaving the tables as the app left them
-        #[arg(long, requires = "online")]
+        #[arg(long, requires = "online", conflicts_with = "sql")]
         abort: bool,
         #[command(flatten)]
         fleet: FleetArgs,
@@ -659,7 +660,9 @@ fn run_command(cli: &Cli, ctx: &Context, io: &mut Io<'_>) -> anyhow::Result<Outc
                 }
             }
         }
-        Command::Upgrade { online: true, abort, target, fleet, .. } => {
+        // cli.md, "Online upgrades": `--sql` prints the offline form, which
+        // the arm below the next one writes.
+        Command::Upgrade { online: true, sql: false, abort, target, fleet, .. } => {
             if fleet.fleet.is_some() || fleet.jobs.is_some() {
                 return Err(usage_error(
                     "--online rebuilds the tables of one database while its app writes: drop --fleet",

@@ -299,7 +299,12 @@ fn online_upgrades_refuse_what_they_cannot_do() {
     let stderr = text(&out.stderr);
     assert!(stderr.contains("PRAGMA journal_mode = WAL"), "{stderr}");
     assert_eq!(dump(&p.db()), before);
-    let out = p.run(&["upgrade", "--online", "--sql"]);
+    // `--sql` prints the offline form (cli.md), the same script as without
+    // --online, and touches nothing.
+    let online_sql = p.ok(&["upgrade", "--online", "--sql"]);
+    assert_eq!(online_sql, p.ok(&["upgrade", "--sql"]));
+    assert!(online_sql.contains("INSERT OR ABORT INTO \"_autogen_tmp_items\""), "{online_sql}");
+    let out = p.run(&["upgrade", "--online", "--abort", "--sql"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     let out = p.run(&["upgrade", "--abort"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
